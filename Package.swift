@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Tickhub",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tickhub-sim", targets: ["tickhub-sim"]),
+        .executable(name: "tickhub-bench", targets: ["tickhub-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure domain values and logic: no I/O, no threads.
+        .target(name: "TickhubCore"),
+
+        // TWS socket protocol: framing, handshake, message layouts shared by both directions. No sockets.
+        .target(
+            name: "TWSProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+
+        // A TWS / IB Gateway stand-in on a real TCP port, as a library so tests can run it in-process.
+        .target(
+            name: "TWSSimulator",
+            dependencies: [
+                "TickhubCore", "TWSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "tickhub-sim",
+            dependencies: [
+                "TWSSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tickhub-bench",
+            dependencies: [
+                "TWSProtocol", "TWSSimulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
+        .testTarget(
+            name: "TWSProtocolTests",
+            dependencies: [
+                "TWSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "TWSSimulatorTests",
+            dependencies: [
+                "TWSSimulator", "TWSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
