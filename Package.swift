@@ -20,7 +20,7 @@ let package = Package(
         // TWS socket protocol: framing, handshake, message layouts shared by both directions. No sockets.
         .target(
             name: "TWSProtocol",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["TickhubCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // A TWS / IB Gateway stand-in on a real TCP port, as a library so tests can run it in-process.

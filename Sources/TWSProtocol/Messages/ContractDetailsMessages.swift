@@ -24,7 +24,7 @@ public struct ContractDetails: TWSMessage {
     public var tradingHours = ""
     public var liquidHours = ""
     public var evRule = ""
-    public var evMultiplier = 0.0
+    public var evMultiplier: Double? = nil
     public var secIDs: [TagValue] = []
     public var aggGroup = 0
     public var underSymbol = ""

@@ -1,0 +1,97 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP surface for injecting faults into a running simulator from scripts and other processes.
+///
+/// `GET /status`; `POST /fault/<name>` with `drop`, `refuse?seconds=N`, `link-lost`, `link-restored?dataLost=1`,
+/// `farm-broken`, `farm-restored`, `competing-session`, `competing-session-ended`, `malformed?kind=field|length|truncated`.
+public enum SimulatorControlServer {
+    /// Starts listening on `host:port` (0 for a free port) and returns the channel; close it to stop.
+    public static func start(
+        simulator: TWSSimulator, host: String = "127.0.0.1", port: Int, group: EventLoopGroup
+    ) async throws -> Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(ControlHandler(simulator: simulator))
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    /// Parses a control path into a fault; nil for an unknown one.
+    public static func fault(path: String, query: [String: String]) -> Fault? {
+        switch path {
+        case "/fault/drop": return .dropConnections
+        case "/fault/refuse": return .refuseConnections(seconds: Double(query["seconds"] ?? "") ?? 5)
+        case "/fault/link-lost": return .connectivityLost
+        case "/fault/link-restored":
+            return .connectivityRestored(dataLost: ["1", "true", "yes"].contains(query["dataLost"] ?? "0"))
+        case "/fault/farm-broken": return .farmBroken
+        case "/fault/farm-restored": return .farmRestored
+        case "/fault/competing-session": return .competingSession
+        case "/fault/competing-session-ended": return .competingSessionEnded
+        case "/fault/malformed":
+            return Fault.MalformedFrame(rawValue: query["kind"] ?? "field").map { .malformedFrame($0) }
+        default: return nil
+        }
+    }
+}
+
+private final class ControlHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let simulator: TWSSimulator
+
+    init(simulator: TWSSimulator) { self.simulator = simulator }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case let .head(head) = unwrapInboundIn(data) else { return }
+        let components = URLComponents(string: head.uri)
+        let path = components?.path ?? head.uri
+        var query: [String: String] = [:]
+        for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        let context = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let simulator = simulator
+        let method = head.method
+        Task {
+            let (status, body) = await Self.answer(method: method, path: path, query: query, simulator: simulator)
+            context.value.eventLoop.execute {
+                Self.respond(context.value, status: status, body: body)
+            }
+        }
+    }
+
+    static func answer(method: HTTPMethod, path: String, query: [String: String], simulator: TWSSimulator) async
+        -> (HTTPResponseStatus, String)
+    {
+        if method == .GET, path == "/status" {
+            guard let status = try? await simulator.status(),
+                  let json = try? JSONEncoder().encode(status)
+            else { return (.internalServerError, #"{"error":"status unavailable"}"#) }
+            return (.ok, String(decoding: json, as: UTF8.self))
+        }
+        guard method == .POST else { return (.methodNotAllowed, #"{"error":"use POST for faults, GET for /status"}"#) }
+        guard let fault = SimulatorControlServer.fault(path: path, query: query) else {
+            return (.notFound, #"{"error":"unknown fault \#(path)"}"#)
+        }
+        await simulator.inject(fault)
+        return (.ok, #"{"injected":"\#(path.dropFirst("/fault/".count))"}"#)
+    }
+
+    static func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, body: String) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(body.utf8.count))
+        headers.add(name: "connection", value: "close")
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

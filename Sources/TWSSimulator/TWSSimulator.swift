@@ -1,0 +1,76 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A TWS / IB Gateway stand-in on a real TCP port, for development, demos, tests and benchmarks.
+///
+/// All of its state lives on one event loop; these methods hop onto it.
+public final class TWSSimulator: Sendable {
+    public struct Status: Sendable, Codable, Equatable {
+        public var port: Int
+        public var serverVersion: Int
+        public var connections: Int
+        public var subscriptions: Int
+        public var connectionsAccepted: Int
+        public var requestsReceived: Int
+        public var ticksSent: Int
+        public var errorsSent: Int
+        public var malformedRequests: Int
+        public var linkDown: Bool
+        public var farmDown: Bool
+        public var refusingConnections: Bool
+    }
+
+    public let configuration: SimulatorConfiguration
+    private let loop: EventLoop
+    private let engine: NIOLoopBound<SimulatorEngine>
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+
+    /// - Parameter eventLoop: the loop to run on; by default the simulator gets a thread of its own.
+    public init(
+        configuration: SimulatorConfiguration, eventLoop: EventLoop? = nil,
+        logger: Logger = Logger(label: "tickhub.sim")
+    ) {
+        self.configuration = configuration
+        if let eventLoop {
+            loop = eventLoop
+            ownedGroup = nil
+        } else {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            ownedGroup = group
+            loop = group.next()
+        }
+        let loop = loop
+        engine = try! loop.submit {
+            NIOLoopBound(SimulatorEngine(configuration: configuration, loop: loop, logger: logger), eventLoop: loop)
+        }.wait()
+    }
+
+    /// Starts listening; returns the bound port (useful with port 0).
+    @discardableResult
+    public func start() async throws -> Int {
+        let port = configuration.port
+        return try await loop.flatSubmit { self.engine.value.start(port: port) }.get()
+    }
+
+    public func stop() async {
+        try? await loop.flatSubmit { self.engine.value.stop() }.get()
+        try? await ownedGroup?.shutdownGracefully()
+    }
+
+    public func inject(_ fault: Fault) async {
+        try? await loop.submit { self.engine.value.inject(fault) }.get()
+    }
+
+    public func status() async throws -> Status {
+        try await loop.submit {
+            let e = self.engine.value
+            return Status(
+                port: e.boundPort, serverVersion: e.configuration.serverVersion, connections: e.sessions.count,
+                subscriptions: e.subscriptions.count, connectionsAccepted: e.counters.connectionsAccepted,
+                requestsReceived: e.counters.requestsReceived, ticksSent: e.counters.ticksSent,
+                errorsSent: e.counters.errorsSent, malformedRequests: e.counters.malformedRequests,
+                linkDown: e.linkDown, farmDown: e.farmDown, refusingConnections: e.refusingUntil != nil)
+        }.get()
+    }
+}

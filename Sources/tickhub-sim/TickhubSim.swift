@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOPosix
+import TWSSimulator
+import TickhubCore
+
+@main
+struct TickhubSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tickhub-sim",
+        abstract: "A TWS / IB Gateway simulator: real TWS socket protocol, simulated markets and portfolio.",
+        discussion: """
+            Connect any TWS API client to it (Tickhub, ib_async, the official ibapi). Faults are injected over \
+            HTTP on the control port, e.g. `curl -X POST 127.0.0.1:<control>/fault/drop`; see docs/simulator.md.
+            """)
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "TWS API port (0 picks a free one; TWS paper uses 7497).") var port = 7497
+    @Option(help: "HTTP control port for fault injection (0 picks a free one, -1 disables).") var controlPort = 0
+    @Option(help: "Highest server version to negotiate.") var serverVersion = 176
+    @Option(help: "TWS messages per second across all subscriptions.") var tickRate = 2_000.0
+    @Option(help: "Milliseconds between tick rounds.") var tickIntervalMs = 10
+    @Option(help: "Random seed; the same seed replays the same market.") var seed: UInt64 = 42
+    @Option(help: "Market-data lines before error 101.") var lines = 100
+    @Option(help: "Client messages per second before error 100 (0 turns pacing off).") var pacingLimit = 50
+    @Option(help: "Add this many synthetic stocks S0001... to the universe.") var synthetic = 0
+    @Option(help: "Comma-separated symbols with delayed data only (10089 live, 10167 delayed).") var delayedOnly = ""
+    @Option(help: "Comma-separated symbols with no market-data entitlement (354 / 10168).") var unentitled = ""
+    @Option(help: "Portfolio JSON (accounts, cash, positions); default: the built-in paper account.") var portfolio: String?
+    @Option(help: "Seconds between account and portfolio updates to subscribers.") var accountUpdateInterval = 5.0
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var config = SimulatorConfiguration()
+        config.host = host
+        config.port = port
+        config.serverVersion = serverVersion
+        config.ticksPerSecond = tickRate
+        config.tickIntervalMilliseconds = tickIntervalMs
+        config.seed = seed
+        config.marketDataLines = lines
+        config.pacingLimit = pacingLimit
+        config.universe.addSynthetic(count: synthetic)
+        config.delayedOnlySymbols = Self.symbols(delayedOnly)
+        config.unentitledSymbols = Self.symbols(unentitled)
+        config.accountUpdateInterval = accountUpdateInterval
+        if let portfolio {
+            config.portfolio = try SimulatedPortfolio.load(from: URL(fileURLWithPath: portfolio))
+        }
+
+        let simulator = TWSSimulator(configuration: config)
+        let bound = try await simulator.start()
+        var controlLine = ""
+        if controlPort >= 0 {
+            let control = try await SimulatorControlServer.start(
+                simulator: simulator, host: host, port: controlPort, group: MultiThreadedEventLoopGroup.singleton)
+            controlLine = " control=\(control.localAddress?.port ?? 0)"
+        }
+        // One parseable line for scripts and tests that start us on port 0.
+        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion)\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            return source
+        }
+        for await _ in signals { break }
+        sources.forEach { $0.cancel() }
+        await simulator.stop()
+    }
+
+    static func symbols(_ list: String) -> Set<String> {
+        Set(list.split(separator: ",").compactMap { try? SymbolGrammar.parse(String($0)).symbol })
+    }
+}
