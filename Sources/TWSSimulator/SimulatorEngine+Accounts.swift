@@ -64,6 +64,25 @@ extension SimulatorEngine {
         ]
     }
 
+    /// The per-currency ledger tags of a single-currency account.
+    func ledgerValues(_ account: SimulatedPortfolio.Account) -> [(tag: String, value: String)] {
+        let positions = valuations(account: account.id)
+        func sum(_ type: SecurityType?) -> Double {
+            positions.filter { type == nil || $0.instrument.securityType == type }.reduce(0) { $0 + $1.marketValue }
+        }
+        let money = { (v: Double) in String(format: "%.2f", v) }
+        return [
+            ("CashBalance", money(account.cash)),
+            ("TotalCashBalance", money(account.cash)),
+            ("StockMarketValue", money(sum(.stock))),
+            ("OptionMarketValue", money(sum(.option))),
+            ("NetLiquidationByCurrency", money(account.cash + sum(nil))),
+            ("UnrealizedPnL", money(positions.reduce(0) { $0 + $1.unrealizedPnL })),
+            ("RealizedPnL", money(account.realizedPnL)),
+            ("ExchangeRate", "1.00"),
+        ]
+    }
+
     func accountSummary(_ request: RequestAccountSummary, on session: SimulatorSession) {
         // TWS allows two account-summary subscriptions at once.
         guard session.accountSummaryRequests.count < 2 || session.accountSummaryRequests.contains(request.requestID) else {
@@ -76,6 +95,17 @@ extension SimulatorEngine {
         for account in configuration.portfolio.accounts {
             for (tag, value, currency) in accountValues(account) where wanted.contains(tag) {
                 session.send(AccountSummary(requestID: request.requestID, account: account.id, tag: tag, value: value, currency: currency))
+            }
+            // $LEDGER: per-currency values; the account's currency stands for BASE with `$LEDGER`,
+            // `$LEDGER:ALL` adds BASE rows, `$LEDGER:<CCY>` names one currency.
+            var ledgerCurrencies: [String] = []
+            if wanted.contains("$LEDGER") { ledgerCurrencies.append(account.currency) }
+            if wanted.contains("$LEDGER:ALL") { ledgerCurrencies += ["BASE", account.currency] }
+            if wanted.contains("$LEDGER:\(account.currency)") { ledgerCurrencies.append(account.currency) }
+            for currency in Set(ledgerCurrencies).sorted() {
+                for (tag, value) in ledgerValues(account) {
+                    session.send(AccountSummary(requestID: request.requestID, account: account.id, tag: tag, value: value, currency: currency))
+                }
             }
         }
         session.send(AccountSummaryEnd(requestID: request.requestID))

@@ -1,0 +1,43 @@
+# Tickhub: `make demo` to see it, `make test` to check it. Both install what they need first.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= debug
+BIN := .build/$(CONFIG)
+export TICKHUB_BIN_DIR := $(CURDIR)/$(BIN)
+
+.PHONY: setup build release test unit e2e demo bench bench-smoke clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c $(CONFIG)
+
+release:
+	$(MAKE) build CONFIG=release
+
+unit: setup
+	$(SWIFT) test
+
+e2e: build
+	python3 -m pytest -q Tests/e2e
+
+bench-smoke: build
+	bash bench/run.sh --smoke
+
+# Unit tests, then end-to-end tests against real processes, then the benchmark harness at tiny scale.
+test: setup
+	$(SWIFT) build
+	$(SWIFT) test
+	python3 -m pytest -q Tests/e2e
+	bash bench/run.sh --smoke
+
+demo: build
+	$(BIN)/tickhub-sim --port 7497 --portfolio config/sim-portfolio.json --tick-rate 200 --log-level info
+
+bench: setup
+	$(SWIFT) build -c release
+	bash bench/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,53 @@
+"""Starts real Tickhub processes for the end-to-end tests. Loopback only; every process is stopped afterwards."""
+import os
+import pathlib
+import re
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))
+
+
+class Process:
+    """A started executable and the key=value pairs of its first 'listening' line."""
+
+    def __init__(self, args, ready_pattern, timeout=20):
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        deadline = time.monotonic() + timeout
+        self.fields = {}
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            if re.search(ready_pattern, line):
+                self.fields = dict(re.findall(r"(\w+)=(\S+)", line))
+                return
+        self.stop()
+        raise RuntimeError(f"{args[0]} did not start: {self.proc.stderr.read()[-2000:]}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def stderr_text(self):
+        self.stop()
+        return self.proc.stderr.read()
+
+
+def start_simulator(*extra):
+    return Process([str(BIN / "tickhub-sim"), "--port", "0", "--control-port", "0", *extra], r"tickhub-sim: listening")
+
+
+@pytest.fixture
+def simulator():
+    sim = start_simulator("--portfolio", str(ROOT / "config" / "sim-portfolio.json"), "--tick-rate", "500")
+    yield sim
+    sim.stop()
