@@ -64,17 +64,18 @@ public struct FieldReader: WireCoder {
         let negative = field[0] == UInt8(ascii: "-")
         if negative || field[0] == UInt8(ascii: "+") { index = 1 }
         guard index < field.count else { throw malformed(field) }
+        // Negative numbers accumulate downwards, so Java's Long.MIN_VALUE fits.
         var value = 0
         while index < field.count {
             let digit = Int(field[index]) &- 48
             guard digit >= 0, digit <= 9 else { throw malformed(field) }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(digit)
+            let (sum, o2) = negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
             guard !o1, !o2 else { throw malformed(field) }
             value = sum
             index += 1
         }
-        return negative ? -value : value
+        return value
     }
 
     /// A double, or nil for an empty field.

@@ -163,9 +163,8 @@ extension SimulatorEngine {
             tickCredit = 0
             return
         }
-        tickCredit += configuration.ticksPerSecond * elapsed
-        // A stalled loop must not come back with a flood; carry at most one extra round.
-        tickCredit = min(tickCredit, configuration.ticksPerSecond * elapsed * 2)
+        // A stalled loop must not come back with a flood: pay out at most a tenth of a second at once.
+        tickCredit = min(tickCredit + configuration.ticksPerSecond * elapsed, configuration.ticksPerSecond * 0.1)
         var touched: [Int: SimulatorSession] = [:]
         let time = now
         while tickCredit >= 1 {

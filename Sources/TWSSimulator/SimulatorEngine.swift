@@ -67,8 +67,12 @@ final class SimulatorEngine {
     func start(port: Int) -> EventLoopFuture<Int> {
         let interval = TimeAmount.milliseconds(Int64(max(1, configuration.tickIntervalMilliseconds)))
         let engine = bound
+        var lastRound = NIODeadline.now()
         tickTask = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            engine.value.produceTicks(elapsed: Double(engine.value.configuration.tickIntervalMilliseconds) / 1000)
+            // Scheduling adds its own delay to each round; pay out for the time that really passed.
+            let now = NIODeadline.now()
+            engine.value.produceTicks(elapsed: Double((now - lastRound).nanoseconds) / 1e9)
+            lastRound = now
         }
         housekeepingTask = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             engine.value.everySecond()

@@ -133,7 +133,7 @@ struct ChannelDecoderTests {
     }
 }
 
-extension TWSServerInbound: @retroactive Equatable {
+extension TWSServerInbound: Equatable {
     public static func == (lhs: TWSServerInbound, rhs: TWSServerInbound) -> Bool {
         switch (lhs, rhs) {
         case let (.hello(a), .hello(b)): a == b

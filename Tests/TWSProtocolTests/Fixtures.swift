@@ -2,13 +2,15 @@ import Foundation
 
 /// Where the recorded TWS wire data lives: `<package root>/../shared/fixtures/tws`.
 enum Fixtures {
-    /// `Tests/TWSProtocolTests/Fixtures.swift` → package root → `../shared/fixtures/tws`.
-    static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // TWSProtocolTests
+    /// `<root>/Tests/TWSProtocolTests/Fixtures.swift` → `<root>`.
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // Tests/TWSProtocolTests
         .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // package root
-        .deletingLastPathComponent()  // the package root's parent
-        .appendingPathComponent("shared/fixtures/tws", isDirectory: true)
+        .deletingLastPathComponent()  // the package root
+
+    static let directory: URL = packageRoot
+        .appendingPathComponent("../shared/fixtures/tws", isDirectory: true)
+        .standardizedFileURL
 
     static func url(_ name: String) -> URL {
         directory.appendingPathComponent(name)

@@ -101,7 +101,7 @@ struct MalformedInputTests {
 
     @Test func implausibleRepeatedCounts() {
         // contractDetails at 176 up to the secIdList count (field 29), then a count its 2-byte rest cannot hold.
-        let head = "10|1001|AAPL|STK||0|||SMART|USD|AAPL|NMS|NMS|265598|0.01||LMT|SMART|1|0|APPLE INC|NASDAQ||||||||||"
+        let head = "10|1001|AAPL|STK||0||SMART|USD|AAPL|NMS|NMS|265598|0.01||LMT|SMART|1|0|APPLE INC|NASDAQ||||||||||"
         #expect(throws: TWSProtocolError.implausibleCount(messageID: 10, count: 1000)) { try Self.server(head + "1000|x|y|") }
         #expect(throws: TWSProtocolError.implausibleCount(messageID: 10, count: -1)) { try Self.server(head + "-1|") }
         #expect(throws: TWSProtocolError.implausibleCount(messageID: 10, count: Int.max)) {

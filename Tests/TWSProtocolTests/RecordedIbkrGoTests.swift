@@ -109,7 +109,7 @@ struct RecordedIbkrGoTests {
         #expect(cd.tradingHours.hasPrefix("20260405:CLOSED;20260406:0400-20260406:2000;"))
         #expect(cd.liquidHours.hasPrefix("20260405:CLOSED;20260406:0930-20260406:1600;"))
         #expect(cd.evRule == "")
-        #expect(cd.evMultiplier == 0)
+        #expect(cd.evMultiplier == nil)
         #expect(cd.secIDs == [TagValue("ISIN", "US0378331005")])
         #expect(cd.aggGroup == 1)
         #expect(cd.marketRuleIDs.split(separator: ",").count == 26)

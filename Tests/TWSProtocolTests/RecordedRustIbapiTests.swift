@@ -13,15 +13,15 @@ struct RecordedRustIbapiTests {
         var responses: [ByteBuffer] = []
     }
 
-    /// Just enough YAML for this file: `- name:` starts an interaction; `raw:` lines under `request:` and
+    /// Just enough YAML for this file: `- name:` at the margin starts an interaction; `raw:` lines under `request:` and
     /// `responses:` hold double-quoted payloads with `\0` escapes.
     static func interactions() throws -> [Interaction] {
         var out: [Interaction] = []
         var inResponses = false
         for line in try Fixtures.text("rust-ibapi_tws_interactions.yaml").split(separator: "\n") {
             let trimmed = line.drop(while: { $0 == " " })
-            if trimmed.hasPrefix("- name: ") {
-                out.append(Interaction(name: String(trimmed.dropFirst(8)), request: Wire.payload("")))
+            if line.hasPrefix("- name: ") {  // only interactions sit at the left margin; fields are indented
+                out.append(Interaction(name: String(line.dropFirst(8)), request: Wire.payload("")))
                 inResponses = false
             } else if trimmed.hasPrefix("request:") {
                 inResponses = false

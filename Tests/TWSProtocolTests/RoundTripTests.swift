@@ -194,7 +194,7 @@ struct RoundTripTests {
     }()
 
     /// Decodes `payload` as `M` and says whether the layout read every field.
-    static func readsEveryField<M: TWSMessage>(_ type: M.Type, _ payload: ByteBuffer, serverVersion: Int) throws -> Bool {
+    static func readsEveryField<M: TWSMessage>(like _: M, _ payload: ByteBuffer, serverVersion: Int) throws -> Bool {
         try payload.withFieldReader(serverVersion: serverVersion) { id, reader in
             #expect(id == M.id)
             _ = try M.read(from: &reader)
@@ -205,7 +205,7 @@ struct RoundTripTests {
     static func roundTrip(_ sample: ServerMessage, serverVersion: Int) throws -> ServerMessage {
         let message = try #require(sample.message)
         let payload = Wire.payload(of: message, serverVersion: serverVersion)
-        #expect(try readsEveryField(type(of: message), payload, serverVersion: serverVersion))
+        #expect(try readsEveryField(like: message, payload, serverVersion: serverVersion))
         return try ServerMessage.decode(payload, serverVersion: serverVersion)
     }
 
@@ -223,7 +223,7 @@ struct RoundTripTests {
     func clientMessageAt176(_ sample: ClientMessage) throws {
         let message = try #require(sample.message)
         let payload = Wire.payload(of: message, serverVersion: 176)
-        #expect(try Self.readsEveryField(type(of: message), payload, serverVersion: 176))
+        #expect(try Self.readsEveryField(like: message, payload, serverVersion: 176))
         #expect(try ClientMessage.decode(payload, serverVersion: 176) == sample)
     }
 

@@ -1,0 +1,31 @@
+"""Turns the JSON results of one bench run into a markdown table (and fails loudly if a result is malformed)."""
+import json
+import os
+import pathlib
+import platform
+import sys
+
+out, stamp = pathlib.Path(sys.argv[1]), sys.argv[2]
+decode = json.loads((out / "decode.json").read_text())
+sim = json.loads((out / "sim-throughput.json").read_text())
+
+cpu = "unknown CPU"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+
+print(f"## Tickhub benchmarks, {stamp}")
+print()
+print(f"Machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}")
+print()
+print("| benchmark | figure | detail |")
+print("|---|---|---|")
+print(f"| TWS decode (framing + fields, tick-heavy stream) | {decode['messagesPerSecond']:,} msg/s (median) "
+      f"| {decode['messages']:,} messages, {decode['bytes']:,} bytes, runs {decode['allRuns']} |")
+rates = ", ".join(f"{r['target']:,}→{r['received']:,}" for r in sim["rates"])
+print(f"| tickhub-sim sustained tick rate to one decoding client | {sim['maxSustainedTicksPerSecond']:,} ticks/s "
+      f"| {sim['symbols']} symbols, target→received: {rates} |")
