@@ -33,7 +33,7 @@ test: setup
 	bash bench/run.sh --smoke
 
 demo: build
-	$(BIN)/tickhub-sim --port 7497 --portfolio config/sim-portfolio.json --tick-rate 200 --log-level info
+	bash scripts/demo.sh
 
 bench: setup
 	$(SWIFT) build -c release
