@@ -17,7 +17,7 @@ else
   bin=.build/release
   out=bench/results
   decode_args=(--messages 2000000 --runs 7)
-  sim_args=(--rates 25000,50000,100000,150000,200000,300000 --seconds 5 --symbols 200)
+  sim_args=(--rates 100000,200000,400000,600000,800000 --seconds 5 --symbols 200)
 fi
 mkdir -p "$out"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)

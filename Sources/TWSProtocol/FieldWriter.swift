@@ -5,6 +5,8 @@ public struct FieldWriter: WireCoder {
     public let serverVersion: Int
     public var isDecoding: Bool { false }
     public var buffer: ByteBuffer
+    /// An empty buffer to swap in while a writer owns the real one.
+    static let placeholder = ByteBuffer()
 
     public init(serverVersion: Int, buffer: ByteBuffer) {
         self.serverVersion = serverVersion

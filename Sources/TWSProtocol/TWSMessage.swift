@@ -14,11 +14,14 @@ extension TWSMessage {
     public func encode(into buffer: inout ByteBuffer, serverVersion: Int) {
         var copy = self
         TWSFraming.writeFrame(into: &buffer) { payload in
-            var writer = FieldWriter(serverVersion: serverVersion, buffer: payload)
+            // Move the storage into the writer rather than copy it: a second reference would make every
+            // write copy the whole buffer, and a session's outbound buffer holds a whole round of ticks.
+            var writer = FieldWriter(serverVersion: serverVersion, buffer: FieldWriter.placeholder)
+            swap(&writer.buffer, &payload)
             writer.write(Self.id)
             // FieldWriter never throws; the layout is shared with the reader, which does.
             try! copy.layout(&writer)
-            payload = writer.buffer
+            swap(&writer.buffer, &payload)
         }
     }
 
