@@ -4,8 +4,14 @@ import TickhubCore
 ///
 /// Invariants a test checks: bid < ask, bid ≤ last ≤ ask after a trade, low ≤ last ≤ high, volume never falls.
 struct PriceWalk {
-    enum Event {
-        case bid, ask, trade
+    /// What one step changed; a quote move can drag the other side of the book with it.
+    struct Changes: OptionSet, Hashable {
+        let rawValue: UInt8
+        static let bid = Changes(rawValue: 1)
+        static let ask = Changes(rawValue: 2)
+        static let trade = Changes(rawValue: 4)
+        /// When both sides moved up, the ask must reach the client first or its book would cross for a moment.
+        static let askFirst = Changes(rawValue: 8)
     }
 
     let minTick: Double
@@ -59,23 +65,25 @@ struct PriceWalk {
     }
 
     /// Moves the book one step and says what changed.
-    mutating func step(_ g: inout SeededGenerator, now: Int) -> Event {
+    mutating func step(_ g: inout SeededGenerator, now: Int) -> Changes {
         let roll = g.unit()
         let ticks = Double(Int(g.unit() * 3) + 1) * minTick * (g.unit() < 0.5 ? -1 : 1)
         let sizeUnit = fractionalSizes ? 0.01 : 100
         let newSize = (Double(Int(g.unit() * 20) + 1) * sizeUnit * 100).rounded() / 100
         if roll < 0.4 || !hasTrades && roll < 0.7 {
             bid = Self.round(max(minTick, min(bid + ticks, ask - minTick)), to: minTick)
-            // Keep the spread sane: a bid far below the ask pulls the ask down with it.
-            if ask - bid > 5 * minTick { ask = Self.round(bid + minTick * 2, to: minTick) }
             bidSize = newSize
-            return .bid
+            // Keep the spread sane: a bid far below the ask pulls the ask down with it.
+            guard ask - bid > 5 * minTick else { return .bid }
+            ask = Self.round(bid + minTick * 2, to: minTick)
+            return [.bid, .ask]
         }
         if roll < 0.8 || !hasTrades {
             ask = Self.round(max(bid + minTick, ask + ticks), to: minTick)
-            if ask - bid > 5 * minTick { bid = Self.round(ask - minTick * 2, to: minTick) }
             askSize = newSize
-            return .ask
+            guard ask - bid > 5 * minTick else { return .ask }
+            bid = Self.round(ask - minTick * 2, to: minTick)
+            return [.bid, .ask, .askFirst]
         }
         last = g.unit() < 0.5 ? bid : ask
         lastSize = newSize

@@ -56,12 +56,14 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
         let path = components?.path ?? head.uri
         var query: [String: String] = [:]
         for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let context = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let context = NIOLoopBound(context, eventLoop: eventLoop)
         let simulator = simulator
         let method = head.method
         Task {
             let (status, body) = await Self.answer(method: method, path: path, query: query, simulator: simulator)
-            context.value.eventLoop.execute {
+            // The answer comes back on some task executor: only the loop may unwrap the context.
+            eventLoop.execute {
                 Self.respond(context.value, status: status, body: body)
             }
         }

@@ -172,34 +172,35 @@ extension SimulatorEngine {
             let subscription = subscriptions[tickCursor]
             tickCursor += 1
             guard let session = sessions[subscription.sessionID], var walk = walks[subscription.symbol] else { continue }
-            let event = walk.step(&generator, now: time)
+            let changes = walk.step(&generator, now: time)
             walks[subscription.symbol] = walk
-            tickCredit -= Double(sendUpdate(event, walk, subscription, on: session))
+            tickCredit -= Double(sendUpdate(changes, walk, subscription, on: session))
             touched[session.id] = session
         }
         for session in touched.values { session.flush() }
     }
 
     /// The ticks one step of the walk produces; returns how many messages went out.
-    func sendUpdate(_ event: PriceWalk.Event, _ walk: PriceWalk, _ subscription: Subscription, on session: SimulatorSession) -> Int {
+    func sendUpdate(_ changes: PriceWalk.Changes, _ walk: PriceWalk, _ subscription: Subscription, on session: SimulatorSession) -> Int {
         let delayed = subscription.delayed
         func id(_ live: Int) -> Int { delayed ? TickType.delayedID[live]! : live }
         let requestID = subscription.requestID
-        switch event {
-        case .bid:
-            session.send(TickPrice(requestID: requestID, tickType: id(TickType.bid), price: walk.bid, size: walk.bidSize, attributes: 1))
-            counters.ticksSent += 1
-            return 1
-        case .ask:
-            session.send(TickPrice(requestID: requestID, tickType: id(TickType.ask), price: walk.ask, size: walk.askSize, attributes: 1))
-            counters.ticksSent += 1
-            return 1
-        case .trade:
+        let bid = TickPrice(requestID: requestID, tickType: id(TickType.bid), price: walk.bid, size: walk.bidSize, attributes: 1)
+        let ask = TickPrice(requestID: requestID, tickType: id(TickType.ask), price: walk.ask, size: walk.askSize, attributes: 1)
+        var sent = 0
+        if changes.contains(.askFirst) { session.send(ask) }
+        if changes.contains(.bid) { session.send(bid); sent += 1 }
+        if changes.contains(.ask) {
+            if !changes.contains(.askFirst) { session.send(ask) }
+            sent += 1
+        }
+        if changes.contains(.trade) {
             session.send(TickPrice(requestID: requestID, tickType: id(TickType.last), price: walk.last, size: walk.lastSize))
             session.send(TickSize(requestID: requestID, tickType: id(TickType.volume), size: walk.volume))
             session.send(TickString(requestID: requestID, tickType: id(TickType.lastTimestamp), value: String(walk.lastTradeTime)))
-            counters.ticksSent += 3
-            return 3
+            sent += 3
         }
+        counters.ticksSent += sent
+        return sent
     }
 }

@@ -48,6 +48,7 @@ final class SimulatorEngine {
     private var tickTask: RepeatedTask?
     private var housekeepingTask: RepeatedTask?
     private var lastAccountUpdate = NIODeadline.now()
+    var lastTickRound = NIODeadline.now()
 
     init(configuration: SimulatorConfiguration, loop: EventLoop, logger: Logger) {
         self.configuration = configuration
@@ -67,12 +68,12 @@ final class SimulatorEngine {
     func start(port: Int) -> EventLoopFuture<Int> {
         let interval = TimeAmount.milliseconds(Int64(max(1, configuration.tickIntervalMilliseconds)))
         let engine = bound
-        var lastRound = NIODeadline.now()
+        lastTickRound = .now()
         tickTask = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             // Scheduling adds its own delay to each round; pay out for the time that really passed.
             let now = NIODeadline.now()
-            engine.value.produceTicks(elapsed: Double((now - lastRound).nanoseconds) / 1e9)
-            lastRound = now
+            engine.value.produceTicks(elapsed: Double((now - engine.value.lastTickRound).nanoseconds) / 1e9)
+            engine.value.lastTickRound = now
         }
         housekeepingTask = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             engine.value.everySecond()
@@ -130,9 +131,11 @@ final class SimulatorEngine {
 
     /// Answers the hello with the negotiated version, or hangs up when the ranges do not meet.
     func handleHello(_ hello: ClientHello, on session: SimulatorSession) {
-        guard let version = ServerHello.negotiate(client: hello.versions, serverMaximum: configuration.serverVersion)
+        // The ranges may meet below the oldest version whose layouts this simulator can write: refuse that too.
+        guard let version = ServerHello.negotiate(client: hello.versions, serverMaximum: configuration.serverVersion),
+              version >= ServerVersion.minimumSupported
         else {
-            logger.notice("refusing client range \(hello.versions): this TWS speaks up to \(configuration.serverVersion)")
+            logger.notice("refusing client range \(hello.versions): this TWS speaks \(ServerVersion.minimumSupported)...\(configuration.serverVersion)")
             session.channel.close(promise: nil)
             return
         }
