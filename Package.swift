@@ -35,6 +35,17 @@ let package = Package(
             ]
         ),
 
+        // The IBKR provider: one TWS connection on NIO, reconnecting and resubscribing through every fault.
+        .target(
+            name: "IBKR",
+            dependencies: [
+                "TickhubCore", "TWSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "tickhub-sim",
             dependencies: [

@@ -1,0 +1,83 @@
+import Foundation
+
+/// How to reach TWS or IB Gateway and how to behave there. Defaults suit a local paper TWS.
+///
+/// Resolution order: these defaults, then a config file's `ibkr` section, then the environment
+/// (`IBKR_HOST`, `IBKR_PORT`, `IBKR_CLIENT_ID`, `IBKR_ACCOUNT_ID`), then command-line flags.
+public struct IBKRConfiguration: Sendable, Equatable, Codable {
+    public var host = "127.0.0.1"
+    /// 7497 TWS paper, 7496 TWS live, 4002 IB Gateway paper, 4001 IB Gateway live.
+    public var port = 7497
+    public var clientId = 1
+    /// The account for account updates and P&L; empty means the first managed account.
+    public var accountId = ""
+    /// 1 live, 2 frozen, 3 delayed, 4 delayed-frozen; sent with reqMarketDataType after connecting.
+    public var marketDataType = 1
+    /// Market-data lines Tickhub may use; symbols beyond it are reported over budget for a fallback to serve.
+    public var lineBudget = 100
+    public var connectTimeoutSeconds = 10.0
+    /// Outgoing messages per second; TWS's limit is 50.
+    public var pacingPerSecond = 45.0
+    public var reconnectInitialSeconds = 0.5
+    public var reconnectCapSeconds = 30.0
+    /// After 1102 ("data maintained"), a stream silent for this long is resubscribed anyway.
+    public var resumeCheckSeconds = 3.0
+    /// Account-summary tags requested after connecting.
+    public var accountSummaryTags = [
+        "NetLiquidation", "TotalCashValue", "BuyingPower", "GrossPositionValue", "AvailableFunds",
+        "ExcessLiquidity", "UnrealizedPnL", "RealizedPnL",
+    ]
+    /// Connect at start; false waits for a connect command.
+    public var autoConnect = true
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, clientId, accountId, marketDataType, lineBudget, connectTimeoutSeconds, pacingPerSecond
+        case reconnectInitialSeconds, reconnectCapSeconds, resumeCheckSeconds, accountSummaryTags, autoConnect
+    }
+
+    /// Reads every key that is present, keeping defaults for the rest.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = IBKRConfiguration()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        clientId = try c.decodeIfPresent(Int.self, forKey: .clientId) ?? d.clientId
+        accountId = try c.decodeIfPresent(String.self, forKey: .accountId) ?? d.accountId
+        marketDataType = try c.decodeIfPresent(Int.self, forKey: .marketDataType) ?? d.marketDataType
+        lineBudget = try c.decodeIfPresent(Int.self, forKey: .lineBudget) ?? d.lineBudget
+        connectTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .connectTimeoutSeconds) ?? d.connectTimeoutSeconds
+        pacingPerSecond = try c.decodeIfPresent(Double.self, forKey: .pacingPerSecond) ?? d.pacingPerSecond
+        reconnectInitialSeconds = try c.decodeIfPresent(Double.self, forKey: .reconnectInitialSeconds) ?? d.reconnectInitialSeconds
+        reconnectCapSeconds = try c.decodeIfPresent(Double.self, forKey: .reconnectCapSeconds) ?? d.reconnectCapSeconds
+        resumeCheckSeconds = try c.decodeIfPresent(Double.self, forKey: .resumeCheckSeconds) ?? d.resumeCheckSeconds
+        accountSummaryTags = try c.decodeIfPresent([String].self, forKey: .accountSummaryTags) ?? d.accountSummaryTags
+        autoConnect = try c.decodeIfPresent(Bool.self, forKey: .autoConnect) ?? d.autoConnect
+    }
+
+    public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+        case invalid(variable: String, value: String)
+        public var description: String {
+            switch self {
+            case let .invalid(variable, value): "\(variable)=\"\(value)\" is not valid"
+            }
+        }
+    }
+
+    /// Applies `IBKR_*` environment variables over this configuration.
+    public func applyingEnvironment(_ environment: [String: String]) throws -> IBKRConfiguration {
+        var c = self
+        if let host = environment["IBKR_HOST"], !host.isEmpty { c.host = host }
+        if let text = environment["IBKR_PORT"] {
+            guard let port = Int(text), (1...65535).contains(port) else { throw ConfigurationError.invalid(variable: "IBKR_PORT", value: text) }
+            c.port = port
+        }
+        if let text = environment["IBKR_CLIENT_ID"] {
+            guard let id = Int(text) else { throw ConfigurationError.invalid(variable: "IBKR_CLIENT_ID", value: text) }
+            c.clientId = id
+        }
+        if let account = environment["IBKR_ACCOUNT_ID"] { c.accountId = account }
+        return c
+    }
+}

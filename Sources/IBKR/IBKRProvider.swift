@@ -1,0 +1,89 @@
+import Logging
+import NIOCore
+import NIOPosix
+import TickhubCore
+
+/// Live quotes, positions, account values and P&L from TWS or IB Gateway, surviving every disconnect.
+///
+/// Connects at `start()` and keeps reconnecting with backoff until `stop()`; resubscribes everything with fresh
+/// request ids after a reconnect or 1101; checks streams resume after 1102; flags quotes stale while the link or
+/// a farm is down. All state lives on one event loop; these methods hop onto it. Listeners are called on that
+/// loop, in order, and must return quickly.
+public final class IBKRProvider: Sendable {
+    public let configuration: IBKRConfiguration
+    private let loop: EventLoop
+    private let session: NIOLoopBound<IBKRSession>
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+
+    public init(configuration: IBKRConfiguration, eventLoop: EventLoop? = nil, logger: Logger = Logger(label: "tickhub.ibkr")) {
+        self.configuration = configuration
+        if let eventLoop {
+            loop = eventLoop
+            ownedGroup = nil
+        } else {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            ownedGroup = group
+            loop = group.next()
+        }
+        let loop = loop
+        session = try! loop.submit {
+            NIOLoopBound(IBKRSession(configuration: configuration, loop: loop, logger: logger), eventLoop: loop)
+        }.wait()
+    }
+
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable (IBKRSession) -> T) async -> T {
+        let session = session
+        return try! await loop.submit { body(session.value) }.get()
+    }
+
+    /// Begins connecting, unless the configuration says to wait for `connect()`.
+    public func start() async {
+        await onLoop { $0.start() }
+    }
+
+    /// Disconnects and releases the provider's thread.
+    public func stop() async {
+        await onLoop { $0.shutdown() }
+        try? await ownedGroup?.shutdownGracefully()
+    }
+
+    /// Connects now (cancelling any backoff wait).
+    public func connect() async { await onLoop { $0.handle(.start) } }
+
+    /// Disconnects and stays disconnected until `connect()`.
+    public func disconnect() async { await onLoop { $0.handle(.stop) } }
+
+    public func subscribe(_ instruments: [Instrument]) async {
+        await onLoop { $0.subscribe(instruments) }
+    }
+
+    public func unsubscribe(_ symbols: [String]) async {
+        await onLoop { $0.unsubscribe(symbols) }
+    }
+
+    /// Adds a listener for every event from now on; it is called on the provider's event loop.
+    public func addListener(_ listener: @escaping @Sendable (IBKREvent) -> Void) async {
+        await onLoop { $0.listeners.append(listener) }
+    }
+
+    /// Every event from now on, as a stream (for tests and simple consumers).
+    public func events() async -> AsyncStream<IBKREvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: IBKREvent.self, bufferingPolicy: .bufferingNewest(100_000))
+        await addListener { continuation.yield($0) }
+        return stream
+    }
+
+    public func status() async -> IBKRStatus { await onLoop { $0.status() } }
+
+    public func quote(_ symbol: String) async -> Quote? { await onLoop { $0.symbols[symbol]?.quote } }
+
+    public func symbolStatus(_ symbol: String) async -> IBKRSymbolStatus? { await onLoop { $0.symbols[symbol]?.status } }
+
+    public func positions() async -> [IBKRPosition] { await onLoop { $0.positionSnapshot() } }
+
+    public func accountValues() async -> [IBKRAccountValue] {
+        await onLoop { Array($0.accountValues.values) }
+    }
+
+    public func accountPnL() async -> IBKRAccountPnL? { await onLoop { $0.accountPnL } }
+}

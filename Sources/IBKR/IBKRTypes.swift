@@ -1,0 +1,75 @@
+import TWSProtocol
+import TickhubCore
+
+/// Where one symbol stands with IBKR; the provider manager falls back on anything but `streaming`.
+public enum IBKRSymbolStatus: Equatable, Sendable {
+    /// Waiting for a connection or for its request to be answered.
+    case pending
+    case streaming
+    /// Beyond the line budget (or TWS said 101): a fallback should serve it until a line frees.
+    case overBudget
+    /// IBKR cannot serve it as asked: unknown contract, not entitled, delayed data not enabled.
+    case ended(TWSNotice.RequestEndReason)
+}
+
+/// A position as IBKR reports it, with IBKR's own valuation when it has sent one.
+public struct IBKRPosition: Equatable, Sendable {
+    public var account: String
+    public var conId: Int
+    /// The Tickhub symbol, when the contract is a kind Tickhub streams.
+    public var instrument: Instrument?
+    public var contract: Contract
+    public var quantity: Double
+    /// IBKR's convention: per share for stocks, per contract (multiplier applied) for options and futures.
+    public var averageCost: Double
+    public var marketPrice: Double?
+    public var marketValue: Double?
+    public var unrealizedPnL: Double?
+    public var realizedPnL: Double?
+    public var dailyPnL: Double?
+}
+
+/// An account-level figure: a summary tag, or an account value.
+public struct IBKRAccountValue: Equatable, Sendable {
+    public var account: String
+    public var tag: String
+    public var value: String
+    public var currency: String
+}
+
+public struct IBKRAccountPnL: Equatable, Sendable {
+    public var account: String
+    public var dailyPnL: Double?
+    public var unrealizedPnL: Double?
+    public var realizedPnL: Double?
+}
+
+/// What the API and the dashboard show about the IBKR connection.
+public struct IBKRStatus: Equatable, Sendable {
+    public var state: IBKRConnectionState
+    public var host: String
+    public var port: Int
+    public var clientId: Int
+    public var serverVersion: Int?
+    /// Milliseconds since the Unix epoch when the current connection became ready.
+    public var connectedSince: Int64?
+    public var lastError: String?
+    public var accounts: [String]
+    public var linesInUse: Int
+    public var lineBudget: Int
+    public var messagesInPerSecond: Double
+    public var messagesOutPerSecond: Double
+    /// Frames whose message id the codec does not model; skipped.
+    public var unknownMessages: Int
+    public var connections: Int
+}
+
+/// Everything the provider reports, delivered on its event loop in the order it happened.
+public enum IBKREvent: Sendable {
+    case quote(Quote)
+    case symbolStatus(symbol: String, IBKRSymbolStatus)
+    case connection(IBKRStatus)
+    case positions([IBKRPosition])
+    case accountValues([IBKRAccountValue])
+    case accountPnL(IBKRAccountPnL)
+}
