@@ -66,6 +66,14 @@ let package = Package(
 
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
         .testTarget(
+            name: "IBKRTests",
+            dependencies: [
+                "IBKR", "TWSSimulator", "TWSProtocol", "TickhubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "TWSProtocolTests",
             dependencies: [
                 "TWSProtocol",
