@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "tickhub-bench",
             dependencies: [
-                "TWSProtocol", "TWSSimulator",
+                "TWSProtocol", "TWSSimulator", "IBKR", "TickhubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,11 +13,13 @@ if [ $smoke = 1 ]; then
   out=bench/results/tmp
   decode_args=(--messages 20000 --runs 1)
   sim_args=(--rates 2000 --seconds 1 --symbols 10)
+  recovery_args=(--runs 1 --refuse-seconds 1)
 else
   bin=.build/release
   out=bench/results
   decode_args=(--messages 2000000 --runs 7)
   sim_args=(--rates 100000,200000,400000,600000,800000 --seconds 5 --symbols 200)
+  recovery_args=(--runs 5 --refuse-seconds 20)
 fi
 mkdir -p "$out"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -26,6 +28,9 @@ echo "bench: TWS decode throughput"
 "$bin/tickhub-bench" decode "${decode_args[@]}" | tee "$out/decode.json"
 echo "bench: simulator sustained tick rate"
 "$bin/tickhub-bench" sim-throughput "${sim_args[@]}" | tee "$out/sim-throughput.json"
+
+echo "bench: IBKR provider recovery after TWS faults"
+"$bin/tickhub-bench" ibkr-recovery "${recovery_args[@]}" 2>/dev/null | tee "$out/ibkr-recovery.json"
 
 python3 bench/summarize.py "$out" "$stamp" > "$out/summary.md"
 cat "$out/summary.md"

@@ -8,6 +8,7 @@ import sys
 out, stamp = pathlib.Path(sys.argv[1]), sys.argv[2]
 decode = json.loads((out / "decode.json").read_text())
 sim = json.loads((out / "sim-throughput.json").read_text())
+recovery = json.loads((out / "ibkr-recovery.json").read_text())
 
 cpu = "unknown CPU"
 try:
@@ -29,3 +30,6 @@ print(f"| TWS decode (framing + fields, tick-heavy stream) | {decode['messagesPe
 rates = ", ".join(f"{r['target']:,}→{r['received']:,}" for r in sim["rates"])
 print(f"| tickhub-sim sustained tick rate to one decoding client | {sim['maxSustainedTicksPerSecond']:,} ticks/s "
       f"| {sim['symbols']} symbols, target→received: {rates} |")
+for fault in recovery["faults"]:
+    print(f"| IBKR recovery after `{fault['fault']}` (fault over → every symbol fresh) | {fault['medianSeconds']:.3f} s (median) "
+          f"| runs {fault['runs']} |")

@@ -18,7 +18,7 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
     public var connectTimeoutSeconds = 10.0
     /// Outgoing messages per second; TWS's limit is 50.
     public var pacingPerSecond = 45.0
-    public var reconnectInitialSeconds = 0.5
+    public var reconnectInitialSeconds = 0.25
     public var reconnectCapSeconds = 30.0
     /// After 1102 ("data maintained"), a stream silent for this long is resubscribed anyway.
     public var resumeCheckSeconds = 3.0

@@ -63,7 +63,10 @@ extension IBKRSession {
         case .pacing:
             lastError = "TWS says requests came too fast (\(error.code)): \(error.message)"
             logger.warning("\(lastError!)")
-        case .linkLost, .linkRestored, .farmBroken, .farmRestored, .competingSession:
+        case .farmRestored:
+            logger.info("TWS \(error.code): \(error.message)")
+            handle(.notice(notice))
+        case .linkLost, .linkRestored, .farmBroken, .competingSession:
             logger.notice("TWS \(error.code): \(error.message)")
             handle(.notice(notice))
         case .informational:
