@@ -3,10 +3,11 @@ import PackageDescription
 
 let package = Package(
     name: "Tickhub",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tickhub-sim", targets: ["tickhub-sim"]),
         .executable(name: "tickhub-bench", targets: ["tickhub-bench"]),
+        .executable(name: "tickhub", targets: ["tickhub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -46,6 +47,27 @@ let package = Package(
             ]
         ),
 
+        // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
+        .systemLibrary(name: "CLws", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev", "libuv1-dev"])]),
+        .target(name: "CLwsShim", dependencies: ["CLws"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
+
+        // The server: lws host, /stream fan-out with per-client conflation, the HTTP API, metrics.
+        .target(
+            name: "TickhubServer",
+            dependencies: [
+                "TickhubCore", "IBKR", "CLws", "CLwsShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "tickhub",
+            dependencies: [
+                "TickhubServer", "IBKR", "TWSSimulator", "TickhubCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tickhub-sim",
             dependencies: [

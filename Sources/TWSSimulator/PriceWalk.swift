@@ -46,11 +46,11 @@ struct PriceWalk {
         close = Self.round(price * (1 + (generator.unit() - 0.5) * 0.02), to: minTick)
         open = Self.round(close * (1 + (generator.unit() - 0.5) * 0.01), to: minTick)
         let mid = Self.round(price, to: minTick)
-        bid = mid - minTick
-        ask = mid + minTick
+        bid = Self.round(mid - minTick, to: minTick)
+        ask = Self.round(mid + minTick, to: minTick)
         last = mid
-        high = max(open, mid) + minTick
-        low = min(open, mid) - minTick
+        high = Self.round(max(open, mid) + minTick, to: minTick)
+        low = Self.round(min(open, mid) - minTick, to: minTick)
         bidSize = fractionalSizes ? 0.5 : 100
         askSize = fractionalSizes ? 0.75 : 200
         lastSize = fractionalSizes ? 0.01 : 100

@@ -1,0 +1,78 @@
+#include "clws_shim.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+size_t clws_pre(void) { return LWS_PRE; }
+
+void clws_log(int level, const char *message) {
+    switch (level) {
+    case 0: lwsl_err("%s\n", message); break;
+    case 1: lwsl_warn("%s\n", message); break;
+    case 2: lwsl_notice("%s\n", message); break;
+    default: lwsl_user("%s\n", message); break;
+    }
+}
+
+int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
+                      const unsigned char *body, size_t body_length,
+                      const char *const *header_names, const char *const *header_values, int header_count) {
+    unsigned char headers[LWS_PRE + 2048];
+    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof(headers) - 1;
+
+    if (lws_add_http_common_headers(wsi, status, content_type, (lws_filepos_t)body_length, &p, end))
+        return 1;
+    for (int i = 0; i < header_count; i++) {
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)header_names[i],
+                                        (const unsigned char *)header_values[i],
+                                        (int)strlen(header_values[i]), &p, end))
+            return 1;
+    }
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return 1;
+    if (body_length > 0) {
+        // lws_write wants LWS_PRE bytes of headroom it may use.
+        unsigned char *buffer = malloc(LWS_PRE + body_length);
+        if (!buffer)
+            return 1;
+        memcpy(buffer + LWS_PRE, body, body_length);
+        int written = lws_write(wsi, buffer + LWS_PRE, body_length, LWS_WRITE_HTTP_FINAL);
+        free(buffer);
+        if (written < (int)body_length)
+            return 1;
+    }
+    return lws_http_transaction_completed(wsi) ? 1 : 0;
+}
+
+void clws_close_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
+
+void *clws_uv_loop_new(void) {
+    uv_loop_t *loop = malloc(sizeof(uv_loop_t));
+    if (loop && uv_loop_init(loop)) {
+        free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+void clws_uv_loop_run(void *loop) { uv_run((uv_loop_t *)loop, UV_RUN_DEFAULT); }
+
+void clws_uv_loop_stop(void *loop) { uv_stop((uv_loop_t *)loop); }
+
+static void close_walk(uv_handle_t *handle, void *arg) {
+    (void)arg;
+    if (!uv_is_closing(handle))
+        uv_close(handle, NULL);
+}
+
+void clws_uv_loop_close(void *loop) {
+    uv_loop_t *l = loop;
+    // lws closes its handles asynchronously; run until they are gone, then close what is left.
+    uv_run(l, UV_RUN_DEFAULT);
+    uv_walk(l, close_walk, NULL);
+    uv_run(l, UV_RUN_DEFAULT);
+    uv_loop_close(l);
+    free(l);
+}

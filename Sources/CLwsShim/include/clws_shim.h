@@ -1,0 +1,35 @@
+// What Swift cannot import from libwebsockets (function-like macros, varargs) and the libuv loop we own.
+// Only forward declarations here: <libwebsockets.h> is included by the .c file alone.
+#ifndef CLWS_SHIM_H
+#define CLWS_SHIM_H
+
+#include <stddef.h>
+
+struct lws;
+struct lws_context;
+
+/// LWS_PRE: the headroom lws_write needs in front of every payload.
+size_t clws_pre(void);
+
+/// lwsl_err / lwsl_warn / lwsl_notice / lwsl_user with a preformatted message.
+void clws_log(int level, const char *message);
+
+/// Writes a complete HTTP response (status line, headers, body) and completes the transaction.
+/// `header_names` / `header_values` are `header_count` extra headers. Returns nonzero when the connection
+/// must be closed.
+int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
+                      const unsigned char *body, size_t body_length,
+                      const char *const *header_names, const char *const *header_values, int header_count);
+
+/// Marks a connection to be closed on the service thread's next turn (for clients that stopped reading).
+void clws_close_async(struct lws *wsi);
+
+/// A libuv loop owned by the server, handed to lws as its foreign loop.
+void *clws_uv_loop_new(void);
+/// Runs the loop until clws_uv_loop_stop is called on the loop's thread.
+void clws_uv_loop_run(void *loop);
+void clws_uv_loop_stop(void *loop);
+/// Lets lws finish closing its handles after lws_context_destroy, then frees the loop.
+void clws_uv_loop_close(void *loop);
+
+#endif

@@ -1,0 +1,28 @@
+/// The latest quote per symbol and a per-symbol sequence number, so clients can spot gaps and order updates.
+///
+/// Owned by one thread (the server's fan-out thread); not synchronized.
+public struct QuoteBook: Sendable {
+    public struct Entry: Sendable {
+        public var quote: Quote
+        public var sequence: UInt64
+        /// Microseconds since the Unix epoch when the hub received the update.
+        public var receivedAt: Int64
+    }
+
+    public private(set) var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    /// Records an update and returns its entry with the next sequence number for the symbol.
+    @discardableResult
+    public mutating func update(_ quote: Quote, receivedAt: Int64) -> Entry {
+        let sequence = (entries[quote.symbol]?.sequence ?? 0) + 1
+        let entry = Entry(quote: quote, sequence: sequence, receivedAt: receivedAt)
+        entries[quote.symbol] = entry
+        return entry
+    }
+
+    public subscript(symbol: String) -> Entry? { entries[symbol] }
+
+    public var count: Int { entries.count }
+}

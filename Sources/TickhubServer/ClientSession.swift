@@ -1,0 +1,45 @@
+import CLws
+import TickhubCore
+
+/// One WebSocket client: what it wants and what is waiting to be written to it. Fan-out thread only.
+///
+/// Memory is bounded by the client's symbol count whatever the feed rate: a newer update for a symbol
+/// replaces the pending one (conflation) instead of queueing behind it.
+final class ClientSession {
+    enum Channel: String, CaseIterable {
+        case status, pnl
+    }
+
+    let id: Int
+    let wsi: OpaquePointer
+    var symbols: Set<String> = []
+    var channels: Set<Channel> = []
+    /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
+    var pending: [String: PendingUpdate] = [:]
+    /// Messages that must all arrive, in order, before pending updates: snapshots, pongs, errors, statuses.
+    var immediate: [[UInt8]] = []
+    /// When this client was first asked for a write it has not yet taken; nil when it has nothing waiting.
+    var waitingSince: Int64?
+    var writableRequested = false
+    /// Bytes of a fragmented incoming message, until its last fragment.
+    var incoming: [UInt8] = []
+    var framesWritten = 0
+
+    struct PendingUpdate {
+        var bytes: SharedBytes
+        var receivedAt: Int64
+    }
+
+    init(id: Int, wsi: OpaquePointer) {
+        self.id = id
+        self.wsi = wsi
+    }
+
+    var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty }
+}
+
+/// Encoded bytes shared by reference: one allocation per update, whatever the number of subscribers.
+final class SharedBytes {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}

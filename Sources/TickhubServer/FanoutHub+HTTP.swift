@@ -1,0 +1,220 @@
+import CLws
+import Foundation
+import TickhubCore
+
+/// An HTTP request the fan-out thread is answering, possibly later (a first quote, the backend).
+struct HTTPExchange {
+    let id: Int
+    let wsi: OpaquePointer
+    var response: HTTPResponse?
+    /// Symbols whose first quote the request waits for, and until when (µs since the epoch).
+    var awaiting: [String] = []
+    var single = true
+    var deadline: Int64 = 0
+}
+
+extension FanoutHub {
+    enum Outcome {
+        case respond(HTTPResponse)
+        case wait(symbols: [String], single: Bool)
+        case async(@Sendable () async -> HTTPResponse)
+    }
+
+    /// Starts answering a request; the response goes out now, or when `server.reply` brings it.
+    func handle(_ request: HTTPRequest, exchange id: Int, wsi: OpaquePointer) -> HTTPResponse? {
+        metrics.httpRequests += 1
+        switch route(request) {
+        case let .respond(response):
+            return response
+        case let .wait(symbols, single):
+            var exchange = HTTPExchange(id: id, wsi: wsi)
+            exchange.awaiting = symbols
+            exchange.single = single
+            exchange.deadline = Self.nowMicros() + Int64(configuration.firstQuoteWaitSeconds * 1_000_000)
+            exchanges[id] = exchange
+            return nil
+        case let .async(work):
+            exchanges[id] = HTTPExchange(id: id, wsi: wsi)
+            let server = server
+            Task { server.reply(id, await work()) }
+            return nil
+        }
+    }
+
+    func route(_ request: HTTPRequest) -> Outcome {
+        let path = request.path
+        if path.hasPrefix("/api/") || path == "/metrics", let required = configuration.token {
+            guard Auth.matches(Auth.presentedToken(request), required) else {
+                return .respond(.error(401, code: "unauthorized", "this server needs a token: Authorization: Bearer <token> or ?token="))
+            }
+        }
+        let quotePrefix = "/api/market-data/quote/"
+        switch (request.method, path) {
+        case (.get, _) where path.hasPrefix(quotePrefix):
+            return quote(String(path.dropFirst(quotePrefix.count)))
+        case (.get, "/api/market-data/quotes"):
+            return quotes(request.query["symbols"] ?? "")
+        case (.get, "/api/health"):
+            return .respond(.json(200, health()))
+        case (.get, "/api/ibkr/status"):
+            let server = server
+            return .async { await server.ibkrStatusResponse() }
+        case (.post, "/api/ibkr/connect"), (.post, "/api/ibkr/disconnect"):
+            let server = server
+            let connect = path.hasSuffix("/connect")
+            return .async {
+                await server.backend.setIBKRConnected(connect)
+                return await server.ibkrStatusResponse()
+            }
+        case (.get, "/metrics"):
+            let text = metrics.render(
+                clients: clients.count, subscriptions: subscriptionCount, symbols: book.count,
+                providerStates: providerStates())
+            return .respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: Array(text.utf8)))
+        case (.get, "/api/openapi.yaml"):
+            return .respond(StaticFiles.shared.response(for: "openapi.yaml", in: configuration.docsDirectory))
+        case (.get, _) where !path.hasPrefix("/api/"):
+            return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
+        case (_, _) where Self.knownPaths.contains(path) || path.hasPrefix(quotePrefix):
+            return .respond(.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(path)"))
+        default:
+            return .respond(.error(404, code: "not_found", "no such endpoint: \(path)"))
+        }
+    }
+
+    static let knownPaths: Set<String> = [
+        "/api/market-data/quotes", "/api/health", "/api/ibkr/status", "/api/ibkr/connect", "/api/ibkr/disconnect",
+        "/metrics", "/api/openapi.yaml",
+    ]
+
+    func providerStates() -> [(String, String, Bool)] {
+        let state = ibkrStatus?.state.name ?? "unknown"
+        return ["disconnected", "connecting", "ready", "degraded", "reconnecting"].map { ("ibkr", $0, $0 == state) }
+    }
+
+    // MARK: Quotes
+
+    func quote(_ text: String) -> Outcome {
+        let instrument: Instrument
+        do {
+            instrument = try SymbolGrammar.parse(text)
+        } catch {
+            return .respond(.error(400, code: "invalid_symbol", error.description))
+        }
+        if let entry = book[instrument.symbol], entry.quote.hasPrice {
+            return .respond(.json(200, QuoteEncoding.encode(entry)))
+        }
+        if availability[instrument.symbol] == .unknown {
+            return .respond(.error(404, code: "unknown_symbol", "no provider knows the instrument \(instrument.symbol)"))
+        }
+        demand([instrument])
+        return .wait(symbols: [instrument.symbol], single: true)
+    }
+
+    func quotes(_ list: String) -> Outcome {
+        var instruments: [Instrument] = []
+        for text in list.split(separator: ",") where !text.isEmpty {
+            do {
+                instruments.append(try SymbolGrammar.parse(String(text)))
+            } catch {
+                return .respond(.error(400, code: "invalid_symbol", error.description))
+            }
+        }
+        guard !instruments.isEmpty, instruments.count <= configuration.maxSymbolsPerClient else {
+            return .respond(.error(400, code: "bad_request", "give 1 to \(configuration.maxSymbolsPerClient) symbols: ?symbols=AAPL,MSFT"))
+        }
+        let missing = instruments.filter { book[$0.symbol]?.quote.hasPrice != true && availability[$0.symbol] != .unknown }
+        if missing.isEmpty { return .respond(.json(200, quotesBody(instruments.map(\.symbol)))) }
+        demand(missing)
+        return .wait(symbols: instruments.map(\.symbol), single: false)
+    }
+
+    /// Subscribes upstream what the HTTP API was asked for and nobody streams yet.
+    func demand(_ instruments: [Instrument]) {
+        let added = instruments.filter { upstream.insert($0.symbol).inserted }
+        if !added.isEmpty { server.backendSubscribe(added) }
+    }
+
+    func quotesBody(_ symbols: [String]) -> [UInt8] {
+        var w = JSONWriter(capacity: 400 * symbols.count)
+        w.beginObject()
+        w.key("quotes")
+        w.beginArray()
+        for symbol in symbols {
+            if let entry = book[symbol], entry.quote.hasPrice { QuoteEncoding.write(entry, into: &w) }
+        }
+        w.endArray()
+        w.key("errors")
+        w.beginArray()
+        for symbol in symbols where book[symbol]?.quote.hasPrice != true {
+            let (code, message) = Self.describe(symbol, availability[symbol] ?? .unavailable("no quote within \(configuration.firstQuoteWaitSeconds) s"))
+            w.beginObject()
+            w.field("symbol", symbol)
+            w.field("code", code)
+            w.field("message", message)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    func answerWaitingExchanges(for symbol: String) {
+        for (id, exchange) in exchanges where exchange.response == nil && exchange.awaiting.contains(symbol) {
+            let resolved = exchange.awaiting.allSatisfy { book[$0]?.quote.hasPrice == true || availability[$0] == .unknown }
+            if resolved { complete(id) }
+        }
+    }
+
+    /// Answers a waiting exchange from what is known now.
+    func complete(_ id: Int) {
+        guard var exchange = exchanges[id], exchange.response == nil else { return }
+        if exchange.single, let symbol = exchange.awaiting.first {
+            if let entry = book[symbol], entry.quote.hasPrice {
+                exchange.response = .json(200, QuoteEncoding.encode(entry))
+            } else if availability[symbol] == .unknown {
+                exchange.response = .error(404, code: "unknown_symbol", "no provider knows the instrument \(symbol)")
+            } else {
+                let reason: String
+                if case let .unavailable(why)? = availability[symbol] { reason = why } else { reason = "no quote within \(configuration.firstQuoteWaitSeconds) s" }
+                exchange.response = .error(503, code: "unavailable", "no provider can serve \(symbol) now: \(reason)")
+            }
+        } else {
+            exchange.response = .json(200, quotesBody(exchange.awaiting))
+        }
+        exchanges[id] = exchange
+        lws_callback_on_writable(exchange.wsi)
+    }
+
+    func expireExchanges(now: Int64) {
+        for (id, exchange) in exchanges where exchange.response == nil && !exchange.awaiting.isEmpty && now >= exchange.deadline {
+            complete(id)
+        }
+    }
+
+    // MARK: Health
+
+    func health() -> [UInt8] {
+        let state = ibkrStatus?.state
+        let overall = state == .ready ? "ok" : (book.count > 0 ? "degraded" : "down")
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("status", overall)
+        w.field("uptimeSeconds", Int64(Date().timeIntervalSince(startedAt)))
+        w.field("clients", clients.count)
+        w.field("subscriptions", subscriptionCount)
+        w.field("symbols", upstream.count)
+        w.field("quotes", book.count)
+        w.key("providers")
+        w.beginArray()
+        w.beginObject()
+        w.field("name", "ibkr")
+        w.field("state", state?.name ?? "unknown")
+        w.field("servingSymbols", book.entries.values.filter { $0.quote.source == .ibkr && !$0.quote.stale }.count)
+        w.field("lastError", ibkrStatus?.lastError)
+        w.endObject()
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+}

@@ -1,0 +1,240 @@
+import CLws
+import CLwsShim
+import Foundation
+import IBKR
+import TickhubCore
+
+/// Everything the fan-out thread owns: clients, subscriptions, the quote book, pending HTTP exchanges.
+///
+/// Each update is encoded once; its bytes are shared by every subscriber, and a client that is behind holds
+/// at most one pending update per symbol. Touched on the lws service thread only.
+final class FanoutHub {
+    let configuration: ServerConfiguration
+    unowned let server: TickhubServer
+    var book = QuoteBook()
+    var clients: [Int: ClientSession] = [:]
+    var subscribers: [String: [Int: ClientSession]] = [:]
+    var nextClientID = 1
+    var availability: [String: SymbolAvailability] = [:]
+    /// Symbols requested from the backend, by clients or by the HTTP API.
+    var upstream: Set<String> = []
+    var metrics = Metrics()
+    var ibkrStatus: IBKRStatus?
+    let startedAt = Date()
+
+    // HTTP exchanges waiting for something (a first quote, the backend), by id.
+    var exchanges: [Int: HTTPExchange] = [:]
+    var nextExchangeID = 1
+
+    /// Frame scratch space with LWS_PRE bytes of headroom, reused for every write.
+    private var scratch: UnsafeMutableRawPointer
+    private var scratchCapacity: Int
+    let pre = clws_pre()
+
+    init(configuration: ServerConfiguration, server: TickhubServer) {
+        self.configuration = configuration
+        self.server = server
+        scratchCapacity = 64 * 1024
+        scratch = .allocate(byteCount: pre + scratchCapacity, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    static func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
+
+    // MARK: Updates in
+
+    func publish(_ quote: Quote, receivedAt: Int64) {
+        metrics.updatesIn += 1
+        let entry = book.update(quote, receivedAt: receivedAt)
+        if quote.hasPrice { availability[quote.symbol] = .available }
+        answerWaitingExchanges(for: quote.symbol)
+        guard let subscribed = subscribers[quote.symbol], !subscribed.isEmpty else { return }
+        let update = ClientSession.PendingUpdate(bytes: SharedBytes(QuoteEncoding.encode(entry)), receivedAt: receivedAt)
+        for client in subscribed.values {
+            if client.pending.updateValue(update, forKey: quote.symbol) != nil { metrics.updatesConflated += 1 }
+            requestWrite(client)
+        }
+    }
+
+    func setAvailability(_ symbol: String, _ state: SymbolAvailability) {
+        let previous = availability[symbol]
+        availability[symbol] = state
+        guard previous != state else { return }
+        if case .available = state { return }
+        answerWaitingExchanges(for: symbol)
+        // Clients that asked for the symbol learn why no quotes come.
+        let (code, message) = Self.describe(symbol, state)
+        for client in (subscribers[symbol] ?? [:]).values {
+            send(errorMessage(code: code, message: message, symbol: symbol), to: client)
+        }
+    }
+
+    static func describe(_ symbol: String, _ state: SymbolAvailability) -> (String, String) {
+        switch state {
+        case .available: ("available", "\(symbol) is available")
+        case .unknown: ("unknown_symbol", "no provider knows the instrument \(symbol)")
+        case let .unavailable(reason): ("unavailable", "no provider can serve \(symbol) now: \(reason)")
+        }
+    }
+
+    func setIBKRStatus(_ status: IBKRStatus) {
+        ibkrStatus = status
+        let message = statusMessage()
+        for client in clients.values where client.channels.contains(.status) { send(message, to: client) }
+    }
+
+    func statusMessage() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "status")
+        w.key("ibkr")
+        Self.writeIBKRStatus(ibkrStatus, into: &w)
+        w.endObject()
+        return w.bytes
+    }
+
+    static func writeIBKRStatus(_ status: IBKRStatus?, into w: inout JSONWriter) {
+        guard let s = status else {
+            w.beginObject()
+            w.field("state", "unknown")
+            w.endObject()
+            return
+        }
+        w.beginObject()
+        w.field("state", s.state.name)
+        if case let .degraded(reasons) = s.state {
+            w.key("degraded")
+            w.beginArray()
+            for reason in reasons.map(\.rawValue).sorted() { w.value(reason) }
+            w.endArray()
+        }
+        if case let .reconnecting(attempt, delay) = s.state {
+            w.field("attempt", attempt)
+            w.field("retryInSeconds", (delay * 10).rounded() / 10)
+        }
+        w.field("host", s.host)
+        w.field("port", s.port)
+        w.field("clientId", s.clientId)
+        w.field("serverVersion", s.serverVersion.map { Int64($0) })
+        w.field("connectedSince", s.connectedSince)
+        w.field("lastError", s.lastError)
+        w.key("accounts")
+        w.beginArray()
+        for account in s.accounts { w.value(account) }
+        w.endArray()
+        w.field("linesInUse", s.linesInUse)
+        w.field("lineBudget", s.lineBudget)
+        w.field("messagesInPerSecond", s.messagesInPerSecond)
+        w.field("messagesOutPerSecond", s.messagesOutPerSecond)
+        w.field("connections", s.connections)
+        w.endObject()
+    }
+
+    // MARK: Clients
+
+    func open(_ wsi: OpaquePointer) -> ClientSession {
+        let client = ClientSession(id: nextClientID, wsi: wsi)
+        nextClientID += 1
+        clients[client.id] = client
+        metrics.clientsAccepted += 1
+        return client
+    }
+
+    func close(_ client: ClientSession) {
+        clients[client.id] = nil
+        for symbol in client.symbols { subscribers[symbol]?[client.id] = nil }
+    }
+
+    /// Queues a message every client must get, in order (pongs, errors, snapshots, statuses).
+    func send(_ message: [UInt8], to client: ClientSession) {
+        client.immediate.append(message)
+        requestWrite(client)
+    }
+
+    func requestWrite(_ client: ClientSession) {
+        if client.waitingSince == nil { client.waitingSince = Self.nowMicros() }
+        guard !client.writableRequested else { return }
+        client.writableRequested = true
+        lws_callback_on_writable(client.wsi)
+    }
+
+    /// Writes everything pending for the client as one frame: an object alone, or an array of them.
+    /// Returns false when the connection failed.
+    func writable(_ client: ClientSession) -> Bool {
+        client.writableRequested = false
+        client.waitingSince = nil
+        guard client.hasWork else { return true }
+        let count = client.immediate.count + client.pending.count
+        var size = count + 1
+        for message in client.immediate { size += message.count }
+        for update in client.pending.values { size += update.bytes.bytes.count }
+        reserveScratch(size)
+        let base = scratch + pre
+        var length = 0
+        func append(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { (base + length).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            length += bytes.count
+        }
+        if count > 1 { base.storeBytes(of: UInt8(ascii: "["), as: UInt8.self); length = 1 }
+        var first = true
+        for message in client.immediate {
+            if count > 1, !first { base.storeBytes(of: UInt8(ascii: ","), toByteOffset: length, as: UInt8.self); length += 1 }
+            first = false
+            append(message)
+        }
+        let now = Self.nowMicros()
+        for update in client.pending.values {
+            if count > 1, !first { base.storeBytes(of: UInt8(ascii: ","), toByteOffset: length, as: UInt8.self); length += 1 }
+            first = false
+            append(update.bytes.bytes)
+            metrics.observeLatency(now - update.receivedAt)
+        }
+        if count > 1 { base.storeBytes(of: UInt8(ascii: "]"), toByteOffset: length, as: UInt8.self); length += 1 }
+        metrics.updatesDelivered += client.pending.count
+        client.immediate.removeAll(keepingCapacity: true)
+        client.pending.removeAll(keepingCapacity: true)
+        let written = lws_write(client.wsi, base.assumingMemoryBound(to: UInt8.self), length, LWS_WRITE_TEXT)
+        guard written >= length else { return false }
+        metrics.framesWritten += 1
+        metrics.bytesWritten += length
+        client.framesWritten += 1
+        return true
+    }
+
+    private func reserveScratch(_ size: Int) {
+        guard size > scratchCapacity else { return }
+        scratch.deallocate()
+        scratchCapacity = max(size, scratchCapacity * 2)
+        scratch = .allocate(byteCount: pre + scratchCapacity, alignment: 16)
+    }
+
+    // MARK: Housekeeping
+
+    /// Every 100 ms: slow clients, HTTP deadlines; every second: rates.
+    func housekeeping(secondElapsed: Bool) {
+        let now = Self.nowMicros()
+        let limit = Int64(configuration.slowClientSeconds * 1_000_000)
+        for client in clients.values {
+            guard let since = client.waitingSince, now - since > limit else { continue }
+            // Its socket has not taken a byte for the whole limit: it cannot be caught up, only let go.
+            metrics.slowClientsClosed += 1
+            client.waitingSince = nil
+            client.pending.removeAll()
+            client.immediate.removeAll()
+            let reason = Array("client not reading".utf8)
+            reason.withUnsafeBufferPointer {
+                lws_close_reason(client.wsi, lws_close_status(rawValue: 1013), UnsafeMutablePointer(mutating: $0.baseAddress), $0.count)
+            }
+            clws_close_async(client.wsi)
+        }
+        expireExchanges(now: now)
+        if secondElapsed { metrics.everySecond(seconds: 1) }
+    }
+
+    var subscriptionCount: Int { clients.values.reduce(0) { $0 + $1.symbols.count } }
+}

@@ -1,0 +1,19 @@
+import IBKR
+import TickhubCore
+
+/// What the server asks of the rest of Tickhub: market data for symbols clients want, and IBKR control.
+public protocol HubBackend: Sendable {
+    func subscribe(_ instruments: [Instrument]) async
+    func unsubscribe(_ symbols: [String]) async
+    func ibkrStatus() async -> IBKRStatus?
+    func setIBKRConnected(_ connected: Bool) async
+}
+
+/// Whether quotes for a symbol can be had, for the HTTP API's 404 and 503 and the stream's error messages.
+public enum SymbolAvailability: Equatable, Sendable {
+    case available
+    /// No provider knows the instrument.
+    case unknown
+    /// Known, but no provider can serve it now (disconnected, not entitled, out of lines).
+    case unavailable(String)
+}

@@ -1,0 +1,228 @@
+import CLws
+import CLwsShim
+import Foundation
+
+/// The protocol table lws serves: one protocol for HTTP and `/stream`, so an upgrade without a
+/// Sec-WebSocket-Protocol header (what browsers send) binds to it.
+final class LwsProtocols: @unchecked Sendable {
+    static let shared = LwsProtocols()
+
+    let list: UnsafeMutablePointer<lws_protocols>
+    private var policies: [UnsafeMutablePointer<lws_retry_bo_t>] = []
+    private let lock = NSLock()
+
+    private init() {
+        list = .allocate(capacity: 2)
+        list[0] = lws_protocols(
+            name: strdup("tickhub"), callback: lwsCallback, per_session_data_size: MemoryLayout<Int>.size,
+            rx_buffer_size: 0, id: 0, user: nil, tx_packet_size: 0)
+        list[1] = lws_protocols()
+    }
+
+    /// Ping a client after `ping` idle seconds; hang up after `hangup` without anything from it.
+    func idlePolicy(ping: Int, hangup: Int) -> UnsafePointer<lws_retry_bo_t> {
+        lock.lock()
+        defer { lock.unlock() }
+        let policy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
+        policy.initialize(to: lws_retry_bo_t())
+        policy.pointee.secs_since_valid_ping = UInt16(ping)
+        policy.pointee.secs_since_valid_hangup = UInt16(hangup)
+        policies.append(policy)
+        return UnsafePointer(policy)
+    }
+}
+
+/// The one lws callback: a thin switch that hands each event to the server on its service thread.
+let lwsCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int32 = {
+    wsi, reason, user, input, length in
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+    let server = Unmanaged<TickhubServer>.fromOpaque(owner).takeUnretainedValue()
+    return server.handle(wsi: wsi, reason: reason, session: user, input: input, length: length)
+}
+
+extension TickhubServer {
+    /// The per-connection slot lws keeps for us: a client id (WebSocket) or an exchange id (HTTP).
+    private func slot(_ session: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<Int>? {
+        session?.assumingMemoryBound(to: Int.self)
+    }
+
+    func handle(
+        wsi: OpaquePointer, reason: lws_callback_reasons, session: UnsafeMutableRawPointer?,
+        input: UnsafeMutableRawPointer?, length: Int
+    ) -> Int32 {
+        guard let hub = confined.hub else { return lws_callback_http_dummy(wsi, reason, session, input, length) }
+        switch reason {
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            drain()
+            return 0
+
+        case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+            return admitUpgrade(wsi) ? 0 : 1
+
+        case LWS_CALLBACK_ESTABLISHED:
+            guard !isStopping else { return -1 }
+            slot(session)?.pointee = hub.open(wsi).id
+            return 0
+
+        case LWS_CALLBACK_RECEIVE:
+            guard let id = slot(session)?.pointee, let client = hub.clients[id], let input else { return 0 }
+            if lws_frame_is_binary(wsi) != 0 {
+                if lws_is_final_fragment(wsi) != 0 {
+                    hub.reject(client, code: "binary_frame", "send JSON text frames")
+                }
+                return 0
+            }
+            guard client.incoming.count + length <= configuration.maxMessageBytes else {
+                hub.metrics.oversizedMessages += 1
+                var reason = Array("message over \(configuration.maxMessageBytes) bytes".utf8)
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &reason, reason.count)
+                return -1
+            }
+            client.incoming.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+            if lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 {
+                let message = client.incoming
+                client.incoming.removeAll(keepingCapacity: true)
+                hub.receive(message, from: client)
+            }
+            return 0
+
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+            guard let id = slot(session)?.pointee, let client = hub.clients[id] else { return 0 }
+            if isStopping {
+                var reason = Array("server shutting down".utf8)
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, &reason, reason.count)
+                return -1
+            }
+            return hub.writable(client) ? 0 : -1
+
+        case LWS_CALLBACK_CLOSED:
+            if let id = slot(session)?.pointee, let client = hub.clients[id] { hub.close(client) }
+            return 0
+
+        case LWS_CALLBACK_HTTP:
+            return http(wsi, hub: hub, session: session, input: input, length: length)
+
+        case LWS_CALLBACK_HTTP_BODY:
+            guard let id = slot(session)?.pointee, let input, var pending = confined.pendingBodies[id] else { return 0 }
+            guard pending.body.count + length <= 1 << 20 else {
+                confined.pendingBodies[id] = nil
+                return respond(wsi, .error(413, code: "too_large", "request bodies are limited to 1 MiB"))
+            }
+            pending.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+            confined.pendingBodies[id] = pending
+            return 0
+
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            guard let id = slot(session)?.pointee, let request = confined.pendingBodies.removeValue(forKey: id) else { return 0 }
+            return dispatch(request, id: id, wsi: wsi, hub: hub)
+
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            guard let id = slot(session)?.pointee, let response = hub.exchanges[id]?.response else { return 0 }
+            hub.exchanges[id] = nil
+            return respond(wsi, response)
+
+        case LWS_CALLBACK_CLOSED_HTTP:
+            if let id = slot(session)?.pointee {
+                hub.exchanges[id] = nil
+                confined.pendingBodies[id] = nil
+            }
+            return 0
+
+        default:
+            return lws_callback_http_dummy(wsi, reason, session, input, length)
+        }
+    }
+
+    private func http(
+        _ wsi: OpaquePointer, hub: FanoutHub, session: UnsafeMutableRawPointer?, input: UnsafeMutableRawPointer?, length: Int
+    ) -> Int32 {
+        let id = hub.nextExchangeID
+        hub.nextExchangeID += 1
+        slot(session)?.pointee = id
+        var uri: UnsafeMutablePointer<CChar>?
+        var uriLength: Int32 = 0
+        let methodIndex = lws_http_get_uri_and_method(wsi, &uri, &uriLength)
+        let methods: [HTTPRequest.Method?] = [.get, .post, .options, .put, .patch, .delete, nil, .head]
+        guard methodIndex >= 0, Int(methodIndex) < methods.count, let method = methods[Int(methodIndex)] else {
+            return respond(wsi, .error(405, code: "method_not_allowed", "unsupported method"))
+        }
+        let path = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "/"
+        let request = HTTPRequest(
+            method: method, path: path, query: Self.queryArguments(wsi),
+            headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), "origin": Self.header(wsi, WSI_TOKEN_ORIGIN)]
+                .compactMapValues { $0 },
+            body: [])
+        if lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0, method == .post || method == .put || method == .patch {
+            confined.pendingBodies[id] = request
+            return 0
+        }
+        return dispatch(request, id: id, wsi: wsi, hub: hub)
+    }
+
+    private func dispatch(_ request: HTTPRequest, id: Int, wsi: OpaquePointer, hub: FanoutHub) -> Int32 {
+        guard let response = hub.handle(request, exchange: id, wsi: wsi) else { return 0 }
+        return respond(wsi, response)
+    }
+
+    /// Writes a whole response; nonzero tells lws to close the connection.
+    func respond(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Int32 {
+        let names = response.headers.map { strdup($0.0 + ":") }
+        let values = response.headers.map { strdup($0.1) }
+        defer {
+            names.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let result = response.body.withUnsafeBufferPointer { body in
+            names.map { UnsafePointer($0) }.withUnsafeBufferPointer { namePointers in
+                values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
+                    clws_http_respond(
+                        wsi, UInt32(response.status), response.contentType, body.baseAddress, body.count,
+                        namePointers.baseAddress, valuePointers.baseAddress, Int32(response.headers.count))
+                }
+            }
+        }
+        return result == 0 ? 0 : -1
+    }
+
+    static func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+        let length = lws_hdr_total_length(wsi, token)
+        guard length > 0, length < 8192 else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+        guard lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token) >= 0 else { return nil }
+        return String(cString: buffer)
+    }
+
+    /// `?a=1&b=2` as lws splits it: one fragment per argument.
+    static func queryArguments(_ wsi: OpaquePointer) -> [String: String] {
+        var arguments: [String: String] = [:]
+        var buffer = [CChar](repeating: 0, count: 4096)
+        var index: Int32 = 0
+        while index < 64, lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, index) > 0 {
+            let argument = String(cString: buffer)
+            if let equals = argument.firstIndex(of: "=") {
+                arguments[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
+            } else {
+                arguments[argument] = ""
+            }
+            index += 1
+        }
+        return arguments
+    }
+
+    /// WebSocket upgrades: only `/stream`, with the token when one is required, from an allowed origin.
+    private func admitUpgrade(_ wsi: OpaquePointer) -> Bool {
+        guard Self.header(wsi, WSI_TOKEN_GET_URI) == "/stream" else { return false }
+        if let required = configuration.token {
+            let request = HTTPRequest(
+                method: .get, path: "/stream", query: Self.queryArguments(wsi),
+                headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
+            guard Auth.matches(Auth.presentedToken(request), required) else { return false }
+        }
+        if !configuration.allowedOrigins.isEmpty {
+            guard let origin = Self.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// The dashboard's files and the OpenAPI document, read from disk once and kept.
+final class StaticFiles: @unchecked Sendable {
+    static let shared = StaticFiles()
+    private var cache: [String: HTTPResponse] = [:]
+    private let lock = NSLock()
+
+    static let contentTypes = [
+        "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+        "yaml": "application/yaml", "json": "application/json", "svg": "image/svg+xml", "png": "image/png",
+        "ico": "image/x-icon",
+    ]
+
+    func response(for path: String, in directory: String?) -> HTTPResponse {
+        let name = path == "/" || path.isEmpty ? "index.html" : String(path.drop(while: { $0 == "/" }))
+        // Only plain file names below the directory: no "..", no hidden files.
+        guard let directory, !name.contains(".."), !name.hasPrefix("."), name.count < 200 else {
+            return .error(404, code: "not_found", "no such file: \(path.prefix(80))")
+        }
+        let key = directory + "/" + name
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = cache[key] { return cached }
+        guard let data = FileManager.default.contents(atPath: key) else {
+            return .error(404, code: "not_found", "no such file: \(path.prefix(80))")
+        }
+        let ext = String(name.split(separator: ".").last ?? "")
+        let response = HTTPResponse(
+            status: 200, contentType: Self.contentTypes[ext] ?? "application/octet-stream", body: Array(data),
+            headers: [("cache-control", "no-cache")])
+        cache[key] = response
+        return response
+    }
+}

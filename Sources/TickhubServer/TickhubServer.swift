@@ -1,0 +1,235 @@
+import CLws
+import CLwsShim
+import Foundation
+import IBKR
+import Logging
+import TickhubCore
+
+/// Tickhub's HTTP and WebSocket server on libwebsockets, on a libuv loop of its own thread.
+///
+/// Other threads talk to it only through `publish…` and `stop`, which queue a command and wake the service
+/// thread with `lws_cancel_service`, the one lws call that is safe from another thread. Everything else
+/// (sockets, subscriptions, the quote book) lives on the service thread.
+public final class TickhubServer: Sendable {
+    enum Command {
+        case quote(Quote, receivedAt: Int64)
+        case availability(String, SymbolAvailability)
+        case ibkrStatus(IBKRStatus)
+        case reply(Int, HTTPResponse)
+        case housekeeping(secondElapsed: Bool)
+        case stop
+    }
+
+    struct Shared {
+        var commands: [Command] = []
+        var wakePending = false
+        var context: OpaquePointer?
+        var loop: UnsafeMutableRawPointer?
+    }
+
+    public let configuration: ServerConfiguration
+    let backend: HubBackend
+    let logger: Logger
+    private let shared = Guarded(Shared())
+    /// The fan-out state, confined to the service thread (set there, read there).
+    let confined = Confined()
+    private let stopped = Guarded<CheckedContinuation<Void, Never>?>(nil)
+    private let timer = Guarded<DispatchSourceTimer?>(nil)
+
+    final class Confined: @unchecked Sendable {
+        var hub: FanoutHub?
+        var stopping = false
+        var stopDeadline: Int64 = 0
+        /// Requests whose bodies are still arriving, by exchange id.
+        var pendingBodies: [Int: HTTPRequest] = [:]
+    }
+
+    public init(configuration: ServerConfiguration, backend: HubBackend, logger: Logger = Logger(label: "tickhub.server")) {
+        self.configuration = configuration
+        self.backend = backend
+        self.logger = logger
+    }
+
+    // MARK: From any thread
+
+    /// Hands a quote to the fan-out; it is encoded once there, on the service thread.
+    public func publish(_ quote: Quote) {
+        enqueue(.quote(quote, receivedAt: FanoutHub.nowMicros()))
+    }
+
+    public func publishAvailability(_ symbol: String, _ availability: SymbolAvailability) {
+        enqueue(.availability(symbol, availability))
+    }
+
+    public func publishIBKRStatus(_ status: IBKRStatus) {
+        enqueue(.ibkrStatus(status))
+    }
+
+    func reply(_ exchange: Int, _ response: HTTPResponse) {
+        enqueue(.reply(exchange, response))
+    }
+
+    func backendSubscribe(_ instruments: [Instrument]) {
+        let backend = backend
+        Task { await backend.subscribe(instruments) }
+    }
+
+    func ibkrStatusResponse() async -> HTTPResponse {
+        guard let status = await backend.ibkrStatus() else {
+            return .error(503, code: "ibkr_disabled", "this hub runs without an IBKR connection")
+        }
+        var w = JSONWriter()
+        FanoutHub.writeIBKRStatus(status, into: &w)
+        return .json(200, w.bytes)
+    }
+
+    private func enqueue(_ command: Command) {
+        shared.withLock { state in
+            state.commands.append(command)
+            guard !state.wakePending, let context = state.context else { return }
+            state.wakePending = true
+            // Under the lock that `stop` takes before destroying the context, so it never races the destroy.
+            lws_cancel_service(context)
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts listening; returns the bound port (useful with port 0).
+    public func start() async throws -> Int {
+        let port: Int = try await withCheckedThrowingContinuation { started in
+            let thread = Thread { [self] in serve(started: started) }
+            thread.name = "tickhub-lws"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        let source = DispatchSource.makeTimerSource(queue: .global())
+        var ticks = 0
+        source.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+        source.setEventHandler { [self] in
+            ticks += 1
+            enqueue(.housekeeping(secondElapsed: ticks % 10 == 0))
+        }
+        source.resume()
+        timer.withLock { $0 = source }
+        return port
+    }
+
+    /// Sends every client a close frame (1001), stops listening and returns when the service thread is done.
+    public func stop() async {
+        timer.withLock { $0?.cancel(); $0 = nil }
+        let running = shared.withLock { $0.context != nil }
+        guard running else { return }
+        await withCheckedContinuation { done in
+            stopped.withLock { $0 = done }
+            enqueue(.stop)
+        }
+    }
+
+    private func serve(started: CheckedContinuation<Int, Error>) {
+        lws_set_log_level(LLL_ERR | LLL_WARN, nil)
+        guard let loop = clws_uv_loop_new() else {
+            started.resume(throwing: ServerError.startFailed("could not create the libuv loop"))
+            return
+        }
+        var loops: [UnsafeMutableRawPointer?] = [loop]
+        let protocols = LwsProtocols.shared
+        let context: OpaquePointer? = configuration.host.withCString { host in
+            loops.withUnsafeMutableBufferPointer { loopList in
+                var info = lws_context_creation_info()
+                info.port = Int32(configuration.port)
+                info.iface = host
+                info.protocols = UnsafePointer(protocols.list)
+                info.options = UInt64(LWS_SERVER_OPTION_LIBUV) | UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+                    | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+                info.foreign_loops = loopList.baseAddress
+                info.user = Unmanaged.passUnretained(self).toOpaque()
+                info.retry_and_idle_policy = protocols.idlePolicy(ping: configuration.pingIdleSeconds, hangup: configuration.idleHangupSeconds)
+                info.pt_serv_buf_size = 64 * 1024
+                return lws_create_context(&info)
+            }
+        }
+        guard let context else {
+            clws_uv_loop_close(loop)
+            started.resume(throwing: ServerError.startFailed("could not listen on \(configuration.host):\(configuration.port) (in use, or not an address of this machine?)"))
+            return
+        }
+        confined.hub = FanoutHub(configuration: configuration, server: self)
+        let vhost = lws_get_vhost_by_name(context, "default")
+        let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? configuration.port
+        shared.withLock {
+            $0.context = context
+            $0.loop = loop
+        }
+        logger.notice("listening on http://\(configuration.host):\(port)")
+        started.resume(returning: port)
+
+        clws_uv_loop_run(loop)
+
+        shared.withLock { $0.context = nil; $0.commands.removeAll() }
+        lws_context_destroy(context)
+        clws_uv_loop_close(loop)
+        confined.hub = nil
+        logger.notice("stopped")
+        stopped.withLock { $0?.resume(); $0 = nil }
+    }
+
+    // MARK: On the service thread
+
+    /// Runs the commands queued since the last wake-up.
+    func drain() {
+        let commands = shared.withLock { state -> [Command] in
+            state.wakePending = false
+            defer { state.commands.removeAll(keepingCapacity: true) }
+            return state.commands
+        }
+        guard let hub = confined.hub else { return }
+        for command in commands {
+            switch command {
+            case let .quote(quote, receivedAt): hub.publish(quote, receivedAt: receivedAt)
+            case let .availability(symbol, state): hub.setAvailability(symbol, state)
+            case let .ibkrStatus(status): hub.setIBKRStatus(status)
+            case let .reply(id, response):
+                guard var exchange = hub.exchanges[id] else { continue }
+                exchange.response = response
+                hub.exchanges[id] = exchange
+                lws_callback_on_writable(exchange.wsi)
+            case let .housekeeping(secondElapsed):
+                hub.housekeeping(secondElapsed: secondElapsed)
+                if confined.stopping, hub.clients.isEmpty || FanoutHub.nowMicros() > confined.stopDeadline { finishStop() }
+            case .stop:
+                beginStop(hub)
+            }
+        }
+    }
+
+    private func beginStop(_ hub: FanoutHub) {
+        guard !confined.stopping else { return }
+        confined.stopping = true
+        confined.stopDeadline = FanoutHub.nowMicros() + 1_000_000
+        // Keep housekeeping ticking so the deadline is honoured even with no other traffic.
+        let source = DispatchSource.makeTimerSource(queue: .global())
+        source.schedule(deadline: .now() + .milliseconds(50), repeating: .milliseconds(50))
+        source.setEventHandler { [self] in enqueue(.housekeeping(secondElapsed: false)) }
+        source.resume()
+        timer.withLock { $0 = source }
+        if hub.clients.isEmpty { finishStop(); return }
+        for client in hub.clients.values { lws_callback_on_writable(client.wsi) }
+    }
+
+    private func finishStop() {
+        timer.withLock { $0?.cancel(); $0 = nil }
+        if let loop = shared.withLock({ $0.loop }) { clws_uv_loop_stop(loop) }
+    }
+
+    var isStopping: Bool { confined.stopping }
+
+    public enum ServerError: Error, CustomStringConvertible {
+        case startFailed(String)
+        public var description: String {
+            switch self {
+            case let .startFailed(why): why
+            }
+        }
+    }
+}

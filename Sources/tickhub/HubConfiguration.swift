@@ -1,0 +1,72 @@
+import Foundation
+import IBKR
+import TickhubServer
+
+/// The `tickhub` configuration file: `{"server": {...}, "ibkr": {...}}`; see config/tickhub.example.json.
+struct HubConfigurationFile: Decodable {
+    struct Server: Decodable {
+        var listen: String?
+        var maxSymbolsPerClient: Int?
+        var maxMessageBytes: Int?
+        var slowClientSeconds: Double?
+        var pingIdleSeconds: Int?
+        var idleHangupSeconds: Int?
+        var firstQuoteWaitSeconds: Double?
+        var allowedOrigins: [String]?
+    }
+
+    var server: Server?
+    var ibkr: IBKRConfiguration?
+    var db: String?
+
+    static func load(_ path: String) throws -> HubConfigurationFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read config file \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(HubConfigurationFile.self, from: data)
+        } catch {
+            throw ConfigurationError("config file \(path) is not valid: \(error)")
+        }
+    }
+
+    func apply(to c: inout ServerConfiguration) throws {
+        guard let s = server else { return }
+        if let listen = s.listen { (c.host, c.port) = try Self.parseListen(listen) }
+        if let v = s.maxSymbolsPerClient { c.maxSymbolsPerClient = v }
+        if let v = s.maxMessageBytes { c.maxMessageBytes = v }
+        if let v = s.slowClientSeconds { c.slowClientSeconds = v }
+        if let v = s.pingIdleSeconds { c.pingIdleSeconds = v }
+        if let v = s.idleHangupSeconds { c.idleHangupSeconds = v }
+        if let v = s.firstQuoteWaitSeconds { c.firstQuoteWaitSeconds = v }
+        if let v = s.allowedOrigins { c.allowedOrigins = v }
+    }
+
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { throw ConfigurationError("--listen wants HOST:PORT, e.g. 127.0.0.1:8080, not \"\(text)\"") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Finds the project's files (dashboard, docs, sample portfolio) from the working directory or the executable.
+enum ProjectFiles {
+    static func root() -> String? {
+        var candidates: [String] = []
+        if let home = ProcessInfo.processInfo.environment["TICKHUB_HOME"] { candidates.append(home) }
+        candidates.append(FileManager.default.currentDirectoryPath)
+        var executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(executable.path)
+            executable.deleteLastPathComponent()
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/clients/dashboard/index.html") }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import IBKR
+import Logging
+import TWSSimulator
+import TickhubCore
+import TickhubServer
+
+@main
+struct Tickhub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tickhub",
+        abstract: "Real-time market data from IBKR, fanned out to dashboards and bots over WebSocket and HTTP.")
+
+    @Option(help: "JSON configuration file (see config/tickhub.example.json).") var config: String?
+    @Option(help: "Address and port to serve HTTP and WebSocket on.") var listen: String?
+    @Option(help: "TWS / IB Gateway host.") var ibkrHost: String?
+    @Option(help: "TWS / IB Gateway port (7497 TWS paper, 7496 live, 4002 / 4001 IB Gateway).") var ibkrPort: Int?
+    @Option(help: "API client id; unique per connection to TWS.") var ibkrClientId: Int?
+    @Option(help: "IBKR account for account updates and P&L.") var ibkrAccount: String?
+    @Option(help: "SQLite database file.") var db: String?
+    @Flag(help: "Start a TWS simulator on a free loopback port and connect to it.") var demo = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tickhub")
+        let environment = ProcessInfo.processInfo.environment
+        let file = try config.map(HubConfigurationFile.load)
+
+        // Defaults, then the file, then the environment, then flags.
+        var server = ServerConfiguration()
+        try file?.apply(to: &server)
+        var ibkr = file?.ibkr ?? IBKRConfiguration()
+        ibkr = try ibkr.applyingEnvironment(environment)
+        if let listen { (server.host, server.port) = try HubConfigurationFile.parseListen(listen) }
+        if let ibkrHost { ibkr.host = ibkrHost }
+        if let ibkrPort { ibkr.port = ibkrPort }
+        if let ibkrClientId { ibkr.clientId = ibkrClientId }
+        if let ibkrAccount { ibkr.accountId = ibkrAccount }
+        if let token = environment["TICKHUB_TOKEN"], !token.isEmpty { server.token = token }
+        guard server.isLoopback || server.token != nil else {
+            throw ConfigurationError("listening on \(server.host) exposes market data beyond this machine: set TICKHUB_TOKEN first")
+        }
+        let root = ProjectFiles.root()
+        server.dashboardDirectory = root.map { $0 + "/clients/dashboard" }
+        server.docsDirectory = root.map { $0 + "/docs" }
+
+        var simulator: TWSSimulator?
+        if demo {
+            var simulation = SimulatorConfiguration()
+            simulation.port = 0
+            simulation.ticksPerSecond = 400
+            if let root, let portfolio = try? SimulatedPortfolio.load(from: URL(fileURLWithPath: root + "/config/sim-portfolio.json")) {
+                simulation.portfolio = portfolio
+            }
+            let sim = TWSSimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
+            ibkr.host = "127.0.0.1"
+            ibkr.port = try await sim.start()
+            simulator = sim
+            logger.notice("demo: TWS simulator on 127.0.0.1:\(ibkr.port)")
+        }
+
+        let provider = IBKRProvider(configuration: ibkr)
+        let backend = IBKRBackend(provider: provider)
+        let hub = TickhubServer(configuration: server, backend: backend)
+        let port = try await hub.start()
+        await backend.connect(to: hub)
+        await provider.start()
+
+        let url = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)/"
+        // One parseable line for scripts and tests, then the human one.
+        FileHandle.standardOutput.write(Data("tickhub: listening url=\(url) port=\(port)\n".utf8))
+        if demo { FileHandle.standardOutput.write(Data("Open the dashboard: \(url)\n".utf8)) }
+
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            return source
+        }
+        for await _ in signals { break }
+        logger.notice("shutting down")
+        sources.forEach { $0.cancel() }
+        await hub.stop()
+        await provider.stop()
+        await simulator?.stop()
+    }
+}
