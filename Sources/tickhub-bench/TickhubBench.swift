@@ -5,5 +5,5 @@ struct TickhubBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickhub-bench",
         abstract: "Tickhub's load tester and micro-benchmarks. Results are JSON on stdout; see bench/README.md.",
-        subcommands: [DecodeBenchmark.self, SimulatorThroughput.self, IBKRRecovery.self])
+        subcommands: [DecodeBenchmark.self, SimulatorThroughput.self, IBKRRecovery.self, FanoutLoad.self])
 }
