@@ -33,7 +33,7 @@ test: setup
 	bash bench/run.sh --smoke
 
 demo: build
-	bash scripts/demo.sh
+	$(BIN)/tickhub --demo --listen 127.0.0.1:$${PORT:-8080}
 
 bench: setup
 	$(SWIFT) build -c release
