@@ -11,6 +11,8 @@ extension IBKRSession {
     func requestAccountData() {
         collectingPositions = [:]
         send(RequestPositions())
+        // After 1101 the old summary may linger at TWS; at most two may be active, so let it go first.
+        if let previous = accountSummaryRequestID { send(CancelAccountSummary(requestID: previous)) }
         let summaryID = takeRequestID()
         accountSummaryRequestID = summaryID
         send(RequestAccountSummary(requestID: summaryID, tags: configuration.accountSummaryTags.joined(separator: ",")))

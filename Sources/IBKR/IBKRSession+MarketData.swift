@@ -81,6 +81,8 @@ extension IBKRSession {
     func resubscribeAll() {
         qualifyRequests = [:]
         marketDataRequests = [:]
+        // After 1101 TWS has forgotten the per-position P&L requests too; positionEnd requests them again.
+        positionPnLRequests = [:]
         lineCap = configuration.lineBudget
         for name in order {
             switch symbols[name]?.phase {
@@ -188,6 +190,11 @@ extension IBKRSession {
                 symbols[name]?.quote.delayed = true
                 dirtyQuotes.insert(name)
             }
+        case .competingSession:
+            // TWS sends 10197 once per ticker, but it is about the whole session: the stream stays, the
+            // connection is degraded until ticks flow again.
+            logger.notice("\(name): TWS \(error.code) \(error.message)")
+            handle(.notice(notice))
         case .requestBookkeeping:
             logger.error("\(name): request \(requestID) refused (\(error.code) \(error.message)); requesting again")
             marketDataRequests[requestID] = nil

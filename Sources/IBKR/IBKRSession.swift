@@ -218,6 +218,13 @@ final class IBKRSession {
 
     func protocolError(_ error: Error, generation: Int) {
         guard generation == self.generation else { return }
+        if error is IOError {
+            // A socket error (TWS reset the connection as it restarted), not something TWS sent.
+            lastError = "connection to TWS failed, reconnecting: \(error)"
+            logger.warning("\(lastError!)")
+            channel?.close(promise: nil)
+            return
+        }
         lastError = "bad data from TWS, reconnecting: \(error)"
         logger.error("\(lastError!)")
         // The stream's framing can no longer be trusted: start over on a fresh socket.

@@ -28,7 +28,13 @@ extension SimulatorEngine {
             if dataLost {
                 // Every reqId-keyed subscription is gone; the client must re-request.
                 subscriptions.removeAll()
-                for session in sessions.values { session.accountPnLRequests = [:]; session.positionPnLRequests = [:] }
+                // Account data too: IB's 1101 says "market and account data subscription requests must be resubmitted".
+                for session in sessions.values {
+                    session.accountPnLRequests = [:]
+                    session.positionPnLRequests = [:]
+                    session.accountSummaryRequests = []
+                    session.accountUpdatesAccount = nil
+                }
                 broadcastNotice(1101, "Connectivity between IB and Trader Workstation has been restored - data lost.")
             } else {
                 broadcastNotice(1102,

@@ -23,9 +23,8 @@ struct DropConnectionsTests {
             }
             let staleSymbols = Set(down.compactMap(\.quote).filter(\.stale).map(\.symbol))
             #expect(staleSymbols == Set(symbols))
-            for symbol in symbols { #expect(await h.provider.quote(symbol)?.stale == true || true) }
             let untilReady = try await h.events.collect("ready again") { $0.connectionState == .ready }
-            #expect(untilReady.compactMap(\.quote).allSatisfy(\.stale), "a fresh quote before the connection was back")
+            #expect(untilReady.compactMap(\.quote).allSatisfy { $0.stale }, "a fresh quote before the connection was back")
 
             let fresh = try await h.events.awaitFreshQuotes(symbols)
             reportRecovery("dropConnections", ContinuousClock.now - injected, symbols: symbols.count)
@@ -63,7 +62,9 @@ struct DropConnectionsTests {
             let simulator = try await h.simulator.status()
             #expect(simulator.subscriptions == symbols.count)
             #expect(simulator.errorsSent == 4 * simulator.connectionsAccepted)
-            #expect(await h.provider.status().lastError == nil)
+            // A restart may reset the socket (an I/O error), but nothing TWS sent was bad.
+            let lastError = await h.provider.status().lastError
+            #expect(lastError.map { !$0.contains("bad data") } ?? true, "\(lastError ?? "")")
         }
     }
 }

@@ -289,6 +289,27 @@ extension EventLog {
         return found
     }
 
+    /// Waits until each named predicate has matched an event, in whatever order they come; returns the first
+    /// match of each by name. Events matching none of the outstanding predicates are skipped.
+    @discardableResult
+    func awaitAll(
+        timeout: Duration = defaultTimeout, _ expectations: [String: @Sendable (IBKREvent) -> Bool]
+    ) async throws -> [String: IBKREvent] {
+        let deadline = ContinuousClock.now + timeout
+        var found: [String: IBKREvent] = [:]
+        while found.count < expectations.count {
+            let missing = expectations.filter { found[$0.key] == nil }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw TestTimeout(what: "\(missing.keys.sorted()) (after \(timeout))") }
+            let predicates = Array(missing.values)
+            let event = try await awaitEvent("\(missing.keys.sorted())", timeout: remaining) { event in
+                predicates.contains { $0(event) }
+            }
+            for (name, predicate) in missing where predicate(event) { found[name] = event }
+        }
+        return found
+    }
+
     /// Watches for `duration` and fails if a matching event arrives: for "nothing happens" assertions.
     func expectNoEvent(
         _ what: String, for duration: Duration, where predicate: @escaping @Sendable (IBKREvent) -> Bool

@@ -10,12 +10,11 @@ struct LineBudgetTests {
 
     @Test func beyondTheBudgetIsOverBudgetUntilALineFrees() async throws {
         try await withSimulatorAndProvider(provider: { $0.lineBudget = 3 }, subscribe: Self.five) { h in
+            try await h.events.awaitAll([
+                "GOOGL over budget": { if case .symbolStatus("GOOGL", .overBudget) = $0 { true } else { false } },
+                "NVDA over budget": { if case .symbolStatus("NVDA", .overBudget) = $0 { true } else { false } },
+            ])
             try await h.events.awaitFreshQuotes(["AAPL", "MSFT", "AMZN"])
-            for symbol in ["GOOGL", "NVDA"] {
-                try await h.events.awaitEvent("\(symbol) over budget") {
-                    if case .symbolStatus(symbol, .overBudget) = $0 { true } else { false }
-                }
-            }
             for symbol in ["AAPL", "MSFT", "AMZN"] { #expect(await h.provider.symbolStatus(symbol) == .streaming) }
             for symbol in ["GOOGL", "NVDA"] {
                 #expect(await h.provider.symbolStatus(symbol) == .overBudget)
