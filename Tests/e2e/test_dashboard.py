@@ -1,0 +1,277 @@
+"""Mission Control in a real browser (Debian's Chromium, through Playwright) against a real `tickhub --demo`,
+plus the Python example client and the OpenAPI document against the same kind of hub."""
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import ROOT, start_hub
+
+expect.set_options(timeout=10_000)
+
+ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
+CLIENT = ROOT / "clients" / "python" / "tickhub_client.py"
+
+ROWS = "tr[data-symbol]"
+ALL_STALE = "() => { const r = [...document.querySelectorAll('tr[data-symbol]')]; return r.length > 0 && r.every(e => e.dataset.stale === 'true'); }"
+ALL_LIVE = "() => { const r = [...document.querySelectorAll('tr[data-symbol]')]; return r.length > 0 && r.every(e => e.dataset.stale === 'false'); }"
+TEXT_CHANGED = "([selector, before]) => { const e = document.querySelector(selector); return !!e && e.textContent !== before; }"
+STOCK_PRICE = re.compile(r"^\d{1,3}(,\d{3})*\.\d{2}$")
+FX_PRICE = re.compile(r"^\d+\.\d{5}$")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (fresh localStorage, so the default watchlist) that records script errors in `page.errors`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 640})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    # The browser's own reports of refused connections and 401s are expected in some tests; script errors are not.
+    expected = ("WebSocket connection to", "Failed to load resource")
+    page.on("console", lambda m: errors.append(f"console: {m.text}")
+            if m.type == "error" and not m.text.startswith(expected) else None)
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def cell(symbol, field):
+    return f'tr[data-symbol="{symbol}"] [data-field="{field}"]'
+
+
+def wait_text_change(page, selector, before, timeout=10_000):
+    page.wait_for_function(TEXT_CHANGED, arg=[selector, before], timeout=timeout)
+    return page.locator(selector).inner_text()
+
+
+def test_dashboard_streams_quotes_and_controls_ibkr(hub, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(hub.fields["url"])
+
+    # The header: IBKR connected, with its connection details; the stream is live.
+    ibkr = page.locator("#ibkr-state")
+    expect(ibkr).to_have_attribute("data-state", "ready")
+    expect(ibkr).to_have_text("Connected")
+    expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
+    expect(page.locator("#ibkr-host")).to_have_text("127.0.0.1")
+    expect(page.locator("#ibkr-port")).to_have_text(re.compile(r"^\d+$"))
+    expect(page.locator("#ibkr-client-id")).to_have_text("1")
+    expect(page.locator("#connect")).to_be_disabled()
+    expect(page.locator("#disconnect")).to_be_enabled()
+
+    # The default watchlist, live, formatted per instrument: stocks with 2 decimals, FX with 5.
+    expect(page.locator(ROWS)).to_have_count(4)
+    assert page.locator(ROWS).evaluate_all("rows => rows.map(r => r.dataset.symbol)") == ["AAPL", "MSFT", "EUR.USD", "BTC"]
+    expect(page.locator(cell("AAPL", "last"))).to_have_text(STOCK_PRICE)
+    expect(page.locator(cell("EUR.USD", "bid"))).to_have_text(FX_PRICE)
+    expect(page.locator(cell("EUR.USD", "last"))).to_have_text(FX_PRICE)  # FX does not trade: the midpoint
+    expect(page.locator(cell("AAPL", "changePercent"))).to_have_text(re.compile(r"^[+−]?\d+\.\d{2}%$"))
+    expect(page.locator(cell("AAPL", "volume"))).to_have_text(re.compile(r"^\d{1,3}(,\d{3})+$"))
+    expect(page.locator(cell("AAPL", "source")).locator('[data-badge="source"]')).to_have_text("IBKR")
+
+    # Client-side validation: nothing is added, the reason is shown.
+    page.fill("#symbol-input", "not a symbol!")
+    page.click("#add-symbol")
+    expect(page.locator("#message")).to_have_attribute("data-kind", "error")
+    expect(page.locator("#message")).to_contain_text("not a symbol")
+    expect(page.locator(ROWS)).to_have_count(4)
+
+    # Add a symbol: its price appears, then changes; the watchlist is kept in localStorage.
+    page.fill("#symbol-input", "googl")
+    page.click("#add-symbol")
+    googl = page.locator('tr[data-symbol="GOOGL"]')
+    expect(googl).to_have_count(1)
+    expect(page.locator(cell("GOOGL", "last"))).to_have_text(STOCK_PRICE)
+    first = page.locator(cell("GOOGL", "last")).inner_text()
+    wait_text_change(page, cell("GOOGL", "last"), first)
+    expect(googl).to_have_attribute("data-stale", "false")
+    expect(googl).to_have_attribute("data-source", "ibkr")
+    expect(googl.locator("svg.spark")).to_have_attribute("data-points", re.compile(r"^([2-9]|\d\d+)$"))
+    assert page.evaluate("JSON.parse(localStorage.getItem('tickhub.watchlist'))") == ["AAPL", "MSFT", "EUR.USD", "BTC", "GOOGL"]
+
+    # A symbol the hub cannot serve: the server's message is shown, on the row too; then remove it.
+    page.fill("#symbol-input", "ZZZZ")
+    page.press("#symbol-input", "Enter")
+    expect(page.locator("#message")).to_contain_text("no provider knows the instrument ZZZZ")
+    zzzz = page.locator('tr[data-symbol="ZZZZ"]')
+    expect(zzzz).to_have_attribute("data-error", "unknown_symbol")
+    zzzz.locator("button.remove").click()
+    expect(zzzz).to_have_count(0)
+    assert "ZZZZ" not in page.evaluate("JSON.parse(localStorage.getItem('tickhub.watchlist'))")
+
+    # Disconnect: the indicator says so and every quote is marked stale, not presented as live.
+    page.click("#disconnect")
+    expect(ibkr).to_have_attribute("data-state", "disconnected")
+    expect(ibkr).to_have_text("Disconnected")
+    page.wait_for_function(ALL_STALE, timeout=10_000)
+    expect(googl.locator('[data-badge="stale"]')).to_be_visible()
+    expect(page.locator("#connect")).to_be_enabled()
+    expect(page.locator("#disconnect")).to_be_disabled()
+    frozen = page.locator(cell("GOOGL", "last")).inner_text()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-disconnected.png"))
+
+    # Connect: connected again, the stale marks go, prices move again.
+    page.click("#connect")
+    expect(ibkr).to_have_attribute("data-state", "ready")
+    page.wait_for_function(ALL_LIVE, timeout=10_000)
+    expect(googl.locator('[data-badge="stale"]')).to_have_count(0)
+    wait_text_change(page, cell("GOOGL", "last"), frozen)
+    expect(page.locator(ROWS)).to_have_count(5)
+
+    page.wait_for_timeout(1500)  # let the sparklines grow a little for the picture
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+    assert page.errors == []
+
+
+def test_dashboard_reconnects_and_resubscribes_after_a_hub_restart(browser, page):
+    first = start_hub()
+    port = first.fields["port"]
+    try:
+        page.goto(first.fields["url"])
+        expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
+        expect(page.locator(cell("AAPL", "last"))).to_have_text(STOCK_PRICE)
+    finally:
+        first.stop()
+
+    # The hub is gone: the stream indicator says so and the last quotes stay, marked stale.
+    expect(page.locator("#ws-state")).to_have_attribute("data-state", "closed")
+    page.wait_for_function(ALL_STALE, timeout=10_000)
+
+    second = start_hub(listen=f"127.0.0.1:{port}")
+    try:
+        expect(page.locator("#ws-state")).to_have_attribute("data-state", "open", timeout=20_000)
+        page.wait_for_function(ALL_LIVE, timeout=10_000)
+        before = page.locator(cell("AAPL", "last")).inner_text()
+        wait_text_change(page, cell("AAPL", "last"), before)
+        expect(page.locator("#ibkr-state")).to_have_attribute("data-state", "ready")
+        # It subscribed again: the new hub has the watchlist's four symbols from this page.
+        health = get_json(f"http://127.0.0.1:{port}/api/health")
+        assert health["clients"] == 1 and health["subscriptions"] == 4
+    finally:
+        second.stop()
+    assert page.errors == []
+
+
+def test_dashboard_passes_its_token_on(browser):
+    hub = start_hub(env={"TICKHUB_TOKEN": "s3cret"})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(hub.fields["url"] + "?token=s3cret")
+        expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
+        expect(page.locator("#ibkr-state")).to_have_attribute("data-state", "ready")
+        expect(page.locator(cell("AAPL", "last"))).to_have_text(STOCK_PRICE)
+        expect(page.locator("#link-openapi")).to_have_attribute("href", "/api/openapi.yaml?token=s3cret")
+
+        # Without it, the page says what is missing instead of spinning silently.
+        page.goto(hub.fields["url"])
+        expect(page.locator("#message")).to_have_attribute("data-code", "unauthorized")
+        expect(page.locator("#ws-state")).not_to_have_attribute("data-state", "open")
+    finally:
+        context.close()
+        hub.stop()
+
+
+def run_client(port, *args, timeout=30):
+    return subprocess.run(
+        [sys.executable, str(CLIENT), "--url", f"ws://127.0.0.1:{port}/stream", *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_python_client_prints_quotes(hub):
+    result = run_client(hub.fields["port"], "--duration", "2", "AAPL", "EUR.USD")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("status     ibkr ready") for line in lines), result.stdout[:2000]
+    aapl = [line for line in lines if line.startswith("AAPL ")]
+    eurusd = [line for line in lines if line.startswith("EUR.USD ")]
+    assert len(aapl) >= 3 and len(eurusd) >= 3, result.stdout[:2000]
+    assert re.search(r"bid\s+\d+\.\d{2}\s+ask\s+\d+\.\d{2}\s+last\s+\d+\.\d{2}", aapl[-1])
+    assert re.search(r"bid\s+\d\.\d{5}\s+ask\s+\d\.\d{5}", eurusd[-1])
+
+    # --json --count: raw messages, one per line; stops by itself.
+    result = run_client(hub.fields["port"], "--json", "--count", "5", "--no-status", "BTC")
+    assert result.returncode == 0, result.stderr
+    quotes = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(quotes) == 5 and all(q["type"] == "quote" and q["symbol"] == "BTC" for q in quotes)
+    assert [q["seq"] for q in quotes] == sorted(q["seq"] for q in quotes)
+    assert {"bid", "ask", "last", "source", "stale", "delayed", "timestamp", "t"} <= quotes[0].keys()
+
+
+def test_python_client_reconnects_after_a_hub_restart():
+    first = start_hub()
+    port = first.fields["port"]
+    client = subprocess.Popen(
+        [sys.executable, str(CLIENT), "--url", f"ws://127.0.0.1:{port}/stream", "--duration", "7", "--max-backoff", "1.5", "AAPL"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    second = None
+    try:
+        time.sleep(1.5)
+        first.stop()
+        second = start_hub(listen=f"127.0.0.1:{port}")
+        out, err = client.communicate(timeout=30)
+    finally:
+        client.kill() if client.poll() is None else None
+        first.stop()
+        if second:
+            second.stop()
+    assert client.returncode == 0, err
+    assert err.count("connected to") >= 2, err
+    assert "closed by the hub: 1001 server shutting down" in err, err
+    # Quotes after the restart: the new hub's sequence numbers start again from 1.
+    seqs = [int(m) for m in re.findall(r"^AAPL .* seq (\d+)", out, re.M)]
+    assert any(later < earlier for earlier, later in zip(seqs, seqs[1:])), out[-2000:]
+
+
+def test_http_api_matches_openapi(hub):
+    validator_module = pytest.importorskip("openapi_schema_validator")
+    base = f"http://127.0.0.1:{hub.fields['port']}"
+    with urllib.request.urlopen(base + "/api/openapi.yaml", timeout=10) as response:
+        assert response.headers["content-type"] == "application/yaml"
+        spec = yaml.safe_load(response.read())
+    assert spec["openapi"].startswith("3.0")
+
+    def check(instance, schema_name):
+        schema = {**spec["components"]["schemas"][schema_name], "components": spec["components"]}
+        validator_module.OAS30Validator(schema).validate(instance)
+
+    check(get_json(base + "/api/market-data/quote/AAPL"), "Quote")
+    body = get_json(base + "/api/market-data/quotes?symbols=MSFT,EUR.USD,BTC,ZZZZ")
+    check(body, "QuotesResponse")
+    assert [q["symbol"] for q in body["quotes"]] == ["MSFT", "EUR.USD", "BTC"]
+    assert body["errors"][0]["code"] == "unknown_symbol"
+    check(get_json(base + "/api/health"), "Health")
+    check(get_json(base + "/api/ibkr/status"), "IBKRStatus")
+    for path, status, code in [("/api/market-data/quote/a%20b%20c", 400, "invalid_symbol"),
+                               ("/api/market-data/quote/ZZZZ", 404, "unknown_symbol"),
+                               ("/api/nope", 404, "not_found")]:
+        with pytest.raises(urllib.error.HTTPError) as failure:
+            urllib.request.urlopen(base + path, timeout=10)
+        assert failure.value.code == status
+        error = json.load(failure.value)
+        check(error, "Error")
+        assert error["error"]["code"] == code
