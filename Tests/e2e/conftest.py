@@ -14,8 +14,10 @@ BIN = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))
 class Process:
     """A started executable and the key=value pairs of its first 'listening' line."""
 
-    def __init__(self, args, ready_pattern, timeout=20):
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    def __init__(self, args, ready_pattern, timeout=20, env=None):
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            env=None if env is None else {**os.environ, **env})
         deadline = time.monotonic() + timeout
         self.fields = {}
         while time.monotonic() < deadline:
@@ -51,3 +53,19 @@ def simulator():
     sim = start_simulator("--portfolio", str(ROOT / "config" / "sim-portfolio.json"), "--tick-rate", "500")
     yield sim
     sim.stop()
+
+
+def start_hub(*extra, listen="127.0.0.1:0", env=None):
+    """`tickhub --demo`: the hub with its built-in TWS simulator, on a free loopback port unless told otherwise.
+
+    `fields` has `url` and `port` from its first line: `tickhub: listening url=http://127.0.0.1:PORT/ port=PORT`.
+    `env` adds to the environment (e.g. TICKHUB_TOKEN).
+    """
+    return Process([str(BIN / "tickhub"), "--demo", "--listen", listen, *extra], r"tickhub: listening", env=env)
+
+
+@pytest.fixture
+def hub():
+    process = start_hub()
+    yield process
+    process.stop()
