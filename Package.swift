@@ -115,6 +115,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "TickhubCore", "IBKR"]),
     ],
     swiftLanguageModes: [.v6]
 )

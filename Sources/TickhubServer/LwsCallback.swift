@@ -90,11 +90,8 @@ extension TickhubServer {
 
         case LWS_CALLBACK_SERVER_WRITEABLE:
             guard let id = slot(session)?.pointee, let client = hub.clients[id] else { return 0 }
-            if isStopping {
-                var reason = Array("server shutting down".utf8)
-                lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, &reason, reason.count)
-                return -1
-            }
+            // Stopping: `beginStop` has already started the close handshake; nothing more goes out.
+            if isStopping { return 0 }
             return hub.writable(client) ? 0 : -1
 
         case LWS_CALLBACK_CLOSED:

@@ -214,7 +214,14 @@ public final class TickhubServer: Sendable {
         source.resume()
         timer.withLock { $0 = source }
         if hub.clients.isEmpty { finishStop(); return }
-        for client in hub.clients.values { lws_callback_on_writable(client.wsi) }
+        // Close from here, outside the clients' own callbacks: lws then sends the close frame (1001) and waits
+        // for the client's reply. A nonzero return from SERVER_WRITEABLE would instead mark the socket unusable
+        // and drop it without a close frame (lws 4.1). CLOSED callbacks may run during the loop, so iterate a copy.
+        var reason = Array("server shutting down".utf8)
+        for client in Array(hub.clients.values) {
+            lws_close_reason(client.wsi, LWS_CLOSE_STATUS_GOINGAWAY, &reason, reason.count)
+            lws_set_timeout(client.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC)
+        }
     }
 
     private func finishStop() {

@@ -1,0 +1,316 @@
+"""Helpers for test_stream.py and test_http_api.py: a real `tickhub --demo` process on a loopback port, HTTP to it
+with http.client, WebSocket clients (websockets 17) and a raw-socket WebSocket client that reads only when told.
+
+Loopback only; every wait is bounded."""
+import asyncio
+import base64
+import contextlib
+import hashlib
+import http.client
+import json
+import os
+import socket
+import struct
+import threading
+import time
+
+import websockets
+
+from conftest import BIN, Process
+
+
+@contextlib.contextmanager
+def environment(**values):
+    """Sets (str) or removes (None) environment variables for the duration; Popen inherits them."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<HTTP {self.status} {self.text[:300]!r}>"
+
+
+class Hub(Process):
+    """`tickhub --demo --listen 127.0.0.1:0` (plus `extra` arguments). Its stdout and stderr are drained in the
+    background so that a chatty hub never blocks on a full pipe; `output()` returns everything it wrote."""
+
+    def __init__(self, *extra, token=None, timeout=20):
+        with environment(TICKHUB_TOKEN=token):
+            super().__init__([str(BIN / "tickhub"), "--demo", "--listen", "127.0.0.1:0", *extra],
+                             r"tickhub: listening", timeout=timeout)
+        self.port = int(self.fields["port"])
+        self.pid = self.proc.pid
+        self._chunks = {"stdout": [], "stderr": []}
+        self._drains = [threading.Thread(target=self._drain, args=(name,), daemon=True) for name in self._chunks]
+        for thread in self._drains:
+            thread.start()
+
+    def _drain(self, name):
+        stream = getattr(self.proc, name)
+        for line in iter(stream.readline, ""):
+            self._chunks[name].append(line)
+
+    def output(self):
+        """Stops the hub and returns (stdout, stderr): everything after the ready line, and all of stderr."""
+        self.stop()
+        for thread in self._drains:
+            thread.join(timeout=5)
+        return "".join(self._chunks["stdout"]), "".join(self._chunks["stderr"])
+
+    def stderr_so_far(self):
+        return "".join(self._chunks["stderr"])
+
+    # HTTP
+
+    def request(self, method, path, headers=None, body=None, timeout=10):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            connection.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def ibkr_state(self, **kw):
+        return self.get("/api/ibkr/status", **kw).json()["state"]
+
+    def wait_for_ibkr(self, state="ready", timeout=10, **kw):
+        """Polls /api/ibkr/status (bounded) until the provider is in `state`; returns the status object."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.get("/api/ibkr/status", **kw).json()
+            if status["state"] == state:
+                return status
+            assert time.monotonic() < deadline, f"IBKR still {status['state']!r} after {timeout} s, not {state!r}"
+            time.sleep(0.05)
+
+    def rss_kib(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+    # WebSocket
+
+    def ws_url(self, path="/stream"):
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def connect(self, path="/stream", **kw):
+        """A websockets 17 client connection (use with `async with` or await it)."""
+        options = dict(proxy=None, compression=None, open_timeout=5, close_timeout=3, ping_interval=None)
+        options.update(kw)
+        return websockets.connect(self.ws_url(path), **options)
+
+
+QUOTE_FIELDS = {"type", "symbol", "bid", "ask", "last", "bidSize", "askSize", "lastSize", "volume", "open", "high",
+                "low", "close", "change", "changePercent", "timestamp", "source", "delayed", "stale", "seq", "t"}
+
+
+def now_us():
+    return time.time_ns() // 1000
+
+
+def decode(frame):
+    """A frame is one message (an object) or several (an array of objects)."""
+    data = json.loads(frame)
+    if isinstance(data, list):
+        assert data and all(isinstance(m, dict) for m in data), frame[:300]
+        return data
+    assert isinstance(data, dict), frame[:300]
+    return [data]
+
+
+# Messages a frame carried after the one `expect` returned, by connection (few connections per test process).
+_leftovers = {}
+
+
+async def expect(ws, predicate, timeout=5.0, what="a message", seen=None):
+    """Reads messages until one satisfies `predicate`; returns it. Every message read goes to `seen`; messages
+    after the match in the same frame are kept for the next call."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    leftover = _leftovers.setdefault(ws, [])
+    while True:
+        while leftover:
+            message = leftover.pop(0)
+            if seen is not None:
+                seen.append(message)
+            if predicate(message):
+                return message
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"no {what} within {timeout} s")
+        try:
+            frame = await asyncio.wait_for(ws.recv(), remaining)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no {what} within {timeout} s") from None
+        leftover.extend(decode(frame))
+
+
+async def collect(ws, seconds):
+    """Every message that arrives within `seconds` (an observation window), leftovers first."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    messages = _leftovers.pop(ws, [])
+    while (remaining := until - loop.time()) > 0:
+        try:
+            frame = await asyncio.wait_for(ws.recv(), remaining)
+        except asyncio.TimeoutError:
+            break
+        messages.extend(decode(frame))
+    return messages
+
+
+def assert_quote_shape(m):
+    assert m["type"] == "quote"
+    assert QUOTE_FIELDS <= m.keys(), QUOTE_FIELDS - m.keys()
+    assert m["source"] == "ibkr"
+    assert isinstance(m["seq"], int) and m["seq"] >= 1
+    assert isinstance(m["t"], int) and isinstance(m["timestamp"], int)
+    # Same machine clock: the hub's receipt time (µs) and the quote's time (ms) are both close to now.
+    assert abs(m["t"] - now_us()) < 60_000_000, m
+    assert abs(m["timestamp"] - now_us() // 1000) < 60_000, m
+    assert isinstance(m["stale"], bool) and isinstance(m["delayed"], bool)
+
+
+class RawWebSocket:
+    """A WebSocket client on a plain blocking socket: it reads only when asked, so the kernel buffers fill while
+    it does not (quickly, with `small_buffers`)."""
+
+    GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    def __init__(self, port, path="/stream", small_buffers=False, timeout=5.0, headers=()):
+        self.sock = small_buffer_socket() if small_buffers else socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n")
+        request += "".join(f"{name}: {value}\r\n" for name, value in headers)
+        self.sock.sendall((request + "\r\n").encode())
+        self.buffer = b""
+        deadline = time.monotonic() + timeout
+        while b"\r\n\r\n" not in self.buffer:
+            assert time.monotonic() < deadline and len(self.buffer) < 16384, "no handshake response"
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            self.buffer += chunk
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        self.response_head = head.decode("latin-1")
+        self.upgraded = self.response_head.startswith("HTTP/1.1 101")
+        if self.upgraded:
+            accept = base64.b64encode(hashlib.sha1((key + self.GUID).encode()).digest()).decode()
+            assert f"sec-websocket-accept: {accept.lower()}" in self.response_head.lower(), self.response_head
+
+    @property
+    def local_port(self):
+        return self.sock.getsockname()[1]
+
+    def send_text(self, text):
+        payload = text.encode()
+        mask = os.urandom(4)
+        header = bytes([0x81])
+        if len(payload) < 126:
+            header += bytes([0x80 | len(payload)])
+        elif len(payload) < 65536:
+            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        else:
+            header += bytes([0x80 | 127]) + struct.pack("!Q", len(payload))
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(header + mask + masked)
+
+    def _take(self, n, deadline):
+        while len(self.buffer) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no complete frame in time")
+            self.sock.settimeout(remaining)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def read_frame(self, timeout=5.0):
+        """(opcode, payload) of the next whole message from the server (unmasked frames)."""
+        deadline = time.monotonic() + timeout
+        opcode, payload = None, b""
+        while True:
+            b0, b1 = self._take(2, deadline)
+            length = b1 & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", self._take(2, deadline))[0]
+            elif length == 127:
+                length = struct.unpack("!Q", self._take(8, deadline))[0]
+            assert not b1 & 0x80, "server frames are not masked"
+            data = self._take(length, deadline)
+            frame_opcode = b0 & 0x0F
+            if frame_opcode >= 8:  # control frames may come between fragments
+                if frame_opcode == 8:
+                    return 8, data
+                continue
+            opcode = opcode if frame_opcode == 0 else frame_opcode
+            payload += data
+            if b0 & 0x80:
+                return opcode, payload
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def small_buffer_socket():
+    """An unconnected TCP socket that makes the far end's send buffer fill quickly when we stop reading: a small
+    receive buffer, and a small MSS announced in the SYN. (Over loopback the MSS is ~64 KiB, and Linux sizes the
+    sender's buffer in MSS-sized segments, so it would otherwise absorb a minute of quotes before pushing back.)"""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+    return sock
+
+
+def tcp_queues(local_port, remote_port):
+    """(tx_queue, rx_queue) bytes of the IPv4 TCP socket local_port -> remote_port, from /proc/net/tcp."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, queues = fields[1], fields[2], fields[4]
+            if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == remote_port:
+                tx, rx = queues.split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
