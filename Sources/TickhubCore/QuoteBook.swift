@@ -24,5 +24,10 @@ public struct QuoteBook: Sendable {
 
     public subscript(symbol: String) -> Entry? { entries[symbol] }
 
+    /// Forgets a symbol nobody follows any more: a quote no longer fed must not linger as if it were live.
+    public mutating func remove(_ symbol: String) {
+        entries[symbol] = nil
+    }
+
     public var count: Int { entries.count }
 }

@@ -66,6 +66,8 @@ extension FanoutHub {
                 await server.backend.setIBKRConnected(connect)
                 return await server.ibkrStatusResponse()
             }
+        case (.get, "/stream"):
+            return .respond(.error(426, code: "upgrade_required", "/stream is a WebSocket: connect with ws://…/stream"))
         case (.get, "/metrics"):
             let text = metrics.render(
                 clients: clients.count, subscriptions: subscriptionCount, symbols: book.count,
@@ -102,6 +104,7 @@ extension FanoutHub {
             return .respond(.error(400, code: "invalid_symbol", error.description))
         }
         if let entry = book[instrument.symbol], entry.quote.hasPrice {
+            if upstream[instrument.symbol] != nil { upstream[instrument.symbol] = Self.nowMicros() }
             return .respond(.json(200, QuoteEncoding.encode(entry)))
         }
         if availability[instrument.symbol] == .unknown {
@@ -115,7 +118,8 @@ extension FanoutHub {
         var instruments: [Instrument] = []
         for text in list.split(separator: ",") where !text.isEmpty {
             do {
-                instruments.append(try SymbolGrammar.parse(String(text)))
+                let instrument = try SymbolGrammar.parse(String(text))
+                if !instruments.contains(instrument) { instruments.append(instrument) }
             } catch {
                 return .respond(.error(400, code: "invalid_symbol", error.description))
             }
@@ -124,15 +128,15 @@ extension FanoutHub {
             return .respond(.error(400, code: "bad_request", "give 1 to \(configuration.maxSymbolsPerClient) symbols: ?symbols=AAPL,MSFT"))
         }
         let missing = instruments.filter { book[$0.symbol]?.quote.hasPrice != true && availability[$0.symbol] != .unknown }
+        want(instruments)
         if missing.isEmpty { return .respond(.json(200, quotesBody(instruments.map(\.symbol)))) }
         demand(missing)
         return .wait(symbols: instruments.map(\.symbol), single: false)
     }
 
-    /// Subscribes upstream what the HTTP API was asked for and nobody streams yet.
+    /// Subscribes upstream what the HTTP API was asked for, and keeps it wanted for the grace period.
     func demand(_ instruments: [Instrument]) {
-        let added = instruments.filter { upstream.insert($0.symbol).inserted }
-        if !added.isEmpty { server.backendSubscribe(added) }
+        want(instruments)
     }
 
     func quotesBody(_ symbols: [String]) -> [UInt8] {
@@ -176,7 +180,13 @@ extension FanoutHub {
                 exchange.response = .error(404, code: "unknown_symbol", "no provider knows the instrument \(symbol)")
             } else {
                 let reason: String
-                if case let .unavailable(why)? = availability[symbol] { reason = why } else { reason = "no quote within \(configuration.firstQuoteWaitSeconds) s" }
+                if case let .unavailable(why)? = availability[symbol] {
+                    reason = why
+                } else if let state = ibkrStatus?.state, state != .ready {
+                    reason = "IBKR is \(state.name) and no other provider has a quote"
+                } else {
+                    reason = "no quote within \(configuration.firstQuoteWaitSeconds) s"
+                }
                 exchange.response = .error(503, code: "unavailable", "no provider can serve \(symbol) now: \(reason)")
             }
         } else {

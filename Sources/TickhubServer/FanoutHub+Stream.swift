@@ -98,15 +98,15 @@ extension FanoutHub {
                 let (code, message) = Self.describe(symbol, state)
                 send(errorMessage(code: code, message: message, symbol: symbol), to: client)
             }
-            if upstream.insert(symbol).inserted { added.append(instrument) }
+            added.append(instrument)
         }
-        if !added.isEmpty { server.backendSubscribe(added) }
+        want(added)
     }
 
     func unsubscribe(_ list: [Any], _ client: ClientSession) {
         for case let text as String in list {
             guard let symbol = try? SymbolGrammar.parse(text).symbol, client.symbols.remove(symbol) != nil else { continue }
-            subscribers[symbol]?[client.id] = nil
+            leave(symbol, client)
             client.pending[symbol] = nil
         }
     }

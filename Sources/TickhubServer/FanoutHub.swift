@@ -16,10 +16,12 @@ final class FanoutHub {
     var subscribers: [String: [Int: ClientSession]] = [:]
     var nextClientID = 1
     var availability: [String: SymbolAvailability] = [:]
-    /// Symbols requested from the backend, by clients or by the HTTP API.
-    var upstream: Set<String> = []
+    /// Symbols requested from the backend, by clients or by the HTTP API, with when they were last wanted
+    /// (µs since the epoch) by anyone other than a current subscriber.
+    var upstream: [String: Int64] = [:]
     var metrics = Metrics()
     var ibkrStatus: IBKRStatus?
+    var lastStatusMessage: [UInt8] = []
     let startedAt = Date()
 
     // HTTP exchanges waiting for something (a first quote, the backend), by id.
@@ -85,6 +87,9 @@ final class FanoutHub {
     func setIBKRStatus(_ status: IBKRStatus) {
         ibkrStatus = status
         let message = statusMessage()
+        // Status is refreshed every few seconds; clients hear only of changes.
+        guard message != lastStatusMessage else { return }
+        lastStatusMessage = message
         for client in clients.values where client.channels.contains(.status) { send(message, to: client) }
     }
 
@@ -147,7 +152,40 @@ final class FanoutHub {
 
     func close(_ client: ClientSession) {
         clients[client.id] = nil
-        for symbol in client.symbols { subscribers[symbol]?[client.id] = nil }
+        for symbol in client.symbols { leave(symbol, client) }
+    }
+
+    /// Records interest in symbols and subscribes upstream the ones nobody had asked for yet.
+    func want(_ instruments: [Instrument]) {
+        let now = Self.nowMicros()
+        var added: [Instrument] = []
+        for instrument in instruments {
+            if upstream.updateValue(now, forKey: instrument.symbol) == nil { added.append(instrument) }
+        }
+        if !added.isEmpty { server.backendSubscribe(added) }
+    }
+
+    func leave(_ symbol: String, _ client: ClientSession) {
+        subscribers[symbol]?[client.id] = nil
+        // The grace period before release starts when the last subscriber goes.
+        if subscribers[symbol]?.isEmpty ?? true, upstream[symbol] != nil { upstream[symbol] = Self.nowMicros() }
+    }
+
+    /// Releases symbols nobody streams and nobody asked for over HTTP within the grace period.
+    func releaseIdleSymbols(now: Int64) {
+        let limit = Int64(configuration.releaseIdleSymbolsSeconds * 1_000_000)
+        let idle = upstream.filter { symbol, lastWanted in
+            (subscribers[symbol]?.isEmpty ?? true) && now - lastWanted > limit
+                && !exchanges.values.contains { $0.awaiting.contains(symbol) }
+        }.map(\.key)
+        guard !idle.isEmpty else { return }
+        for symbol in idle {
+            upstream[symbol] = nil
+            subscribers[symbol] = nil
+            availability[symbol] = nil
+            book.remove(symbol)
+        }
+        server.backendUnsubscribe(idle)
     }
 
     /// Queues a message every client must get, in order (pongs, errors, snapshots, statuses).
@@ -233,7 +271,10 @@ final class FanoutHub {
             clws_close_async(client.wsi)
         }
         expireExchanges(now: now)
-        if secondElapsed { metrics.everySecond(seconds: 1) }
+        if secondElapsed {
+            metrics.everySecond(seconds: 1)
+            releaseIdleSymbols(now: now)
+        }
     }
 
     var subscriptionCount: Int { clients.values.reduce(0) { $0 + $1.symbols.count } }

@@ -59,7 +59,10 @@ extension TickhubServer {
             return 0
 
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-            return admitUpgrade(wsi) ? 0 : 1
+            guard let refusal = refuseUpgrade(wsi) else { return 0 }
+            // Say why in HTTP before hanging up, so a client can tell a bad token from a network failure.
+            lws_return_http_status(wsi, refusal.status, refusal.reason)
+            return 1
 
         case LWS_CALLBACK_ESTABLISHED:
             guard !isStopping else { return -1 }
@@ -209,17 +212,20 @@ extension TickhubServer {
     }
 
     /// WebSocket upgrades: only `/stream`, with the token when one is required, from an allowed origin.
-    private func admitUpgrade(_ wsi: OpaquePointer) -> Bool {
-        guard Self.header(wsi, WSI_TOKEN_GET_URI) == "/stream" else { return false }
+    /// Returns the HTTP status to refuse with, or nil to accept.
+    private func refuseUpgrade(_ wsi: OpaquePointer) -> (status: UInt32, reason: String)? {
+        guard Self.header(wsi, WSI_TOKEN_GET_URI) == "/stream" else { return (404, "WebSocket is served at /stream") }
         if let required = configuration.token {
             let request = HTTPRequest(
                 method: .get, path: "/stream", query: Self.queryArguments(wsi),
                 headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
-            guard Auth.matches(Auth.presentedToken(request), required) else { return false }
+            guard Auth.matches(Auth.presentedToken(request), required) else { return (401, "a token is required") }
         }
         if !configuration.allowedOrigins.isEmpty {
-            guard let origin = Self.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else { return false }
+            guard let origin = Self.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else {
+                return (403, "origin not allowed")
+            }
         }
-        return true
+        return nil
     }
 }

@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleHangupSeconds = 60
     /// How long `GET /api/market-data/quote/{symbol}` waits for a first quote of a new symbol.
     public var firstQuoteWaitSeconds = 2.0
+    /// A symbol no client streams and no HTTP request asked for in this long is released upstream
+    /// (its market-data line freed) and forgotten.
+    public var releaseIdleSymbolsSeconds = 60.0
     /// The dashboard's files; served at `/`.
     public var dashboardDirectory: String?
     /// Where docs/openapi.yaml lives; served at `/api/openapi.yaml`.

@@ -69,6 +69,11 @@ public final class TickhubServer: Sendable {
         enqueue(.reply(exchange, response))
     }
 
+    func backendUnsubscribe(_ symbols: [String]) {
+        let backend = backend
+        Task { await backend.unsubscribe(symbols) }
+    }
+
     func backendSubscribe(_ instruments: [Instrument]) {
         let backend = backend
         Task { await backend.subscribe(instruments) }

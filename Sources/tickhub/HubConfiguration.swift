@@ -13,6 +13,7 @@ struct HubConfigurationFile: Decodable {
         var idleHangupSeconds: Int?
         var firstQuoteWaitSeconds: Double?
         var allowedOrigins: [String]?
+        var releaseIdleSymbolsSeconds: Double?
     }
 
     var server: Server?
@@ -40,6 +41,7 @@ struct HubConfigurationFile: Decodable {
         if let v = s.idleHangupSeconds { c.idleHangupSeconds = v }
         if let v = s.firstQuoteWaitSeconds { c.firstQuoteWaitSeconds = v }
         if let v = s.allowedOrigins { c.allowedOrigins = v }
+        if let v = s.releaseIdleSymbolsSeconds { c.releaseIdleSymbolsSeconds = v }
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {

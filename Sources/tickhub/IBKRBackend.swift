@@ -24,6 +24,14 @@ struct IBKRBackend: HubBackend {
             }
         }
         server.publishIBKRStatus(await provider.status())
+        // Lines in use and message rates change without a state change; refresh them every two seconds.
+        let provider = provider
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                server.publishIBKRStatus(await provider.status())
+            }
+        }
     }
 
     static func availability(_ status: IBKRSymbolStatus) -> SymbolAvailability {

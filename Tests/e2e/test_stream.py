@@ -525,3 +525,43 @@ def test_upgrade_elsewhere_is_refused(stream_hub, path):
             await expect(ws, lambda m: m.get("type") == "pong", 5, "a pong")
 
     run(scenario())
+
+
+# 8. Lines are released when nobody wants a symbol any more
+
+
+def test_idle_symbols_are_released_upstream(tmp_path):
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"server": {"releaseIdleSymbolsSeconds": 1}}))
+    hub = Hub("--config", str(config))
+    try:
+        hub.wait_for_ibkr("ready")
+
+        def lines():
+            return hub.get("/api/ibkr/status").json()["linesInUse"]
+
+        async def scenario():
+            async with hub.connect() as ws:
+                await ws.send(json.dumps({"op": "subscribe", "symbols": ["NVDA", "TSLA"]}))
+                await expect(ws, is_quote("NVDA"), 10, "an NVDA quote")
+                assert lines() == 2
+                await ws.send(json.dumps({"op": "unsubscribe", "symbols": ["NVDA"]}))
+                deadline = time.monotonic() + 10
+                while lines() != 1:
+                    assert time.monotonic() < deadline, "NVDA's line was never released"
+                    await asyncio.sleep(0.2)
+                # TSLA, still streamed, keeps its line and keeps ticking.
+                await expect(ws, is_quote("TSLA"), 5, "a TSLA quote")
+            # Nobody left: TSLA goes too, and a released symbol is not served from a forgotten quote.
+            deadline = time.monotonic() + 10
+            while lines() != 0:
+                assert time.monotonic() < deadline, "TSLA's line was never released"
+                await asyncio.sleep(0.2)
+            assert hub.get("/api/health").json()["symbols"] == 0
+
+        run(scenario())
+        # Asking again over HTTP subscribes on demand and serves a fresh quote.
+        quote = hub.get("/api/market-data/quote/NVDA").json()
+        assert quote["symbol"] == "NVDA" and quote["stale"] is False and quote["seq"] >= 1
+    finally:
+        hub.stop()
