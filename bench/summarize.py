@@ -9,6 +9,7 @@ out, stamp = pathlib.Path(sys.argv[1]), sys.argv[2]
 decode = json.loads((out / "decode.json").read_text())
 sim = json.loads((out / "sim-throughput.json").read_text())
 recovery = json.loads((out / "ibkr-recovery.json").read_text())
+fanout = json.loads((out / "fanout.json").read_text())
 
 cpu = "unknown CPU"
 try:
@@ -33,3 +34,8 @@ print(f"| tickhub-sim sustained tick rate to one decoding client | {sim['maxSust
 for fault in recovery["faults"]:
     print(f"| IBKR recovery after `{fault['fault']}` (fault over → every symbol fresh) | {fault['medianSeconds']:.3f} s (median) "
           f"| runs {fault['runs']} |")
+lat = fanout["latencyMs"]
+print(f"| Fan-out, {fanout['connected']:,} clients × {fanout['perClient']} of {fanout['universe']} symbols (Zipf), "
+      f"simulator feed | {fanout['updatesPerSecond']:,} updates/s delivered, p99 {lat['p99']} ms "
+      f"| {fanout['framesPerSecond']:,} frames/s; p50 {lat['p50']} / p90 {lat['p90']} / p99.9 {lat['p99.9']} / max {lat['max']} ms; "
+      f"hub CPU {fanout.get('hubCPUPercent', '?')} %, bench CPU {fanout['benchCPUPercent']} % |")

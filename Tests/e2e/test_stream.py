@@ -565,3 +565,54 @@ def test_idle_symbols_are_released_upstream(tmp_path):
         assert quote["symbol"] == "NVDA" and quote["stale"] is False and quote["seq"] >= 1
     finally:
         hub.stop()
+
+
+# 9. A client that stops draining its socket is let go (1013) and counted, and the others carry on
+
+
+def test_client_that_never_drains_is_closed_and_counted(tmp_path):
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"server": {"slowClientSeconds": 2}}))
+    hub = Hub("--config", str(config))
+    stuck = None
+    try:
+        hub.wait_for_ibkr("ready")
+        symbols = ["AAPL", "MSFT", "EUR.USD", "BTC", "AMZN", "NVDA"]
+        stuck = RawWebSocket(hub.port, small_buffers=True)
+        assert stuck.upgraded
+        stuck.send_text(json.dumps({"op": "subscribe", "symbols": symbols}))
+
+        def slow_closed():
+            for line in hub.get("/metrics").text.splitlines():
+                if line.startswith("tickhub_slow_clients_closed_total "):
+                    return int(line.split()[1])
+            return 0
+
+        async def scenario():
+            async with hub.connect() as ws:
+                await ws.send(json.dumps({"op": "subscribe", "symbols": symbols}))
+                deadline = time.monotonic() + 20
+                while slow_closed() < 1:
+                    assert time.monotonic() < deadline, "the stuck client was never closed"
+                    await expect(ws, is_quote(), 5, "quotes for the reading client")
+                # The reading client is still served after the stuck one is gone.
+                await expect(ws, is_quote(), 5, "a quote after the stuck client was closed")
+
+        run(scenario(), timeout=40)
+        assert slow_closed() == 1
+        # The stuck socket was dropped by the hub: reading it out ends in EOF (or a reset), not more quotes forever.
+        stuck.sock.settimeout(5)
+        ended = False
+        for _ in range(10_000):
+            try:
+                if not stuck.sock.recv(65536):
+                    ended = True
+                    break
+            except (ConnectionResetError, OSError):
+                ended = True
+                break
+        assert ended
+    finally:
+        if stuck:
+            stuck.close()
+        hub.stop()
