@@ -48,6 +48,15 @@ let package = Package(
             ]
         ),
 
+        // Market data from several providers: the provider abstraction, per-symbol failover, Yahoo and Alpha Vantage.
+        .target(
+            name: "MarketData",
+            dependencies: [
+                "TickhubCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
         .systemLibrary(name: "CLws", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev", "libuv1-dev"])]),
         .target(name: "CLwsShim", dependencies: ["CLws"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
@@ -91,6 +100,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
+        .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "TickhubCore"]),
         .testTarget(
             name: "IBKRTests",
             dependencies: [
