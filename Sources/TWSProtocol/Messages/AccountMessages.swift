@@ -24,10 +24,10 @@ public struct Position: TWSMessage {
 }
 
 /// positionEnd (62).
-public struct PositionEnd: TWSMessage {
+public struct PositionEnd: EmptyMessage {
     public static let id = 62
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// accountSummary (63): one tag of one account.
@@ -53,15 +53,11 @@ public struct AccountSummary: TWSMessage {
 }
 
 /// accountSummaryEnd (64).
-public struct AccountSummaryEnd: TWSMessage {
+public struct AccountSummaryEnd: RequestIDMessage {
     public static let id = 64
+    public static let version: Int? = 1
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(1)
-        try c.field(&requestID)
-    }
 }
 
 /// updateAccountValue (6): one key of the subscribed account.
@@ -146,15 +142,11 @@ public struct AccountUpdateMulti: TWSMessage {
 }
 
 /// accountUpdateMultiEnd (74).
-public struct AccountUpdateMultiEnd: TWSMessage {
+public struct AccountUpdateMultiEnd: RequestIDMessage {
     public static let id = 74
+    public static let version: Int? = 1
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(1)
-        try c.field(&requestID)
-    }
 }
 
 /// pnl (94): account P&L. No version field; unset values are max-double.

@@ -82,13 +82,9 @@ public struct TagValue: Equatable, Sendable {
 }
 
 /// contractDetailsEnd (52).
-public struct ContractDetailsEnd: TWSMessage {
+public struct ContractDetailsEnd: RequestIDMessage {
     public static let id = 52
+    public static let version: Int? = 1
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(1)
-        try c.field(&requestID)
-    }
 }

@@ -116,13 +116,9 @@ public struct MarketDataType: TWSMessage {
 }
 
 /// tickSnapshotEnd (57).
-public struct TickSnapshotEnd: TWSMessage {
+public struct TickSnapshotEnd: RequestIDMessage {
     public static let id = 57
+    public static let version: Int? = 1
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(1)
-        try c.field(&requestID)
-    }
 }

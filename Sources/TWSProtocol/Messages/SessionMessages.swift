@@ -40,27 +40,23 @@ public struct CurrentTime: TWSMessage {
 }
 
 /// openOrderEnd (53).
-public struct OpenOrderEnd: TWSMessage {
+public struct OpenOrderEnd: EmptyMessage {
     public static let id = 53
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// completedOrdersEnd (102): the id alone.
-public struct CompletedOrdersEnd: TWSMessage {
+public struct CompletedOrdersEnd: EmptyMessage {
     public static let id = 102
+    public static let version: Int? = nil
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {}
 }
 
 /// execDetailsEnd (55).
-public struct ExecutionDetailsEnd: TWSMessage {
+public struct ExecutionDetailsEnd: RequestIDMessage {
     public static let id = 55
+    public static let version: Int? = 1
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(1)
-        try c.field(&requestID)
-    }
 }

@@ -1,17 +1,17 @@
 // Client → TWS requests for positions, account values and P&L.
 
 /// reqPositions (61): all positions of all accounts, then positionEnd.
-public struct RequestPositions: TWSMessage {
+public struct RequestPositions: EmptyMessage {
     public static let id = 61
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// cancelPositions (64).
-public struct CancelPositions: TWSMessage {
+public struct CancelPositions: EmptyMessage {
     public static let id = 64
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// reqAccountSummary (62): at most two may be active at once.
@@ -34,15 +34,11 @@ public struct RequestAccountSummary: TWSMessage {
 }
 
 /// cancelAccountSummary (63).
-public struct CancelAccountSummary: TWSMessage {
+public struct CancelAccountSummary: RequestIDMessage {
     public static let id = 63
+    public static let version: Int? = 1
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(1)
-        try c.field(&requestID)
-    }
 }
 
 /// reqAccountUpdates (6): one account at a time; a new subscription replaces the old.
@@ -93,12 +89,11 @@ public struct RequestPnL: TWSMessage {
 }
 
 /// cancelPnL (93).
-public struct CancelPnL: TWSMessage {
+public struct CancelPnL: RequestIDMessage {
     public static let id = 93
+    public static let version: Int? = nil
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.field(&requestID) }
 }
 
 /// reqPnLSingle (94): one position's P&L, about once a second. An unknown conId gets no reply at all.
@@ -121,10 +116,9 @@ public struct RequestPnLSingle: TWSMessage {
 }
 
 /// cancelPnLSingle (95).
-public struct CancelPnLSingle: TWSMessage {
+public struct CancelPnLSingle: RequestIDMessage {
     public static let id = 95
+    public static let version: Int? = nil
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.field(&requestID) }
 }

@@ -49,15 +49,11 @@ public struct DeltaNeutralContract: Equatable, Sendable {
 }
 
 /// cancelMktData (2).
-public struct CancelMarketData: TWSMessage {
+public struct CancelMarketData: RequestIDMessage {
     public static let id = 2
+    public static let version: Int? = 2
     public var requestID = 0
     public init() {}
-    public init(requestID: Int) { self.requestID = requestID }
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws {
-        try c.version(2)
-        try c.field(&requestID)
-    }
 }
 
 /// reqMarketDataType (59): 1 live, 2 frozen, 3 delayed, 4 delayed-frozen; applies to later reqMktData.

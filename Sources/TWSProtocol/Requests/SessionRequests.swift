@@ -30,31 +30,31 @@ public struct RequestIDs: TWSMessage {
 }
 
 /// reqCurrentTime (49).
-public struct RequestCurrentTime: TWSMessage {
+public struct RequestCurrentTime: EmptyMessage {
     public static let id = 49
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// reqManagedAccts (17): answered by managedAccounts.
-public struct RequestManagedAccounts: TWSMessage {
+public struct RequestManagedAccounts: EmptyMessage {
     public static let id = 17
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// reqOpenOrders (5): answered by openOrder frames, then openOrderEnd. Part of ib_async's connect.
-public struct RequestOpenOrders: TWSMessage {
+public struct RequestOpenOrders: EmptyMessage {
     public static let id = 5
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// reqAllOpenOrders (16).
-public struct RequestAllOpenOrders: TWSMessage {
+public struct RequestAllOpenOrders: EmptyMessage {
     public static let id = 16
+    public static let version: Int? = 1
     public init() {}
-    public mutating func layout<C: WireCoder>(_ c: inout C) throws { try c.version(1) }
 }
 
 /// reqAutoOpenOrders (15): clientId 0 only.
