@@ -80,6 +80,9 @@ public struct SourceSelector: Sendable, Equatable {
 
     // MARK: Decisions
 
+    /// What a provider has said about the symbol, if anything.
+    public func knows(_ provider: ProviderName) -> ProviderSymbolState? { candidates[provider]?.state }
+
     /// Whether a provider could serve the symbol now.
     public func isEligible(_ provider: ProviderName, now: Int64, marketOpen: Bool) -> Bool {
         guard let c = candidates[provider], c.providerAvailable else { return false }

@@ -1,0 +1,218 @@
+import Foundation
+import Logging
+import TickhubCore
+
+/// What the manager tells its consumer (the server).
+public enum ManagerEvent: Sendable {
+    /// A quote from the symbol's current source (or its last one, re-sent stale when no source is left).
+    case quote(Quote)
+    /// The symbol's source changed; `to` is nil when no provider can serve it.
+    case sourceChanged(symbol: String, from: ProviderName?, to: ProviderName?, reason: String)
+    /// No provider knows the instrument.
+    case unknownSymbol(String)
+    case health([ProviderHealth])
+}
+
+/// Owns the symbols clients want and, per symbol, picks the provider whose quotes they see.
+///
+/// Providers report from their own threads; the manager's state sits behind one lock, held only for
+/// bookkeeping. Subscriptions to providers are made outside it.
+public final class DataProviderManager: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var policy = SourceSelector.Policy()
+        /// How often silence and failback are re-evaluated.
+        public var evaluationInterval: Duration = .milliseconds(250)
+        public init() {}
+    }
+
+    struct Entry {
+        let instrument: Instrument
+        var selector: SourceSelector
+        var subscribed: Set<ProviderName> = []
+        var lastQuotes: [ProviderName: Quote] = [:]
+        var reportedUnknown = false
+    }
+
+    public let configuration: Configuration
+    let providers: [ProviderName: any MarketDataProvider]
+    let output: @Sendable (ManagerEvent) -> Void
+    let logger: Logger
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+    private var health: [ProviderName: ProviderHealth] = [:]
+    private var evaluator: Task<Void, Never>?
+
+    public init(
+        configuration: Configuration, providers: [any MarketDataProvider], logger: Logger = Logger(label: "tickhub.providers"),
+        output: @escaping @Sendable (ManagerEvent) -> Void
+    ) {
+        self.configuration = configuration
+        self.providers = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.output = output
+        self.logger = logger
+    }
+
+    public func start() async {
+        for provider in providers.values {
+            let name = provider.name
+            await provider.start { [weak self] event in self?.handle(event, from: name) }
+        }
+        let interval = configuration.evaluationInterval
+        evaluator = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                self?.evaluateAll()
+            }
+        }
+    }
+
+    public func stop() async {
+        evaluator?.cancel()
+        for provider in providers.values { await provider.stop() }
+    }
+
+    public func subscribe(_ instruments: [Instrument]) {
+        let now = Self.nowMillis()
+        var work: [(ProviderName, [Instrument], Bool)] = []
+        locked {
+            for instrument in instruments where entries[instrument.symbol] == nil {
+                entries[instrument.symbol] = Entry(
+                    instrument: instrument, selector: SourceSelector(policy: configuration.policy))
+            }
+            for instrument in instruments { work += reconcile(instrument.symbol, now: now) }
+        }
+        perform(work)
+    }
+
+    public func unsubscribe(_ symbols: [String]) {
+        var work: [(ProviderName, [Instrument], Bool)] = []
+        locked {
+            for symbol in symbols {
+                guard let entry = entries.removeValue(forKey: symbol) else { continue }
+                for provider in entry.subscribed { work.append((provider, [entry.instrument], false)) }
+            }
+        }
+        perform(work)
+    }
+
+    /// Which provider serves each symbol now.
+    public func sources() -> [String: ProviderName?] {
+        locked { entries.mapValues(\.selector.current) }
+    }
+
+    public func providerHealth() -> [ProviderHealth] {
+        locked { configuration.policy.order.compactMap { health[$0] } }
+    }
+
+    // MARK: Events
+
+    func handle(_ event: ProviderEvent, from provider: ProviderName) {
+        let now = Self.nowMillis()
+        var work: [(ProviderName, [Instrument], Bool)] = []
+        var events: [ManagerEvent] = []
+        locked {
+            switch event {
+            case let .quote(quote):
+                guard var entry = entries[quote.symbol] else { return }
+                entry.lastQuotes[provider] = quote
+                entry.selector.quote(from: provider, fresh: !quote.stale, now: now)
+                entries[quote.symbol] = entry
+                events += decide(quote.symbol, now: now, work: &work)
+                if entries[quote.symbol]?.selector.current == provider { events.append(.quote(quote)) }
+            case let .symbol(symbol, state):
+                guard entries[symbol] != nil else { return }
+                entries[symbol]?.selector.state(provider, state, now: now)
+                events += decide(symbol, now: now, work: &work)
+            case let .health(report):
+                health[report.name] = report
+                for symbol in entries.keys {
+                    entries[symbol]?.selector.providerAvailable(provider, report.available, now: now)
+                    events += decide(symbol, now: now, work: &work)
+                }
+                events.append(.health(configuration.policy.order.compactMap { health[$0] }))
+            }
+        }
+        events.forEach(output)
+        perform(work)
+    }
+
+    func evaluateAll() {
+        let now = Self.nowMillis()
+        var work: [(ProviderName, [Instrument], Bool)] = []
+        var events: [ManagerEvent] = []
+        locked {
+            for symbol in entries.keys { events += decide(symbol, now: now, work: &work) }
+        }
+        events.forEach(output)
+        perform(work)
+    }
+
+    /// Re-decides a symbol's source and its provider subscriptions. Called with the lock held.
+    private func decide(_ symbol: String, now: Int64, work: inout [(ProviderName, [Instrument], Bool)]) -> [ManagerEvent] {
+        // Ask the providers that are needed first, so a failover goes straight to the next one.
+        work += reconcile(symbol, now: now)
+        guard var entry = entries[symbol] else { return [] }
+        let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
+        var events: [ManagerEvent] = []
+        if let change = entry.selector.evaluate(now: now, marketOpen: open) {
+            logger.notice("\(symbol): source \(change.from?.rawValue ?? "none") → \(change.to?.rawValue ?? "none") (\(change.reason))")
+            events.append(.sourceChanged(symbol: symbol, from: change.from, to: change.to, reason: change.reason))
+            if let to = change.to, let quote = entry.lastQuotes[to] {
+                events.append(.quote(quote))
+            } else if var last = entry.lastQuotes.values.max(by: { $0.timestamp < $1.timestamp }) {
+                // Until the new source quotes (or when nobody can), the last price stays on screen, marked stale.
+                last.stale = true
+                events.append(.quote(last))
+            }
+        }
+        let everywhereUnknown = configuration.policy.order.allSatisfy { entry.selector.knows($0) == .unknown }
+        if everywhereUnknown, !entry.reportedUnknown {
+            entry.reportedUnknown = true
+            events.append(.unknownSymbol(symbol))
+        }
+        entries[symbol] = entry
+        work += reconcile(symbol, now: now)
+        return events
+    }
+
+    /// Subscribes the providers the selector wants and drops the ones it no longer needs. Lock held.
+    private func reconcile(_ symbol: String, now: Int64) -> [(ProviderName, [Instrument], Bool)] {
+        guard var entry = entries[symbol] else { return [] }
+        let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
+        let wanted = Set(entry.selector.wanted(now: now, marketOpen: open)).filter { providers[$0] != nil }
+        var work: [(ProviderName, [Instrument], Bool)] = []
+        for provider in wanted.subtracting(entry.subscribed) {
+            work.append((provider, [entry.instrument], true))
+            entry.selector.requested(provider, now: now)
+        }
+        for provider in entry.subscribed.subtracting(wanted) {
+            work.append((provider, [entry.instrument], false))
+        }
+        entry.subscribed = wanted
+        entries[symbol] = entry
+        return work
+    }
+
+    private func perform(_ work: [(ProviderName, [Instrument], Bool)]) {
+        guard !work.isEmpty else { return }
+        let providers = providers
+        Task {
+            for (name, instruments, subscribe) in work {
+                guard let provider = providers[name] else { continue }
+                if subscribe {
+                    await provider.subscribe(instruments)
+                } else {
+                    await provider.unsubscribe(instruments.map(\.symbol))
+                }
+            }
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
