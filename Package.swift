@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "MarketData",
             dependencies: [
-                "TickhubCore",
+                "TickhubCore", "IBKR",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "TickhubServer",
             dependencies: [
-                "TickhubCore", "IBKR", "CLws", "CLwsShim",
+                "TickhubCore", "IBKR", "MarketData", "CLws", "CLwsShim",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "tickhub",
             dependencies: [
-                "TickhubServer", "IBKR", "TWSSimulator", "TickhubCore",
+                "TickhubServer", "IBKR", "MarketData", "TWSSimulator", "TickhubCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -46,8 +46,12 @@ public final class DataProviderManager: @unchecked Sendable {
         configuration: Configuration, providers: [any MarketDataProvider], logger: Logger = Logger(label: "tickhub.providers"),
         output: @escaping @Sendable (ManagerEvent) -> Void
     ) {
+        let byName = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Only providers that exist take part in the order.
+        var configuration = configuration
+        configuration.policy.order = configuration.policy.order.filter { byName[$0] != nil }
         self.configuration = configuration
-        self.providers = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.providers = byName
         self.output = output
         self.logger = logger
     }

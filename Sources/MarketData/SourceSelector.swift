@@ -122,7 +122,21 @@ public struct SourceSelector: Sendable, Equatable {
         let next = eligible.first
         guard next != current else { return nil }
         let reason = current.map { "\($0.rawValue) cannot serve it now" } ?? "first source"
-        return switchTo(next, reason: next == nil ? "no provider can serve it now" : reason)
+        return switchTo(next, reason: next == nil ? whyNoProvider() : reason)
+    }
+
+    /// Each provider's reason, for users: "ibkr: over the IBKR market-data line budget; yahoo: rate-limited".
+    func whyNoProvider() -> String {
+        let reasons = policy.order.map { provider -> String in
+            guard let c = candidates[provider] else { return "\(provider.rawValue): not asked" }
+            if !c.providerAvailable { return "\(provider.rawValue): down" }
+            switch c.state {
+            case let .unavailable(why): return "\(provider.rawValue): \(why)"
+            case .unknown: return "\(provider.rawValue): unknown instrument"
+            case .pending, .serving: return "\(provider.rawValue): silent"
+            }
+        }
+        return reasons.joined(separator: "; ")
     }
 
     private mutating func switchTo(_ provider: ProviderName?, reason: String) -> Change {

@@ -1,5 +1,6 @@
 import CLws
 import Foundation
+import MarketData
 import TickhubCore
 
 /// An HTTP request the fan-out thread is answering, possibly later (a first quote, the backend).
@@ -206,7 +207,8 @@ extension FanoutHub {
 
     func health() -> [UInt8] {
         let state = ibkrStatus?.state
-        let overall = state == .ready ? "ok" : (book.count > 0 ? "degraded" : "down")
+        let anyProviderUp = providerHealth.contains(where: \.available)
+        let overall = state == .ready ? "ok" : (anyProviderUp || book.count > 0 ? "degraded" : "down")
         var w = JSONWriter()
         w.beginObject()
         w.field("status", overall)
@@ -217,13 +219,26 @@ extension FanoutHub {
         w.field("quotes", book.count)
         w.key("providers")
         w.beginArray()
-        w.beginObject()
-        w.field("name", "ibkr")
-        w.field("state", state?.name ?? "unknown")
-        w.field("servingSymbols", book.entries.values.filter { $0.quote.source == .ibkr && !$0.quote.stale }.count)
-        w.field("lastError", ibkrStatus?.lastError)
-        w.endObject()
+        let reports = providerHealth.isEmpty
+            ? [ProviderHealth(name: .ibkr, state: state?.name ?? "unknown", detail: ibkrStatus?.lastError, available: state == .ready)]
+            : providerHealth
+        for report in reports {
+            w.beginObject()
+            w.field("name", report.name.rawValue)
+            w.field("state", report.state)
+            w.field("available", report.available)
+            w.field("detail", report.detail)
+            w.field("until", report.until)
+            w.field("servingSymbols", book.entries.values.filter { $0.quote.source == report.name && !$0.quote.stale }.count)
+            w.endObject()
+        }
         w.endArray()
+        w.key("sources")
+        w.beginObject()
+        for symbol in upstream.keys.sorted() {
+            w.field(symbol, (sources[symbol] ?? book[symbol]?.quote.source)?.rawValue)
+        }
+        w.endObject()
         w.endObject()
         return w.bytes
     }

@@ -2,6 +2,7 @@ import CLws
 import CLwsShim
 import Foundation
 import IBKR
+import MarketData
 import TickhubCore
 
 /// Everything the fan-out thread owns: clients, subscriptions, the quote book, pending HTTP exchanges.
@@ -21,6 +22,10 @@ final class FanoutHub {
     var upstream: [String: Int64] = [:]
     var metrics = Metrics()
     var ibkrStatus: IBKRStatus?
+    /// Every provider's health, in preference order, when a provider manager is in use.
+    var providerHealth: [ProviderHealth] = []
+    /// Where each symbol's quotes come from now.
+    var sources: [String: ProviderName] = [:]
     var lastStatusMessage: [UInt8] = []
     let startedAt = Date()
 
@@ -91,6 +96,22 @@ final class FanoutHub {
         guard message != lastStatusMessage else { return }
         lastStatusMessage = message
         for client in clients.values where client.channels.contains(.status) { send(message, to: client) }
+    }
+
+    func sourceChanged(_ symbol: String, from: ProviderName?, to: ProviderName?, reason: String) {
+        sources[symbol] = to
+        // The first source a symbol gets is not news; a change is.
+        guard from != nil else { return }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "status")
+        w.field("symbol", symbol)
+        w.field("source", to?.rawValue)
+        w.field("previousSource", from?.rawValue)
+        w.field("reason", reason)
+        w.endObject()
+        let message = w.bytes
+        for client in (subscribers[symbol] ?? [:]).values { send(message, to: client) }
     }
 
     func statusMessage() -> [UInt8] {

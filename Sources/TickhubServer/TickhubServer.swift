@@ -3,6 +3,7 @@ import CLwsShim
 import Foundation
 import IBKR
 import Logging
+import MarketData
 import TickhubCore
 
 /// Tickhub's HTTP and WebSocket server on libwebsockets, on a libuv loop of its own thread.
@@ -15,6 +16,8 @@ public final class TickhubServer: Sendable {
         case quote(Quote, receivedAt: Int64)
         case availability(String, SymbolAvailability)
         case ibkrStatus(IBKRStatus)
+        case providerHealth([ProviderHealth])
+        case sourceChanged(symbol: String, from: ProviderName?, to: ProviderName?, reason: String)
         case reply(Int, HTTPResponse)
         case housekeeping(secondElapsed: Bool)
         case stop
@@ -63,6 +66,15 @@ public final class TickhubServer: Sendable {
 
     public func publishIBKRStatus(_ status: IBKRStatus) {
         enqueue(.ibkrStatus(status))
+    }
+
+    public func publishProviderHealth(_ health: [ProviderHealth]) {
+        enqueue(.providerHealth(health))
+    }
+
+    /// Tells the symbol's subscribers where its quotes come from now, and why.
+    public func publishSourceChange(symbol: String, from: ProviderName?, to: ProviderName?, reason: String) {
+        enqueue(.sourceChanged(symbol: symbol, from: from, to: to, reason: reason))
     }
 
     func reply(_ exchange: Int, _ response: HTTPResponse) {
@@ -194,6 +206,8 @@ public final class TickhubServer: Sendable {
             case let .quote(quote, receivedAt): hub.publish(quote, receivedAt: receivedAt)
             case let .availability(symbol, state): hub.setAvailability(symbol, state)
             case let .ibkrStatus(status): hub.setIBKRStatus(status)
+            case let .providerHealth(health): hub.providerHealth = health
+            case let .sourceChanged(symbol, from, to, reason): hub.sourceChanged(symbol, from: from, to: to, reason: reason)
             case let .reply(id, response):
                 guard var exchange = hub.exchanges[id] else { continue }
                 exchange.response = response

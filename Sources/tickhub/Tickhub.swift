@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IBKR
 import Logging
+import MarketData
 import TWSSimulator
 import TickhubCore
 import TickhubServer
@@ -67,11 +68,18 @@ struct Tickhub: AsyncParsableCommand {
         }
 
         let provider = IBKRProvider(configuration: ibkr)
-        let backend = IBKRBackend(provider: provider)
+        let hubBox = HubBox()
+        let manager = DataProviderManager(
+            configuration: DataProviderManager.Configuration(), providers: [IBKRMarketDataProvider(provider)]
+        ) { event in
+            if let hub = hubBox.server { ManagerBackend.forward(event, to: hub) }
+        }
+        let backend = ManagerBackend(manager: manager, ibkr: provider)
         let hub = TickhubServer(configuration: server, backend: backend)
+        hubBox.server = hub
         let port = try await hub.start()
-        await backend.connect(to: hub)
-        await provider.start()
+        await backend.reportIBKRStatus(to: hub)
+        await manager.start()
 
         let url = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)/"
         // One parseable line for scripts and tests, then the human one.
@@ -90,7 +98,12 @@ struct Tickhub: AsyncParsableCommand {
         logger.notice("shutting down")
         sources.forEach { $0.cancel() }
         await hub.stop()
-        await provider.stop()
+        await manager.stop()
         await simulator?.stop()
     }
+}
+
+/// The server, set once it exists; the manager's events before that have no one to go to.
+final class HubBox: @unchecked Sendable {
+    var server: TickhubServer?
 }

@@ -1,0 +1,365 @@
+import Foundation
+import TickhubCore
+
+// Pure parsing of Alpha Vantage responses (GLOBAL_QUOTE, and CURRENCY_EXCHANGE_RATE for completeness). Every
+// outcome, limits and bad keys included, arrives as HTTP 200 with a JSON body; see http-providers.md §2.
+
+/// Why Alpha Vantage refused to answer, from its `Information` / `Note` text.
+public enum AlphaVantageLimit: String, Sendable, Equatable, CaseIterable {
+    /// The free daily cap ("25 requests per day"): nothing more until the next day.
+    case daily
+    /// Too fast: "more sparingly (1 request per second)", and the historical "5 calls per minute" note.
+    case burst
+    /// "This is a premium endpoint": the function needs a paid plan.
+    case premium
+    /// The `demo` key used off the documented example URLs.
+    case demo
+    /// An `Information`/`Note` text none of the above matches.
+    case other
+}
+
+/// A GLOBAL_QUOTE, values as Alpha Vantage sent them (all strings on the wire).
+public struct AlphaVantageQuote: Sendable, Equatable {
+    public var symbol: String
+    public var open: Double?
+    public var high: Double?
+    public var low: Double?
+    public var price: Double
+    public var volume: Double?
+    /// `07. latest trading day`, `YYYY-MM-DD` (no time of day).
+    public var latestTradingDay: String
+    public var previousClose: Double?
+    public var change: Double?
+    /// In percent, the `%` removed: `"-0.5852%"` → -0.5852.
+    public var changePercent: Double?
+    /// The response used the `Global Quote - DATA DELAYED BY 15 MINUTES` key (the `entitlement=delayed` form).
+    public var entitlementDelayed: Bool
+    /// The trading day's close, 16:00 America/New_York, in milliseconds since the epoch.
+    public var sessionClose: Int64
+
+    public init(
+        symbol: String, open: Double?, high: Double?, low: Double?, price: Double, volume: Double?,
+        latestTradingDay: String, previousClose: Double?, change: Double?, changePercent: Double?,
+        entitlementDelayed: Bool, sessionClose: Int64
+    ) {
+        self.symbol = symbol
+        self.open = open
+        self.high = high
+        self.low = low
+        self.price = price
+        self.volume = volume
+        self.latestTradingDay = latestTradingDay
+        self.previousClose = previousClose
+        self.change = change
+        self.changePercent = changePercent
+        self.entitlementDelayed = entitlementDelayed
+        self.sessionClose = sessionClose
+    }
+
+    /// The Tickhub quote for `symbol` (the Tickhub symbol). Always delayed; stamped at the trading day's 16:00 New
+    /// York close. Alpha Vantage gives only a date, so whether that day is the latest session is the caller's call.
+    public func quote(for symbol: String, isLatestSession: Bool) -> Quote {
+        var quote = Quote(
+            symbol: symbol, source: .alphaVantage, timestamp: sessionClose, delayed: true, stale: !isLatestSession)
+        quote.last = price
+        quote.open = open
+        quote.high = high
+        quote.low = low
+        quote.volume = volume
+        quote.close = previousClose
+        return quote
+    }
+}
+
+/// What a GLOBAL_QUOTE response says.
+public enum AlphaVantageOutcome: Sendable, Equatable {
+    case quote(AlphaVantageQuote)
+    /// `{"Global Quote": {}}`: Alpha Vantage does not know the symbol.
+    case unknownSymbol
+    /// An `Information` or `Note` notice; the message has any echoed API key replaced by `***`.
+    case rateLimited(AlphaVantageLimit, message: String)
+    /// `Error Message` saying the apikey is invalid or missing.
+    case invalidKey
+    /// Any other `Error Message` (e.g. "Invalid API call…"), key redacted.
+    case error(String)
+    /// Not an Alpha Vantage answer: HTML, truncated JSON, a non-200 status, an unexpected shape.
+    case unavailable(String)
+}
+
+/// A CURRENCY_EXCHANGE_RATE answer.
+public struct AlphaVantageExchangeRate: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var rate: Double
+    /// nil when absent (older answers) or sent as `"-"`.
+    public var bid: Double?
+    public var ask: Double?
+    /// `6. Last Refreshed` as milliseconds since the epoch (the answer says its zone: UTC).
+    public var lastRefreshed: Int64
+
+    public init(from: String, to: String, rate: Double, bid: Double?, ask: Double?, lastRefreshed: Int64) {
+        self.from = from
+        self.to = to
+        self.rate = rate
+        self.bid = bid
+        self.ask = ask
+        self.lastRefreshed = lastRefreshed
+    }
+}
+
+/// What a CURRENCY_EXCHANGE_RATE response says.
+public enum AlphaVantageRateOutcome: Sendable, Equatable {
+    case rate(AlphaVantageExchangeRate)
+    case rateLimited(AlphaVantageLimit, message: String)
+    case invalidKey
+    case error(String)
+    case unavailable(String)
+}
+
+public enum AlphaVantageParsing {
+    /// Parses a GLOBAL_QUOTE response, checking in order: `Error Message`, `Information`/`Note`, `Global Quote`.
+    /// - Parameter apiKey: the key the request used, redacted from every message (texts that echo a key in the
+    ///   known "detected your API key as …" form are redacted even without it).
+    public static func parseGlobalQuote(
+        status: Int = 200, contentType: String? = "application/json", body: Data, apiKey: String? = nil
+    ) -> AlphaVantageOutcome {
+        let members: [String: ParsedJSON]
+        switch screen(status: status, contentType: contentType, body: body, apiKey: apiKey) {
+        case let .failed(message): return .unavailable(message)
+        case let .notice(notice):
+            switch notice {
+            case .invalidKey: return .invalidKey
+            case let .error(message): return .error(message)
+            case let .limited(kind, message): return .rateLimited(kind, message: message)
+            }
+        case let .object(parsed): members = parsed
+        }
+
+        guard let key = members.keys.sorted().first(where: { $0.hasPrefix("Global Quote") }) else {
+            return .unavailable(
+                "not a GLOBAL_QUOTE answer (keys: \(redact(members.keys.sorted().joined(separator: ", "), apiKey)))")
+        }
+        guard let fields = members[key]?.object else { return .unavailable("\"\(key)\" is not an object") }
+        // "05. price" → "price": match on the name, not the number.
+        var byName: [String: ParsedJSON] = [:]
+        for (name, value) in fields { byName[fieldName(name)] = value }
+
+        let symbol = byName["symbol"]?.string?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard !symbol.isEmpty else { return .unknownSymbol }
+        guard let price = byName["price"]?.number else {
+            return .unavailable("GLOBAL_QUOTE for \(symbol) has no price")
+        }
+        guard let day = byName["latest trading day"]?.string, let close = sessionCloseMillis(day) else {
+            return .unavailable("GLOBAL_QUOTE for \(symbol) has no valid latest trading day")
+        }
+        let percent = byName["change percent"]?.string.flatMap {
+            Double($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: ""))
+        }.flatMap { $0.isFinite ? $0 : nil }
+        return .quote(
+            AlphaVantageQuote(
+                symbol: symbol, open: byName["open"]?.number, high: byName["high"]?.number,
+                low: byName["low"]?.number, price: price, volume: byName["volume"]?.number,
+                latestTradingDay: day, previousClose: byName["previous close"]?.number,
+                change: byName["change"]?.number, changePercent: percent,
+                entitlementDelayed: key.localizedCaseInsensitiveContains("delayed"), sessionClose: close))
+    }
+
+    /// Parses a CURRENCY_EXCHANGE_RATE response (`Realtime Currency Exchange Rate`).
+    public static func parseExchangeRate(
+        status: Int = 200, contentType: String? = "application/json", body: Data, apiKey: String? = nil
+    ) -> AlphaVantageRateOutcome {
+        let members: [String: ParsedJSON]
+        switch screen(status: status, contentType: contentType, body: body, apiKey: apiKey) {
+        case let .failed(message): return .unavailable(message)
+        case let .notice(notice):
+            switch notice {
+            case .invalidKey: return .invalidKey
+            case let .error(message): return .error(message)
+            case let .limited(kind, message): return .rateLimited(kind, message: message)
+            }
+        case let .object(parsed): members = parsed
+        }
+        guard let fields = members["Realtime Currency Exchange Rate"]?.object else {
+            let keys = members.keys.sorted().joined(separator: ", ")
+            return .unavailable("not a CURRENCY_EXCHANGE_RATE answer (keys: \(redact(keys, apiKey)))")
+        }
+        var byName: [String: ParsedJSON] = [:]
+        for (name, value) in fields { byName[fieldName(name)] = value }
+        guard let from = byName["from_currency code"]?.string, let to = byName["to_currency code"]?.string,
+              let rate = byName["exchange rate"]?.number
+        else { return .unavailable("CURRENCY_EXCHANGE_RATE without currencies or rate") }
+        if let zone = byName["time zone"]?.string, zone.uppercased() != "UTC" {
+            return .unavailable("CURRENCY_EXCHANGE_RATE \(from)/\(to) in time zone \(zone), expected UTC")
+        }
+        guard let refreshed = byName["last refreshed"]?.string, let time = utcMillis(refreshed) else {
+            return .unavailable("CURRENCY_EXCHANGE_RATE \(from)/\(to) without a valid Last Refreshed time")
+        }
+        return .rate(
+            AlphaVantageExchangeRate(
+                from: from, to: to, rate: rate, bid: byName["bid price"]?.number, ask: byName["ask price"]?.number,
+                lastRefreshed: time))
+    }
+
+    // MARK: Notices
+
+    enum Notice: Equatable {
+        case invalidKey
+        case error(String)
+        case limited(AlphaVantageLimit, String)
+    }
+
+    enum Screened {
+        case failed(String)
+        case notice(Notice)
+        case object([String: ParsedJSON])
+    }
+
+    static func screen(status: Int, contentType: String?, body: Data, apiKey: String?) -> Screened {
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 200 else {
+            return .failed(redact("Alpha Vantage HTTP \(status): \(ParsingText.snippet(text))", apiKey))
+        }
+        if ParsingText.looksLikeHTML(contentType: contentType, text: text) {
+            return .failed(redact("an HTML page instead of JSON: \(ParsingText.snippet(text))", apiKey))
+        }
+        let json: ParsedJSON
+        do {
+            json = try ParsedJSON.decode(body)
+        } catch {
+            return .failed("malformed JSON (\(body.count) bytes, truncated?): \(ParsedJSON.describe(error))")
+        }
+        guard let members = json.object else {
+            return .failed(redact("JSON that is not an object: \(ParsingText.snippet(text))", apiKey))
+        }
+        if let message = members["Error Message"]?.string {
+            return .notice(classifyError(message, redacted: redact(message, apiKey)))
+        }
+        for key in ["Information", "Note"] {
+            if let message = members[key]?.string {
+                return .notice(.limited(limitKind(of: message), redact(message, apiKey)))
+            }
+        }
+        return .object(members)
+    }
+
+    static func classifyError(_ message: String, redacted: String) -> Notice {
+        let lower = message.lowercased()
+        if lower.contains("apikey is invalid") || lower.contains("api key is invalid")
+            || lower.contains("invalid api key") || lower.contains("apikey is missing")
+        {
+            return .invalidKey
+        }
+        return .error(redacted)
+    }
+
+    /// The kind of an `Information`/`Note` text. Order matters: the burst text also names the daily limit
+    /// ("(25 requests per day)") and premium endpoints, so burst is recognised before daily and premium.
+    public static func limitKind(of message: String) -> AlphaVantageLimit {
+        let text = message.lowercased()
+        if text.contains("demo") { return .demo }
+        if text.contains("more sparingly") || text.contains("per second") { return .burst }
+        if text.contains("premium endpoint") { return .premium }
+        // The 2018–2023 note ("5 calls per minute and 500 calls per day") was the frequency limit.
+        if text.contains("per minute") || text.contains("call frequency") || text.contains("higher api call volume") {
+            return .burst
+        }
+        if text.contains("per day") || text.contains("25 requests") || text.contains("daily") { return .daily }
+        return .other
+    }
+
+    /// Replaces `apiKey` wherever it appears, and the key in "…detected your API key as XXXX…" and `apikey=XXXX`,
+    /// with `***`.
+    public static func redact(_ text: String, _ apiKey: String?) -> String {
+        var result = text
+        if let apiKey, apiKey.count >= 2 { result = result.replacingOccurrences(of: apiKey, with: "***") }
+        result = result.replacing(#/(?i)(api ?key as )[A-Za-z0-9_\-]{2,}/#) { match in
+            "\(match.output.1)***"
+        }
+        result = result.replacing(#/(?i)(apikey=)[^&\s"]+/#) { match in "\(match.output.1)***" }
+        return result
+    }
+
+    // MARK: Fields and times
+
+    /// `"05. price"` → `"price"`, `"1. From_Currency Code"` → `"from_currency code"`.
+    static func fieldName(_ key: String) -> String {
+        let name = key.drop(while: { $0.isNumber })
+        let rest = name.hasPrefix(". ") ? name.dropFirst(2) : name
+        return rest.lowercased()
+    }
+
+    /// `YYYY-MM-DD` at 16:00 America/New_York, in milliseconds since the epoch.
+    public static func sessionCloseMillis(_ day: String) -> Int64? {
+        guard let (year, month, date) = parseDate(day) else { return nil }
+        let offsetHours: Int64 = isUSDaylightTime(year: year, month: month, day: date) ? 4 : 5
+        let days = daysFromCivil(year: year, month: month, day: date)
+        return (days * 86_400 + (16 + offsetHours) * 3_600) * 1000
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` in UTC, in milliseconds since the epoch.
+    static func utcMillis(_ text: String) -> Int64? {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: " ")
+        guard parts.count == 2, let (year, month, day) = parseDate(String(parts[0])) else { return nil }
+        let clock = parts[1].split(separator: ":").map { Int64($0) }
+        guard clock.count == 3, let h = clock[0], let m = clock[1], let s = clock[2],
+              (0..<24).contains(h), (0..<60).contains(m), (0..<61).contains(s)
+        else { return nil }
+        return (daysFromCivil(year: year, month: month, day: day) * 86_400 + h * 3_600 + m * 60 + s) * 1000
+    }
+
+    static func parseDate(_ text: String) -> (Int64, Int64, Int64)? {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),
+              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
+        else { return nil }
+        return (year, month, day)
+    }
+
+    static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// 0 = Sunday.
+    static func weekday(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return ((days % 7) + 7 + 4) % 7
+    }
+
+    /// The day of month of the `n`th Sunday (n ≥ 1), or the last Sunday when n is 0.
+    static func sunday(year: Int64, month: Int64, nth n: Int64) -> Int64 {
+        if n == 0 {
+            let last = daysInMonth(year: year, month: month)
+            return last - weekday(year: year, month: month, day: last)
+        }
+        let first = (7 - weekday(year: year, month: month, day: 1)) % 7 + 1
+        return first + 7 * (n - 1)
+    }
+
+    /// Whether US Eastern daylight time is in force at 16:00 on a date. The changes happen at 02:00, so the
+    /// change days count from their afternoon: DST from the second Sunday of March to before the first Sunday of
+    /// November (2007 on), from the first Sunday of April to before the last Sunday of October (1987–2006).
+    static func isUSDaylightTime(year: Int64, month: Int64, day: Int64) -> Bool {
+        let (startMonth, startDay, endMonth, endDay): (Int64, Int64, Int64, Int64) =
+            year >= 2007
+            ? (3, sunday(year: year, month: 3, nth: 2), 11, sunday(year: year, month: 11, nth: 1))
+            : (4, sunday(year: year, month: 4, nth: 1), 10, sunday(year: year, month: 10, nth: 0))
+        let date = month * 100 + day
+        return date >= startMonth * 100 + startDay && date < endMonth * 100 + endDay
+    }
+}
