@@ -169,8 +169,12 @@ public final class DataProviderManager: @unchecked Sendable {
                 events.append(.quote(last))
             }
         }
-        let everywhereUnknown = configuration.policy.order.allSatisfy { entry.selector.knows($0) == .unknown }
-        if everywhereUnknown, !entry.reportedUnknown {
+        // Unknown: some provider says the instrument does not exist and none can serve it; providers that are
+        // down or disabled cannot vouch for it either way.
+        let order = configuration.policy.order
+        let saidUnknown = order.contains { entry.selector.knows($0) == .unknown }
+        let canServe = order.contains { entry.selector.isEligible($0, now: now, marketOpen: open) }
+        if saidUnknown, !canServe, entry.selector.current == nil, !entry.reportedUnknown {
             entry.reportedUnknown = true
             events.append(.unknownSymbol(symbol))
         }

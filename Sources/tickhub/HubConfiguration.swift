@@ -1,5 +1,7 @@
 import Foundation
 import IBKR
+import MarketData
+import TickhubCore
 import TickhubServer
 
 /// The `tickhub` configuration file: `{"server": {...}, "ibkr": {...}}`; see config/tickhub.example.json.
@@ -16,8 +18,33 @@ struct HubConfigurationFile: Decodable {
         var releaseIdleSymbolsSeconds: Double?
     }
 
+    /// `yahoo`, `alphaVantage` and `providers` sections.
+    struct Yahoo: Decodable {
+        var enabled: Bool?
+        var baseURL: String?
+        var pollSeconds: Double?
+        var backoffInitialSeconds: Double?
+        var backoffCapSeconds: Double?
+    }
+
+    struct AlphaVantage: Decodable {
+        var baseURL: String?
+        var dailyBudget: Int?
+        var minimumSpacingSeconds: Double?
+        var pollSeconds: Double?
+    }
+
+    struct Providers: Decodable {
+        var order: [String]?
+        var failbackSeconds: Double?
+        var silenceSeconds: Double?
+    }
+
     var server: Server?
     var ibkr: IBKRConfiguration?
+    var yahoo: Yahoo?
+    var alphaVantage: AlphaVantage?
+    var providers: Providers?
     var db: String?
 
     static func load(_ path: String) throws -> HubConfigurationFile {
@@ -70,5 +97,38 @@ enum ProjectFiles {
             executable.deleteLastPathComponent()
         }
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/clients/dashboard/index.html") }
+    }
+}
+
+extension HubConfigurationFile {
+    func apply(to c: inout YahooProvider.Configuration, enabled: inout Bool) {
+        guard let y = yahoo else { return }
+        if let v = y.enabled { enabled = v }
+        if let v = y.baseURL { c.baseURL = v }
+        if let v = y.pollSeconds { c.pollSeconds = v }
+        if let v = y.backoffInitialSeconds { c.backoffInitialSeconds = v }
+        if let v = y.backoffCapSeconds { c.backoffCapSeconds = v }
+    }
+
+    func apply(to c: inout AlphaVantageProvider.Configuration) {
+        guard let a = alphaVantage else { return }
+        if let v = a.baseURL { c.baseURL = v }
+        if let v = a.dailyBudget { c.dailyBudget = v }
+        if let v = a.minimumSpacingSeconds { c.minimumSpacingSeconds = v }
+        if let v = a.pollSeconds { c.pollSeconds = v }
+    }
+
+    func apply(to c: inout DataProviderManager.Configuration) throws {
+        guard let p = providers else { return }
+        if let order = p.order {
+            c.policy.order = try order.map { name in
+                guard let provider = ProviderName(rawValue: name) else {
+                    throw ConfigurationError("providers.order: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage)")
+                }
+                return provider
+            }
+        }
+        if let v = p.failbackSeconds { c.policy.failbackSeconds = v }
+        if let v = p.silenceSeconds { c.policy.silenceSeconds = v }
     }
 }

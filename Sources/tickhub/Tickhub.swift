@@ -1,8 +1,10 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import IBKR
 import Logging
 import MarketData
+import NIOPosix
 import TWSSimulator
 import TickhubCore
 import TickhubServer
@@ -19,6 +21,8 @@ struct Tickhub: AsyncParsableCommand {
     @Option(help: "TWS / IB Gateway port (7497 TWS paper, 7496 live, 4002 / 4001 IB Gateway).") var ibkrPort: Int?
     @Option(help: "API client id; unique per connection to TWS.") var ibkrClientId: Int?
     @Option(help: "IBKR account for account updates and P&L.") var ibkrAccount: String?
+    @Option(help: "Yahoo Finance base URL (default https://query1.finance.yahoo.com; env YAHOO_BASE_URL).") var yahooBaseUrl: String?
+    @Option(help: "Alpha Vantage base URL (default https://www.alphavantage.co; env ALPHAVANTAGE_BASE_URL).") var alphavantageBaseUrl: String?
     @Option(help: "SQLite database file.") var db: String?
     @Flag(help: "Start a TWS simulator on a free loopback port and connect to it.") var demo = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
@@ -67,11 +71,38 @@ struct Tickhub: AsyncParsableCommand {
             logger.notice("demo: TWS simulator on 127.0.0.1:\(ibkr.port)")
         }
 
+        // HTTP fallbacks: defaults, file, environment, flags; the Alpha Vantage key only from the environment.
+        var yahoo = YahooProvider.Configuration()
+        var yahooEnabled = true
+        file?.apply(to: &yahoo, enabled: &yahooEnabled)
+        if let url = environment["YAHOO_BASE_URL"], !url.isEmpty { yahoo.baseURL = url }
+        if let yahooBaseUrl { yahoo.baseURL = yahooBaseUrl }
+        var alphaVantage = AlphaVantageProvider.Configuration()
+        file?.apply(to: &alphaVantage)
+        if let url = environment["ALPHAVANTAGE_BASE_URL"], !url.isEmpty { alphaVantage.baseURL = url }
+        if let alphavantageBaseUrl { alphaVantage.baseURL = alphavantageBaseUrl }
+        alphaVantage.apiKey = environment["ALPHAVANTAGE_API_KEY"]
+        var managerConfiguration = DataProviderManager.Configuration()
+        try file?.apply(to: &managerConfiguration)
+        if let order = environment["TICKHUB_PROVIDERS"], !order.isEmpty {
+            managerConfiguration.policy.order = try order.split(separator: ",").map { name in
+                guard let provider = ProviderName(rawValue: String(name)) else {
+                    throw ConfigurationError("TICKHUB_PROVIDERS: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage)")
+                }
+                return provider
+            }
+        }
+
+        // A provider that cannot even be reached should say so in seconds, not after a long connect retry.
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .seconds(3), read: .seconds(10))
+        let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
         let provider = IBKRProvider(configuration: ibkr)
+        var feeds: [any MarketDataProvider] = [IBKRMarketDataProvider(provider)]
+        if yahooEnabled { feeds.append(YahooProvider(configuration: yahoo, client: httpClient)) }
+        feeds.append(AlphaVantageProvider(configuration: alphaVantage, client: httpClient))
         let hubBox = HubBox()
-        let manager = DataProviderManager(
-            configuration: DataProviderManager.Configuration(), providers: [IBKRMarketDataProvider(provider)]
-        ) { event in
+        let manager = DataProviderManager(configuration: managerConfiguration, providers: feeds) { event in
             if let hub = hubBox.server { ManagerBackend.forward(event, to: hub) }
         }
         let backend = ManagerBackend(manager: manager, ibkr: provider)
@@ -99,6 +130,7 @@ struct Tickhub: AsyncParsableCommand {
         sources.forEach { $0.cancel() }
         await hub.stop()
         await manager.stop()
+        try? await httpClient.shutdown()
         await simulator?.stop()
     }
 }

@@ -8,6 +8,15 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# No test ever reaches the real Yahoo or Alpha Vantage: unless a test points them at its fake server, the
+# fallbacks aim at a closed loopback port, and Alpha Vantage has no key.
+os.environ.setdefault("YAHOO_BASE_URL", "http://127.0.0.1:9")
+os.environ.setdefault("ALPHAVANTAGE_BASE_URL", "http://127.0.0.1:9")
+os.environ.pop("ALPHAVANTAGE_API_KEY", None)
+
+# Hubs started for tests that are not about failover use IBKR alone, so IBKR's answers are final.
+DEMO_ENV = {"TICKHUB_PROVIDERS": "ibkr"}
 BIN = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))
 
 
@@ -61,7 +70,9 @@ def start_hub(*extra, listen="127.0.0.1:0", env=None):
     `fields` has `url` and `port` from its first line: `tickhub: listening url=http://127.0.0.1:PORT/ port=PORT`.
     `env` adds to the environment (e.g. TICKHUB_TOKEN).
     """
-    return Process([str(BIN / "tickhub"), "--demo", "--listen", listen, *extra], r"tickhub: listening", env=env)
+    # IBKR (the demo's simulator) alone unless a test brings fake fallbacks: see DEMO_ENV.
+    return Process([str(BIN / "tickhub"), "--demo", "--listen", listen, *extra], r"tickhub: listening",
+                   env={**DEMO_ENV, **(env or {})})
 
 
 @pytest.fixture

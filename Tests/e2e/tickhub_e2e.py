@@ -60,7 +60,7 @@ class Hub(Process):
     background so that a chatty hub never blocks on a full pipe; `output()` returns everything it wrote."""
 
     def __init__(self, *extra, token=None, timeout=20):
-        with environment(TICKHUB_TOKEN=token):
+        with environment(TICKHUB_TOKEN=token, TICKHUB_PROVIDERS="ibkr"):
             super().__init__([str(BIN / "tickhub"), "--demo", "--listen", "127.0.0.1:0", *extra],
                              r"tickhub: listening", timeout=timeout)
         self.port = int(self.fields["port"])

@@ -1,0 +1,53 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// One GET over AsyncHTTPClient, reduced to what the parsers need: status, content type, body (bounded).
+struct HTTPFetcher: Sendable {
+    let client: HTTPClient
+    let timeout: TimeAmount
+    /// Bodies beyond this are refused: no quote response is anywhere near it.
+    static let maximumBody = 4 << 20
+
+    struct Response: Sendable {
+        var status: Int
+        var contentType: String?
+        var body: Data
+    }
+
+    func get(_ url: String, headers: [(String, String)] = []) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "accept", value: "application/json, text/plain, */*")
+        // A browser-like agent; Yahoo refuses obvious scripts more eagerly.
+        request.headers.add(name: "user-agent", value: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await client.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: Self.maximumBody)
+        return Response(
+            status: Int(response.status.code), contentType: response.headers.first(name: "content-type"),
+            body: Data(body.readableBytesView))
+    }
+}
+
+/// Exponential backoff with jitter shared by the HTTP providers after a rate limit or an outage.
+struct ProviderBackoff: Sendable {
+    var initialSeconds: Double
+    var capSeconds: Double
+    private(set) var attempt = 0
+
+    init(initialSeconds: Double, capSeconds: Double) {
+        self.initialSeconds = initialSeconds
+        self.capSeconds = capSeconds
+    }
+
+    /// The next wait in seconds: doubling from `initialSeconds`, capped, in the upper half of its window.
+    mutating func next() -> Double {
+        attempt += 1
+        let ceiling = min(capSeconds, initialSeconds * pow(2, Double(min(attempt - 1, 30))))
+        return ceiling / 2 + Double.random(in: 0...(ceiling / 2))
+    }
+
+    mutating func reset() { attempt = 0 }
+}
+
+func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

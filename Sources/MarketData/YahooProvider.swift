@@ -1,0 +1,263 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TickhubCore
+
+/// Yahoo Finance as a fallback source: polls the v7 batch quote for every subscribed symbol, falls back to the
+/// v8 chart per symbol when v7 wants a crumb it cannot get, and backs off provider-wide on 429 and outages.
+public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// `YAHOO_BASE_URL`; tests and proxies point it elsewhere.
+        public var baseURL = "https://query1.finance.yahoo.com"
+        /// How often each subscribed symbol is polled.
+        public var pollSeconds = 15.0
+        public var requestTimeoutSeconds = 10.0
+        /// After a 429 or an outage: wait from this, doubling, up to the cap (15 min).
+        public var backoffInitialSeconds = 30.0
+        public var backoffCapSeconds = 900.0
+        /// Symbols per v7 request.
+        public var batchSize = 50
+        /// A symbol Yahoo does not know is asked again after this long.
+        public var unknownRetrySeconds = 6 * 3600.0
+        public init() {}
+    }
+
+    public let name: ProviderName = .yahoo
+    public let configuration: Configuration
+    private let fetcher: HTTPFetcher
+    private let logger: Logger
+    private let lock = NSLock()
+    private let events = ProviderEvents()
+    /// Tickhub symbol → instrument.
+    private var subscribed: [String: Instrument] = [:]
+    private var unknownUntil: [String: Int64] = [:]
+    private var lastQuotes: [String: Quote] = [:]
+    private var backoff: ProviderBackoff
+    private var pausedUntil: Int64 = 0
+    private var crumb: String?
+    /// Until when v7 is skipped in favour of the chart endpoint (after a crumb failure).
+    private var chartOnlyUntil: Int64 = 0
+    private var poller: Task<Void, Never>?
+    /// Set when a new subscription (or the end of a pause) should not wait for the next round.
+    private var pollSoon = true
+
+    public init(configuration: Configuration, client: HTTPClient, logger: Logger = Logger(label: "tickhub.yahoo")) {
+        self.configuration = configuration
+        fetcher = HTTPFetcher(client: client, timeout: .milliseconds(Int64(configuration.requestTimeoutSeconds * 1000)))
+        self.logger = logger
+        backoff = ProviderBackoff(initialSeconds: configuration.backoffInitialSeconds, capSeconds: configuration.backoffCapSeconds)
+    }
+
+    public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
+        events.connect(sink)
+        report(ProviderHealth(name: .yahoo, state: "ready", available: true))
+        poller = Task { [weak self] in
+            var nextRound = ContinuousClock.now
+            while !Task.isCancelled {
+                guard let self else { return }
+                let soon = self.locked { () -> Bool in
+                    defer { self.pollSoon = false }
+                    return self.pollSoon
+                }
+                if soon || ContinuousClock.now >= nextRound {
+                    nextRound = ContinuousClock.now + .seconds(self.configuration.pollSeconds)
+                    await self.pollOnce()
+                }
+                // A short tick, so a new subscription gets its first quote within a fraction of a second.
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    public func subscribe(_ instruments: [Instrument]) async {
+        var unsupported: [String] = []
+        locked {
+            for instrument in instruments {
+                if ProviderSymbols.yahooSymbol(for: instrument) == nil {
+                    unsupported.append(instrument.symbol)
+                } else {
+                    subscribed[instrument.symbol] = instrument
+                }
+            }
+        }
+        for symbol in unsupported { emit(.symbol(symbol, .unknown)) }
+        locked { pollSoon = true }
+    }
+
+    public func unsubscribe(_ symbols: [String]) async {
+        locked {
+            for symbol in symbols {
+                subscribed[symbol] = nil
+                lastQuotes[symbol] = nil
+            }
+        }
+    }
+
+    public func stop() async {
+        poller?.cancel()
+    }
+
+    // MARK: Polling
+
+    func pollOnce() async {
+        let now = nowMillis()
+        let (targets, paused, chartOnly, crumb) = locked { () -> ([(String, Instrument)], Bool, Bool, String?) in
+            let targets = subscribed.filter { (unknownUntil[$0.key] ?? 0) <= now }.sorted { $0.key < $1.key }
+            return (targets, now < pausedUntil, now < chartOnlyUntil, self.crumb)
+        }
+        guard !targets.isEmpty, !paused else { return }
+        if chartOnly {
+            for (symbol, instrument) in targets { await pollChart(symbol, instrument) }
+            return
+        }
+        for batch in stride(from: 0, to: targets.count, by: configuration.batchSize).map({ Array(targets[$0..<min($0 + configuration.batchSize, targets.count)]) }) {
+            guard await pollBatch(batch, crumb: crumb) else { return }
+        }
+    }
+
+    /// One v7 request for a batch of symbols; false when polling should stop for this round.
+    func pollBatch(_ batch: [(String, Instrument)], crumb: String?) async -> Bool {
+        let yahooSymbols = batch.compactMap { ProviderSymbols.yahooSymbol(for: $0.1) }
+        var url = configuration.baseURL + "/v7/finance/quote?symbols="
+            + yahooSymbols.map(ProviderSymbols.percentEncodedQueryValue).joined(separator: ",")
+        if let crumb { url += "&crumb=" + ProviderSymbols.percentEncodedQueryValue(crumb) }
+        let response: HTTPFetcher.Response
+        do {
+            response = try await fetcher.get(url)
+        } catch {
+            failed("Yahoo unreachable: \(error)")
+            return false
+        }
+        let now = nowMillis()
+        switch YahooParsing.parseQuotes(
+            status: response.status, contentType: response.contentType, body: response.body, requested: yahooSymbols, now: now) {
+        case let .quotes(outcomes):
+            succeeded()
+            for (symbol, instrument) in batch {
+                guard let yahoo = ProviderSymbols.yahooSymbol(for: instrument) else { continue }
+                let outcome = outcomes[yahoo] ?? outcomes.first { ProviderSymbols.yahooSymbol($0.key, matches: instrument) }?.value
+                handle(outcome ?? .unknownSymbol("not in Yahoo's answer"), symbol: symbol, now: now)
+            }
+            return true
+        case .rateLimited:
+            rateLimited()
+            return false
+        case let .unauthorized(message):
+            // v7 wants a crumb: get one once; if that fails too, poll charts, which need none.
+            if crumb == nil, let fresh = await fetchCrumb() {
+                locked { self.crumb = fresh }
+                return await pollBatch(batch, crumb: fresh)
+            }
+            logger.notice("Yahoo v7 refused (\(message)); polling the chart endpoint per symbol for 10 minutes")
+            locked {
+                self.crumb = nil
+                chartOnlyUntil = nowMillis() + 600_000
+            }
+            for (symbol, instrument) in batch { await pollChart(symbol, instrument) }
+            return true
+        case let .unavailable(message):
+            failed(message)
+            return false
+        }
+    }
+
+    func pollChart(_ symbol: String, _ instrument: Instrument) async {
+        guard let yahoo = ProviderSymbols.yahooSymbol(for: instrument) else { return }
+        let url = configuration.baseURL + "/v8/finance/chart/" + ProviderSymbols.percentEncodedPathSegment(yahoo)
+            + "?range=1d&interval=1m"
+        let response: HTTPFetcher.Response
+        do {
+            response = try await fetcher.get(url)
+        } catch {
+            failed("Yahoo unreachable: \(error)")
+            return
+        }
+        let now = nowMillis()
+        let outcome = YahooParsing.parseChart(status: response.status, contentType: response.contentType, body: response.body, now: now)
+        switch outcome {
+        case .rateLimited: rateLimited()
+        case .quote, .unknownSymbol:
+            succeeded()
+            handle(outcome, symbol: symbol, now: now)
+        case let .unauthorized(message), let .unavailable(message):
+            handle(.unavailable(message), symbol: symbol, now: now)
+        }
+    }
+
+    func fetchCrumb() async -> String? {
+        guard let response = try? await fetcher.get(configuration.baseURL + "/v1/test/getcrumb") else { return nil }
+        if case let .crumb(crumb) = YahooParsing.parseCrumb(status: response.status, contentType: response.contentType, body: response.body) {
+            return crumb
+        }
+        return nil
+    }
+
+    func handle(_ outcome: YahooOutcome, symbol: String, now: Int64) {
+        switch outcome {
+        case let .quote(yahoo):
+            let quote = yahoo.quote(for: symbol, pollInterval: .seconds(configuration.pollSeconds), now: now)
+            let known = locked { () -> Bool in
+                guard subscribed[symbol] != nil else { return false }
+                lastQuotes[symbol] = quote
+                return true
+            }
+            guard known else { return }
+            emit(.symbol(symbol, .serving))
+            emit(.quote(quote))
+        case let .unknownSymbol(message):
+            logger.info("Yahoo does not know \(symbol): \(message)")
+            locked { unknownUntil[symbol] = now + Int64(configuration.unknownRetrySeconds * 1000) }
+            emit(.symbol(symbol, .unknown))
+        case let .unavailable(message), let .unauthorized(message):
+            emit(.symbol(symbol, .unavailable("Yahoo: \(message)")))
+            resendStale(symbol)
+        case .rateLimited:
+            rateLimited()
+        }
+    }
+
+    // MARK: Provider state
+
+    private func succeeded() {
+        locked { backoff.reset() }
+        report(ProviderHealth(name: .yahoo, state: "ready", available: true))
+    }
+
+    private func rateLimited() {
+        pause(state: "rate-limited", detail: "Yahoo answered 429 Too Many Requests")
+    }
+
+    private func failed(_ message: String) {
+        // Outages get the same treatment as rate limits: stop, wait, probe.
+        pause(state: "error", detail: message)
+    }
+
+    private func pause(state: String, detail: String) {
+        let (until, symbols) = locked { () -> (Int64, [String]) in
+            pausedUntil = nowMillis() + Int64(backoff.next() * 1000)
+            return (pausedUntil, Array(lastQuotes.keys))
+        }
+        logger.warning("Yahoo \(state): \(detail); pausing until \(Date(timeIntervalSince1970: Double(until) / 1000))")
+        report(ProviderHealth(name: .yahoo, state: state, detail: detail, until: until, available: false))
+        for symbol in symbols { resendStale(symbol) }
+        // Probe again as soon as the pause ends.
+        locked { pollSoon = true }
+    }
+
+    private func resendStale(_ symbol: String) {
+        guard var quote = locked({ lastQuotes[symbol] }), !quote.stale else { return }
+        quote.stale = true
+        locked { lastQuotes[symbol] = quote }
+        emit(.quote(quote))
+    }
+
+    private func report(_ health: ProviderHealth) { events.report(health) }
+
+    private func emit(_ event: ProviderEvent) { events.emit(event) }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
