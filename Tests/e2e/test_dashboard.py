@@ -275,3 +275,15 @@ def test_http_api_matches_openapi(hub):
         error = json.load(failure.value)
         check(error, "Error")
         assert error["error"]["code"] == code
+
+
+def test_dashboard_shows_each_providers_state(hub, page):
+    page.goto(hub.fields["url"])
+    ibkr = page.locator('#providers [data-provider="ibkr"]')
+    ibkr.wait_for(timeout=10_000)
+    page.wait_for_function(
+        """() => document.querySelector('#providers [data-provider="ibkr"]')?.dataset.available === 'true'""",
+        timeout=10_000)
+    assert "IBKR: ready" in ibkr.inner_text()
+    # The demo hub runs with IBKR alone (TICKHUB_PROVIDERS=ibkr), so IBKR is the only provider listed.
+    assert page.locator("#providers .provider").count() == 1

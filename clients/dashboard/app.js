@@ -734,6 +734,37 @@
   updateButtons();
   refreshIBKR();
   setInterval(() => { if (!document.hidden && !ibkrBusy) refreshIBKR(); }, 5000);
+
+  // ---------------------------------------------------------------------------------------------
+  // Providers: each one's state from /api/health, and how many symbols it serves.
+
+  const providerNames = { ibkr: 'IBKR', yahoo: 'Yahoo', alphavantage: 'Alpha Vantage', push: 'Push' };
+
+  async function refreshProviders() {
+    let health;
+    try {
+      health = await api('GET', '/api/health');
+    } catch (e) {
+      return;
+    }
+    const panel = document.getElementById('providers');
+    panel.replaceChildren(...(health.providers || []).map((p) => {
+      const item = document.createElement('span');
+      item.className = 'provider';
+      item.dataset.provider = p.name;
+      item.dataset.available = String(p.available);
+      item.dataset.state = p.state;
+      let text = `${providerNames[p.name] || p.name}: ${p.state}`;
+      if (p.available) text += ` · ${p.servingSymbols} serving`;
+      if (p.until) text += ` until ${new Date(p.until).toLocaleTimeString()}`;
+      item.textContent = text;
+      if (p.detail) item.title = p.detail;
+      return item;
+    }));
+  }
+
+  refreshProviders();
+  setInterval(() => { if (!document.hidden) refreshProviders(); }, 3000);
   connect();
 
   // A read-only handle for debugging from the console (and for tests).
