@@ -29,6 +29,8 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
     private let events = ProviderEvents()
     private var subscribed: [String: Instrument] = [:]
     private var lastAsked: [String: Int64] = [:]
+    /// Symbols Alpha Vantage said it does not know, with when to ask again: the budget is too small to waste.
+    private var unknownUntil: [String: Int64] = [:]
     private var lastQuotes: [String: Quote] = [:]
     private var day = ""
     private var usedToday = 0
@@ -100,7 +102,9 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
                 usedToday = 0
             }
             guard now >= pausedUntil, usedToday < configuration.dailyBudget else { return nil }
-            let due = subscribed.filter { now - (lastAsked[$0.key] ?? 0) >= Int64(configuration.pollSeconds * 1000) }
+            let due = subscribed.filter {
+                now - (lastAsked[$0.key] ?? 0) >= Int64(configuration.pollSeconds * 1000) && (unknownUntil[$0.key] ?? 0) <= now
+            }
             guard let pick = due.min(by: { (lastAsked[$0.key] ?? 0) < (lastAsked[$1.key] ?? 0) }) else { return nil }
             lastAsked[pick.key] = now
             usedToday += 1
@@ -128,6 +132,7 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
             emit(.symbol(symbol, .serving))
             emit(.quote(quote))
         case .unknownSymbol:
+            locked { unknownUntil[symbol] = now + 24 * 3_600_000 }
             emit(.symbol(symbol, .unknown))
         case let .rateLimited(limit, message):
             switch limit {

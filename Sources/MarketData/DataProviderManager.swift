@@ -80,8 +80,10 @@ public final class DataProviderManager: @unchecked Sendable {
         var work: [(ProviderName, [Instrument], Bool)] = []
         locked {
             for instrument in instruments where entries[instrument.symbol] == nil {
-                entries[instrument.symbol] = Entry(
-                    instrument: instrument, selector: SourceSelector(policy: configuration.policy))
+                var selector = SourceSelector(policy: configuration.policy)
+                // A new symbol starts from what is known of each provider, not from optimism.
+                for (name, report) in health { selector.providerAvailable(name, report.available, now: now) }
+                entries[instrument.symbol] = Entry(instrument: instrument, selector: selector)
             }
             for instrument in instruments { work += reconcile(instrument.symbol, now: now) }
         }
@@ -161,10 +163,11 @@ public final class DataProviderManager: @unchecked Sendable {
         if let change = entry.selector.evaluate(now: now, marketOpen: open) {
             logger.notice("\(symbol): source \(change.from?.rawValue ?? "none") → \(change.to?.rawValue ?? "none") (\(change.reason))")
             events.append(.sourceChanged(symbol: symbol, from: change.from, to: change.to, reason: change.reason))
-            if let to = change.to, let quote = entry.lastQuotes[to] {
-                events.append(.quote(quote))
-            } else if var last = entry.lastQuotes.values.max(by: { $0.timestamp < $1.timestamp }) {
-                // Until the new source quotes (or when nobody can), the last price stays on screen, marked stale.
+            // Until the new source quotes (or when nobody can), the last price stays on screen, marked stale:
+            // the new source's next quote is the first one presented as live.
+            let previous = change.to.flatMap { entry.lastQuotes[$0] }
+                ?? entry.lastQuotes.values.max(by: { $0.timestamp < $1.timestamp })
+            if var last = previous {
                 last.stale = true
                 events.append(.quote(last))
             }
@@ -195,6 +198,8 @@ public final class DataProviderManager: @unchecked Sendable {
         }
         for provider in entry.subscribed.subtracting(wanted) {
             work.append((provider, [entry.instrument], false))
+            // A released provider's last quote ages from now on; it must not come back as if current.
+            entry.lastQuotes[provider] = nil
         }
         entry.subscribed = wanted
         entries[symbol] = entry

@@ -92,7 +92,8 @@ public struct SourceSelector: Sendable, Equatable {
         }
         guard marketOpen else { return true }
         let silence = Int64(policy.silenceSeconds * 1000)
-        let since = c.lastQuoteAt ?? c.requestedAt ?? c.eligibleSince ?? now
+        // Silence counts from the later of the last quote and the last request.
+        let since = [c.lastQuoteAt, c.requestedAt].compactMap { $0 }.max() ?? c.eligibleSince ?? now
         return now - since <= silence
     }
 

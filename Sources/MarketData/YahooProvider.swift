@@ -105,7 +105,15 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
             let targets = subscribed.filter { (unknownUntil[$0.key] ?? 0) <= now }.sorted { $0.key < $1.key }
             return (targets, now < pausedUntil, now < chartOnlyUntil, self.crumb)
         }
-        guard !targets.isEmpty, !paused else { return }
+        guard !paused else { return }
+        // A pause that ended with nothing to poll: say Yahoo may be tried again; the next poll is the probe.
+        if targets.isEmpty {
+            if locked({ pausedUntil > 0 }) {
+                locked { pausedUntil = 0 }
+                report(ProviderHealth(name: .yahoo, state: "ready", available: true))
+            }
+            return
+        }
         if chartOnly {
             for (symbol, instrument) in targets { await pollChart(symbol, instrument) }
             return

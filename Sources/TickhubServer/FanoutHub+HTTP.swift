@@ -236,7 +236,9 @@ extension FanoutHub {
         w.key("sources")
         w.beginObject()
         for symbol in upstream.keys.sorted() {
-            w.field(symbol, (sources[symbol] ?? book[symbol]?.quote.source)?.rawValue)
+            // What the manager says; before it has said anything, where the quote came from.
+            let source: ProviderName? = sources.index(forKey: symbol).map { sources[$0].value } ?? book[symbol]?.quote.source
+            w.field(symbol, source?.rawValue)
         }
         w.endObject()
         w.endObject()

@@ -24,8 +24,8 @@ final class FanoutHub {
     var ibkrStatus: IBKRStatus?
     /// Every provider's health, in preference order, when a provider manager is in use.
     var providerHealth: [ProviderHealth] = []
-    /// Where each symbol's quotes come from now.
-    var sources: [String: ProviderName] = [:]
+    /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
+    var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []
     let startedAt = Date()
 
@@ -99,9 +99,10 @@ final class FanoutHub {
     }
 
     func sourceChanged(_ symbol: String, from: ProviderName?, to: ProviderName?, reason: String) {
-        sources[symbol] = to
-        // The first source a symbol gets is not news; a change is.
-        guard from != nil else { return }
+        let first = sources.index(forKey: symbol) == nil
+        sources[symbol] = .some(to)
+        // The first source a symbol gets is not news; every change after it is.
+        guard !first else { return }
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "status")
