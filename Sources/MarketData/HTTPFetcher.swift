@@ -6,6 +6,8 @@ import NIOCore
 struct HTTPFetcher: Sendable {
     let client: HTTPClient
     let timeout: TimeAmount
+    /// Successful responses kept for their `Cache-Control: max-age`, so an early poll never re-asks.
+    let cache = ResponseCache()
     /// Bodies beyond this are refused: no quote response is anywhere near it.
     static let maximumBody = 4 << 20
 
@@ -16,6 +18,7 @@ struct HTTPFetcher: Sendable {
     }
 
     func get(_ url: String, headers: [(String, String)] = []) async throws -> Response {
+        if let cached = cache.fresh(url) { return cached }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "accept", value: "application/json, text/plain, */*")
         // A browser-like agent; Yahoo refuses obvious scripts more eagerly.
@@ -23,9 +26,48 @@ struct HTTPFetcher: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: Self.maximumBody)
-        return Response(
+        let result = Response(
             status: Int(response.status.code), contentType: response.headers.first(name: "content-type"),
             body: Data(body.readableBytesView))
+        if result.status == 200, let maxAge = ResponseCache.maxAge(response.headers.first(name: "cache-control")) {
+            cache.store(url, result, seconds: maxAge)
+        }
+        return result
+    }
+}
+
+final class ResponseCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (response: HTTPFetcher.Response, expires: Date)] = [:]
+
+    func fresh(_ url: String) -> HTTPFetcher.Response? {
+        lock.withLock {
+            guard let entry = entries[url] else { return nil }
+            guard entry.expires > Date() else {
+                entries[url] = nil
+                return nil
+            }
+            return entry.response
+        }
+    }
+
+    func store(_ url: String, _ response: HTTPFetcher.Response, seconds: Int) {
+        guard seconds > 0 else { return }
+        lock.withLock {
+            // Bounded: a provider polls its subscriptions, not the web.
+            if entries.count > 1_000 { entries.removeAll() }
+            entries[url] = (response, Date().addingTimeInterval(Double(seconds)))
+        }
+    }
+
+    /// `max-age=N` from a Cache-Control header; `private`/`public` and other directives are ignored.
+    static func maxAge(_ header: String?) -> Int? {
+        guard let header else { return nil }
+        for directive in header.split(separator: ",") {
+            let parts = directive.trimmingCharacters(in: .whitespaces).split(separator: "=")
+            if parts.count == 2, parts[0].lowercased() == "max-age", let seconds = Int(parts[1]) { return seconds }
+        }
+        return nil
     }
 }
 
