@@ -67,6 +67,20 @@ extension FanoutHub {
                 await server.backend.setIBKRConnected(connect)
                 return await server.ibkrStatusResponse()
             }
+        case (.get, "/api/portfolio/pnl"):
+            return .respond(.json(200, pnlBody()))
+        case (.get, "/api/portfolio/summary"):
+            return .respond(.json(200, summaryBody()))
+        case (.get, "/api/portfolio/allocation"):
+            return .respond(.json(200, allocationBody()))
+        case (.get, "/api/brokers"):
+            return .respond(.json(200, brokersBody()))
+        case (.get, _) where path.hasPrefix("/api/brokers/"):
+            let parts = path.dropFirst("/api/brokers/".count).split(separator: "/").map(String.init)
+            guard parts.count == 2 else { return .respond(.error(404, code: "not_found", "no such endpoint: \(path)")) }
+            let body = parts[1] == "positions" ? brokerPositionsBody(parts[0]) : parts[1] == "balances" ? brokerBalancesBody(parts[0]) : nil
+            guard let body else { return .respond(.error(404, code: "unknown_broker", "no broker \(parts[0].prefix(40)) with \(parts[1].prefix(20))")) }
+            return .respond(.json(200, body))
         case (.get, "/stream"):
             return .respond(.error(426, code: "upgrade_required", "/stream is a WebSocket: connect with ws://…/stream"))
         case (.get, "/metrics"):
@@ -87,7 +101,8 @@ extension FanoutHub {
 
     static let knownPaths: Set<String> = [
         "/api/market-data/quotes", "/api/health", "/api/ibkr/status", "/api/ibkr/connect", "/api/ibkr/disconnect",
-        "/metrics", "/api/openapi.yaml",
+        "/metrics", "/api/openapi.yaml", "/api/portfolio/pnl", "/api/portfolio/summary", "/api/portfolio/allocation",
+        "/api/brokers",
     ]
 
     func providerStates() -> [(String, String, Bool)] {

@@ -118,7 +118,11 @@ extension FanoutHub {
                 continue
             }
             if subscribe {
-                if client.channels.insert(channel).inserted, channel == .status { send(statusMessage(), to: client) }
+                guard client.channels.insert(channel).inserted else { continue }
+                switch channel {
+                case .status: send(statusMessage(), to: client)
+                case .pnl: send(pnlBody(type: "pnl"), to: client)
+                }
             } else {
                 client.channels.remove(channel)
             }

@@ -22,6 +22,13 @@ final class FanoutHub {
     var upstream: [String: Int64] = [:]
     var metrics = Metrics()
     var ibkrStatus: IBKRStatus?
+    /// Positions by broker, and account balances by broker.
+    var holdings: [String: [Holding]] = [:]
+    var balances: [String: [(account: String, tag: String, value: String, currency: String)]] = [:]
+    /// Symbols some position holds: they stay subscribed, and their quotes move P&L.
+    var held: Set<String> = []
+    var pnlDirty = false
+    var lastPnLPush: Int64 = 0
     /// Every provider's health, in preference order, when a provider manager is in use.
     var providerHealth: [ProviderHealth] = []
     /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
@@ -59,6 +66,7 @@ final class FanoutHub {
         metrics.updatesIn += 1
         let entry = book.update(quote, receivedAt: receivedAt)
         if quote.hasPrice { availability[quote.symbol] = .available }
+        if held.contains(quote.symbol) || quote.symbol.contains(".") { pnlDirty = true }
         answerWaitingExchanges(for: quote.symbol)
         guard let subscribed = subscribers[quote.symbol], !subscribed.isEmpty else { return }
         let update = ClientSession.PendingUpdate(bytes: SharedBytes(QuoteEncoding.encode(entry)), receivedAt: receivedAt)
@@ -197,7 +205,7 @@ final class FanoutHub {
     func releaseIdleSymbols(now: Int64) {
         let limit = Int64(configuration.releaseIdleSymbolsSeconds * 1_000_000)
         let idle = upstream.filter { symbol, lastWanted in
-            (subscribers[symbol]?.isEmpty ?? true) && now - lastWanted > limit
+            (subscribers[symbol]?.isEmpty ?? true) && now - lastWanted > limit && !held.contains(symbol)
                 && !exchanges.values.contains { $0.awaiting.contains(symbol) }
         }.map(\.key)
         guard !idle.isEmpty else { return }
@@ -293,6 +301,7 @@ final class FanoutHub {
             clws_close_async(client.wsi)
         }
         expireExchanges(now: now)
+        pushPnLIfDue(now: now)
         if secondElapsed {
             metrics.everySecond(seconds: 1)
             releaseIdleSymbols(now: now)

@@ -17,6 +17,8 @@ public final class TickhubServer: Sendable {
         case availability(String, SymbolAvailability)
         case ibkrStatus(IBKRStatus)
         case providerHealth([ProviderHealth])
+        case holdings(broker: String, [Holding])
+        case balances(broker: String, [(account: String, tag: String, value: String, currency: String)])
         case sourceChanged(symbol: String, from: ProviderName?, to: ProviderName?, reason: String)
         case reply(Int, HTTPResponse)
         case housekeeping(secondElapsed: Bool)
@@ -66,6 +68,15 @@ public final class TickhubServer: Sendable {
 
     public func publishIBKRStatus(_ status: IBKRStatus) {
         enqueue(.ibkrStatus(status))
+    }
+
+    /// Replaces a broker's positions; they are valued against live quotes on the service thread.
+    public func publishHoldings(broker: String, _ holdings: [Holding]) {
+        enqueue(.holdings(broker: broker, holdings))
+    }
+
+    public func publishBalances(broker: String, _ values: [(account: String, tag: String, value: String, currency: String)]) {
+        enqueue(.balances(broker: broker, values))
     }
 
     public func publishProviderHealth(_ health: [ProviderHealth]) {
@@ -207,6 +218,8 @@ public final class TickhubServer: Sendable {
             case let .availability(symbol, state): hub.setAvailability(symbol, state)
             case let .ibkrStatus(status): hub.setIBKRStatus(status)
             case let .providerHealth(health): hub.providerHealth = health
+            case let .holdings(broker, list): hub.setHoldings(broker, list)
+            case let .balances(broker, values): hub.setBalances(broker, values)
             case let .sourceChanged(symbol, from, to, reason): hub.sourceChanged(symbol, from: from, to: to, reason: reason)
             case let .reply(id, response):
                 guard var exchange = hub.exchanges[id] else { continue }

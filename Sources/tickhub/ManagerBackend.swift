@@ -28,6 +28,31 @@ struct ManagerBackend: HubBackend {
         }
     }
 
+    /// IBKR's positions and account values, as the server values them: options' and futures' average cost
+    /// comes per contract from IBKR, and IBKR's own unrealized P&L rides along for comparison.
+    func reportPortfolio(to server: TickhubServer) async {
+        await ibkr.addListener { event in
+            switch event {
+            case let .positions(positions):
+                server.publishHoldings(broker: "ibkr", positions.compactMap(Self.holding))
+            case let .accountValues(values):
+                server.publishBalances(broker: "ibkr", values.map { ($0.account, $0.tag, $0.value, $0.currency) })
+            default: break
+            }
+        }
+    }
+
+    static func holding(_ position: IBKRPosition) -> Holding? {
+        guard let instrument = position.instrument, position.quantity != 0 else { return nil }
+        let multiplier = Double(position.contract.multiplier) ?? instrument.multiplier
+        let perContract = instrument.securityType == .option || instrument.securityType == .future
+        return Holding(
+            broker: "ibkr", account: position.account, instrument: instrument, quantity: position.quantity,
+            averageCost: position.averageCost, multiplier: multiplier,
+            currency: position.contract.currency.isEmpty ? nil : position.contract.currency,
+            costIncludesMultiplier: perContract, brokerUnrealizedPnL: position.unrealizedPnL)
+    }
+
     /// Keeps the server's IBKR status current: on every state change, and every two seconds for the figures
     /// (lines in use, message rates) that change without one.
     func reportIBKRStatus(to server: TickhubServer) async {

@@ -110,6 +110,7 @@ struct Tickhub: AsyncParsableCommand {
         hubBox.server = hub
         let port = try await hub.start()
         await backend.reportIBKRStatus(to: hub)
+        await backend.reportPortfolio(to: hub)
         await manager.start()
 
         let url = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)/"
