@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure domain values and logic: no I/O, no threads.
@@ -68,6 +69,16 @@ let package = Package(
             name: "TickhubServer",
             dependencies: [
                 "TickhubCore", "IBKR", "MarketData", "CLws", "CLwsShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Persistence for positions and P&L: one SQLite file in WAL mode behind a GRDB pool.
+        .target(
+            name: "Store",
+            dependencies: [
+                "TickhubCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -130,6 +141,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "TickhubCore", "IBKR"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,82 @@
+import GRDB
+
+/// The schema, as a list of migrations applied in order and recorded in `grdb_migrations`.
+///
+/// Append-only: a migration that has shipped is never edited, reordered or removed, because databases in the
+/// field have already applied it. Change the schema by registering "v2", "v3", … below.
+enum StoreMigrations {
+    /// Security types a position may hold; the instrument table also accepts `IND`.
+    static let positionTypes = "'STK','OPT','FUT','CASH','CRYPTO'"
+    static let instrumentTypes = "'STK','OPT','FUT','CASH','CRYPTO','IND'"
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: v1)
+        return migrator
+    }
+
+    static func v1(_ db: Database) throws {
+        try db.create(table: "brokerAccount") { t in
+            t.column("broker", .text).notNull().check(sql: "length(broker) > 0")
+            t.column("accountId", .text).notNull().check(sql: "length(accountId) > 0")
+            t.column("label", .text).notNull()
+            t.column("active", .boolean).notNull().defaults(to: true)
+            t.primaryKey(["broker", "accountId"])
+        }
+
+        try db.create(table: "position") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("broker", .text).notNull()
+            t.column("accountId", .text).notNull()
+            t.column("symbol", .text).notNull().check(sql: "length(symbol) > 0")
+            t.column("securityType", .text).notNull().check(sql: "securityType IN (\(positionTypes))")
+            t.column("quantity", .double).notNull()
+            t.column("averageCost", .double).notNull()
+            t.column("multiplier", .double).notNull().check(sql: "multiplier > 0")
+            t.column("currency", .text).notNull()
+            t.column("origin", .text).notNull().check(sql: "origin IN ('ibkr','manual','import')")
+            t.column("updatedAt", .integer).notNull()
+            t.column("closedAt", .integer)
+            t.foreignKey(
+                ["broker", "accountId"], references: "brokerAccount", columns: ["broker", "accountId"],
+                onDelete: .restrict)
+        }
+        // Serves the foreign key and per-account queries.
+        try db.create(index: "position_on_account", on: "position", columns: ["broker", "accountId", "closedAt"])
+        // One open position per symbol and origin in an account; closed rows are history and may repeat.
+        try db.execute(sql: """
+            CREATE UNIQUE INDEX position_open_unique ON position(broker, accountId, origin, symbol)
+            WHERE closedAt IS NULL
+            """)
+
+        try db.create(table: "instrument") { t in
+            t.primaryKey("symbol", .text)
+            t.column("conId", .integer)
+            t.column("securityType", .text).notNull().check(sql: "securityType IN (\(instrumentTypes))")
+            t.column("exchange", .text).notNull()
+            t.column("currency", .text).notNull()
+            t.column("multiplier", .double).notNull().check(sql: "multiplier > 0")
+        }
+
+        try db.create(table: "lastQuote") { t in
+            t.primaryKey("symbol", .text)
+            for column in ["bid", "ask", "last", "bidSize", "askSize", "lastSize", "volume", "open", "high", "low", "close"] {
+                t.column(column, .double)
+            }
+            t.column("lastTradeTime", .integer)
+            t.column("timestamp", .integer).notNull()
+            t.column("source", .text).notNull()
+            t.column("delayed", .boolean).notNull()
+        }
+
+        try db.create(table: "pnlSnapshot") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("takenAt", .integer).notNull()
+            t.column("scope", .text).notNull()
+            t.column("marketValue", .double).notNull()
+            t.column("unrealizedPnl", .double).notNull()
+            t.column("dailyPnl", .double).notNull()
+        }
+        try db.create(index: "pnlSnapshot_on_takenAt", on: "pnlSnapshot", columns: ["takenAt"])
+    }
+}
