@@ -60,6 +60,12 @@ let package = Package(
             ]
         ),
 
+        // Positions kept in the database, served over the HTTP API and valued by the server.
+        .target(
+            name: "Portfolio",
+            dependencies: ["TickhubCore", "Store", "TickhubServer", "IBKR", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
         .systemLibrary(name: "CLws", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev", "libuv1-dev"])]),
         .target(name: "CLwsShim", dependencies: ["CLws"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
@@ -86,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "tickhub",
             dependencies: [
-                "TickhubServer", "IBKR", "MarketData", "TWSSimulator", "TickhubCore",
+                "TickhubServer", "IBKR", "MarketData", "TWSSimulator", "TickhubCore", "Portfolio", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -67,6 +67,9 @@ extension FanoutHub {
                 await server.backend.setIBKRConnected(connect)
                 return await server.ibkrStatusResponse()
             }
+        case (_, _) where path == "/api/positions" || path.hasPrefix("/api/positions/") || path == "/api/portfolio/history":
+            let server = server
+            return .async { await server.backend.portfolio(request) }
         case (.get, "/api/portfolio/pnl"):
             return .respond(.json(200, pnlBody()))
         case (.get, "/api/portfolio/summary"):

@@ -7,6 +7,14 @@ public protocol HubBackend: Sendable {
     func unsubscribe(_ symbols: [String]) async
     func ibkrStatus() async -> IBKRStatus?
     func setIBKRConnected(_ connected: Bool) async
+    /// `/api/positions…` and `/api/portfolio/history`: positions kept in the database.
+    func portfolio(_ request: HTTPRequest) async -> HTTPResponse
+}
+
+extension HubBackend {
+    public func portfolio(_ request: HTTPRequest) async -> HTTPResponse {
+        .error(503, code: "no_database", "this hub runs without a position database")
+    }
 }
 
 /// Whether quotes for a symbol can be had, for the HTTP API's 404 and 503 and the stream's error messages.

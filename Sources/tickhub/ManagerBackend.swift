@@ -1,5 +1,6 @@
 import IBKR
 import MarketData
+import Portfolio
 import TickhubCore
 import TickhubServer
 
@@ -8,6 +9,9 @@ import TickhubServer
 struct ManagerBackend: HubBackend {
     let manager: DataProviderManager
     let ibkr: IBKRProvider
+    let portfolio: PortfolioService
+
+    func portfolio(_ request: HTTPRequest) async -> HTTPResponse { await portfolio.handle(request) }
 
     func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
     func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }
@@ -35,6 +39,8 @@ struct ManagerBackend: HubBackend {
             switch event {
             case let .positions(positions):
                 server.publishHoldings(broker: "ibkr", positions.compactMap(Self.holding))
+                let portfolio = portfolio
+                Task { await portfolio.syncIBKR(positions) }
             case let .accountValues(values):
                 server.publishBalances(broker: "ibkr", values.map { ($0.account, $0.tag, $0.value, $0.currency) })
             default: break

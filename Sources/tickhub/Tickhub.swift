@@ -5,6 +5,8 @@ import IBKR
 import Logging
 import MarketData
 import NIOPosix
+import Portfolio
+import Store
 import TWSSimulator
 import TickhubCore
 import TickhubServer
@@ -105,12 +107,24 @@ struct Tickhub: AsyncParsableCommand {
         let manager = DataProviderManager(configuration: managerConfiguration, providers: feeds) { event in
             if let hub = hubBox.server { ManagerBackend.forward(event, to: hub) }
         }
-        let backend = ManagerBackend(manager: manager, ibkr: provider)
+        // Positions live in one SQLite file: --db, else the config file's `db`, else the data directory.
+        let databasePath = db ?? file?.db ?? Self.defaultDatabasePath(environment)
+        let store: PositionStore
+        do {
+            store = try PositionStore(path: databasePath)
+        } catch {
+            throw ConfigurationError("cannot use the database \(databasePath): \(error)")
+        }
+        let portfolio = PortfolioService(store: store) { broker, holdings in
+            hubBox.server?.publishHoldings(broker: broker, holdings)
+        }
+        let backend = ManagerBackend(manager: manager, ibkr: provider, portfolio: portfolio)
         let hub = TickhubServer(configuration: server, backend: backend)
         hubBox.server = hub
         let port = try await hub.start()
         await backend.reportIBKRStatus(to: hub)
         await backend.reportPortfolio(to: hub)
+        await portfolio.publishStored()
         await manager.start()
 
         let url = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)/"
@@ -133,6 +147,15 @@ struct Tickhub: AsyncParsableCommand {
         await manager.stop()
         try? await httpClient.shutdown()
         await simulator?.stop()
+    }
+}
+
+extension Tickhub {
+    /// `$TICKHUB_DATA_DIR/tickhub.sqlite`, else under `$XDG_DATA_HOME/tickhub`, else `~/.local/share/tickhub`.
+    static func defaultDatabasePath(_ environment: [String: String]) -> String {
+        if let dir = environment["TICKHUB_DATA_DIR"], !dir.isEmpty { return dir + "/tickhub.sqlite" }
+        if let dir = environment["XDG_DATA_HOME"], !dir.isEmpty { return dir + "/tickhub/tickhub.sqlite" }
+        return (environment["HOME"] ?? ".") + "/.local/share/tickhub/tickhub.sqlite"
     }
 }
 

@@ -15,6 +15,10 @@ os.environ.setdefault("YAHOO_BASE_URL", "http://127.0.0.1:9")
 os.environ.setdefault("ALPHAVANTAGE_BASE_URL", "http://127.0.0.1:9")
 os.environ.pop("ALPHAVANTAGE_API_KEY", None)
 
+# Every hub a test starts keeps its positions database under a temporary directory, never the user's.
+import tempfile  # noqa: E402
+os.environ.setdefault("TICKHUB_DATA_DIR", tempfile.mkdtemp(prefix="tickhub-e2e-"))
+
 # Hubs started for tests that are not about failover use IBKR alone, so IBKR's answers are final.
 DEMO_ENV = {"TICKHUB_PROVIDERS": "ibkr"}
 BIN = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))

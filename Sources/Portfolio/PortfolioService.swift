@@ -1,0 +1,283 @@
+import Foundation
+import IBKR
+import Logging
+import Store
+import TickhubCore
+import TickhubServer
+
+/// Positions kept in the database: manual and imported ones for brokers Tickhub cannot reach, and IBKR's,
+/// synced from the provider. Publishes every broker's holdings to the server, which values them live.
+public final class PortfolioService: Sendable {
+    let store: PositionStore
+    let publish: @Sendable (_ broker: String, _ holdings: [Holding]) -> Void
+    let logger: Logger
+
+    public init(store: PositionStore, logger: Logger = Logger(label: "tickhub.portfolio"),
+                publish: @escaping @Sendable (String, [Holding]) -> Void) {
+        self.store = store
+        self.publish = publish
+        self.logger = logger
+    }
+
+    /// Publishes the stored holdings of every broker but IBKR (whose live positions come from the provider).
+    public func publishStored() async {
+        do {
+            let open = try await store.openPositions()
+            var byBroker: [String: [Holding]] = [:]
+            for record in open where record.broker != "ibkr" {
+                if let holding = Self.holding(record) { byBroker[record.broker, default: []].append(holding) }
+            }
+            let accounts = try await store.accounts()
+            for broker in Set(accounts.map(\.broker)).subtracting(["ibkr"]) where byBroker[broker] == nil { byBroker[broker] = [] }
+            for (broker, holdings) in byBroker { publish(broker, holdings) }
+        } catch {
+            logger.error("cannot read positions: \(error)")
+        }
+    }
+
+    static func holding(_ record: PositionRecord) -> Holding? {
+        guard let instrument = try? SymbolGrammar.parse(record.symbol) else { return nil }
+        let perContract = record.origin == .ibkr && (record.securityType == .option || record.securityType == .future)
+        return Holding(
+            broker: record.broker, account: record.accountId, instrument: instrument, quantity: record.quantity,
+            averageCost: record.averageCost, multiplier: record.multiplier, currency: record.currency,
+            costIncludesMultiplier: perContract)
+    }
+
+    /// Keeps the IBKR positions in the database in step with what IBKR reports; vanished ones are closed.
+    public func syncIBKR(_ positions: [IBKRPosition]) async {
+        let byAccount = Dictionary(grouping: positions, by: \.account)
+        for (account, list) in byAccount {
+            let reported = list.compactMap { p -> BrokerPosition? in
+                guard let instrument = p.instrument else { return nil }
+                return BrokerPosition(
+                    symbol: instrument.symbol, securityType: instrument.securityType, quantity: p.quantity,
+                    averageCost: p.averageCost, multiplier: Double(p.contract.multiplier) ?? instrument.multiplier,
+                    currency: p.contract.currency.isEmpty ? instrument.currency : p.contract.currency,
+                    conId: Int64(p.conId), exchange: p.contract.exchange.isEmpty ? nil : p.contract.exchange)
+            }
+            do {
+                _ = try await store.syncIBKR(accountId: account, positions: reported)
+            } catch {
+                logger.error("cannot store IBKR positions of \(account): \(error)")
+            }
+        }
+    }
+
+    // MARK: HTTP
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let path = request.path
+        switch (request.method, path) {
+        case (.post, "/api/positions"): return await create(request)
+        case (.post, "/api/positions/import"): return await importCSV(request)
+        case (.put, _), (.delete, _):
+            guard let id = Int64(path.dropFirst("/api/positions/".count)), path.hasPrefix("/api/positions/") else {
+                return .error(404, code: "not_found", "no such position: \(path.prefix(80))")
+            }
+            return request.method == .put ? await update(id, request) : await delete(id)
+        case (.get, "/api/positions"): return await list(request)
+        case (.get, "/api/portfolio/history"): return await history(request)
+        default:
+            return .error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(path)")
+        }
+    }
+
+    static let fields: Set<String> = ["broker", "account", "symbol", "quantity", "averageCost", "multiplier", "currency", "securityType"]
+
+    /// A position from a JSON body; unknown fields and wrong types are refused by name.
+    func draft(_ body: [UInt8], requireAccount: Bool) throws(RequestError) -> (PositionDraft, broker: String?, account: String?) {
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body)) else {
+            throw RequestError("bad_json", "the body must be a JSON object")
+        }
+        if let unknown = Set(object.keys).subtracting(Self.fields).sorted().first {
+            throw RequestError("unknown_field", "unknown field \"\(unknown.prefix(40))\"; allowed: \(Self.fields.sorted().joined(separator: ", "))")
+        }
+        func number(_ key: String) throws(RequestError) -> Double? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case let .number(n)?: return n
+            default: throw RequestError("invalid_\(key)", "\(key) must be a number")
+            }
+        }
+        func text(_ key: String) throws(RequestError) -> String? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case let .string(s)?: return s
+            default: throw RequestError("invalid_\(key)", "\(key) must be a string")
+            }
+        }
+        guard let symbol = try text("symbol") else { throw RequestError("missing_symbol", "symbol is required") }
+        guard let quantity = try number("quantity") else { throw RequestError("invalid_quantity", "quantity is required and must be a number") }
+        guard let cost = try number("averageCost") else { throw RequestError("invalid_averageCost", "averageCost is required and must be a number") }
+        let broker = try text("broker"), account = try text("account")
+        if requireAccount, broker?.isEmpty ?? true || account?.isEmpty ?? true {
+            throw RequestError("missing_account", "broker and account are required")
+        }
+        if broker == "ibkr" { throw RequestError("read_only_broker", "IBKR positions come from IBKR; add them to another broker") }
+        let draft = PositionDraft(
+            symbol: symbol, quantity: quantity, averageCost: cost, multiplier: try number("multiplier"),
+            currency: try text("currency"), securityType: try text("securityType"))
+        return (draft, broker, account)
+    }
+
+    func create(_ request: HTTPRequest) async -> HTTPResponse {
+        do {
+            let (draft, broker, account) = try draft(request.body, requireAccount: true)
+            try await ensureAccount(broker!, account!)
+            let record = try await store.insertManual(draft, broker: broker!, accountId: account!)
+            await publishStored()
+            return .json(201, Self.encode(record))
+        } catch let error as RequestError {
+            return .error(400, code: error.code, error.message)
+        } catch {
+            return Self.response(error)
+        }
+    }
+
+    func update(_ id: Int64, _ request: HTTPRequest) async -> HTTPResponse {
+        do {
+            let (draft, _, _) = try draft(request.body, requireAccount: false)
+            guard let existing = try await store.position(id: id) else { return .error(404, code: "not_found", "no position \(id)") }
+            guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
+            let record = try await store.update(id: id, draft)
+            await publishStored()
+            return .json(200, Self.encode(record))
+        } catch let error as RequestError {
+            return .error(400, code: error.code, error.message)
+        } catch {
+            return Self.response(error)
+        }
+    }
+
+    func delete(_ id: Int64) async -> HTTPResponse {
+        do {
+            guard let existing = try await store.position(id: id) else { return .error(404, code: "not_found", "no position \(id)") }
+            guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
+            try await store.delete(id: id)
+            await publishStored()
+            return HTTPResponse(status: 204, body: [])
+        } catch {
+            return Self.response(error)
+        }
+    }
+
+    func importCSV(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let broker = request.query["broker"], let account = request.query["account"], !broker.isEmpty, !account.isEmpty else {
+            return .error(400, code: "missing_account", "give ?broker=…&account=… for the imported positions")
+        }
+        guard broker != "ibkr" else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
+        do {
+            try await ensureAccount(broker, account)
+            let changes = try await store.importCSV(text: String(decoding: request.body, as: UTF8.self), broker: broker, accountId: account)
+            await publishStored()
+            let body = try JSONSerialization.data(withJSONObject: [
+                "inserted": changes.inserted.count, "updated": changes.updated.count, "closed": changes.closed.count,
+                "unchanged": changes.unchanged,
+            ], options: [.sortedKeys])
+            return .json(200, Array(body))
+        } catch {
+            return Self.response(error)
+        }
+    }
+
+    func list(_ request: HTTPRequest) async -> HTTPResponse {
+        do {
+            let records = try await store.openPositions(broker: request.query["broker"])
+            let body = try JSONSerialization.data(withJSONObject: ["positions": records.map(Self.object)], options: [.sortedKeys])
+            return .json(200, Array(body))
+        } catch {
+            return Self.response(error)
+        }
+    }
+
+    func history(_ request: HTTPRequest) async -> HTTPResponse {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let from = request.query["from"].flatMap(Int64.init) ?? now - 86_400_000
+        let to = request.query["to"].flatMap(Int64.init) ?? now
+        guard from <= to else { return .error(400, code: "bad_range", "from must not be after to (ms since the epoch)") }
+        do {
+            let scope = request.query["scope"].flatMap(PnLScope.init(text:))
+            let snapshots = try await store.snapshots(from: from, to: to, scope: scope)
+            let points = snapshots.map {
+                ["takenAt": $0.takenAt, "scope": $0.scope.text, "marketValue": $0.marketValue,
+                 "unrealizedPnl": $0.unrealizedPnl, "dailyPnl": $0.dailyPnl] as [String: Any]
+            }
+            return .json(200, Array(try JSONSerialization.data(withJSONObject: ["snapshots": points], options: [.sortedKeys])))
+        } catch {
+            return Self.response(error)
+        }
+    }
+
+    /// Records totals for the history chart: overall, per broker and per account.
+    public func recordSnapshots(_ totals: [(scope: PnLScope, marketValue: Double, unrealized: Double, daily: Double)]) async {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let snapshots = totals.map {
+            PnLSnapshot(takenAt: now, scope: $0.scope, marketValue: $0.marketValue, unrealizedPnl: $0.unrealized, dailyPnl: $0.daily)
+        }
+        do { _ = try await store.recordSnapshots(snapshots) } catch { logger.error("cannot record P&L snapshots: \(error)") }
+    }
+
+    func ensureAccount(_ broker: String, _ account: String) async throws(StoreError) {
+        if try await store.account(broker: broker, accountId: account) == nil {
+            _ = try await store.createAccount(broker: broker, accountId: account)
+        }
+    }
+
+    static func object(_ r: PositionRecord) -> [String: Any] {
+        var o: [String: Any] = [
+            "broker": r.broker, "account": r.accountId, "symbol": r.symbol, "secType": r.securityType.rawValue,
+            "quantity": r.quantity, "averageCost": r.averageCost, "multiplier": r.multiplier, "currency": r.currency,
+            "origin": r.origin.rawValue, "updatedAt": r.updatedAt,
+        ]
+        o["id"] = r.id
+        return o
+    }
+
+    static func encode(_ record: PositionRecord) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object(record), options: [.sortedKeys])) ?? Data("{}".utf8))
+    }
+
+    static func response(_ error: any Error) -> HTTPResponse {
+        guard let error = error as? StoreError else { return .error(500, code: "internal", "\(error)") }
+        switch error {
+        case .invalidPosition, .csvImport, .invalidAccount, .invalidSnapshot:
+            return .error(400, code: "invalid", error.description)
+        case .positionNotFound, .unknownAccount:
+            return .error(404, code: "not_found", error.description)
+        case .accountExists, .accountHasPositions:
+            return .error(409, code: "conflict", error.description)
+        default:
+            return .error(503, code: "database_unavailable", error.description)
+        }
+    }
+}
+
+struct RequestError: Error {
+    let code: String
+    let message: String
+    init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// A JSON value that keeps numbers, strings and booleans apart (Foundation's bridging blurs `1` and `true`).
+enum JSONValue: Decodable {
+    case string(String), number(Double), bool(Bool), null, other
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else {
+            self = .other
+        }
+    }
+}
