@@ -20,7 +20,10 @@ import statistics
 import threading
 import time
 
+import pathlib
 import pytest
+
+EMPTY_PORTFOLIO = pathlib.Path(__file__).resolve().parent / "sim-portfolio-empty.json"
 
 from conftest import BIN, Process
 from fake_providers import FakeProviders
@@ -103,8 +106,9 @@ class Setup:
 
     def start_simulator(self):
         """`tickhub-sim` on the hub's TWS port; returns once it is listening."""
+        # An account without positions: held symbols would stay subscribed and blur which symbols move.
         sim = Process([str(BIN / "tickhub-sim"), "--port", str(self.tws_port), "--control-port=-1",
-                       "--log-level", "warning"], r"tickhub-sim: listening")
+                       "--portfolio", str(EMPTY_PORTFOLIO), "--log-level", "warning"], r"tickhub-sim: listening")
         self.simulators.append(sim)
         return sim
 

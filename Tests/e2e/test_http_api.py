@@ -57,7 +57,8 @@ def test_quote_for_a_streamed_symbol(api_hub):
 
 
 def test_quote_for_a_symbol_nobody_subscribed_is_fetched_on_demand(fresh_hub):
-    assert fresh_hub.get("/api/health").json()["symbols"] == 0
+    # Only the symbols the demo account holds are wanted so far; IBM is not among them.
+    assert "IBM" not in fresh_hub.get("/api/health").json()["sources"]
     started = time.monotonic()
     response = fresh_hub.get("/api/market-data/quote/IBM")
     elapsed = time.monotonic() - started
