@@ -14,7 +14,7 @@ if [ $smoke = 1 ]; then
   decode_args=(--messages 20000 --runs 1)
   sim_args=(--rates 2000 --seconds 1 --symbols 10)
   recovery_args=(--runs 1 --refuse-seconds 1)
-  fanout_args=(20 200 2 2)
+  fanout_args=(20 200 2 6)
 else
   bin=.build/release
   out=bench/results
