@@ -210,12 +210,22 @@ public final class PortfolioService: Sendable {
     }
 
     /// Records totals for the history chart: overall, per broker and per account.
-    public func recordSnapshots(_ totals: [(scope: PnLScope, marketValue: Double, unrealized: Double, daily: Double)]) async {
+    public func recordSnapshots(_ totals: [PnLRecord]) async {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let snapshots = totals.map {
-            PnLSnapshot(takenAt: now, scope: $0.scope, marketValue: $0.marketValue, unrealizedPnl: $0.unrealized, dailyPnl: $0.daily)
+        let snapshots = totals.compactMap { t -> PnLSnapshot? in
+            guard let scope = PnLScope(text: t.scope) else { return nil }
+            return PnLSnapshot(takenAt: now, scope: scope, marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnL, dailyPnl: t.dailyPnL)
         }
         do { _ = try await store.recordSnapshots(snapshots) } catch { logger.error("cannot record P&L snapshots: \(error)") }
+    }
+
+    public func saveQuotes(_ quotes: [Quote]) async {
+        do { try await store.saveLastQuotes(quotes) } catch { logger.error("cannot save last quotes: \(error)") }
+    }
+
+    /// The quotes saved by the last run, flagged stale.
+    public func lastQuotes() async -> [Quote] {
+        (try? await store.loadLastQuotes()) ?? []
     }
 
     func ensureAccount(_ broker: String, _ account: String) async throws(StoreError) {

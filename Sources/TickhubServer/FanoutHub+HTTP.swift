@@ -123,7 +123,8 @@ extension FanoutHub {
             return .respond(.error(400, code: "invalid_symbol", error.description))
         }
         if let entry = book[instrument.symbol], entry.quote.hasPrice {
-            if upstream[instrument.symbol] != nil { upstream[instrument.symbol] = Self.nowMicros() }
+            // A quote remembered from the last run is stale: serve it as such, and ask for a fresh one.
+            if upstream[instrument.symbol] != nil { upstream[instrument.symbol] = Self.nowMicros() } else { want([instrument]) }
             return .respond(.json(200, QuoteEncoding.encode(entry)))
         }
         if availability[instrument.symbol] == .unknown {

@@ -197,6 +197,33 @@ extension FanoutHub {
         }
     }
 
+    /// Every minute: totals for the P&L history. Every ten seconds: the book, for the next start.
+    func persist(now: Int64) {
+        if now - lastSnapshot >= Int64(configuration.snapshotSeconds * 1_000_000), !holdings.isEmpty {
+            lastSnapshot = now
+            let valuations = valuations()
+            var records: [PnLRecord] = []
+            let groups: [(String, (PositionValuation) -> String)] = [
+                ("total", { _ in "total" }), ("broker", { "broker:\($0.holding.broker)" }),
+                ("account", { "account:\($0.holding.broker):\($0.holding.account)" }),
+            ]
+            for (_, key) in groups {
+                for (scope, t) in PnLEngine.totals(valuations, by: key) {
+                    records.append(PnLRecord(scope: scope, marketValue: t.marketValue, unrealizedPnL: t.unrealizedPnL, dailyPnL: t.dailyPnL))
+                }
+            }
+            let backend = server.backend
+            Task { await backend.recordPnL(records) }
+        }
+        if now - lastQuoteSave >= 10_000_000 {
+            lastQuoteSave = now
+            let quotes = book.entries.values.filter { !$0.quote.stale && $0.quote.hasPrice }.map(\.quote)
+            guard !quotes.isEmpty else { return }
+            let backend = server.backend
+            Task { await backend.saveQuotes(quotes) }
+        }
+    }
+
     /// The pending-update key for P&L: not a valid symbol, so it never collides with one.
     static let pnlKey = "#pnl"
 }

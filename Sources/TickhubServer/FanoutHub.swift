@@ -29,6 +29,8 @@ final class FanoutHub {
     var held: Set<String> = []
     var pnlDirty = false
     var lastPnLPush: Int64 = 0
+    var lastSnapshot: Int64 = 0
+    var lastQuoteSave: Int64 = 0
     /// Every provider's health, in preference order, when a provider manager is in use.
     var providerHealth: [ProviderHealth] = []
     /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
@@ -305,6 +307,7 @@ final class FanoutHub {
         if secondElapsed {
             metrics.everySecond(seconds: 1)
             releaseIdleSymbols(now: now)
+            persist(now: now)
         }
     }
 

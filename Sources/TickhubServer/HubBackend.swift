@@ -9,12 +9,25 @@ public protocol HubBackend: Sendable {
     func setIBKRConnected(_ connected: Bool) async
     /// `/api/positions…` and `/api/portfolio/history`: positions kept in the database.
     func portfolio(_ request: HTTPRequest) async -> HTTPResponse
+    /// P&L totals for the history, by scope (`total`, `broker:<name>`, `account:<broker>:<id>`).
+    func recordPnL(_ totals: [PnLRecord]) async
+    /// The latest quotes, so a restart can show the last known prices (stale until refreshed).
+    func saveQuotes(_ quotes: [Quote]) async
+}
+
+public struct PnLRecord: Sendable {
+    public var scope: String
+    public var marketValue: Double
+    public var unrealizedPnL: Double
+    public var dailyPnL: Double
 }
 
 extension HubBackend {
     public func portfolio(_ request: HTTPRequest) async -> HTTPResponse {
         .error(503, code: "no_database", "this hub runs without a position database")
     }
+    public func recordPnL(_ totals: [PnLRecord]) async {}
+    public func saveQuotes(_ quotes: [Quote]) async {}
 }
 
 /// Whether quotes for a symbol can be had, for the HTTP API's 404 and 503 and the stream's error messages.

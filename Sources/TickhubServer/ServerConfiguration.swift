@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A symbol no client streams and no HTTP request asked for in this long is released upstream
     /// (its market-data line freed) and forgotten.
     public var releaseIdleSymbolsSeconds = 60.0
+    /// How often P&L totals are recorded for the history chart.
+    public var snapshotSeconds = 60.0
     /// P&L pushes per second to each `pnl` subscriber, at most.
     public var pnlPerSecond = 4.0
     /// The dashboard's files; served at `/`.

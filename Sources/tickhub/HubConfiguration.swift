@@ -16,6 +16,8 @@ struct HubConfigurationFile: Decodable {
         var firstQuoteWaitSeconds: Double?
         var allowedOrigins: [String]?
         var releaseIdleSymbolsSeconds: Double?
+        var snapshotSeconds: Double?
+        var pnlPerSecond: Double?
     }
 
     /// `yahoo`, `alphaVantage` and `providers` sections.
@@ -69,6 +71,8 @@ struct HubConfigurationFile: Decodable {
         if let v = s.firstQuoteWaitSeconds { c.firstQuoteWaitSeconds = v }
         if let v = s.allowedOrigins { c.allowedOrigins = v }
         if let v = s.releaseIdleSymbolsSeconds { c.releaseIdleSymbolsSeconds = v }
+        if let v = s.snapshotSeconds { c.snapshotSeconds = v }
+        if let v = s.pnlPerSecond { c.pnlPerSecond = v }
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {

@@ -12,6 +12,8 @@ struct ManagerBackend: HubBackend {
     let portfolio: PortfolioService
 
     func portfolio(_ request: HTTPRequest) async -> HTTPResponse { await portfolio.handle(request) }
+    func recordPnL(_ totals: [PnLRecord]) async { await portfolio.recordSnapshots(totals) }
+    func saveQuotes(_ quotes: [Quote]) async { await portfolio.saveQuotes(quotes) }
 
     func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
     func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }

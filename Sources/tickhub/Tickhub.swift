@@ -125,6 +125,8 @@ struct Tickhub: AsyncParsableCommand {
         await backend.reportIBKRStatus(to: hub)
         await backend.reportPortfolio(to: hub)
         await portfolio.publishStored()
+        // Last run's prices, stale until a provider refreshes them.
+        for quote in await portfolio.lastQuotes() { hub.publish(quote) }
         await manager.start()
 
         let url = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)/"

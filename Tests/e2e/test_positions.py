@@ -137,3 +137,36 @@ for i in range(40, 400):
         assert status == 200 and {p["id"] for p in listing["positions"]} >= set(committed)
     finally:
         hub.stop()
+
+
+def test_history_is_recorded_and_last_prices_survive_a_restart_stale(tmp_path):
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"server": {"snapshotSeconds": 1}}))
+    env = {"TICKHUB_DATA_DIR": str(tmp_path)}
+    hub = start_hub("--config", str(config), env=env)
+    try:
+        port = int(hub.fields["port"])
+        live = wait_for("a live AAPL quote", lambda: (lambda q: q if not q["stale"] else None)(
+            call(port, "GET", "/api/market-data/quote/AAPL")[1]))
+        history = wait_for("P&L snapshots", lambda: (lambda h: h if len(h["snapshots"]) >= 2 else None)(
+            call(port, "GET", "/api/portfolio/history?scope=total")[1]), timeout=20)
+        assert all(s["scope"] == "total" for s in history["snapshots"])
+        # Quotes are saved every ten seconds; wait for one save to land.
+        wait_for("quotes saved", lambda: sqlite3.connect(tmp_path / "tickhub.sqlite").execute(
+            "SELECT count(*) FROM lastQuote WHERE symbol = 'AAPL'").fetchone()[0] == 1, timeout=20)
+    finally:
+        hub.stop()
+
+    # Restarted without any reachable TWS: the last known AAPL price is shown, flagged stale.
+    free = subprocess.run(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"],
+                          capture_output=True, text=True).stdout.strip()
+    from conftest import Process, BIN, DEMO_ENV
+    hub = Process([str(BIN / "tickhub"), "--listen", "127.0.0.1:0", "--ibkr-port", free], r"tickhub: listening",
+                  env={**DEMO_ENV, **env})
+    try:
+        port = int(hub.fields["port"])
+        status, quote = call(port, "GET", "/api/market-data/quote/AAPL")
+        assert status == 200 and quote["stale"] is True
+        assert abs(quote["last"] - live["last"]) < 5
+    finally:
+        hub.stop()
