@@ -36,6 +36,8 @@ extension FanoutHub {
         w.beginObject()
         if let type { w.field("type", type) }
         w.field("t", Self.nowMicros())
+        // When the newest quote behind these figures reached the hub: `t − quoteT` is the valuation's delay.
+        w.field("quoteT", valuations.compactMap { book[$0.holding.instrument.symbol]?.receivedAt }.max())
         w.key("positions")
         w.beginArray()
         for v in valuations { writePosition(v, into: &w) }
