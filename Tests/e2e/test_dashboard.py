@@ -156,9 +156,10 @@ def test_dashboard_reconnects_and_resubscribes_after_a_hub_restart(browser, page
     finally:
         first.stop()
 
-    # The hub is gone: the stream indicator says so and the last quotes stay, marked stale.
+    # The hub is gone: the stream indicator says so and the last quotes stay, marked stale (positions too).
     expect(page.locator("#ws-state")).to_have_attribute("data-state", "closed")
     page.wait_for_function(ALL_STALE, timeout=10_000)
+    expect(page.locator("#pnl-live")).to_have_attribute("data-state", "stale")
 
     second = start_hub(listen=f"127.0.0.1:{port}")
     try:
@@ -167,6 +168,8 @@ def test_dashboard_reconnects_and_resubscribes_after_a_hub_restart(browser, page
         before = page.locator(cell("AAPL", "last")).inner_text()
         wait_text_change(page, cell("AAPL", "last"), before)
         expect(page.locator("#ibkr-state")).to_have_attribute("data-state", "ready")
+        # …and to the `pnl` channel: the positions are live again.
+        expect(page.locator("#pnl-live")).to_have_attribute("data-state", "live")
         # It subscribed again: the new hub has the watchlist's four symbols from this page.
         health = get_json(f"http://127.0.0.1:{port}/api/health")
         assert health["clients"] == 1 and health["subscriptions"] == 4
@@ -287,3 +290,123 @@ def test_dashboard_shows_each_providers_state(hub, page):
     assert "IBKR: ready" in ibkr.inner_text()
     # The demo hub runs with IBKR alone (TICKHUB_PROVIDERS=ibkr), so IBKR is the only provider listed.
     assert page.locator("#providers .provider").count() == 1
+
+
+MONEY = re.compile(r"^[+−]?\d{1,3}(,\d{3})*\.\d{2}$")
+POSITIONS = "#positions tbody tr[data-position]"
+SIGN_MATCHES_VALUE = """() => [...document.querySelectorAll('#positions tbody td.pnl, #pnl-total td[data-sign]')].every(c => {
+    const v = c.dataset.value === '' ? null : Number(c.dataset.value);
+    const want = v == null ? '' : v > 0.004 ? 'up' : v < -0.004 ? 'down' : 'flat';
+    return c.dataset.sign === want; })"""
+
+
+def position(key, field):
+    return f'#positions tr[data-position="{key}"] [data-field="{field}"]'
+
+
+def post_json(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.load(response)
+
+
+def test_positions_panel_shows_live_pnl(page, tmp_path):
+    # Its own database: the manual position it adds must not reach other tests' hubs.
+    hub = start_hub(env={"TICKHUB_DATA_DIR": str(tmp_path)})
+    try:
+        check_positions_panel(hub, page)
+    finally:
+        hub.stop()
+
+
+def check_positions_panel(hub, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = f"http://127.0.0.1:{hub.fields['port']}"
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    page.goto(hub.fields["url"])
+
+    # The demo IBKR account's five positions, IBKR's first, each valued.
+    held = get_json(base + "/api/portfolio/pnl")["positions"]
+    assert len(held) == 5 and {p["broker"] for p in held} == {"ibkr"}
+    account = held[0]["account"]
+    keys = sorted(f"ibkr:{account}:{p['symbol']}" for p in held)
+    rows = page.locator(POSITIONS)
+    expect(rows).to_have_count(5)
+    assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.position)")) == keys
+    aapl = f"ibkr:{account}:AAPL"
+    assert {k.split(":")[2].split(" ")[0] for k in keys} == {"AAPL", "MSFT", "SPY", "EUR.USD", "BTC"}
+    expect(page.locator(position(aapl, "quantity"))).to_have_text("100")
+    expect(page.locator(position(aapl, "avgCost"))).to_have_text("190.25")
+    expect(page.locator(position(aapl, "mark"))).to_have_text(STOCK_PRICE)
+    expect(page.locator(position(aapl, "marketValue"))).to_have_text(MONEY)
+    expect(page.locator(position(aapl, "unrealizedPnl"))).to_have_text(MONEY)
+    expect(page.locator(position(aapl, "dailyPnl"))).to_have_text(MONEY)
+    expect(page.locator(position(aapl, "unrealizedPercent"))).to_have_text(re.compile(r"^[+−]?\d+\.\d{2}%$"))
+    # IBKR's own figure beside Tickhub's, close to it (IBKR revalues less often).
+    expect(page.locator(position(aapl, "brokerUnrealizedPnl"))).to_have_text(MONEY)
+    ours = float(page.locator(position(aapl, "unrealizedPnl")).get_attribute("data-value"))
+    theirs = float(page.locator(position(aapl, "brokerUnrealizedPnl")).get_attribute("data-value"))
+    assert abs(ours - theirs) < 0.05 * abs(theirs) + 50, (ours, theirs)
+    expect(page.locator(f'#positions tr[data-position="{aapl}"]')).to_have_attribute("data-stale", "false")
+    expect(page.locator(f'{position(aapl, "mark")} [data-badge="stale"]')).to_have_count(0)
+    # Coloured by sign: green for a gain, red for a loss.
+    page.wait_for_function(SIGN_MATCHES_VALUE)
+    assert page.locator(position(aapl, "unrealizedPnl")).evaluate("c => getComputedStyle(c).color") in (
+        "rgb(74, 222, 128)", "rgb(251, 113, 133)")
+
+    # Live: AAPL's unrealized P&L moves with its quotes, over the `pnl` channel.
+    expect(page.locator("#pnl-live")).to_have_attribute("data-state", "live")
+    before = page.locator(position(aapl, "unrealizedPnl")).inner_text()
+    wait_text_change(page, position(aapl, "unrealizedPnl"), before)
+
+    # Totals and the summary.
+    total = page.locator("#pnl-total")
+    expect(total.locator('[data-field="positions"]')).to_have_attribute("data-value", "5")
+    expect(total.locator('[data-field="unrealizedPnl"]')).to_have_text(MONEY)
+    summary = page.locator("#pnl-summary")
+    for field in ("netLiquidation", "cash", "marketValue", "unrealizedPnl", "dailyPnl"):
+        expect(summary.locator(f'[data-field="{field}"]')).to_have_text(MONEY)
+
+    # Allocation, by symbol and by broker; the history (recorded periodically: maybe nothing yet).
+    expect(page.locator('#allocation [data-allocation^="symbol:"]')).to_have_count(5)
+    expect(page.locator('#allocation [data-allocation="broker:ibkr"] .alloc-pct')).to_have_text("100.0%")
+    history = page.locator("#pnl-history")
+    if history.get_attribute("data-state") == "empty":
+        expect(history).to_contain_text("No history yet")
+    else:
+        expect(history.locator("svg polyline")).not_to_have_count(0)
+
+    # A manual position at another broker appears live, under its own tab.
+    status, _ = post_json(base + "/api/positions",
+                          {"broker": "tastytrade", "account": "5WT1", "symbol": "IBM", "quantity": 10, "averageCost": 180})
+    assert status == 201
+    ibm = "tastytrade:5WT1:IBM"
+    expect(page.locator(f'#positions tr[data-position="{ibm}"]')).to_have_count(1)
+    expect(page.locator(position(ibm, "mark"))).to_have_text(STOCK_PRICE)
+    expect(page.locator(position(ibm, "unrealizedPnl"))).to_have_text(MONEY)
+    expect(rows).to_have_count(6)
+    expect(total.locator('[data-field="positions"]')).to_have_attribute("data-value", "6")
+    tab = page.locator('[data-broker-tab="tastytrade"]')
+    expect(tab).to_have_text(re.compile(r"tastytrade\s*1"))
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    expect(rows).to_have_count(1)
+    expect(page.locator(f'#positions tr[data-position="{ibm}"]')).to_be_visible()
+    expect(total.locator('[data-field="positions"]')).to_have_attribute("data-value", "1")
+    expect(page.locator('#allocation [data-allocation="broker:tastytrade"]')).to_have_count(1)
+
+    # The IBKR tab: IBKR's rows only, and their total beside IBKR's own.
+    page.click('[data-broker-tab="ibkr"]')
+    expect(rows).to_have_count(5)
+    assert rows.evaluate_all("rs => rs.map(r => r.dataset.broker)") == ["ibkr"] * 5
+    expect(total.locator('[data-field="positions"]')).to_have_attribute("data-value", "5")
+    expect(total).to_contain_text("IBKR total")
+    expect(total.locator('[data-field="brokerUnrealizedPnl"]')).to_have_text(MONEY)
+
+    # Back to all of them for the picture.
+    page.click('[data-broker-tab="all"]')
+    expect(rows).to_have_count(6)
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-positions.png"), full_page=True)
+    assert page.errors == []

@@ -525,7 +525,7 @@
   }
 
   function subscribeAll() {
-    send({ op: 'subscribe', channels: ['status'] });
+    send({ op: 'subscribe', channels: ['status', 'pnl'] });
     for (let i = 0; i < watchlist.length; i += 200) {
       send({ op: 'subscribe', symbols: watchlist.slice(i, i + 200) });
     }
@@ -563,6 +563,7 @@
       ws = null;
       for (const row of rows.values()) { row.live = false; row.dirty = true; }
       scheduleRender();
+      pnlOffline();
       scheduleReconnect(event, opened);
     };
     socket.onerror = () => { /* a close event follows */ };
@@ -606,6 +607,7 @@
         case 'status':
           if (message.ibkr) { streamStatusCount += 1; renderIBKR(message.ibkr); }
           break;
+        case 'pnl': onPnl(message); break;
         case 'error': onServerError(message); break;
         case 'pong': onPong(message); break;
         default: break;
@@ -765,6 +767,540 @@
 
   refreshProviders();
   setInterval(() => { if (!document.hidden) refreshProviders(); }, 3000);
+
+  // ---------------------------------------------------------------------------------------------
+  // Positions and P&L: the `pnl` channel for the table and its totals; the HTTP API for the summary,
+  // the allocation and the history, polled. Totals are in USD; a position's own values in its currency.
+
+  const PORTFOLIO_REFRESH_MS = 4000;
+  const HISTORY_REFRESH_MS = 20000;
+  const TAB_KEY = 'tickhub.positionsTab';
+  const BROKER_NAMES = {
+    ibkr: 'IBKR', tastytrade: 'tastytrade', schwab: 'Schwab', fidelity: 'Fidelity', etrade: 'E*TRADE',
+    robinhood: 'Robinhood', alpaca: 'Alpaca', coinbase: 'Coinbase', kraken: 'Kraken', manual: 'Manual',
+  };
+  const SEC_TYPES = { STK: 'Stock', OPT: 'Option', FUT: 'Future', CASH: 'FX', CRYPTO: 'Crypto', IND: 'Index' };
+  const PALETTE = ['#60a5fa', '#34d399', '#f59e0b', '#a78bfa', '#f472b6', '#22d3ee', '#facc15', '#fb7185', '#4ade80', '#c084fc'];
+  const BROKER_COLORS = { ibkr: '#f87171', tastytrade: '#fb923c' };
+
+  const pel = {
+    section: $('portfolio'), tabs: $('broker-tabs'), live: $('pnl-live'), summary: $('pnl-summary'),
+    table: $('positions'), rows: $('position-rows'), total: $('pnl-total'), empty: $('positions-empty'),
+    template: $('position-template'), allocation: $('allocation'), history: $('pnl-history'),
+  };
+
+  const brokerName = (broker) => BROKER_NAMES[broker] || broker;
+  const positionKey = (p) => `${p.broker}:${p.account}:${p.symbol}`;
+
+  function loadTab() {
+    try { return localStorage.getItem(TAB_KEY) || 'all'; } catch (_) { return 'all'; }
+  }
+
+  let pnl = null;                      // the latest `pnl` message
+  let pnlLive = false;                 // it came over an open stream (not what was left when it closed)
+  let selectedBroker = loadTab();
+  let knownBrokers = new Set(['ibkr']); // from /api/brokers; IBKR always has its tab
+  /** key → { key, position, el, cells, shown, note, markText, markBadge } */
+  const positionRows = new Map();
+
+  /** Money: thousands separators, 2 decimals, a real minus; `signed` adds "+" to gains. */
+  function formatMoney(value, { signed = false } = {}) {
+    if (value == null || !Number.isFinite(value)) return DASH;
+    const rounded = Math.round(value * 100) / 100;
+    const text = fixed(2).format(Math.abs(rounded));
+    if (rounded < 0) return '−' + text;
+    return (signed && rounded > 0 ? '+' : '') + text;
+  }
+
+  function formatQuantity(value) {
+    if (value == null) return DASH;
+    return (value < 0 ? '−' : '') + upTo4.format(Math.abs(value));
+  }
+
+  /** Marks move several times a second: a lighter flash than the quote table's, and only the text tints. */
+  function softFlash(cell, up) {
+    cell.classList.remove('tick-up', 'tick-down');
+    cell.classList.add(up ? 'tick-up' : 'tick-down');
+    if (typeof cell.animate !== 'function') return;
+    cell.animate(
+      [{ backgroundColor: up ? 'rgba(34, 197, 94, 0.14)' : 'rgba(244, 63, 94, 0.14)' }, { backgroundColor: 'rgba(0, 0, 0, 0)' }],
+      { duration: 450, easing: 'ease-out' });
+  }
+
+  const signOf = (value) => value == null || !Number.isFinite(value) ? '' : value > 0.004 ? 'up' : value < -0.004 ? 'down' : 'flat';
+
+  function setSigned(cell, value, text, title) {
+    if (cell.textContent !== text) cell.textContent = text;
+    cell.dataset.value = value == null ? '' : String(value);
+    cell.dataset.sign = signOf(value);
+    cell.classList.toggle('missing', value == null);
+    if (title !== undefined && cell.title !== title) cell.title = title;
+  }
+
+  // ----- Tabs
+
+  function brokersInView() {
+    const set = new Set(knownBrokers);
+    if (pnl) {
+      for (const p of pnl.positions || []) set.add(p.broker);
+      for (const b of Object.keys(pnl.byBroker || {})) set.add(b);
+    }
+    set.delete('ibkr');
+    return ['ibkr', ...[...set].sort()];
+  }
+
+  function renderTabs() {
+    const brokers = brokersInView();
+    if (selectedBroker !== 'all' && !brokers.includes(selectedBroker)) selectedBroker = 'all';
+    const wanted = ['all', ...brokers];
+    const existing = [...pel.tabs.children].map((b) => b.dataset.brokerTab);
+    if (existing.join('\n') !== wanted.join('\n')) {
+      pel.tabs.replaceChildren(...wanted.map((broker) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'tab';
+        button.setAttribute('role', 'tab');
+        button.dataset.brokerTab = broker;
+        button.setAttribute('aria-controls', 'positions');
+        const label = document.createElement('span');
+        label.textContent = broker === 'all' ? 'All' : brokerName(broker);
+        const count = document.createElement('span');
+        count.className = 'tab-count';
+        button.append(label, count);
+        button.addEventListener('click', () => selectBroker(broker));
+        button.addEventListener('keydown', onTabKey);
+        return button;
+      }));
+    }
+    const positions = (pnl && pnl.positions) || [];
+    for (const button of pel.tabs.children) {
+      const broker = button.dataset.brokerTab;
+      const selected = broker === selectedBroker;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+      const n = broker === 'all' ? positions.length : positions.filter((p) => p.broker === broker).length;
+      const count = button.querySelector('.tab-count');
+      const text = pnl ? String(n) : '';
+      if (count.textContent !== text) count.textContent = text;
+    }
+  }
+
+  function onTabKey(event) {
+    const buttons = [...pel.tabs.children];
+    const i = buttons.indexOf(event.currentTarget);
+    let next = null;
+    if (event.key === 'ArrowRight') next = buttons[(i + 1) % buttons.length];
+    else if (event.key === 'ArrowLeft') next = buttons[(i - 1 + buttons.length) % buttons.length];
+    else if (event.key === 'Home') next = buttons[0];
+    else if (event.key === 'End') next = buttons[buttons.length - 1];
+    if (!next) return;
+    event.preventDefault();
+    selectBroker(next.dataset.brokerTab);
+    next.focus();
+  }
+
+  function selectBroker(broker) {
+    selectedBroker = broker;
+    try { localStorage.setItem(TAB_KEY, broker); } catch (_) { /* private mode */ }
+    renderPositions();
+  }
+
+  // ----- The table
+
+  function createPositionRow(p) {
+    const tr = pel.template.content.firstElementChild.cloneNode(true);
+    const key = positionKey(p);
+    tr.dataset.position = key;
+    tr.dataset.broker = p.broker;
+    const cells = {};
+    for (const td of tr.querySelectorAll('[data-field]')) cells[td.dataset.field] = td;
+    const badge = document.createElement('span');
+    badge.className = `badge ${p.broker === 'ibkr' ? 'src-ibkr' : 'broker-other'}`;
+    badge.textContent = brokerName(p.broker);
+    cells.broker.appendChild(badge);
+    cells.account.textContent = p.account;
+    tr.querySelector('.sym').textContent = p.symbol;
+    const markText = document.createElement('span');
+    markText.className = 'mark-value';
+    cells.mark.appendChild(markText);
+    const row = { key, el: tr, cells, shown: {}, note: tr.querySelector('.note'), markText, markBadge: null };
+    positionRows.set(key, row);
+    return row;
+  }
+
+  function renderPositionRow(row, p) {
+    const tr = row.el;
+    const stale = !!p.stale || !pnlLive;
+    tr.dataset.stale = String(stale);
+    tr.dataset.side = p.quantity < 0 ? 'short' : 'long';
+
+    const parts = [SEC_TYPES[p.secType] || p.secType];
+    if (p.multiplier && p.multiplier !== 1) parts.push(`×${upTo4.format(p.multiplier)}`);
+    if (p.currency && p.currency !== 'USD') parts.push(p.currency);
+    const note = parts.filter(Boolean).join(' · ');
+    if (row.note.textContent !== note) row.note.textContent = note;
+
+    setNumber(row, 'quantity', p.quantity, formatQuantity(p.quantity), { flash: false });
+    row.cells.quantity.dataset.sign = p.quantity < 0 ? 'down' : '';
+    const cost = p.costPerUnit != null ? p.costPerUnit : p.avgCost;
+    setNumber(row, 'avgCost', cost, formatPrice(p.symbol, cost), {
+      flash: false,
+      title: p.costPerUnit != null && p.avgCost !== p.costPerUnit
+        ? `${brokerName(p.broker)} reports ${formatPrice(p.symbol, p.avgCost)} per contract (×${upTo4.format(p.multiplier)})` : '',
+    });
+
+    // The mark: its value, how it was found, and a stale mark when it is not live.
+    const markLabel = formatPrice(p.symbol, p.mark);
+    if (row.markText.textContent !== markLabel) {
+      const before = row.shown.mark;
+      row.markText.textContent = markLabel;
+      if (!stale && before != null && p.mark != null && p.mark !== before) softFlash(row.cells.mark, p.mark > before);
+    }
+    row.shown.mark = p.mark;
+    row.cells.mark.dataset.value = p.mark == null ? '' : String(p.mark);
+    row.cells.mark.dataset.method = p.markMethod || '';
+    row.cells.mark.classList.toggle('missing', p.mark == null);
+    row.cells.mark.classList.toggle('mid', p.markMethod === 'midpoint');
+    const methods = { last: 'last trade', midpoint: 'bid/ask midpoint', lastKnown: 'last known price' };
+    row.cells.mark.title = p.mark == null ? 'no price yet'
+      : `${methods[p.markMethod] || 'mark'}${p.quoteSource ? ` from ${SOURCES[p.quoteSource] ? SOURCES[p.quoteSource][0] : p.quoteSource}` : ''}` +
+        (stale ? ' · stale: not live' : '');
+    if (stale && !row.markBadge) {
+      const s = document.createElement('span');
+      s.className = 'badge mark-stale';
+      s.textContent = 'stale';
+      s.dataset.badge = 'stale';
+      row.cells.mark.prepend(s);
+      row.markBadge = s;
+    } else if (!stale && row.markBadge) {
+      row.markBadge.remove();
+      row.markBadge = null;
+    }
+
+    setNumber(row, 'marketValue', p.marketValue, formatMoney(p.marketValue), { flash: false });
+    setSigned(row.cells.unrealizedPnl, p.unrealizedPnl, formatMoney(p.unrealizedPnl, { signed: true }));
+    setSigned(row.cells.dailyPnl, p.dailyPnl, formatMoney(p.dailyPnl, { signed: true }));
+    setSigned(row.cells.unrealizedPercent, p.unrealizedPercent, formatPercent(p.unrealizedPercent));
+
+    // IBKR's own figure beside Tickhub's; the difference in the tooltip.
+    const theirs = p.brokerUnrealizedPnl;
+    let title = '';
+    if (theirs != null && p.unrealizedPnl != null) {
+      title = `${brokerName(p.broker)}'s own unrealized P&L; Tickhub − ${brokerName(p.broker)} = ${formatMoney(p.unrealizedPnl - theirs, { signed: true })}` +
+        ' (the broker revalues less often)';
+    } else if (p.broker === 'ibkr') {
+      title = 'IBKR has not reported its figure yet';
+    }
+    setSigned(row.cells.brokerUnrealizedPnl, theirs, theirs == null ? (p.broker === 'ibkr' ? DASH : '') : formatMoney(theirs, { signed: true }), title);
+  }
+
+  function sortPositions(list) {
+    const rank = (b) => (b === 'ibkr' ? '0' : '1') + b;
+    return list.slice().sort((a, b) =>
+      rank(a.broker).localeCompare(rank(b.broker)) || a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
+  }
+
+  function renderPositions() {
+    renderTabs();
+    pel.table.dataset.broker = selectedBroker;
+    const all = sortPositions((pnl && pnl.positions) || []);
+    const keys = new Set(all.map(positionKey));
+    for (const [key, row] of positionRows) {
+      if (!keys.has(key)) { row.el.remove(); positionRows.delete(key); }
+    }
+    const shown = all.filter((p) => selectedBroker === 'all' || p.broker === selectedBroker);
+    const els = [];
+    for (const p of all) {
+      const row = positionRows.get(positionKey(p)) || createPositionRow(p);
+      renderPositionRow(row, p);
+    }
+    for (const p of shown) els.push(positionRows.get(positionKey(p)).el);
+    const current = [...pel.rows.children];
+    if (current.length !== els.length || current.some((e, i) => e !== els[i])) pel.rows.replaceChildren(...els);
+
+    // The IBKR column only where there is something to compare.
+    pel.table.classList.toggle('has-broker-pnl', shown.some((p) => p.broker === 'ibkr'));
+
+    pel.empty.hidden = shown.length > 0 || !pnl;
+    pel.empty.textContent = selectedBroker === 'all'
+      ? 'No positions. Add one with POST /api/positions, or import a CSV (POST /api/positions/import).'
+      : `No ${brokerName(selectedBroker)} positions.`;
+    renderTotals(shown);
+  }
+
+  function renderTotals(shown) {
+    const cells = {};
+    for (const td of pel.total.querySelectorAll('[data-field]')) cells[td.dataset.field] = td;
+    const t = !pnl ? null : selectedBroker === 'all' ? pnl.totals : (pnl.byBroker || {})[selectedBroker] || {
+      positions: 0, marketValue: 0, unrealizedPnl: 0, dailyPnl: 0, unvalued: 0, stale: 0,
+    };
+    pel.total.dataset.broker = selectedBroker;
+    const label = pel.total.querySelector('.total-label');
+    label.textContent = selectedBroker === 'all' ? 'Total' : `${brokerName(selectedBroker)} total`;
+    if (!t) {
+      for (const td of Object.values(cells)) td.textContent = td.dataset.field === 'positions' ? '' : DASH;
+      return;
+    }
+    const notes = [`${t.positions} position${t.positions === 1 ? '' : 's'}`, 'USD'];
+    if (t.unvalued) notes.push(`${t.unvalued} not valued`);
+    if (t.stale) notes.push(`${t.stale} stale`);
+    cells.positions.textContent = notes.join(' · ');
+    cells.positions.dataset.value = String(t.positions);
+    cells.marketValue.textContent = formatMoney(t.marketValue);
+    cells.marketValue.dataset.value = String(t.marketValue);
+    setSigned(cells.unrealizedPnl, t.unrealizedPnl, formatMoney(t.unrealizedPnl, { signed: true }));
+    setSigned(cells.dailyPnl, t.dailyPnl, formatMoney(t.dailyPnl, { signed: true }));
+
+    // Percent over the cost basis of what was valued, in USD.
+    let basis = 0;
+    for (const p of shown) {
+      if (p.usdRate == null || p.unrealizedPnl == null) continue;
+      basis += Math.abs((p.costPerUnit != null ? p.costPerUnit : p.avgCost) * p.quantity * (p.multiplier || 1) * p.usdRate);
+    }
+    const pct = basis > 0 ? t.unrealizedPnl / basis * 100 : null;
+    setSigned(cells.unrealizedPercent, pct, formatPercent(pct));
+
+    // IBKR's sum, when every position in view is IBKR's and has its figure.
+    const comparable = shown.length > 0 && shown.every((p) => p.broker === 'ibkr' && p.brokerUnrealizedPnl != null && p.usdRate != null);
+    const theirs = comparable ? shown.reduce((sum, p) => sum + p.brokerUnrealizedPnl * p.usdRate, 0) : null;
+    setSigned(cells.brokerUnrealizedPnl, theirs, theirs == null ? '' : formatMoney(theirs, { signed: true }),
+      theirs == null ? '' : `IBKR's own total; Tickhub − IBKR = ${formatMoney(t.unrealizedPnl - theirs, { signed: true })}`);
+  }
+
+  function renderLive() {
+    const state = pnlLive ? 'live' : pnl ? 'stale' : 'waiting';
+    pel.live.dataset.state = state;
+    pel.section.dataset.live = String(pnlLive);
+    let text = 'waiting for the hub…';
+    if (pnl) {
+      const when = pnl.t ? formatTime(Math.floor(pnl.t / 1000)) : '';
+      text = pnlLive ? `Live · ${when}` : `Offline · as of ${when}`;
+    }
+    if (pel.live.textContent !== text) pel.live.textContent = text;
+  }
+
+  function onPnl(message) {
+    pnl = message;
+    pnlLive = true;
+    renderPositions();
+    renderLive();
+    // The summary's P&L figures are these totals; keep them as live as the table.
+    if (message.totals) renderSummary({ ...lastSummary, ...pickTotals(message.totals) });
+  }
+
+  /** The stream closed: what is shown is the last known state, not live. */
+  function pnlOffline() {
+    if (!pnlLive) return;
+    pnlLive = false;
+    renderPositions();
+    renderLive();
+  }
+
+  // ----- Summary
+
+  let lastSummary = {};
+  const pickTotals = (t) => ({ marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnl, dailyPnl: t.dailyPnl, positions: t.positions });
+
+  function renderSummary(s) {
+    lastSummary = s;
+    for (const dd of pel.summary.querySelectorAll('dd[data-field]')) {
+      const field = dd.dataset.field;
+      const value = s[field];
+      if (field === 'positions') {
+        const text = value == null ? DASH : String(value);
+        if (dd.textContent !== text) dd.textContent = text;
+        dd.title = s.stale ? `${s.stale} stale` : '';
+        continue;
+      }
+      const pnlField = field === 'unrealizedPnl' || field === 'dailyPnl';
+      setSigned(dd, value, formatMoney(value, { signed: pnlField }));
+      if (!pnlField) dd.dataset.sign = '';
+    }
+  }
+
+  async function refreshSummary() {
+    const s = await api('GET', '/api/portfolio/summary');
+    // Net liquidation and cash come from here only; the rest follows the stream while it is live.
+    renderSummary(pnlLive && pnl && pnl.totals ? { ...s, ...pickTotals(pnl.totals) } : s);
+  }
+
+  async function refreshBrokers() {
+    const body = await api('GET', '/api/brokers');
+    const names = new Set(['ibkr', ...(body.brokers || []).map((b) => b.name)]);
+    const changed = names.size !== knownBrokers.size || [...names].some((n) => !knownBrokers.has(n));
+    knownBrokers = names;
+    if (changed) renderPositions();
+  }
+
+  // ----- Allocation: horizontal bars, inline SVG
+
+  function colorFor(group, name, index) {
+    if (group === 'broker' && BROKER_COLORS[name]) return BROKER_COLORS[name];
+    return PALETTE[index % PALETTE.length];
+  }
+
+  function renderAllocationGroup(container, group, shares) {
+    const entries = Object.entries(shares || {}).filter(([, v]) => Number.isFinite(v)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const items = entries.map(([name, share], i) => {
+      const item = document.createElement('div');
+      item.className = 'alloc-row';
+      item.dataset.allocation = `${group}:${name}`;
+      item.dataset.share = String(share);
+      const label = document.createElement('span');
+      label.className = 'alloc-label';
+      label.textContent = group === 'broker' ? brokerName(name) : name;
+      label.title = name;
+      const svg = document.createElementNS(SVG_NS, 'svg');
+      svg.setAttribute('class', 'alloc-bar');
+      svg.setAttribute('height', '12');
+      svg.setAttribute('aria-hidden', 'true');
+      const track = document.createElementNS(SVG_NS, 'rect');
+      track.setAttribute('class', 'alloc-track');
+      track.setAttribute('width', '100%');
+      track.setAttribute('height', '12');
+      track.setAttribute('rx', '3');
+      const bar = document.createElementNS(SVG_NS, 'rect');
+      bar.setAttribute('width', `${Math.min(100, Math.max(0.5, share * 100)).toFixed(2)}%`);
+      bar.setAttribute('height', '12');
+      bar.setAttribute('rx', '3');
+      bar.setAttribute('fill', colorFor(group, name, i));
+      svg.append(track, bar);
+      const pct = document.createElement('span');
+      pct.className = 'alloc-pct';
+      pct.textContent = `${fixed(1).format(share * 100)}%`;
+      item.append(label, svg, pct);
+      return item;
+    });
+    container.replaceChildren(...items);
+    return entries.length;
+  }
+
+  async function refreshAllocation() {
+    const body = await api('GET', '/api/portfolio/allocation');
+    const n = renderAllocationGroup(pel.allocation.querySelector('[data-group="symbol"]'), 'symbol', body.bySymbol);
+    renderAllocationGroup(pel.allocation.querySelector('[data-group="broker"]'), 'broker', body.byBroker);
+    pel.allocation.dataset.state = n ? 'ready' : 'empty';
+    pel.allocation.querySelector('.alloc-groups').hidden = !n;
+    pel.allocation.querySelector('.chart-empty').hidden = !!n;
+  }
+
+  // ----- P&L history: a line chart, inline SVG
+
+  const HIST_W = 640, HIST_H = 200, HIST_L = 74, HIST_R = 12, HIST_T = 12, HIST_B = 26;
+
+  function svgEl(name, attrs, text) {
+    const e = document.createElementNS(SVG_NS, name);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function renderHistory(snapshots) {
+    const plot = pel.history.querySelector('.history-plot');
+    const empty = pel.history.querySelector('.chart-empty');
+    const points = (snapshots || []).filter((s) => Number.isFinite(s.takenAt) && Number.isFinite(s.unrealizedPnl))
+      .sort((a, b) => a.takenAt - b.takenAt);
+    pel.history.dataset.points = String(points.length);
+    const sub = pel.history.querySelector('.chart-sub');
+    const subText = points.length ? `total, last 24 h · ${points.length} snapshot${points.length === 1 ? '' : 's'}` : 'total, last 24 h';
+    if (sub.textContent !== subText) sub.textContent = subText;
+    if (points.length === 0) {
+      pel.history.dataset.state = 'empty';
+      plot.replaceChildren();
+      plot.hidden = true;
+      empty.hidden = false;
+      return;
+    }
+    pel.history.dataset.state = 'ready';
+    plot.hidden = false;
+    empty.hidden = true;
+
+    const series = [
+      { key: 'unrealizedPnl', cls: 'hist-unrealized' },
+      { key: 'dailyPnl', cls: 'hist-daily' },
+    ];
+    let lo = 0, hi = 0;   // zero is always in view
+    for (const p of points) for (const s of series) {
+      const v = p[s.key];
+      if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    }
+    const ticks = niceTicks(lo, hi);
+    const min = ticks[0], max = ticks[ticks.length - 1];
+    const t0 = points[0].takenAt, t1 = points[points.length - 1].takenAt;
+    const spanT = t1 - t0 || 1;
+    const x = (t) => points.length === 1 ? (HIST_L + HIST_W - HIST_R) / 2 : HIST_L + (t - t0) / spanT * (HIST_W - HIST_L - HIST_R);
+    const y = (v) => HIST_T + (1 - (v - min) / (max - min)) * (HIST_H - HIST_T - HIST_B);
+
+    const svg = svgEl('svg', { class: 'history', viewBox: `0 0 ${HIST_W} ${HIST_H}`, role: 'img',
+      'aria-label': `Unrealized P&L over time: ${points.length} points, latest ${formatMoney(points[points.length - 1].unrealizedPnl, { signed: true })}` });
+    // Grid: round levels, and zero dashed.
+    const scale = Math.max(...ticks.map(Math.abs));
+    for (const v of ticks) {
+      svg.append(svgEl('line', { class: 'hist-grid', x1: HIST_L, x2: HIST_W - HIST_R, y1: y(v), y2: y(v) }));
+      svg.append(svgEl('text', { class: 'hist-axis', x: HIST_L - 8, y: y(v) + 4, 'text-anchor': 'end' }, compactMoney(v, scale)));
+    }
+    svg.append(svgEl('line', { class: 'hist-zero', x1: HIST_L, x2: HIST_W - HIST_R, y1: y(0), y2: y(0) }));
+    const withSeconds = t1 - t0 < 5 * 60000;
+    const timeLabel = (t) => new Date(t).toLocaleTimeString('en-GB',
+      withSeconds ? { hour12: false } : { hour: '2-digit', minute: '2-digit', hour12: false });
+    svg.append(svgEl('text', { class: 'hist-axis', x: t1 === t0 ? x(t0) : HIST_L, y: HIST_H - 6, 'text-anchor': t1 === t0 ? 'middle' : 'start' }, timeLabel(t0)));
+    if (t1 !== t0) svg.append(svgEl('text', { class: 'hist-axis', x: HIST_W - HIST_R, y: HIST_H - 6, 'text-anchor': 'end' }, timeLabel(t1)));
+
+    for (const s of series) {
+      const pts = points.filter((p) => Number.isFinite(p[s.key]));
+      if (!pts.length) continue;
+      const coords = pts.map((p) => `${x(p.takenAt).toFixed(1)},${y(p[s.key]).toFixed(1)}`);
+      if (s.key === 'unrealizedPnl' && pts.length > 1) {
+        svg.append(svgEl('path', { class: 'hist-area', d: `M${x(pts[0].takenAt).toFixed(1)},${y(0).toFixed(1)} L${coords.join(' L')} L${x(pts[pts.length - 1].takenAt).toFixed(1)},${y(0).toFixed(1)} Z` }));
+      }
+      svg.append(svgEl('polyline', { class: `hist-line ${s.cls}`, points: coords.join(' ') }));
+      const last = pts[pts.length - 1];
+      svg.append(svgEl('circle', { class: `hist-dot ${s.cls}`, cx: x(last.takenAt).toFixed(1), cy: y(last[s.key]).toFixed(1), r: 3 }));
+    }
+    plot.replaceChildren(svg);
+  }
+
+  /** Round axis levels (1, 2 or 5 × 10ⁿ apart) covering lo…hi, about five of them. */
+  function niceTicks(lo, hi) {
+    if (hi - lo < 1e-9) { hi = lo + 1; }
+    const raw = (hi - lo) / 4;
+    const magnitude = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
+    const ticks = [];
+    for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9 || ticks.length < 2; v += step) ticks.push(Math.round(v / step) * step);
+    if (ticks[ticks.length - 1] < hi) ticks.push(ticks[ticks.length - 1] + step);
+    return ticks;
+  }
+
+  /** An axis label; `scale` (the largest level) picks one unit for the whole axis. */
+  function compactMoney(v, scale = Math.abs(v)) {
+    const a = Math.abs(v);
+    const sign = v < -0.5 ? '−' : '';
+    if (scale >= 1e6) return `${sign}${upTo4.format(Math.round(a / 1e4) / 100)}M`;
+    if (scale >= 2e4) return `${sign}${upTo4.format(Math.round(a / 100) / 10)}k`;
+    return `${sign}${fixed(0).format(a)}`;
+  }
+
+  async function refreshHistory() {
+    const body = await api('GET', '/api/portfolio/history?scope=total');
+    renderHistory(body.snapshots);
+  }
+
+  function refreshPortfolio() {
+    // Each on its own: one failing (an old hub without the portfolio API) leaves the others.
+    refreshSummary().catch(() => {});
+    refreshBrokers().catch(() => {});
+    refreshAllocation().catch(() => {});
+  }
+
+  renderPositions();
+  renderLive();
+  renderHistory([]);
+  refreshPortfolio();
+  refreshHistory().catch(() => {});
+  setInterval(() => { if (!document.hidden) refreshPortfolio(); }, PORTFOLIO_REFRESH_MS);
+  setInterval(() => { if (!document.hidden) refreshHistory().catch(() => {}); }, HISTORY_REFRESH_MS);
+
   connect();
 
   // A read-only handle for debugging from the console (and for tests).
@@ -773,5 +1309,7 @@
     streamState: () => el.wsState.dataset.state,
     ibkrState: () => ibkrState,
     quote: (symbol) => { const r = rows.get(normalize(symbol)); return r && r.quote ? { ...r.quote } : null; },
+    pnl: () => (pnl ? JSON.parse(JSON.stringify(pnl)) : null),
+    positionsTab: () => selectedBroker,
   });
 })();
