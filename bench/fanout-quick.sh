@@ -14,7 +14,7 @@ hub=""
 for _ in $(seq 100); do grep -q listening "$work/sim" 2>/dev/null && break; sleep 0.1; done
 sim_port=$(grep -o ' port=[0-9]*' "$work/sim" | cut -d= -f2)
 echo '{"ibkr":{"lineBudget":500,"pacingPerSecond":45}}' > "$work/config.json"
-TICKHUB_PROVIDERS=ibkr "$bin/tickhub" --config "$work/config.json" --ibkr-port "$sim_port" --listen 127.0.0.1:0 > "$work/hub" 2>"$work/hub.err" &
+TICKHUB_DATA_DIR="$work" TICKHUB_PROVIDERS=ibkr "$bin/tickhub" --config "$work/config.json" --ibkr-port "$sim_port" --listen 127.0.0.1:0 > "$work/hub" 2>"$work/hub.err" &
 hub=$!
 for _ in $(seq 100); do grep -q listening "$work/hub" 2>/dev/null && break; sleep 0.1; done
 hub_port=$(grep -o ' port=[0-9]*' "$work/hub" | cut -d= -f2)

@@ -15,9 +15,7 @@ os.environ.setdefault("YAHOO_BASE_URL", "http://127.0.0.1:9")
 os.environ.setdefault("ALPHAVANTAGE_BASE_URL", "http://127.0.0.1:9")
 os.environ.pop("ALPHAVANTAGE_API_KEY", None)
 
-# Every hub a test starts keeps its positions database under a temporary directory, never the user's.
 import tempfile  # noqa: E402
-os.environ.setdefault("TICKHUB_DATA_DIR", tempfile.mkdtemp(prefix="tickhub-e2e-"))
 
 # Hubs started for tests that are not about failover use IBKR alone, so IBKR's answers are final.
 DEMO_ENV = {"TICKHUB_PROVIDERS": "ibkr"}
@@ -28,9 +26,14 @@ class Process:
     """A started executable and the key=value pairs of its first 'listening' line."""
 
     def __init__(self, args, ready_pattern, timeout=20, env=None):
+        given = env or {}
+        env = {**os.environ, **given}
+        # Every hub keeps its database (positions, last quotes) in a directory of its own, never the user's and
+        # never another test's, unless the test hands it one (to see data survive a restart).
+        if "TICKHUB_DATA_DIR" not in given:
+            env["TICKHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="tickhub-e2e-")
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-            env=None if env is None else {**os.environ, **env})
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         deadline = time.monotonic() + timeout
         self.fields = {}
         while time.monotonic() < deadline:
