@@ -248,8 +248,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
         logger.warning("Yahoo \(state): \(detail); pausing until \(Date(timeIntervalSince1970: Double(until) / 1000))")
         report(ProviderHealth(name: .yahoo, state: state, detail: detail, until: until, available: false))
         for symbol in symbols { resendStale(symbol) }
-        // Probe again as soon as the pause ends.
-        locked { pollSoon = true }
+        // The first round after the pause ends is the probe (pollOnce skips rounds while paused).
     }
 
     private func resendStale(_ symbol: String) {

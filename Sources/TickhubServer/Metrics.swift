@@ -57,6 +57,7 @@ struct Metrics {
         metric("tickhub_clients_accepted_total", "counter", "WebSocket clients accepted.", clientsAccepted)
         metric("tickhub_slow_clients_closed_total", "counter", "Clients closed with 1013 for not draining their socket.", slowClientsClosed)
         metric("tickhub_bad_client_messages_total", "counter", "Client messages rejected as malformed or invalid.", badClientMessages)
+        metric("tickhub_oversized_messages_total", "counter", "Client messages over the size limit (closed with 1009).", oversizedMessages)
         metric("tickhub_http_requests_total", "counter", "HTTP requests served.", httpRequests)
         out += "# HELP tickhub_fanout_latency_seconds Update received to frame written.\n"
         out += "# TYPE tickhub_fanout_latency_seconds histogram\n"
