@@ -29,6 +29,9 @@ public struct Quote: Equatable, Sendable {
     public var lastTradeTime: Int64?
     /// Milliseconds since the Unix epoch of the source's update this quote reflects.
     public var timestamp: Int64
+    /// Microseconds since the Unix epoch when the source stamped the update, when it says (a publisher's `ts`):
+    /// with it a client can measure latency from the source, not only from the hub.
+    public var sourceTime: Int64?
     public var source: QuoteSource
     public var delayed: Bool
     public var stale: Bool

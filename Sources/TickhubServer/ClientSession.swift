@@ -12,6 +12,8 @@ final class ClientSession {
 
     let id: Int
     let wsi: OpaquePointer
+    /// A `/publish` connection: it sends quotes and gets only error messages back.
+    let isPublisher: Bool
     var symbols: Set<String> = []
     var channels: Set<Channel> = []
     /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
@@ -30,9 +32,10 @@ final class ClientSession {
         var receivedAt: Int64
     }
 
-    init(id: Int, wsi: OpaquePointer) {
+    init(id: Int, wsi: OpaquePointer, isPublisher: Bool = false) {
         self.id = id
         self.wsi = wsi
+        self.isPublisher = isPublisher
     }
 
     var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty }

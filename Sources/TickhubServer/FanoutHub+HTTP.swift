@@ -44,7 +44,8 @@ extension FanoutHub {
 
     func route(_ request: HTTPRequest) -> Outcome {
         let path = request.path
-        if path.hasPrefix("/api/") || path == "/metrics", let required = configuration.token {
+        // Publishing has its own token (a feed is not a reader), checked in `publish(_:)`.
+        if path.hasPrefix("/api/") || path == "/metrics", path != "/api/market-data/publish", let required = configuration.token {
             guard Auth.matches(Auth.presentedToken(request), required) else {
                 return .respond(.error(401, code: "unauthorized", "this server needs a token: Authorization: Bearer <token> or ?token="))
             }
@@ -53,6 +54,8 @@ extension FanoutHub {
         switch (request.method, path) {
         case (.get, _) where path.hasPrefix(quotePrefix):
             return quote(String(path.dropFirst(quotePrefix.count)))
+        case (.post, "/api/market-data/publish"):
+            return .respond(publish(request))
         case (.get, "/api/market-data/quotes"):
             return quotes(request.query["symbols"] ?? "")
         case (.get, "/api/health"):
@@ -88,7 +91,7 @@ extension FanoutHub {
             return .respond(.error(426, code: "upgrade_required", "/stream is a WebSocket: connect with ws://…/stream"))
         case (.get, "/metrics"):
             let text = metrics.render(
-                clients: clients.count, subscriptions: subscriptionCount, symbols: book.count,
+                clients: subscriberCount, publishers: publisherCount, subscriptions: subscriptionCount, symbols: book.count,
                 providerStates: providerStates())
             return .respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: Array(text.utf8)))
         case (.get, "/api/openapi.yaml"):
@@ -103,7 +106,7 @@ extension FanoutHub {
     }
 
     static let knownPaths: Set<String> = [
-        "/api/market-data/quotes", "/api/health", "/api/ibkr/status", "/api/ibkr/connect", "/api/ibkr/disconnect",
+        "/api/market-data/quotes", "/api/market-data/publish", "/api/health", "/api/ibkr/status", "/api/ibkr/connect", "/api/ibkr/disconnect",
         "/metrics", "/api/openapi.yaml", "/api/portfolio/pnl", "/api/portfolio/summary", "/api/portfolio/allocation",
         "/api/brokers",
     ]
@@ -232,7 +235,8 @@ extension FanoutHub {
         w.beginObject()
         w.field("status", overall)
         w.field("uptimeSeconds", Int64(Date().timeIntervalSince(startedAt)))
-        w.field("clients", clients.count)
+        w.field("clients", subscriberCount)
+        w.field("publishers", publisherCount)
         w.field("subscriptions", subscriptionCount)
         w.field("symbols", upstream.count)
         w.field("quotes", book.count)

@@ -36,6 +36,8 @@ final class FanoutHub {
     /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
     var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []
+    var publishDecoder = PublishDecoder()
+    var publisherCount = 0
     let startedAt = Date()
 
     // HTTP exchanges waiting for something (a first quote, the backend), by id.
@@ -174,17 +176,27 @@ final class FanoutHub {
 
     // MARK: Clients
 
-    func open(_ wsi: OpaquePointer) -> ClientSession {
-        let client = ClientSession(id: nextClientID, wsi: wsi)
+    func open(_ wsi: OpaquePointer, publisher: Bool) -> ClientSession {
+        let client = ClientSession(id: nextClientID, wsi: wsi, isPublisher: publisher)
         nextClientID += 1
         clients[client.id] = client
-        metrics.clientsAccepted += 1
+        if publisher {
+            metrics.publishersAccepted += 1
+            publisherCount += 1
+            server.backend.publisher(client.id, connected: true)
+        } else {
+            metrics.clientsAccepted += 1
+        }
         return client
     }
 
     func close(_ client: ClientSession) {
         clients[client.id] = nil
         for symbol in client.symbols { leave(symbol, client) }
+        if client.isPublisher {
+            publisherCount -= 1
+            server.backend.publisher(client.id, connected: false)
+        }
     }
 
     /// Records interest in symbols and subscribes upstream the ones nobody had asked for yet.
@@ -311,5 +323,6 @@ final class FanoutHub {
         }
     }
 
+    var subscriberCount: Int { clients.count - publisherCount }
     var subscriptionCount: Int { clients.values.reduce(0) { $0 + $1.symbols.count } }
 }

@@ -13,6 +13,11 @@ public protocol HubBackend: Sendable {
     func recordPnL(_ totals: [PnLRecord]) async
     /// The latest quotes, so a restart can show the last known prices (stale until refreshed).
     func saveQuotes(_ quotes: [Quote]) async
+    /// Updates a publisher pushed, already validated; `publisher` is its `/publish` connection, nil for an
+    /// HTTP post; `receivedAt` in µs since the epoch. Called on the fan-out thread: must not block.
+    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64)
+    /// A `/publish` connection opened or closed: its quotes are live only while it is there.
+    func publisher(_ id: Int, connected: Bool)
 }
 
 public struct PnLRecord: Sendable {
@@ -28,6 +33,8 @@ extension HubBackend {
     }
     public func recordPnL(_ totals: [PnLRecord]) async {}
     public func saveQuotes(_ quotes: [Quote]) async {}
+    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {}
+    public func publisher(_ id: Int, connected: Bool) {}
 }
 
 /// Whether quotes for a symbol can be had, for the HTTP API's 404 and 503 and the stream's error messages.

@@ -66,7 +66,9 @@ extension TickhubServer {
 
         case LWS_CALLBACK_ESTABLISHED:
             guard !isStopping else { return -1 }
-            slot(session)?.pointee = hub.open(wsi).id
+            // The upgrade's headers are still attached here; FILTER_PROTOCOL_CONNECTION already vetted the path.
+            let publisher = Self.header(wsi, WSI_TOKEN_GET_URI) == "/publish"
+            slot(session)?.pointee = hub.open(wsi, publisher: publisher).id
             return 0
 
         case LWS_CALLBACK_RECEIVE:
@@ -77,9 +79,10 @@ extension TickhubServer {
                 }
                 return 0
             }
-            guard client.incoming.count + length <= configuration.maxMessageBytes else {
-                hub.metrics.oversizedMessages += 1
-                var reason = Array("message over \(configuration.maxMessageBytes) bytes".utf8)
+            let limit = client.isPublisher ? configuration.maxPublishBytes : configuration.maxMessageBytes
+            guard client.incoming.count + length <= limit else {
+                if client.isPublisher { hub.metrics.badPublishMessages += 1 } else { hub.metrics.oversizedMessages += 1 }
+                var reason = Array("message over \(limit) bytes".utf8)
                 lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &reason, reason.count)
                 return -1
             }
@@ -87,7 +90,7 @@ extension TickhubServer {
             if lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 {
                 let message = client.incoming
                 client.incoming.removeAll(keepingCapacity: true)
-                hub.receive(message, from: client)
+                if client.isPublisher { hub.receivePublished(message, from: client) } else { hub.receive(message, from: client) }
             }
             return 0
 
@@ -211,14 +214,20 @@ extension TickhubServer {
         return arguments
     }
 
-    /// WebSocket upgrades: only `/stream`, with the token when one is required, from an allowed origin.
-    /// Returns the HTTP status to refuse with, or nil to accept.
+    /// WebSocket upgrades: `/stream` with the token when one is required, from an allowed origin; `/publish`
+    /// with the publish token. Returns the HTTP status to refuse with, or nil to accept.
     private func refuseUpgrade(_ wsi: OpaquePointer) -> (status: UInt32, reason: String)? {
-        guard Self.header(wsi, WSI_TOKEN_GET_URI) == "/stream" else { return (404, "WebSocket is served at /stream") }
+        let path = Self.header(wsi, WSI_TOKEN_GET_URI)
+        guard path == "/stream" || path == "/publish" else { return (404, "WebSockets are served at /stream and /publish") }
+        let request = HTTPRequest(
+            method: .get, path: path ?? "", query: Self.queryArguments(wsi),
+            headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
+        if path == "/publish" {
+            // Publishers are programs, not browser pages: the publish token is what admits them, not an origin.
+            guard let required = configuration.publishToken else { return (403, "publishing is disabled: set TICKHUB_PUBLISH_TOKEN") }
+            return Auth.matches(Auth.presentedToken(request), required) ? nil : (401, "the publish token is required")
+        }
         if let required = configuration.token {
-            let request = HTTPRequest(
-                method: .get, path: "/stream", query: Self.queryArguments(wsi),
-                headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
             guard Auth.matches(Auth.presentedToken(request), required) else { return (401, "a token is required") }
         }
         if !configuration.allowedOrigins.isEmpty {

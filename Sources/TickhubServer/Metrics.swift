@@ -10,6 +10,11 @@ struct Metrics {
     var badClientMessages = 0
     var oversizedMessages = 0
     var httpRequests = 0
+    var publishersAccepted = 0
+    /// Pushed quotes taken, and rejected (bad fields, or part of a message that was not JSON).
+    var quotesPublished = 0
+    var quotesRejected = 0
+    var badPublishMessages = 0
 
     // Per-second rates, refreshed by housekeeping.
     var updatesInPerSecond = 0.0
@@ -39,7 +44,7 @@ struct Metrics {
     }
 
     /// The Prometheus text exposition.
-    func render(clients: Int, subscriptions: Int, symbols: Int, providerStates: [(String, String, Bool)]) -> String {
+    func render(clients: Int, publishers: Int = 0, subscriptions: Int, symbols: Int, providerStates: [(String, String, Bool)]) -> String {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: CustomStringConvertible) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
@@ -59,6 +64,11 @@ struct Metrics {
         metric("tickhub_bad_client_messages_total", "counter", "Client messages rejected as malformed or invalid.", badClientMessages)
         metric("tickhub_oversized_messages_total", "counter", "Client messages over the size limit (closed with 1009).", oversizedMessages)
         metric("tickhub_http_requests_total", "counter", "HTTP requests served.", httpRequests)
+        metric("tickhub_publishers", "gauge", "Connected /publish WebSocket publishers.", publishers)
+        metric("tickhub_publishers_accepted_total", "counter", "/publish connections accepted.", publishersAccepted)
+        metric("tickhub_published_quotes_total", "counter", "Pushed quotes accepted (WebSocket and HTTP).", quotesPublished)
+        metric("tickhub_published_quotes_rejected_total", "counter", "Pushed quotes rejected for a bad field.", quotesRejected)
+        metric("tickhub_bad_publish_messages_total", "counter", "Publisher messages refused whole (not JSON, not quotes, too large).", badPublishMessages)
         out += "# HELP tickhub_fanout_latency_seconds Update received to frame written.\n"
         out += "# TYPE tickhub_fanout_latency_seconds histogram\n"
         var cumulative = 0

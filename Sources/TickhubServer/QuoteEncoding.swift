@@ -32,6 +32,7 @@ enum QuoteEncoding {
         w.field("stale", q.stale)
         w.field("seq", Int64(entry.sequence))
         w.field("t", entry.receivedAt)
+        if let sourceTime = q.sourceTime { w.field("ts", sourceTime) }
         if snapshot { w.field("snapshot", true) }
         w.endObject()
     }

@@ -4,6 +4,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port = 8080
     /// Required when listening on anything but loopback; checked on WebSocket upgrade and every /api call.
     public var token: String?
+    /// `TICKHUB_PUBLISH_TOKEN`: publishers present it on `/publish` and `POST /api/market-data/publish`;
+    /// without it publishing is refused.
+    public var publishToken: String?
+    /// A publisher's message may be this large: arrays of thousands of quotes are normal for a feed.
+    public var maxPublishBytes = 1 << 20
     /// Browser origins allowed to open /stream; empty allows any (the token still applies).
     public var allowedOrigins: [String] = []
     public var maxSymbolsPerClient = 1_000

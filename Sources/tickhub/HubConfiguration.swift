@@ -18,6 +18,7 @@ struct HubConfigurationFile: Decodable {
         var releaseIdleSymbolsSeconds: Double?
         var snapshotSeconds: Double?
         var pnlPerSecond: Double?
+        var maxPublishBytes: Int?
     }
 
     /// `yahoo`, `alphaVantage` and `providers` sections.
@@ -36,6 +37,10 @@ struct HubConfigurationFile: Decodable {
         var pollSeconds: Double?
     }
 
+    struct Push: Decodable {
+        var staleSeconds: Double?
+    }
+
     struct Providers: Decodable {
         var order: [String]?
         var failbackSeconds: Double?
@@ -47,6 +52,7 @@ struct HubConfigurationFile: Decodable {
     var yahoo: Yahoo?
     var alphaVantage: AlphaVantage?
     var providers: Providers?
+    var push: Push?
     var db: String?
 
     static func load(_ path: String) throws -> HubConfigurationFile {
@@ -73,6 +79,7 @@ struct HubConfigurationFile: Decodable {
         if let v = s.releaseIdleSymbolsSeconds { c.releaseIdleSymbolsSeconds = v }
         if let v = s.snapshotSeconds { c.snapshotSeconds = v }
         if let v = s.pnlPerSecond { c.pnlPerSecond = v }
+        if let v = s.maxPublishBytes { c.maxPublishBytes = v }
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {
@@ -127,12 +134,18 @@ extension HubConfigurationFile {
         if let order = p.order {
             c.policy.order = try order.map { name in
                 guard let provider = ProviderName(rawValue: name) else {
-                    throw ConfigurationError("providers.order: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage)")
+                    throw ConfigurationError("providers.order: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage, push)")
                 }
                 return provider
             }
         }
         if let v = p.failbackSeconds { c.policy.failbackSeconds = v }
         if let v = p.silenceSeconds { c.policy.silenceSeconds = v }
+    }
+}
+
+extension HubConfigurationFile {
+    func apply(to c: inout PushProvider.Configuration) {
+        if let v = push?.staleSeconds { c.staleSeconds = v }
     }
 }

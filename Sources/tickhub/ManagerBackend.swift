@@ -9,7 +9,15 @@ import TickhubServer
 struct ManagerBackend: HubBackend {
     let manager: DataProviderManager
     let ibkr: IBKRProvider
+    let pushed: PushProvider
     let portfolio: PortfolioService
+
+    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {
+        pushed.ingest(patches, publisher: publisher, receivedAt: receivedAt)
+    }
+    func publisher(_ id: Int, connected: Bool) {
+        if connected { pushed.publisherConnected(id) } else { pushed.publisherDisconnected(id) }
+    }
 
     func portfolio(_ request: HTTPRequest) async -> HTTPResponse { await portfolio.handle(request) }
     func recordPnL(_ totals: [PnLRecord]) async { await portfolio.recordSnapshots(totals) }

@@ -89,11 +89,18 @@ struct Tickhub: AsyncParsableCommand {
         if let order = environment["TICKHUB_PROVIDERS"], !order.isEmpty {
             managerConfiguration.policy.order = try order.split(separator: ",").map { name in
                 guard let provider = ProviderName(rawValue: String(name)) else {
-                    throw ConfigurationError("TICKHUB_PROVIDERS: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage)")
+                    throw ConfigurationError("TICKHUB_PROVIDERS: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage, push)")
                 }
                 return provider
             }
         }
+        // Publishers: enabled by their token; last in line unless the order names push somewhere else.
+        if let token = environment["TICKHUB_PUBLISH_TOKEN"], !token.isEmpty { server.publishToken = token }
+        var push = PushProvider.Configuration()
+        push.enabled = server.publishToken != nil
+        file?.apply(to: &push)
+        if push.enabled, !managerConfiguration.policy.order.contains(.push) { managerConfiguration.policy.order.append(.push) }
+        let pushed = PushProvider(configuration: push)
 
         // A provider that cannot even be reached should say so in seconds, not after a long connect retry.
         var clientConfiguration = HTTPClient.Configuration()
@@ -103,6 +110,7 @@ struct Tickhub: AsyncParsableCommand {
         var feeds: [any MarketDataProvider] = [IBKRMarketDataProvider(provider)]
         if yahooEnabled { feeds.append(YahooProvider(configuration: yahoo, client: httpClient)) }
         feeds.append(AlphaVantageProvider(configuration: alphaVantage, client: httpClient))
+        feeds.append(pushed)
         let hubBox = HubBox()
         let manager = DataProviderManager(configuration: managerConfiguration, providers: feeds) { event in
             if let hub = hubBox.server { ManagerBackend.forward(event, to: hub) }
@@ -118,7 +126,7 @@ struct Tickhub: AsyncParsableCommand {
         let portfolio = PortfolioService(store: store) { broker, holdings in
             hubBox.server?.publishHoldings(broker: broker, holdings)
         }
-        let backend = ManagerBackend(manager: manager, ibkr: provider, portfolio: portfolio)
+        let backend = ManagerBackend(manager: manager, ibkr: provider, pushed: pushed, portfolio: portfolio)
         let hub = TickhubServer(configuration: server, backend: backend)
         hubBox.server = hub
         let port = try await hub.start()

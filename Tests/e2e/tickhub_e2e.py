@@ -59,8 +59,8 @@ class Hub(Process):
     """`tickhub --demo --listen 127.0.0.1:0` (plus `extra` arguments). Its stdout and stderr are drained in the
     background so that a chatty hub never blocks on a full pipe; `output()` returns everything it wrote."""
 
-    def __init__(self, *extra, token=None, timeout=20):
-        with environment(TICKHUB_TOKEN=token, TICKHUB_PROVIDERS="ibkr"):
+    def __init__(self, *extra, token=None, timeout=20, providers="ibkr", env=None):
+        with environment(TICKHUB_TOKEN=token, TICKHUB_PROVIDERS=providers, **(env or {})):
             super().__init__([str(BIN / "tickhub"), "--demo", "--listen", "127.0.0.1:0", *extra],
                              r"tickhub: listening", timeout=timeout)
         self.port = int(self.fields["port"])

@@ -1,0 +1,185 @@
+import Foundation
+import TickhubCore
+
+/// Quotes pushed into Tickhub by publishers (a bot, another broker's streamer) over `/publish` or
+/// `POST /api/market-data/publish`: one more source the manager can pick per symbol, at its place in
+/// `providers.order`.
+///
+/// A pushed quote is live only while someone vouches for it: the WebSocket publisher that last sent it is
+/// still connected, or, for quotes posted over HTTP (no connection to watch), it is younger than
+/// `staleSeconds`. Otherwise the symbol is reported unavailable here, and the manager fails over or marks the
+/// last quote stale, so a feed that died is never shown as live.
+public final class PushProvider: MarketDataProvider, @unchecked Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// Publishing needs `TICKHUB_PUBLISH_TOKEN`; without it the provider reports itself disabled.
+        public var enabled = false
+        /// How long a quote posted over HTTP stays live without another.
+        public var staleSeconds = 30.0
+        /// Symbols kept; beyond it the ones nobody wants are forgotten.
+        public var maximumSymbols = 100_000
+        public init() {}
+    }
+
+    enum Origin: Equatable {
+        case connection(Int)
+        case http(at: Int64)
+    }
+
+    public let name: ProviderName = .push
+    public let configuration: Configuration
+    private let lock = NSLock()
+    private let events = ProviderEvents()
+    private var latest: [String: Quote] = [:]
+    private var origins: [String: Origin] = [:]
+    private var wanted: Set<String> = []
+    /// Wanted symbols the manager has been told are served here.
+    private var serving: Set<String> = []
+    private var publishers: Set<Int> = []
+    private var lastHTTPPublish: Int64 = 0
+    private var accepted = 0
+    private var watcher: Task<Void, Never>?
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
+        events.connect(sink)
+        locked { events.report(health(now: Self.nowMicros())) }
+        guard configuration.enabled else { return }
+        watcher = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                self?.expire()
+            }
+        }
+    }
+
+    public func stop() async {
+        watcher?.cancel()
+    }
+
+    public func subscribe(_ instruments: [Instrument]) async {
+        let now = Self.nowMicros()
+        var out: [ProviderEvent] = []
+        locked {
+            for instrument in instruments {
+                let symbol = instrument.symbol
+                wanted.insert(symbol)
+                if let quote = latest[symbol], isLive(symbol, now: now) {
+                    serving.insert(symbol)
+                    out.append(.symbol(symbol, .serving))
+                    out.append(.quote(quote))
+                } else {
+                    out.append(.symbol(symbol, .unavailable(configuration.enabled ? "no publisher is sending it" : "publishing is disabled")))
+                }
+            }
+            // Emitted under the lock so that what the manager hears stays in the order it happened here.
+            out.forEach(events.emit)
+        }
+    }
+
+    public func unsubscribe(_ symbols: [String]) async {
+        locked {
+            for symbol in symbols {
+                wanted.remove(symbol)
+                serving.remove(symbol)
+            }
+        }
+    }
+
+    // MARK: From the server
+
+    /// Updates a publisher sent; `publisher` is its connection, nil for an HTTP post. `receivedAt` in µs.
+    public func ingest(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {
+        let origin: Origin = publisher.map { .connection($0) } ?? .http(at: receivedAt)
+        locked {
+            var out: [ProviderEvent] = []
+            if publisher == nil { lastHTTPPublish = receivedAt }
+            if latest.count + patches.count > configuration.maximumSymbols { forgetUnwanted() }
+            for patch in patches {
+                let quote = patch.applied(to: latest[patch.symbol], receivedAt: receivedAt)
+                latest[patch.symbol] = quote
+                origins[patch.symbol] = origin
+                accepted += 1
+                guard wanted.contains(patch.symbol) else { continue }
+                if serving.insert(patch.symbol).inserted { out.append(.symbol(patch.symbol, .serving)) }
+                out.append(.quote(quote))
+            }
+            if publisher == nil { events.report(health(now: receivedAt)) }
+            out.forEach(events.emit)
+        }
+    }
+
+    public func publisherConnected(_ id: Int) {
+        locked {
+            publishers.insert(id)
+            events.report(health(now: Self.nowMicros()))
+        }
+    }
+
+    /// Its symbols stop being live at once, not at the next check.
+    public func publisherDisconnected(_ id: Int) {
+        locked { _ = publishers.remove(id) }
+        expire()
+    }
+
+    // MARK: Liveness
+
+    private func isLive(_ symbol: String, now: Int64) -> Bool {
+        switch origins[symbol] {
+        case let .connection(id)?: publishers.contains(id)
+        case let .http(at)?: now - at <= Int64(configuration.staleSeconds * 1_000_000)
+        case nil: false
+        }
+    }
+
+    /// Reports symbols whose publisher is gone or whose last post is too old.
+    func expire() {
+        let now = Self.nowMicros()
+        locked {
+            var out: [ProviderEvent] = []
+            for symbol in serving where !isLive(symbol, now: now) {
+                serving.remove(symbol)
+                let why = if case .connection = origins[symbol] { "its publisher disconnected" } else {
+                    "no update posted for \(Int(configuration.staleSeconds)) s"
+                }
+                out.append(.symbol(symbol, .unavailable(why)))
+            }
+            events.report(health(now: now))
+            out.forEach(events.emit)
+        }
+    }
+
+    /// Called with the lock held.
+    func health(now: Int64) -> ProviderHealth {
+        guard configuration.enabled else {
+            return ProviderHealth(name: .push, state: "disabled", detail: "set TICKHUB_PUBLISH_TOKEN to accept publishers", available: false)
+        }
+        let connected = publishers.count
+        let recentHTTP = lastHTTPPublish > 0 && now - lastHTTPPublish <= Int64(configuration.staleSeconds * 1_000_000)
+        guard connected > 0 || recentHTTP else {
+            return ProviderHealth(name: .push, state: "idle", detail: "no publisher connected", available: false)
+        }
+        let detail = connected == 1 ? "1 publisher connected" : "\(connected) publishers connected"
+        return ProviderHealth(name: .push, state: "ready", detail: connected > 0 ? detail : "quotes posted over HTTP", available: true)
+    }
+
+    /// Quotes accepted since start, for the health detail and tests.
+    public var acceptedCount: Int { locked { accepted } }
+
+    private func forgetUnwanted() {
+        for symbol in latest.keys where !wanted.contains(symbol) {
+            latest[symbol] = nil
+            origins[symbol] = nil
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import MarketData
+import Testing
+import TickhubCore
+
+@Suite("PushProvider")
+struct PushProviderTests {
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var list: [ProviderEvent] = []
+        func add(_ event: ProviderEvent) { lock.withLock { list.append(event) } }
+        var all: [ProviderEvent] { lock.withLock { list } }
+        var quotes: [Quote] { all.compactMap { if case let .quote(q) = $0 { q } else { nil } } }
+        func states(_ symbol: String) -> [ProviderSymbolState] {
+            all.compactMap { if case let .symbol(s, state) = $0, s == symbol { state } else { nil } }
+        }
+        var health: [ProviderHealth] { all.compactMap { if case let .health(h) = $0 { h } else { nil } } }
+    }
+
+    func provider(staleSeconds: Double = 30) async -> (PushProvider, Events) {
+        var configuration = PushProvider.Configuration()
+        configuration.enabled = true
+        configuration.staleSeconds = staleSeconds
+        let provider = PushProvider(configuration: configuration)
+        let events = Events()
+        await provider.start { events.add($0) }
+        return (provider, events)
+    }
+
+    func patch(_ symbol: String, bid: Double) -> QuotePatch {
+        var patch = QuotePatch(symbol: symbol)
+        patch.bid = .some(bid)
+        return patch
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    @Test func quotesFlowOnlyForWantedSymbols() async throws {
+        let (push, events) = await provider()
+        push.publisherConnected(1)
+        #expect(events.health.last?.state == "ready")
+        await push.subscribe([try SymbolGrammar.parse("ACME")])
+        #expect(events.states("ACME") == [.unavailable("no publisher is sending it")])
+        push.ingest([patch("ACME", bid: 1), patch("OTHER", bid: 2)], publisher: 1, receivedAt: Self.now())
+        #expect(events.states("ACME").last == .serving)
+        #expect(events.quotes.map(\.symbol) == ["ACME"])
+        // A symbol already pushed is served at once when someone asks for it.
+        await push.subscribe([try SymbolGrammar.parse("OTHER")])
+        #expect(events.quotes.map(\.symbol) == ["ACME", "OTHER"])
+        #expect(events.quotes.last?.bid == 2)
+        await push.stop()
+    }
+
+    @Test func aDisconnectedPublishersSymbolsBecomeUnavailable() async throws {
+        let (push, events) = await provider()
+        push.publisherConnected(1)
+        push.publisherConnected(2)
+        await push.subscribe([try SymbolGrammar.parse("A"), try SymbolGrammar.parse("B")])
+        push.ingest([patch("A", bid: 1)], publisher: 1, receivedAt: Self.now())
+        push.ingest([patch("B", bid: 1)], publisher: 2, receivedAt: Self.now())
+        push.publisherDisconnected(1)
+        #expect(events.states("A").last == .unavailable("its publisher disconnected"))
+        #expect(events.states("B").last == .serving)
+        #expect(events.health.last?.available == true)
+        push.publisherDisconnected(2)
+        #expect(events.states("B").last == .unavailable("its publisher disconnected"))
+        #expect(events.health.last?.state == "idle" && events.health.last?.available == false)
+        await push.stop()
+    }
+
+    @Test func postedQuotesExpire() async throws {
+        let (push, events) = await provider(staleSeconds: 0.2)
+        await push.subscribe([try SymbolGrammar.parse("A")])
+        push.ingest([patch("A", bid: 1)], publisher: nil, receivedAt: Self.now())
+        #expect(events.states("A").last == .serving)
+        #expect(events.health.last?.state == "ready")
+        let deadline = Date().addingTimeInterval(5)
+        while events.states("A").last == .serving, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(events.states("A").last == .unavailable("no update posted for 0 s"))
+        #expect(events.health.last?.available == false)
+        await push.stop()
+    }
+
+    @Test func disabledWithoutAToken() async throws {
+        let push = PushProvider(configuration: PushProvider.Configuration())
+        let events = Events()
+        await push.start { events.add($0) }
+        #expect(events.health.last?.state == "disabled" && events.health.last?.available == false)
+        await push.subscribe([try SymbolGrammar.parse("A")])
+        #expect(events.states("A") == [.unavailable("publishing is disabled")])
+    }
+}
