@@ -120,9 +120,16 @@ public final class DataProviderManager: @unchecked Sendable {
             switch event {
             case let .quote(quote):
                 guard var entry = entries[quote.symbol] else { return }
+                let wasServing = entry.selector.knows(provider) == .serving
                 entry.lastQuotes[provider] = quote
                 entry.selector.quote(from: provider, fresh: !quote.stale, now: now)
                 entries[quote.symbol] = entry
+                // The steady state, once per update: a fresh quote from the current source changes no decision
+                // (failback and silence are time-driven and re-evaluated on the timer), so skip the evaluation.
+                if entry.selector.current == provider, !quote.stale, wasServing {
+                    events.append(.quote(quote))
+                    break
+                }
                 events += decide(quote.symbol, now: now, work: &work)
                 if entries[quote.symbol]?.selector.current == provider { events.append(.quote(quote)) }
             case let .symbol(symbol, state):

@@ -5,16 +5,39 @@ import Foundation
 /// Regular sessions only, without holidays: US stocks and options 09:30–16:00 New York time on weekdays;
 /// FX from Sunday 17:00 to Friday 17:00 New York time; crypto always.
 public enum MarketHours {
-    nonisolated(unsafe) private static let newYork: Calendar = {
+    private static let newYork: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "America/New_York") ?? TimeZone(secondsFromGMT: -5 * 3600)!
         return calendar
     }()
 
+    /// New York's weekday and minute of the day change once a minute, while the manager asks for every symbol
+    /// several times a second: the calendar arithmetic is done once per minute.
+    private final class MinuteCache: @unchecked Sendable {
+        let lock = NSLock()
+        var minute = Int64.min
+        var weekday = 0
+        var minutes = 0
+    }
+
+    private static let cache = MinuteCache()
+
     public static func isOpen(_ instrument: Instrument, at date: Date) -> Bool {
-        let parts = newYork.dateComponents([.weekday, .hour, .minute], from: date)
-        guard let weekday = parts.weekday, let hour = parts.hour, let minute = parts.minute else { return true }
-        let minutes = hour * 60 + minute
+        let minute = Int64((date.timeIntervalSince1970 / 60).rounded(.down))
+        let cached: (Int, Int)? = cache.lock.withLock { cache.minute == minute ? (cache.weekday, cache.minutes) : nil }
+        let weekday: Int, minutes: Int
+        if let cached {
+            (weekday, minutes) = cached
+        } else {
+            let parts = newYork.dateComponents([.weekday, .hour, .minute], from: date)
+            guard let day = parts.weekday, let hour = parts.hour, let minuteOfHour = parts.minute else { return true }
+            (weekday, minutes) = (day, hour * 60 + minuteOfHour)
+            cache.lock.withLock {
+                cache.minute = minute
+                cache.weekday = weekday
+                cache.minutes = minutes
+            }
+        }
         switch instrument.securityType {
         case .crypto:
             return true
