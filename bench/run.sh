@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs Tickhub's benchmark suite and writes JSON plus a markdown summary under bench/results/.
-#   bench/run.sh           full suite on the release build
-#   bench/run.sh --smoke   every benchmark at tiny scale on the current build: keeps the harness working, no figures
+# Runs Tickhub's benchmarks and writes JSON, markdown summaries and charts under bench/results/.
+#   bench/run.sh           everything on the release build (at most 15 minutes on a 2-core machine)
+#   bench/run.sh --smoke   every benchmark, scenario and peer at tiny scale on the current build:
+#                          keeps the harness working, no figures
+# Part one measures Tickhub's own paths (TWS decoding, the simulator, IBKR recovery, simulator → hub fan-out);
+# part two, bench/suite.py, runs the six fan-out scenarios against Tickhub and its peers (bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +23,7 @@ else
   out=bench/results
   decode_args=(--messages 2000000 --runs 7)
   sim_args=(--rates 100000,200000,400000,600000,800000 --seconds 5 --symbols 200)
-  recovery_args=(--runs 5 --refuse-seconds 20)
+  recovery_args=(--runs 3 --refuse-seconds 10)
   fanout_args=(1000 5000 10 25)
 fi
 mkdir -p "$out"
@@ -39,3 +42,10 @@ TICKHUB_BIN_DIR="$bin" bash bench/fanout-quick.sh "${fanout_args[@]}" | tee "$ou
 
 python3 bench/summarize.py "$out" "$stamp" > "$out/summary.md"
 cat "$out/summary.md"
+
+echo "bench: Tickhub and its peers, same load (bench/suite.py)"
+if [ $smoke = 1 ]; then
+  python3 bench/suite.py --smoke --bin "$bin" --out "$out/suite"
+else
+  python3 bench/suite.py --bin "$bin" --out "$out/suite"
+fi

@@ -34,8 +34,9 @@ print(f"| tickhub-sim sustained tick rate to one decoding client | {sim['maxSust
 for fault in recovery["faults"]:
     print(f"| IBKR recovery after `{fault['fault']}` (fault over → every symbol fresh) | {fault['medianSeconds']:.3f} s (median) "
           f"| runs {fault['runs']} |")
-lat = fanout["latencyMs"]
+step = fanout["steps"][0]
+lat = step["latencyMs"]
 print(f"| Fan-out, {fanout['connected']:,} clients × {fanout['perClient']} of {fanout['universe']} symbols (Zipf), "
-      f"simulator feed | {fanout['updatesPerSecond']:,} updates/s delivered, p99 {lat['p99']} ms "
-      f"| {fanout['framesPerSecond']:,} frames/s; p50 {lat['p50']} / p90 {lat['p90']} / p99.9 {lat['p99.9']} / max {lat['max']} ms; "
-      f"hub CPU {fanout.get('hubCPUPercent', '?')} %, bench CPU {fanout['benchCPUPercent']} % |")
+      f"simulator feed | {step['updatesPerSecond']:,} updates/s delivered, p99 {lat['p99']} ms "
+      f"| {step['framesPerSecond']:,} frames/s; p50 {lat['p50']} / p90 {lat['p90']} / p99.9 {lat['p99.9']} / max {lat['max']} ms; "
+      f"hub CPU {step.get('serverCPUPercent', '?')} %, bench CPU {step.get('benchCPUPercent', '?')} % |")
