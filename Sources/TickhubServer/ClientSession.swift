@@ -23,6 +23,8 @@ final class ClientSession {
     /// When this client was first asked for a write it has not yet taken; nil when it has nothing waiting.
     var waitingSince: Int64?
     var writableRequested = false
+    /// In the hub's list of clients to write at the end of this turn of the loop.
+    var flushQueued = false
     /// Bytes of a fragmented incoming message, until its last fragment.
     var incoming: [UInt8] = []
     var framesWritten = 0

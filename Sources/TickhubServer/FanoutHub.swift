@@ -37,6 +37,8 @@ final class FanoutHub {
     var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []
     var publishDecoder = PublishDecoder()
+    /// Clients with something to write, flushed at the end of each turn of the service loop.
+    var flushQueue: [ClientSession] = []
     var publisherCount = 0
     let startedAt = Date()
 
@@ -240,9 +242,32 @@ final class FanoutHub {
 
     func requestWrite(_ client: ClientSession) {
         if client.waitingSince == nil { client.waitingSince = Self.nowMicros() }
-        guard !client.writableRequested else { return }
-        client.writableRequested = true
-        lws_callback_on_writable(client.wsi)
+        guard !client.writableRequested, !client.flushQueued else { return }
+        client.flushQueued = true
+        flushQueue.append(client)
+    }
+
+    /// Writes every client that got something this turn of the loop, once, straight away.
+    ///
+    /// Waiting for lws's writeable callback costs two epoll_ctl calls per frame (arm POLLOUT, disarm it), as
+    /// much as the send itself. A client whose last frame went out whole has room in its socket, so its next
+    /// frame is written now; only when lws is still holding part of a frame (the client is not keeping up) do
+    /// we wait for the callback. lws then holds at most that one frame: memory stays bounded by the conflation.
+    func flushWrites() {
+        guard !flushQueue.isEmpty else { return }
+        let queued = flushQueue
+        flushQueue.removeAll(keepingCapacity: true)
+        for client in queued {
+            client.flushQueued = false
+            // Closed since it was queued: its wsi is gone.
+            guard clients[client.id] === client, !server.isStopping else { continue }
+            if lws_partial_buffered(client.wsi) != 0 {
+                client.writableRequested = true
+                lws_callback_on_writable(client.wsi)
+            } else if !writable(client) {
+                clws_close_async(client.wsi)
+            }
+        }
     }
 
     /// Writes everything pending for the client as one frame: an object alone, or an array of them.

@@ -56,6 +56,7 @@ extension TickhubServer {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drain()
+            hub.flushWrites()
             return 0
 
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -91,6 +92,7 @@ extension TickhubServer {
                 let message = client.incoming
                 client.incoming.removeAll(keepingCapacity: true)
                 if client.isPublisher { hub.receivePublished(message, from: client) } else { hub.receive(message, from: client) }
+                hub.flushWrites()
             }
             return 0
 
