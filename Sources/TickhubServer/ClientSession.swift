@@ -28,6 +28,9 @@ final class ClientSession {
     /// Bytes of a fragmented incoming message, until its last fragment.
     var incoming: [UInt8] = []
     var framesWritten = 0
+    /// µs since the epoch of the last frame (data or pong) from the client, and of the ping asking for one.
+    var lastHeardFrom: Int64
+    var pingSentAt: Int64?
 
     struct PendingUpdate {
         var bytes: SharedBytes
@@ -38,6 +41,7 @@ final class ClientSession {
         self.id = id
         self.wsi = wsi
         self.isPublisher = isPublisher
+        lastHeardFrom = FanoutHub.nowMicros()
     }
 
     var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty }

@@ -47,7 +47,7 @@ final class FanoutHub {
     var nextExchangeID = 1
 
     /// Frame scratch space with LWS_PRE bytes of headroom, reused for every write.
-    private var scratch: UnsafeMutableRawPointer
+    var scratch: UnsafeMutableRawPointer
     private var scratchCapacity: Int
     let pre = clws_pre()
 
@@ -342,9 +342,34 @@ final class FanoutHub {
         expireExchanges(now: now)
         pushPnLIfDue(now: now)
         if secondElapsed {
+            keepAlive(now: now)
             metrics.everySecond(seconds: 1)
             releaseIdleSymbols(now: now)
             persist(now: now)
+        }
+    }
+
+    /// A client silent for `pingIdleSeconds` gets a WebSocket ping; one that stays silent (no data, no pong) for
+    /// `idleHangupSeconds` is dropped: a half-open connection must not hold its subscriptions forever.
+    func keepAlive(now: Int64) {
+        let pingAfter = Int64(configuration.pingIdleSeconds) * 1_000_000
+        let hangupAfter = Int64(configuration.idleHangupSeconds) * 1_000_000
+        for client in clients.values {
+            let silent = now - client.lastHeardFrom
+            if silent > hangupAfter {
+                metrics.idleClientsClosed += 1
+                client.lastHeardFrom = now
+                clws_close_async(client.wsi)
+            } else if silent > pingAfter, (client.pingSentAt ?? 0) < client.lastHeardFrom,
+                      lws_partial_buffered(client.wsi) == 0 {
+                client.pingSentAt = now
+                // With a payload: lws 4.1 does not report an empty pong to the protocol callback. ASCII, because
+                // lws checks control payloads as UTF-8 too.
+                let payload = Array(String(now).utf8)
+                let frame = (scratch + pre).assumingMemoryBound(to: UInt8.self)
+                frame.update(from: payload, count: payload.count)
+                _ = lws_write(client.wsi, frame, payload.count, LWS_WRITE_PING)
+            }
         }
     }
 

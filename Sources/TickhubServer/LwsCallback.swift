@@ -8,8 +8,6 @@ final class LwsProtocols: @unchecked Sendable {
     static let shared = LwsProtocols()
 
     let list: UnsafeMutablePointer<lws_protocols>
-    private var policies: [UnsafeMutablePointer<lws_retry_bo_t>] = []
-    private let lock = NSLock()
 
     private init() {
         list = .allocate(capacity: 2)
@@ -17,18 +15,6 @@ final class LwsProtocols: @unchecked Sendable {
             name: strdup("tickhub"), callback: lwsCallback, per_session_data_size: MemoryLayout<Int>.size,
             rx_buffer_size: 0, id: 0, user: nil, tx_packet_size: 0)
         list[1] = lws_protocols()
-    }
-
-    /// Ping a client after `ping` idle seconds; hang up after `hangup` without anything from it.
-    func idlePolicy(ping: Int, hangup: Int) -> UnsafePointer<lws_retry_bo_t> {
-        lock.lock()
-        defer { lock.unlock() }
-        let policy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
-        policy.initialize(to: lws_retry_bo_t())
-        policy.pointee.secs_since_valid_ping = UInt16(ping)
-        policy.pointee.secs_since_valid_hangup = UInt16(hangup)
-        policies.append(policy)
-        return UnsafePointer(policy)
     }
 }
 
@@ -87,6 +73,7 @@ extension TickhubServer {
                 lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &reason, reason.count)
                 return -1
             }
+            client.lastHeardFrom = FanoutHub.nowMicros()
             client.incoming.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
             if lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 {
                 let message = client.incoming
@@ -94,6 +81,10 @@ extension TickhubServer {
                 if client.isPublisher { hub.receivePublished(message, from: client) } else { hub.receive(message, from: client) }
                 hub.flushWrites()
             }
+            return 0
+
+        case LWS_CALLBACK_RECEIVE_PONG:
+            if let id = slot(session)?.pointee, let client = hub.clients[id] { client.lastHeardFrom = FanoutHub.nowMicros() }
             return 0
 
         case LWS_CALLBACK_SERVER_WRITEABLE:

@@ -172,7 +172,8 @@ public final class TickhubServer: Sendable {
                     | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
                 info.foreign_loops = loopList.baseAddress
                 info.user = Unmanaged.passUnretained(self).toOpaque()
-                info.retry_and_idle_policy = protocols.idlePolicy(ping: configuration.pingIdleSeconds, hangup: configuration.idleHangupSeconds)
+                // No `retry_and_idle_policy`: lws would keep a validity timer per connection in a sorted list,
+                // which makes each accept O(connections). Housekeeping pings idle clients instead.
                 info.pt_serv_buf_size = 64 * 1024
                 return lws_create_context(&info)
             }

@@ -626,3 +626,37 @@ def test_client_that_never_drains_is_closed_and_counted(tmp_path):
         if stuck:
             stuck.close()
         hub.stop()
+
+
+def test_idle_clients_are_pinged_and_silent_ones_dropped(tmp_path):
+    """After pingIdleSeconds of silence the hub pings; a client answering nothing for idleHangupSeconds is closed,
+    while one whose library answers pings stays."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"server": {"pingIdleSeconds": 1, "idleHangupSeconds": 3}}))
+    hub = Hub("--config", str(config))
+    try:
+        async def answering():
+            async with hub.connect() as ws:
+                await ws.send(json.dumps({"op": "subscribe", "symbols": ["AAPL"]}))
+                # Reading all along: the library answers the hub's pings as it reads.
+                await collect(ws, 5)
+                await ws.send(json.dumps({"op": "ping", "id": "still-here"}))
+                await expect(ws, lambda m: m.get("type") == "pong" and m.get("id") == "still-here", what="a pong after 5 s")
+
+        mute = RawWebSocket(hub.port)
+        assert mute.upgraded
+        started = time.monotonic()
+        opcode, _ = mute.read_frame(timeout=4, controls=True)
+        assert opcode == 9, "a ping after a second of silence"
+        assert 0.8 < time.monotonic() - started < 3.5
+        run(answering(), timeout=20)
+        # The mute client never answered: by now (over 5 s) it has been dropped.
+        with pytest.raises((EOFError, ConnectionError, OSError)):
+            while True:
+                opcode, _ = mute.read_frame(timeout=3, controls=True)
+                if opcode == 8:
+                    raise EOFError("closed")
+        mute.close()
+        assert "tickhub_idle_clients_closed_total 1" in hub.get("/metrics").text
+    finally:
+        hub.stop()

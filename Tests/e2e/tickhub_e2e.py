@@ -265,8 +265,9 @@ class RawWebSocket:
         data, self.buffer = self.buffer[:n], self.buffer[n:]
         return data
 
-    def read_frame(self, timeout=5.0):
-        """(opcode, payload) of the next whole message from the server (unmasked frames)."""
+    def read_frame(self, timeout=5.0, controls=False):
+        """(opcode, payload) of the next whole message from the server (unmasked frames); pings and pongs too
+        with `controls`."""
         deadline = time.monotonic() + timeout
         opcode, payload = None, b""
         while True:
@@ -280,8 +281,8 @@ class RawWebSocket:
             data = self._take(length, deadline)
             frame_opcode = b0 & 0x0F
             if frame_opcode >= 8:  # control frames may come between fragments
-                if frame_opcode == 8:
-                    return 8, data
+                if frame_opcode == 8 or controls:
+                    return frame_opcode, data
                 continue
             opcode = opcode if frame_opcode == 0 else frame_opcode
             payload += data
