@@ -172,8 +172,10 @@ public final class TickhubServer: Sendable {
                     | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
                 info.foreign_loops = loopList.baseAddress
                 info.user = Unmanaged.passUnretained(self).toOpaque()
-                // No `retry_and_idle_policy`: lws would keep a validity timer per connection in a sorted list,
-                // which makes each accept O(connections). Housekeeping pings idle clients instead.
+                // lws's validity checks keep a timer per connection in a sorted list, which makes each accept
+                // O(connections) (its default policy has them too): a zero policy turns them off, and housekeeping
+                // pings idle clients instead.
+                info.retry_and_idle_policy = UnsafePointer(LwsProtocols.shared.noValidityChecks)
                 info.pt_serv_buf_size = 64 * 1024
                 return lws_create_context(&info)
             }
