@@ -33,8 +33,8 @@ SYSTEMS = ["tickhub", "node-ws", "python-websockets", "lws-broadcast"]
 FULL = {
     1: dict(clients=1000, universe=1, per_client=1, burst=200, burst_gap_ms=20),
     2: dict(clients=1000, universe=500, per_client=20, rate=5000, duration=30, warmup=3),
-    3: dict(clients=1000, universe=500, per_client=20, rates=[2000, 5000, 10000, 20000, 40000, 80000, 160000],
-            step_seconds=5, warmup=1),
+    3: dict(clients=1000, universe=500, per_client=20,
+            rates=[1000, 2000, 3000, 4000, 5000, 7500, 10000, 15000, 20000, 30000, 50000], step_seconds=5, warmup=1),
     4: dict(clients=1000, universe=500, per_client=20, rate=5000, duration=30, warmup=3, slow_fraction=0.05),
     5: dict(clients=10000, ramp=10000, duration=3),
     6: dict(threads=2, connections=64, seconds=10),
@@ -142,7 +142,8 @@ def scenario_args(number, p):
     if number == 3:
         return common + ["--clients", str(p["clients"]), "--per-client", str(p["per_client"]), "--pattern", "zipf",
                          "--feed", "publisher", "--rates", ",".join(map(str, p["rates"])),
-                         "--step-seconds", str(p["step_seconds"]), "--warmup", str(p["warmup"]), "--ramp", "2000"]
+                         "--step-seconds", str(p["step_seconds"]), "--warmup", str(p["warmup"]), "--ramp", "2000",
+                         "--p99-limit-ms", "50", "--max-conflated-share", "0.1"]
     if number == 5:
         return ["--clients", str(p["clients"]), "--idle", "--ramp", str(p["ramp"]), "--duration", str(p["duration"]),
                 "--threads", "1", "--synthetic", "1"]

@@ -128,7 +128,7 @@ extension FanoutHub {
         if let entry = book[instrument.symbol], entry.quote.hasPrice {
             // A quote remembered from the last run is stale: serve it as such, and ask for a fresh one.
             if upstream[instrument.symbol] != nil { upstream[instrument.symbol] = Self.nowMicros() } else { want([instrument]) }
-            return .respond(.json(200, QuoteEncoding.encode(entry)))
+            return .respond(.json(200, encoded(entry).bytes))
         }
         if availability[instrument.symbol] == .unknown {
             return .respond(.error(404, code: "unknown_symbol", "no provider knows the instrument \(instrument.symbol)"))

@@ -37,6 +37,8 @@ final class FanoutHub {
     var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []
     var publishDecoder = PublishDecoder()
+    /// The last encoding of each symbol's quote, by sequence number.
+    var encodedQuotes: [String: (sequence: UInt64, bytes: SharedBytes)] = [:]
     /// Clients with something to write, flushed at the end of each turn of the service loop.
     var flushQueue: [ClientSession] = []
     var publisherCount = 0
@@ -75,11 +77,19 @@ final class FanoutHub {
         if held.contains(quote.symbol) || quote.symbol.contains(".") { pnlDirty = true }
         answerWaitingExchanges(for: quote.symbol)
         guard let subscribed = subscribers[quote.symbol], !subscribed.isEmpty else { return }
-        let update = ClientSession.PendingUpdate(bytes: SharedBytes(QuoteEncoding.encode(entry)), receivedAt: receivedAt)
+        let update = ClientSession.PendingUpdate(bytes: encoded(entry), receivedAt: receivedAt)
         for client in subscribed.values {
             if client.pending.updateValue(update, forKey: quote.symbol) != nil { metrics.updatesConflated += 1 }
             requestWrite(client)
         }
+    }
+
+    /// The entry's wire form, encoded once per update whether streamed or asked for over HTTP.
+    func encoded(_ entry: QuoteBook.Entry) -> SharedBytes {
+        if let cached = encodedQuotes[entry.quote.symbol], cached.sequence == entry.sequence { return cached.bytes }
+        let bytes = SharedBytes(QuoteEncoding.encode(entry))
+        encodedQuotes[entry.quote.symbol] = (entry.sequence, bytes)
+        return bytes
     }
 
     func setAvailability(_ symbol: String, _ state: SymbolAvailability) {
@@ -229,6 +239,7 @@ final class FanoutHub {
             upstream[symbol] = nil
             subscribers[symbol] = nil
             availability[symbol] = nil
+            encodedQuotes[symbol] = nil
             book.remove(symbol)
         }
         server.backendUnsubscribe(idle)

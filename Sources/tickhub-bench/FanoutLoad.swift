@@ -56,6 +56,7 @@ struct FanoutLoad: AsyncParsableCommand {
     @Option(help: "Saturation: comma-separated updates/s, run in order until one fails.") var rates = ""
     @Option(help: "Saturation: seconds measured per rate.") var stepSeconds = 5.0
     @Option(help: "A step is ok when its p99 is at most this.") var p99LimitMs = 50.0
+    @Option(help: "…and when at most this share of updates was conflated away (1 = no limit).") var maxConflatedShare = 1.0
     @Option(help: "Burst: single updates of the first symbol to send.") var burst = 0
     @Option(help: "Burst: milliseconds between updates.") var burstGapMs = 10.0
     @Flag(help: "Idle: connect without subscribing, no feed; memory and accept rate only.") var idle = false
@@ -122,7 +123,8 @@ struct FanoutLoad: AsyncParsableCommand {
                     host: host, port: port, path: publishPath, token: token, universe: universe,
                     batch: publishBatch, seed: seed)
             }
-            let run = FanoutRun(fleet: fleet, publisher: publisher, server: server, p99LimitMs: p99LimitMs)
+            var run = FanoutRun(fleet: fleet, publisher: publisher, server: server, p99LimitMs: p99LimitMs)
+            run.maximumConflatedShare = maxConflatedShare
             try await measure(run, universe: universe, slowCount: slowCount, into: &report)
         } catch {
             if report.error == nil { report.error = "\(error)" }

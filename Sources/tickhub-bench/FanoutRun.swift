@@ -7,6 +7,7 @@ struct FanoutRun {
     let publisher: Publisher?
     let server: ServerProcess?
     let p99LimitMs: Double
+    var maximumConflatedShare = 1.0
 
     /// Waits `seconds`, checking every 100 ms that the run can go on; returns why it cannot, if it cannot.
     func hold(_ seconds: Double) async -> String? {
@@ -85,6 +86,8 @@ struct FanoutRun {
         // Nothing delivered is not a pass: the clock field may be missing, or the server is not forwarding.
         if expectsUpdates && latency.samples == 0 { ok = false }
         if let rate, let publishedPerSecond { ok = ok && Double(publishedPerSecond) >= 0.95 * Double(rate) }
+        // Conflation keeps latency low by skipping superseded quotes; past a point that is delivery falling behind.
+        if let conflatedShare { ok = ok && conflatedShare <= maximumConflatedShare }
         let step = StepReport(
             rate: rate, seconds: (elapsed * 100).rounded() / 100, publishedPerSecond: publishedPerSecond,
             updatesPerSecond: perSecond(delivered), framesPerSecond: perSecond(counts.frames - start.counts.frames),
