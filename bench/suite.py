@@ -222,7 +222,7 @@ def main():
     options = parser.parse_args()
 
     bin_dir = pathlib.Path(options.bin or os.environ.get("TICKHUB_BIN_DIR") or ROOT / ".build" / "release")
-    out = pathlib.Path(options.out or ROOT / "bench" / "results" / ("smoke" if options.smoke else "suite"))
+    out = pathlib.Path(options.out or ROOT / "bench" / "results" / ("tmp/suite" if options.smoke else "suite"))
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
