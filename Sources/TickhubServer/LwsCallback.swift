@@ -60,12 +60,6 @@ extension TickhubServer {
             guard !isStopping else { return -1 }
             // The upgrade's headers are still attached here; FILTER_PROTOCOL_CONNECTION already vetted the path.
             let publisher = Self.header(wsi, WSI_TOKEN_GET_URI) == "/publish"
-            if !publisher, configuration.clientSendBufferBytes > 0 {
-                // A client that stops reading should hold a bounded amount of kernel memory, not the megabytes
-                // TCP autotuning would give it; a reading client needs far less than this at any feed rate.
-                var size = Int32(configuration.clientSendBufferBytes)
-                _ = setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-            }
             slot(session)?.pointee = hub.open(wsi, publisher: publisher).id
             return 0
 

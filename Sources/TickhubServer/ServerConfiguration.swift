@@ -16,8 +16,6 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxMessageBytes = 64 * 1024
     /// A client that has not taken a write for this long is closed with 1013.
     public var slowClientSeconds = 30.0
-    /// Kernel send buffer per `/stream` client (SO_SNDBUF); 0 leaves it to TCP autotuning.
-    public var clientSendBufferBytes = 128 * 1024
     /// Ping after this much silence; close after `idleHangupSeconds` without a pong.
     public var pingIdleSeconds = 30
     public var idleHangupSeconds = 60

@@ -19,7 +19,6 @@ struct HubConfigurationFile: Decodable {
         var snapshotSeconds: Double?
         var pnlPerSecond: Double?
         var maxPublishBytes: Int?
-        var clientSendBufferBytes: Int?
     }
 
     /// `yahoo`, `alphaVantage` and `providers` sections.
@@ -81,7 +80,6 @@ struct HubConfigurationFile: Decodable {
         if let v = s.snapshotSeconds { c.snapshotSeconds = v }
         if let v = s.pnlPerSecond { c.pnlPerSecond = v }
         if let v = s.maxPublishBytes { c.maxPublishBytes = v }
-        if let v = s.clientSendBufferBytes { c.clientSendBufferBytes = v }
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {
