@@ -40,6 +40,17 @@ def fmt(value, digits=1):
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def measure(runs, scenario, system, extract):
+    """One figure of one run, or None when the run is missing, ended early or lacks it."""
+    run = runs.get((scenario, system))
+    if not run or run.get("error"):
+        return None
+    try:
+        return extract(run)
+    except (KeyError, TypeError, IndexError):
+        return None
+
+
 def ratio(a, b):
     if not a or not b:
         return None
@@ -51,14 +62,7 @@ def rows(runs):
     out = []
 
     def per_system(scenario, extract):
-        values = {}
-        for system in SYSTEMS:
-            run = runs.get((scenario, system))
-            try:
-                values[system] = extract(run) if run and not run.get("error") else None
-            except (KeyError, TypeError, IndexError):
-                values[system] = None
-        return values
+        return {system: measure(runs, scenario, system, extract) for system in SYSTEMS}
 
     burst = per_system(1, lambda r: r["burst"]["lastReceiverMs"])
     out.append(("1 burst", "last receiver p50 / p99 ms",
@@ -212,24 +216,17 @@ def charts(directory, runs):
         fig.savefig(directory / filename, dpi=110)
         plt.close(fig)
 
-    def value(scenario, system, extract):
-        run = runs.get((scenario, system))
-        try:
-            return extract(run) if run else None
-        except (KeyError, TypeError, IndexError):
-            return None
-
     bars("throughput.png", [
-        ("3 · highest sustained update rate", {s: value(3, s, lambda r: r["sustainedRate"]) for s in SYSTEMS}, "updates/s in"),
-        ("2 · delivered to clients", {s: value(2, s, lambda r: step(r)["updatesPerSecond"]) for s in SYSTEMS}, "updates/s out"),
+        ("3 · highest sustained update rate", {s: measure(runs, 3, s, lambda r: r["sustainedRate"]) for s in SYSTEMS}, "updates/s in"),
+        ("2 · delivered to clients", {s: measure(runs, 2, s, lambda r: step(r)["updatesPerSecond"]) for s in SYSTEMS}, "updates/s out"),
     ])
     bars("burst.png", [
-        ("1 · burst, last receiver p50", {s: value(1, s, lambda r: r["burst"]["lastReceiverMs"]["p50"]) for s in SYSTEMS}, "ms"),
-        ("1 · burst, last receiver p99", {s: value(1, s, lambda r: r["burst"]["lastReceiverMs"]["p99"]) for s in SYSTEMS}, "ms"),
+        ("1 · burst, last receiver p50", {s: measure(runs, 1, s, lambda r: r["burst"]["lastReceiverMs"]["p50"]) for s in SYSTEMS}, "ms"),
+        ("1 · burst, last receiver p99", {s: measure(runs, 1, s, lambda r: r["burst"]["lastReceiverMs"]["p99"]) for s in SYSTEMS}, "ms"),
     ])
     bars("connections.png", [
-        ("5 · connections accepted per second", {s: value(5, s, lambda r: r["acceptedPerSecond"]) for s in SYSTEMS}, "per second"),
-        ("5 · server RSS per idle connection", {s: value(5, s, lambda r: r["server"]["rssPerConnectionBytes"] / 1024) for s in SYSTEMS}, "KiB"),
+        ("5 · connections accepted per second", {s: measure(runs, 5, s, lambda r: r["acceptedPerSecond"]) for s in SYSTEMS}, "per second"),
+        ("5 · server RSS per idle connection", {s: measure(runs, 5, s, lambda r: r["server"]["rssPerConnectionBytes"] / 1024) for s in SYSTEMS}, "KiB"),
     ])
     _, http = http_rows(directory)
     if http:

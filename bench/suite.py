@@ -60,8 +60,9 @@ class Server:
     def __init__(self, name, args, env, work, ready=r"listening.*port=(\d+)", timeout=30):
         self.name = name
         self.stderr_path = work / f"{name}.stderr"
+        self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"), text=True, cwd=ROOT,
+            args, stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=ROOT,
             env={**os.environ, **env}, start_new_session=True)
         self.port = None
         found = {}
@@ -91,6 +92,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        self.stderr.close()
 
 
 def start(system, bin_dir, work):
@@ -118,7 +120,7 @@ def lws_peer_binary():
     return pathlib.Path(out[-1])
 
 
-def fanout(bin_dir, server, label, output, params, extra, timeout):
+def fanout(bin_dir, server, label, output, extra, timeout):
     args = [str(bin_dir / "tickhub-bench"), "fanout", "--port", str(server.port), "--server-pid", str(server.pid),
             "--label", label, "--output", str(output), "--publish-token", PUBLISH_TOKEN, *extra]
     log(" ".join(args[1:]))
@@ -253,8 +255,8 @@ def main():
                     server = start(system, bin_dir, work)
                     budget = 60 + params.get("duration", 0) + params.get("warmup", 0) \
                         + len(params.get("rates", [])) * (params.get("step_seconds", 0) + params.get("warmup", 0) + 5)
-                    result = fanout(bin_dir, server, system, out / f"{label}.json", params,
-                                    scenario_args(number, params), timeout=budget)
+                    result = fanout(bin_dir, server, system, out / f"{label}.json", scenario_args(number, params),
+                                    timeout=budget)
                     result["scenario"] = number
                     result["system"] = system
                     (out / f"{label}.json").write_text(json.dumps(result, indent=1, sort_keys=True))

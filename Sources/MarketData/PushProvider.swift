@@ -36,7 +36,6 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
     private var serving: Set<String> = []
     private var publishers: Set<Int> = []
     private var lastHTTPPublish: Int64 = 0
-    private var accepted = 0
     private var watcher: Task<Void, Never>?
 
     public init(configuration: Configuration) {
@@ -101,7 +100,6 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
                 let quote = patch.applied(to: latest[patch.symbol], receivedAt: receivedAt)
                 latest[patch.symbol] = quote
                 origins[patch.symbol] = origin
-                accepted += 1
                 guard wanted.contains(patch.symbol) else { continue }
                 if serving.insert(patch.symbol).inserted { out.append(.symbol(patch.symbol, .serving)) }
                 out.append(.quote(quote))
@@ -142,7 +140,7 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
             for symbol in serving where !isLive(symbol, now: now) {
                 serving.remove(symbol)
                 let why = if case .connection = origins[symbol] { "its publisher disconnected" } else {
-                    "no update posted for \(Int(configuration.staleSeconds)) s"
+                    "no update posted for \(configuration.staleSeconds.formatted(.number.precision(.fractionLength(0...1)))) s"
                 }
                 out.append(.symbol(symbol, .unavailable(why)))
             }
@@ -164,9 +162,6 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
         let detail = connected == 1 ? "1 publisher connected" : "\(connected) publishers connected"
         return ProviderHealth(name: .push, state: "ready", detail: connected > 0 ? detail : "quotes posted over HTTP", available: true)
     }
-
-    /// Quotes accepted since start, for the health detail and tests.
-    public var acceptedCount: Int { locked { accepted } }
 
     private func forgetUnwanted() {
         for symbol in latest.keys where !wanted.contains(symbol) {

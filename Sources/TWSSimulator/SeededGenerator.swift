@@ -1,10 +1,11 @@
-/// SplitMix64: small, fast and reproducible, so a seed replays the same market.
-struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: small, fast and reproducible, so a seed replays the same market (and the load tester's feed and
+/// watchlists the same load).
+public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -13,7 +14,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
 
 /// A stable 64-bit hash of a string (FNV-1a); Swift's own Hasher is seeded per process.

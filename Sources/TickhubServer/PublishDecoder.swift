@@ -94,13 +94,13 @@ struct PublishDecoder {
                 try scanner.expect(UInt8(ascii: ":"))
                 scanner.skipWhitespace()
                 let name = String(decoding: key, as: UTF8.self)
-                if let field = Self.priceFields[name] ?? Self.sizeFields[name] {
+                if let (field, isSize) = Self.numericFields[name] {
                     switch try scanner.scalar() {
                     case .null:
                         patch[keyPath: field] = .some(nil)
                         sawValue = true
                     case let .number(value, _):
-                        if Self.sizeFields[name] != nil, value < 0 {
+                        if isSize, value < 0 {
                             fail("\(name) must not be negative")
                         } else {
                             patch[keyPath: field] = .some(value)
@@ -139,12 +139,8 @@ struct PublishDecoder {
                     default:
                         // Fields of Tickhub's own quote messages may ride along (a feed relaying another hub);
                         // anything else is likely a typo the publisher should hear about.
-                        if Self.ignoredFields.contains(name) {
-                            try scanner.skipValue(depth: 2)
-                        } else {
-                            try scanner.skipValue(depth: 2)
-                            fail("unknown field \"\(name.prefix(40))\"")
-                        }
+                        try scanner.skipValue(depth: 2)
+                        if !Self.ignoredFields.contains(name) { fail("unknown field \"\(name.prefix(40))\"") }
                     }
                 }
                 scanner.skipWhitespace()
@@ -170,12 +166,12 @@ struct PublishDecoder {
         return symbol
     }
 
+    /// Numeric fields and whether they are sizes (never negative); prices may be, e.g. spreads.
     // Immutable after initialization; key paths are just not declared Sendable.
-    nonisolated(unsafe) static let priceFields: [String: WritableKeyPath<QuotePatch, Double??>] = [
-        "bid": \.bid, "ask": \.ask, "last": \.last, "open": \.open, "high": \.high, "low": \.low, "close": \.close,
-    ]
-    nonisolated(unsafe) static let sizeFields: [String: WritableKeyPath<QuotePatch, Double??>] = [
-        "bidSize": \.bidSize, "askSize": \.askSize, "lastSize": \.lastSize, "volume": \.volume,
+    nonisolated(unsafe) static let numericFields: [String: (WritableKeyPath<QuotePatch, Double??>, isSize: Bool)] = [
+        "bid": (\.bid, false), "ask": (\.ask, false), "last": (\.last, false), "open": (\.open, false),
+        "high": (\.high, false), "low": (\.low, false), "close": (\.close, false),
+        "bidSize": (\.bidSize, true), "askSize": (\.askSize, true), "lastSize": (\.lastSize, true), "volume": (\.volume, true),
     ]
     static let ignoredFields: Set<String> = [
         "type", "source", "seq", "t", "timestamp", "change", "changePercent", "snapshot",

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TWSSimulator
 
 /// The feed's quotes: per symbol a random walk in whole cents, written as the compact JSON a publisher sends,
 /// `{"symbol":"S0042","bid":101.25,"ask":101.27,"last":101.26,"bidSize":300,"askSize":500,"ts":1795320831924126}`.
@@ -11,13 +12,13 @@ struct QuoteWalk {
     private var lastCents: [Int]
     /// `{"symbol":"S0042","bid":` per symbol, encoded once.
     private let prefixes: [[UInt8]]
-    private var random: SplitMix64
+    private var random: SeededGenerator
 
     /// Prices stay between 10.00 and 1000.00.
     private static let centsRange = 1_000...100_000
 
     init(universe: [String], seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         lastCents = universe.map { _ in Int.random(in: 2_000...90_000, using: &random) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

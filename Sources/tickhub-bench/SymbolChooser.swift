@@ -1,8 +1,10 @@
+import TWSSimulator
+
 /// Picks a client's symbols: uniformly, or Zipf-distributed so a few symbols are in most watchlists.
 struct SymbolChooser {
     let count: Int
     private let cumulative: [Double]
-    private var state: UInt64
+    private var random: SeededGenerator
 
     init(universeSize: Int, zipf: Bool, seed: UInt64) {
         count = universeSize
@@ -11,12 +13,7 @@ struct SymbolChooser {
             total += zipf ? 1 / Double(i + 1) : 1
             return total
         }
-        state = seed
-    }
-
-    private mutating func unit() -> Double {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Double(state >> 11) * 0x1.0p-53
+        random = SeededGenerator(seed: seed)
     }
 
     /// Up to `wanted` distinct symbol indices, sorted.
@@ -25,7 +22,7 @@ struct SymbolChooser {
         var attempts = 0
         let wanted = min(wanted, count)
         while chosen.count < wanted && attempts < wanted * 50 {
-            let target = unit() * cumulative[cumulative.count - 1]
+            let target = random.unit() * cumulative[cumulative.count - 1]
             var low = 0, high = cumulative.count - 1
             while low < high {
                 let mid = (low + high) / 2

@@ -76,7 +76,7 @@ struct PushProviderTests {
         #expect(events.health.last?.state == "ready")
         let deadline = Date().addingTimeInterval(5)
         while events.states("A").last == .serving, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(events.states("A").last == .unavailable("no update posted for 0 s"))
+        #expect(events.states("A").last == .unavailable("no update posted for 0.2 s"))
         #expect(events.health.last?.available == false)
         await push.stop()
     }
