@@ -5,7 +5,7 @@ CONFIG ?= debug
 BIN := .build/$(CONFIG)
 export TICKHUB_BIN_DIR := $(CURDIR)/$(BIN)
 
-.PHONY: setup build release test unit e2e demo bench bench-smoke clean
+.PHONY: setup build release install test unit e2e demo bench bench-smoke clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,6 +15,18 @@ build: setup
 
 release:
 	$(MAKE) build CONFIG=release
+
+# `make install PREFIX=/usr/local` (DESTDIR for staging): the three binaries in bin/, and in share/tickhub/ the
+# dashboard, the OpenAPI document, the example configuration and the demo portfolio, where the hub finds them.
+PREFIX ?= /usr/local
+INSTALL_CONFIG ?= release
+SHARE := $(DESTDIR)$(PREFIX)/share/tickhub
+install:
+	$(MAKE) build CONFIG=$(INSTALL_CONFIG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/dashboard
+	install -m 755 .build/$(INSTALL_CONFIG)/tickhub .build/$(INSTALL_CONFIG)/tickhub-sim .build/$(INSTALL_CONFIG)/tickhub-bench $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 clients/dashboard/* $(SHARE)/dashboard/
+	install -m 644 docs/openapi.yaml config/tickhub.example.json config/sim-portfolio.json $(SHARE)/
 
 unit: setup
 	$(SWIFT) test

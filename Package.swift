@@ -89,9 +89,30 @@ let package = Package(
             ]
         ),
 
+        // The app: configuration (file, environment, flags), assets, and the wiring of providers, store and server.
+        .target(
+            name: "TickhubApp",
+            dependencies: [
+                "TickhubServer", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // What every executable does at start and exit: version, logging, termination signals.
+        .target(
+            name: "TickhubProcess",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["BuildInfoPlugin"]
+        ),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+
         .executableTarget(
             name: "tickhub",
             dependencies: [
+                "TickhubApp", "TickhubProcess",
                 "TickhubServer", "IBKR", "MarketData", "TWSSimulator", "TickhubCore", "Portfolio", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "tickhub-sim",
             dependencies: [
-                "TWSSimulator",
+                "TWSSimulator", "TickhubProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -110,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "tickhub-bench",
             dependencies: [
-                "TWSProtocol", "TWSSimulator", "IBKR", "TickhubCore",
+                "TWSProtocol", "TWSSimulator", "IBKR", "TickhubCore", "TickhubProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -148,6 +169,8 @@ let package = Package(
         ),
         .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "TickhubCore", "IBKR"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
+        .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "TickhubServer", "IBKR"]),
+        .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),
     ],
     swiftLanguageModes: [.v6]
 )

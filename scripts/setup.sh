@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 # Build: libwebsockets on libuv for the server, SQLite for the store.
 # Test and bench: Chromium for the dashboard test, wrk for HTTP load, node + ws for the Node peer.
-debs=(libwebsockets-dev libuv1-dev libsqlite3-dev pkg-config chromium wrk node-ws)
+debs=(libwebsockets-dev libuv1-dev libsqlite3-dev pkg-config chromium wrk node-ws nginx systemd)
 
 missing=()
 for p in "${debs[@]}"; do

@@ -1,7 +1,12 @@
 #include "clws_shim.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 #include <uv.h>
 
@@ -47,6 +52,23 @@ int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_
 }
 
 void clws_close_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
+
+int clws_probe_bind(const char *ipv4, int port) {
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof(address));
+    address.sin_family = AF_INET;
+    address.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, ipv4, &address.sin_addr) != 1)
+        return EINVAL;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return errno;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    int result = bind(fd, (struct sockaddr *)&address, sizeof(address)) == 0 ? 0 : errno;
+    close(fd);
+    return result;
+}
 
 void *clws_uv_loop_new(void) {
     uv_loop_t *loop = malloc(sizeof(uv_loop_t));

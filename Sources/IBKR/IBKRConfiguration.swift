@@ -58,10 +58,27 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
 
     public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case invalid(variable: String, value: String)
+        case outOfRange(setting: String, value: String, range: String)
         public var description: String {
             switch self {
             case let .invalid(variable, value): "\(variable)=\"\(value)\" is not valid"
+            case let .outOfRange(setting, value, range): "\(setting) is \(value); it must be \(range)"
             }
+        }
+    }
+
+    /// Rejects values TWS could never accept, after every layer is applied: a port of 99999 must be an error,
+    /// not wrap round to a port that happens to exist.
+    public func validate() throws {
+        guard (1...65535).contains(port) else { throw ConfigurationError.outOfRange(setting: "ibkr.port", value: "\(port)", range: "1–65535") }
+        guard !host.isEmpty else { throw ConfigurationError.invalid(variable: "ibkr.host", value: host) }
+        guard clientId >= 0 else { throw ConfigurationError.outOfRange(setting: "ibkr.clientId", value: "\(clientId)", range: "0 or more") }
+        guard (1...4).contains(marketDataType) else {
+            throw ConfigurationError.outOfRange(setting: "ibkr.marketDataType", value: "\(marketDataType)", range: "1–4")
+        }
+        guard lineBudget >= 1 else { throw ConfigurationError.outOfRange(setting: "ibkr.lineBudget", value: "\(lineBudget)", range: "1 or more") }
+        guard pacingPerSecond > 0, pacingPerSecond <= 50 else {
+            throw ConfigurationError.outOfRange(setting: "ibkr.pacingPerSecond", value: "\(pacingPerSecond)", range: "above 0, at most 50 (TWS's limit)")
         }
     }
 

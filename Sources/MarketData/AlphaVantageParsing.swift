@@ -2,7 +2,7 @@ import Foundation
 import TickhubCore
 
 // Pure parsing of Alpha Vantage responses (GLOBAL_QUOTE, and CURRENCY_EXCHANGE_RATE for completeness). Every
-// outcome, limits and bad keys included, arrives as HTTP 200 with a JSON body; see http-providers.md §2.
+// outcome, limits and bad keys included, arrives as HTTP 200 with a JSON body; see docs/providers.md.
 
 /// Why Alpha Vantage refused to answer, from its `Information` / `Note` text.
 public enum AlphaVantageLimit: String, Sendable, Equatable, CaseIterable {

@@ -2,7 +2,7 @@ import Foundation
 import TickhubCore
 
 // Pure parsing of Yahoo Finance responses: v8 chart, v7 quote, getcrumb. No I/O; every input gives an outcome,
-// never a crash. Facts about the bodies are in shared/docs/http-providers.md §1.
+// never a crash. The recorded bodies are in Tests/Fixtures/yahoo.
 
 /// The regular session of a chart response's `currentTradingPeriod.regular`, in Unix seconds.
 public struct YahooTradingPeriod: Sendable, Equatable {

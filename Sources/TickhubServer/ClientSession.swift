@@ -31,17 +31,26 @@ final class ClientSession {
     /// µs since the epoch of the last frame (data or pong) from the client, and of the ping asking for one.
     var lastHeardFrom: Int64
     var pingSentAt: Int64?
+    /// Upgraded without the token on a hub that needs one: until `{"op":"auth"}` presents it, nothing else is
+    /// accepted and nothing is sent. Browsers cannot set headers on a WebSocket, and a token in the URL ends up
+    /// in proxy logs.
+    var awaitingToken: Bool
+    /// Set while handling the client's own message: the receive callback then closes it with this status.
+    var closeAfterReceive: (status: UInt16, reason: String)?
+    let openedAt: Int64
 
     struct PendingUpdate {
         var bytes: SharedBytes
         var receivedAt: Int64
     }
 
-    init(id: Int, wsi: OpaquePointer, isPublisher: Bool = false) {
+    init(id: Int, wsi: OpaquePointer, isPublisher: Bool = false, awaitingToken: Bool = false) {
         self.id = id
         self.wsi = wsi
         self.isPublisher = isPublisher
-        lastHeardFrom = FanoutHub.nowMicros()
+        self.awaitingToken = awaitingToken
+        openedAt = FanoutHub.nowMicros()
+        lastHeardFrom = openedAt
     }
 
     var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty }

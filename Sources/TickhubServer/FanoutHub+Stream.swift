@@ -21,7 +21,12 @@ extension FanoutHub {
 
     /// Handles one complete text message. Bad input gets an error message; the connection stays.
     func receive(_ bytes: [UInt8], from client: ClientSession) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+        let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+        if client.awaitingToken {
+            authenticate(object, client)
+            return
+        }
+        guard let object else {
             reject(client, code: "bad_json", "messages must be JSON objects such as {\"op\":\"subscribe\",\"symbols\":[\"AAPL\"]}")
             return
         }
@@ -51,6 +56,9 @@ extension FanoutHub {
                 }
                 setChannels(list, subscribe: op == "subscribe", client)
             }
+        case "auth":
+            // Already admitted (or no token needed): say so, so a client can send it unconditionally.
+            send(Self.authenticatedMessage, to: client)
         case "ping":
             var w = JSONWriter()
             w.beginObject()
@@ -67,6 +75,29 @@ extension FanoutHub {
         default:
             reject(client, code: "unknown_op", "unknown op \"\(op.prefix(40))\"; use subscribe, unsubscribe or ping")
         }
+    }
+
+    static let authenticatedMessage = Array(#"{"type":"authenticated"}"#.utf8)
+
+    /// The first message of a client that upgraded without the token must present it; anything else, or a
+    /// wrong token, closes the connection with 1008 (policy violation).
+    func authenticate(_ object: [String: Any]?, _ client: ClientSession) {
+        guard let required = configuration.token else {
+            client.awaitingToken = false
+            return
+        }
+        guard object?["op"] as? String == "auth" else {
+            metrics.unauthorizedClosed += 1
+            client.closeAfterReceive = (1008, #"this hub needs a token: send {"op":"auth","token":"..."} first"#)
+            return
+        }
+        guard Auth.matches(object?["token"] as? String, required) else {
+            metrics.unauthorizedClosed += 1
+            client.closeAfterReceive = (1008, "wrong token")
+            return
+        }
+        client.awaitingToken = false
+        send(Self.authenticatedMessage, to: client)
     }
 
     func subscribe(_ list: [Any], _ client: ClientSession) {

@@ -188,8 +188,8 @@ final class FanoutHub {
 
     // MARK: Clients
 
-    func open(_ wsi: OpaquePointer, publisher: Bool) -> ClientSession {
-        let client = ClientSession(id: nextClientID, wsi: wsi, isPublisher: publisher)
+    func open(_ wsi: OpaquePointer, publisher: Bool, awaitingToken: Bool = false) -> ClientSession {
+        let client = ClientSession(id: nextClientID, wsi: wsi, isPublisher: publisher, awaitingToken: awaitingToken)
         nextClientID += 1
         clients[client.id] = client
         if publisher {
@@ -337,18 +337,21 @@ final class FanoutHub {
     func housekeeping(secondElapsed: Bool) {
         let now = Self.nowMicros()
         let limit = Int64(configuration.slowClientSeconds * 1_000_000)
-        for client in clients.values {
+        // hangUp closes synchronously, and the CLOSED callback removes the client: iterate copies.
+        for client in Array(clients.values) {
             guard let since = client.waitingSince, now - since > limit else { continue }
             // Its socket has not taken a byte for the whole limit: it cannot be caught up, only let go.
             metrics.slowClientsClosed += 1
             client.waitingSince = nil
             client.pending.removeAll()
             client.immediate.removeAll()
-            let reason = Array("client not reading".utf8)
-            reason.withUnsafeBufferPointer {
-                lws_close_reason(client.wsi, lws_close_status(rawValue: 1013), UnsafeMutablePointer(mutating: $0.baseAddress), $0.count)
-            }
-            clws_close_async(client.wsi)
+            hangUp(client, status: 1013, reason: "client not reading")
+        }
+        let authLimit = Int64(configuration.authTimeoutSeconds * 1_000_000)
+        for client in Array(clients.values) where client.awaitingToken && now - client.openedAt > authLimit {
+            client.awaitingToken = false
+            metrics.unauthorizedClosed += 1
+            hangUp(client, status: 1008, reason: "no token within \(Int(configuration.authTimeoutSeconds)) s")
         }
         expireExchanges(now: now)
         pushPnLIfDue(now: now)
@@ -358,6 +361,19 @@ final class FanoutHub {
             releaseIdleSymbols(now: now)
             persist(now: now)
         }
+    }
+
+    /// Closes from outside the client's own callbacks, with a close frame saying why. Synchronously: lws 4.1
+    /// sends the close frame on this path, not on an asynchronous kill. The client is gone when this returns.
+    func hangUp(_ client: ClientSession, status: UInt16, reason: String) {
+        Self.setCloseReason(client.wsi, status: status, reason)
+        lws_set_timeout(client.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC)
+    }
+
+    static func setCloseReason(_ wsi: OpaquePointer, status: UInt16, _ reason: String) {
+        // A close frame's payload is at most 125 bytes, two of them the status.
+        var bytes = Array(reason.utf8.prefix(123))
+        lws_close_reason(wsi, lws_close_status(rawValue: UInt32(status)), &bytes, bytes.count)
     }
 
     /// A client silent for `pingIdleSeconds` gets a WebSocket ping; one that stays silent (no data, no pong) for

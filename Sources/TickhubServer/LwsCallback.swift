@@ -60,7 +60,10 @@ extension TickhubServer {
             guard !isStopping else { return -1 }
             // The upgrade's headers are still attached here; FILTER_PROTOCOL_CONNECTION already vetted the path.
             let publisher = Self.header(wsi, WSI_TOKEN_GET_URI) == "/publish"
-            slot(session)?.pointee = hub.open(wsi, publisher: publisher).id
+            // A reader that upgraded without the token (FILTER_PROTOCOL_CONNECTION refused a wrong one) must
+            // present it in its first message.
+            let awaitingToken = !publisher && configuration.token != nil && Auth.presentedToken(upgradeRequest(wsi)) == nil
+            slot(session)?.pointee = hub.open(wsi, publisher: publisher, awaitingToken: awaitingToken).id
             return 0
 
         case LWS_CALLBACK_RECEIVE:
@@ -74,8 +77,7 @@ extension TickhubServer {
             let limit = client.isPublisher ? configuration.maxPublishBytes : configuration.maxMessageBytes
             guard client.incoming.count + length <= limit else {
                 if client.isPublisher { hub.metrics.badPublishMessages += 1 } else { hub.metrics.oversizedMessages += 1 }
-                var reason = Array("message over \(limit) bytes".utf8)
-                lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, &reason, reason.count)
+                FanoutHub.setCloseReason(wsi, status: 1009, "message over \(limit) bytes")
                 return -1
             }
             client.lastHeardFrom = FanoutHub.nowMicros()
@@ -84,6 +86,10 @@ extension TickhubServer {
                 let message = client.incoming
                 client.incoming.removeAll(keepingCapacity: true)
                 if client.isPublisher { hub.receivePublished(message, from: client) } else { hub.receive(message, from: client) }
+                if let close = client.closeAfterReceive {
+                    FanoutHub.setCloseReason(wsi, status: close.status, close.reason)
+                    return -1
+                }
                 hub.flushWrites()
             }
             return 0
@@ -212,21 +218,27 @@ extension TickhubServer {
         return arguments
     }
 
+    /// What an upgrade presents: its path, query and Authorization header.
+    private func upgradeRequest(_ wsi: OpaquePointer) -> HTTPRequest {
+        HTTPRequest(
+            method: .get, path: Self.header(wsi, WSI_TOKEN_GET_URI) ?? "", query: Self.queryArguments(wsi),
+            headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
+    }
+
     /// WebSocket upgrades: `/stream` with the token when one is required, from an allowed origin; `/publish`
     /// with the publish token. Returns the HTTP status to refuse with, or nil to accept.
     private func refuseUpgrade(_ wsi: OpaquePointer) -> (status: UInt32, reason: String)? {
         let path = Self.header(wsi, WSI_TOKEN_GET_URI)
         guard path == "/stream" || path == "/publish" else { return (404, "WebSockets are served at /stream and /publish") }
-        let request = HTTPRequest(
-            method: .get, path: path ?? "", query: Self.queryArguments(wsi),
-            headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
+        let request = upgradeRequest(wsi)
         if path == "/publish" {
             // Publishers are programs, not browser pages: the publish token is what admits them, not an origin.
             guard let required = configuration.publishToken else { return (403, "publishing is disabled: set TICKHUB_PUBLISH_TOKEN") }
             return Auth.matches(Auth.presentedToken(request), required) ? nil : (401, "the publish token is required")
         }
-        if let required = configuration.token {
-            guard Auth.matches(Auth.presentedToken(request), required) else { return (401, "a token is required") }
+        // No token on the upgrade is allowed: the first message must then present it. A wrong one is refused here.
+        if let required = configuration.token, let presented = Auth.presentedToken(request) {
+            guard Auth.matches(presented, required) else { return (401, "wrong token") }
         }
         if !configuration.allowedOrigins.isEmpty {
             guard let origin = Self.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else {

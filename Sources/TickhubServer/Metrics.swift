@@ -8,6 +8,7 @@ struct Metrics {
     var clientsAccepted = 0
     var slowClientsClosed = 0
     var idleClientsClosed = 0
+    var unauthorizedClosed = 0
     var badClientMessages = 0
     var oversizedMessages = 0
     var httpRequests = 0
@@ -63,6 +64,7 @@ struct Metrics {
         metric("tickhub_clients_accepted_total", "counter", "WebSocket clients accepted.", clientsAccepted)
         metric("tickhub_slow_clients_closed_total", "counter", "Clients closed with 1013 for not draining their socket.", slowClientsClosed)
         metric("tickhub_idle_clients_closed_total", "counter", "Clients dropped for answering neither data nor pings for idleHangupSeconds.", idleClientsClosed)
+        metric("tickhub_unauthorized_clients_closed_total", "counter", "Stream clients closed with 1008 for a missing or wrong token in their first message.", unauthorizedClosed)
         metric("tickhub_bad_client_messages_total", "counter", "Client messages rejected as malformed or invalid.", badClientMessages)
         metric("tickhub_oversized_messages_total", "counter", "Client messages over the size limit (closed with 1009).", oversizedMessages)
         metric("tickhub_http_requests_total", "counter", "HTTP requests served.", httpRequests)

@@ -28,14 +28,30 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var snapshotSeconds = 60.0
     /// P&L pushes per second to each `pnl` subscriber, at most.
     public var pnlPerSecond = 4.0
+    /// A `/stream` client that upgraded without the token has this long to send `{"op":"auth"}`.
+    public var authTimeoutSeconds = 10.0
+    /// HTTPS and WSS on the listening port, from PEM files; nil serves plain HTTP.
+    public var tls: TLS?
     /// The dashboard's files; served at `/`.
     public var dashboardDirectory: String?
     /// Where docs/openapi.yaml lives; served at `/api/openapi.yaml`.
     public var docsDirectory: String?
 
+    public struct TLS: Sendable, Equatable {
+        public var certificate: String
+        public var privateKey: String
+        public init(certificate: String, privateKey: String) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+        }
+    }
+
     public init() {}
 
-    public var isLoopback: Bool {
-        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    /// `host` is the IPv4 address the server binds (names are resolved before they get here), so only
+    /// 127.0.0.0/8 is loopback.
+    public var isLoopback: Bool { host.hasPrefix("127.") }
+
+    /// `http://127.0.0.1:8080/`, or `https://` with TLS.
+    public func url(port: Int) -> String { "\(tls == nil ? "http" : "https")://\(host):\(port)/" }
 }

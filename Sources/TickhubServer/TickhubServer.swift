@@ -155,6 +155,12 @@ public final class TickhubServer: Sendable {
     }
 
     private func serve(started: CheckedContinuation<Int, Error>) {
+        // lws reports an address it cannot bind only as a failed vhost, and one that is not on this machine
+        // not at all (it waits for the interface to appear): a bind of our own first says which, and why.
+        if clws_probe_bind(configuration.host, Int32(configuration.port)) != 0 {
+            started.resume(throwing: ServerError.startFailed(listenFailure()))
+            return
+        }
         lws_set_log_level(LLL_ERR | LLL_WARN, nil)
         guard let loop = clws_uv_loop_new() else {
             started.resume(throwing: ServerError.startFailed("could not create the libuv loop"))
@@ -162,6 +168,12 @@ public final class TickhubServer: Sendable {
         }
         var loops: [UnsafeMutableRawPointer?] = [loop]
         let protocols = LwsProtocols.shared
+        let certificate = configuration.tls.map { strdup($0.certificate) } ?? nil
+        let privateKey = configuration.tls.map { strdup($0.privateKey) } ?? nil
+        defer {
+            free(certificate)
+            free(privateKey)
+        }
         let context: OpaquePointer? = configuration.host.withCString { host in
             loops.withUnsafeMutableBufferPointer { loopList in
                 var info = lws_context_creation_info()
@@ -170,6 +182,11 @@ public final class TickhubServer: Sendable {
                 info.protocols = UnsafePointer(protocols.list)
                 info.options = UInt64(LWS_SERVER_OPTION_LIBUV) | UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
                     | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+                if configuration.tls != nil {
+                    info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+                    info.ssl_cert_filepath = UnsafePointer(certificate)
+                    info.ssl_private_key_filepath = UnsafePointer(privateKey)
+                }
                 info.foreign_loops = loopList.baseAddress
                 info.user = Unmanaged.passUnretained(self).toOpaque()
                 // lws's validity checks keep a timer per connection in a sorted list, which makes each accept
@@ -180,19 +197,21 @@ public final class TickhubServer: Sendable {
                 return lws_create_context(&info)
             }
         }
-        guard let context else {
-            clws_uv_loop_close(loop)
-            started.resume(throwing: ServerError.startFailed("could not listen on \(configuration.host):\(configuration.port) (in use, or not an address of this machine?)"))
+        // lws 4.1 returns a context even when its vhost could not listen; without a vhost there is no server.
+        let vhost = context.flatMap { lws_get_vhost_by_name($0, "default") }
+        let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? 0
+        guard let context, vhost != nil, port > 0 else {
+            // Left as they are: destroying a context whose vhost failed and then running the loop's close
+            // callbacks crashes in lws 4.1, and the process is about to exit on this error anyway.
+            started.resume(throwing: ServerError.startFailed(listenFailure()))
             return
         }
         confined.hub = FanoutHub(configuration: configuration, server: self)
-        let vhost = lws_get_vhost_by_name(context, "default")
-        let port = vhost.map { Int(lws_get_vhost_listen_port($0)) } ?? configuration.port
         shared.withLock {
             $0.context = context
             $0.loop = loop
         }
-        logger.notice("listening on http://\(configuration.host):\(port)")
+        logger.notice("listening on \(configuration.url(port: port))")
         started.resume(returning: port)
 
         clws_uv_loop_run(loop)
@@ -203,6 +222,22 @@ public final class TickhubServer: Sendable {
         confined.hub = nil
         logger.notice("stopped")
         stopped.withLock { $0?.resume(); $0 = nil }
+    }
+
+    /// Why the listening socket could not be had, as the kernel tells it to a bind of our own.
+    private func listenFailure() -> String {
+        let address = "\(configuration.host):\(configuration.port)"
+        let error = clws_probe_bind(configuration.host, Int32(configuration.port))
+        switch error {
+        case 0:
+            return configuration.tls != nil
+                ? "cannot listen on \(address): the TLS certificate or private key was refused (see the lws error above)"
+                : "cannot listen on \(address): libwebsockets could not create its listener"
+        case EADDRINUSE: return "cannot listen on \(address): the port is already in use by another process"
+        case EADDRNOTAVAIL: return "cannot listen on \(address): \(configuration.host) is not an address of this machine"
+        case EACCES: return "cannot listen on \(address): permission denied (ports below 1024 need privileges)"
+        default: return "cannot listen on \(address): \(String(cString: strerror(error)))"
+        }
     }
 
     // MARK: On the service thread

@@ -4,6 +4,7 @@ import Logging
 import NIOPosix
 import TWSSimulator
 import TickhubCore
+import TickhubProcess
 
 @main
 struct TickhubSim: AsyncParsableCommand {
@@ -13,7 +14,8 @@ struct TickhubSim: AsyncParsableCommand {
         discussion: """
             Connect any TWS API client to it (Tickhub, ib_async, the official ibapi). Faults are injected over \
             HTTP on the control port, e.g. `curl -X POST 127.0.0.1:<control>/fault/drop`; see docs/simulator.md.
-            """)
+            """,
+        version: BuildInfo.description)
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "TWS API port (0 picks a free one; TWS paper uses 7497).") var port = 7497
@@ -29,15 +31,10 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Comma-separated symbols with no market-data entitlement (354 / 10168).") var unentitled = ""
     @Option(help: "Portfolio JSON (accounts, cash, positions); default: the built-in paper account.") var portfolio: String?
     @Option(help: "Seconds between account and portfolio updates to subscribers.") var accountUpdateInterval = 5.0
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+    @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .notice
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        ProcessLogging.bootstrap(level: try ProcessLogging.level(flag: logLevel, environment: ProcessInfo.processInfo.environment))
         var config = SimulatorConfiguration()
         config.host = host
         config.port = port
@@ -67,16 +64,7 @@ struct TickhubSim: AsyncParsableCommand {
         let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
 
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let sources = [SIGINT, SIGTERM].map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { continuation.yield(sig) }
-            source.resume()
-            return source
-        }
-        for await _ in signals { break }
-        sources.forEach { $0.cancel() }
+        await TerminationSignal.wait()
         await simulator.stop()
     }
 

@@ -8,17 +8,20 @@ import NIOPosix
 import Portfolio
 import Store
 import TWSSimulator
+import TickhubApp
 import TickhubCore
+import TickhubProcess
 import TickhubServer
 
 @main
 struct Tickhub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickhub",
-        abstract: "Real-time market data from IBKR, fanned out to dashboards and bots over WebSocket and HTTP.")
+        abstract: "Real-time market data from IBKR, fanned out to dashboards and bots over WebSocket and HTTP.",
+        version: BuildInfo.description)
 
     @Option(help: "JSON configuration file (see config/tickhub.example.json).") var config: String?
-    @Option(help: "Address and port to serve HTTP and WebSocket on.") var listen: String?
+    @Option(help: "Address and port to serve HTTP and WebSocket on (IPv4; port 0 picks a free one).") var listen: String?
     @Option(help: "TWS / IB Gateway host.") var ibkrHost: String?
     @Option(help: "TWS / IB Gateway port (7497 TWS paper, 7496 live, 4002 / 4001 IB Gateway).") var ibkrPort: Int?
     @Option(help: "API client id; unique per connection to TWS.") var ibkrClientId: Int?
@@ -26,18 +29,16 @@ struct Tickhub: AsyncParsableCommand {
     @Option(help: "Yahoo Finance base URL (default https://query1.finance.yahoo.com; env YAHOO_BASE_URL).") var yahooBaseUrl: String?
     @Option(help: "Alpha Vantage base URL (default https://www.alphavantage.co; env ALPHAVANTAGE_BASE_URL).") var alphavantageBaseUrl: String?
     @Option(help: "SQLite database file.") var db: String?
+    @Option(help: "Directory with the dashboard and other assets (env TICKHUB_ASSETS; see docs/configuration.md).") var assets: String?
+    @Flag(help: "Serve the HTTP and WebSocket API without the dashboard.") var noDashboard = false
     @Flag(help: "Start a TWS simulator on a free loopback port and connect to it.") var demo = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "notice"
+    @Flag(help: "Call no outside service: Yahoo Finance and Alpha Vantage stay off.") var offline = false
+    @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .notice
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "tickhub")
         let environment = ProcessInfo.processInfo.environment
+        ProcessLogging.bootstrap(level: try ProcessLogging.level(flag: logLevel, environment: environment))
+        let logger = Logger(label: "tickhub")
         let file = try config.map(HubConfigurationFile.load)
 
         // Defaults, then the file, then the environment, then flags.
@@ -45,26 +46,31 @@ struct Tickhub: AsyncParsableCommand {
         try file?.apply(to: &server)
         var ibkr = file?.ibkr ?? IBKRConfiguration()
         ibkr = try ibkr.applyingEnvironment(environment)
-        if let listen { (server.host, server.port) = try HubConfigurationFile.parseListen(listen) }
+        if let listen { (server.host, server.port) = try ListenAddress.parse(listen) }
+        server.host = try ListenAddress.resolve(server.host)
         if let ibkrHost { ibkr.host = ibkrHost }
         if let ibkrPort { ibkr.port = ibkrPort }
         if let ibkrClientId { ibkr.clientId = ibkrClientId }
         if let ibkrAccount { ibkr.accountId = ibkrAccount }
+        try ibkr.validate()
         if let token = environment["TICKHUB_TOKEN"], !token.isEmpty { server.token = token }
         guard server.isLoopback || server.token != nil else {
             throw ConfigurationError("listening on \(server.host) exposes market data beyond this machine: set TICKHUB_TOKEN first")
         }
-        let root = ProjectFiles.root()
-        server.dashboardDirectory = root.map { $0 + "/clients/dashboard" }
-        server.docsDirectory = root.map { $0 + "/docs" }
+        if let tls = server.tls { try TLSFiles.check(tls) }
+        let found = try Assets.locate(explicit: assets ?? environment["TICKHUB_ASSETS"], requireDashboard: !noDashboard)
+        server.dashboardDirectory = noDashboard ? nil : found.dashboard
+        server.docsDirectory = found.openAPIDirectory
 
+        // The simulator is part of this process, not an outside connection: it only has to exist before IBKR's
+        // configuration is final. Nothing connects anywhere until the server is listening.
         var simulator: TWSSimulator?
         if demo {
             var simulation = SimulatorConfiguration()
             simulation.port = 0
             simulation.ticksPerSecond = 400
-            if let root, let portfolio = try? SimulatedPortfolio.load(from: URL(fileURLWithPath: root + "/config/sim-portfolio.json")) {
-                simulation.portfolio = portfolio
+            if let path = found.demoPortfolio {
+                simulation.portfolio = try SimulatedPortfolio.load(from: URL(fileURLWithPath: path))
             }
             let sim = TWSSimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
             ibkr.host = "127.0.0.1"
@@ -77,13 +83,14 @@ struct Tickhub: AsyncParsableCommand {
         var yahoo = YahooProvider.Configuration()
         var yahooEnabled = true
         file?.apply(to: &yahoo, enabled: &yahooEnabled)
+        if offline { yahooEnabled = false }
         if let url = environment["YAHOO_BASE_URL"], !url.isEmpty { yahoo.baseURL = url }
         if let yahooBaseUrl { yahoo.baseURL = yahooBaseUrl }
         var alphaVantage = AlphaVantageProvider.Configuration()
         file?.apply(to: &alphaVantage)
         if let url = environment["ALPHAVANTAGE_BASE_URL"], !url.isEmpty { alphaVantage.baseURL = url }
         if let alphavantageBaseUrl { alphaVantage.baseURL = alphavantageBaseUrl }
-        alphaVantage.apiKey = environment["ALPHAVANTAGE_API_KEY"]
+        alphaVantage.apiKey = offline ? nil : environment["ALPHAVANTAGE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         var managerConfiguration = DataProviderManager.Configuration()
         try file?.apply(to: &managerConfiguration)
         if let order = environment["TICKHUB_PROVIDERS"], !order.isEmpty {
@@ -116,7 +123,7 @@ struct Tickhub: AsyncParsableCommand {
             if let hub = hubBox.server { ManagerBackend.forward(event, to: hub) }
         }
         // Positions live in one SQLite file: --db, else the config file's `db`, else the data directory.
-        let databasePath = db ?? file?.db ?? Self.defaultDatabasePath(environment)
+        let databasePath = db ?? file?.databasePath ?? Self.defaultDatabasePath(environment)
         let store: PositionStore
         do {
             store = try PositionStore(path: databasePath)
@@ -129,6 +136,7 @@ struct Tickhub: AsyncParsableCommand {
         let backend = ManagerBackend(manager: manager, ibkr: provider, pushed: pushed, portfolio: portfolio)
         let hub = TickhubServer(configuration: server, backend: backend)
         hubBox.server = hub
+        // A port that cannot be had ends the run here, before TWS or any provider hears from us.
         let port = try await hub.start()
         await backend.reportIBKRStatus(to: hub)
         await backend.reportPortfolio(to: hub)
@@ -137,22 +145,23 @@ struct Tickhub: AsyncParsableCommand {
         for quote in await portfolio.lastQuotes() { hub.publish(quote) }
         await manager.start()
 
-        let url = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(port)/"
-        // One parseable line for scripts and tests, then the human one.
-        FileHandle.standardOutput.write(Data("tickhub: listening url=\(url) port=\(port)\n".utf8))
-        if demo { FileHandle.standardOutput.write(Data("Open the dashboard: \(url)\n".utf8)) }
-
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let sources = [SIGINT, SIGTERM].map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { continuation.yield(sig) }
-            source.resume()
-            return source
+        let url = server.url(port: port)
+        // One parseable line for scripts and tests, then the human ones.
+        var lines = ["tickhub: listening url=\(url) port=\(port)"]
+        if demo {
+            lines.append("IBKR: the built-in TWS simulator on 127.0.0.1:\(ibkr.port) (demo)")
+        } else {
+            lines.append("IBKR: TWS / IB Gateway at \(ibkr.host):\(ibkr.port), client id \(ibkr.clientId)")
         }
-        for await _ in signals { break }
+        lines.append(contentsOf: OutsideServices.describe(
+            yahoo: yahooEnabled ? yahoo.baseURL : nil, alphaVantage: alphaVantage.apiKey == nil ? nil : alphaVantage.baseURL,
+            offline: offline))
+        if server.dashboardDirectory != nil { lines.append("Open the dashboard: \(url)") }
+        FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+        logger.info("assets from \(found.origin)")
+
+        await TerminationSignal.wait()
         logger.notice("shutting down")
-        sources.forEach { $0.cancel() }
         await hub.stop()
         await manager.stop()
         try? await httpClient.shutdown()

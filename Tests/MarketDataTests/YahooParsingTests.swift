@@ -3,8 +3,8 @@ import MarketData
 import Testing
 import TickhubCore
 
-/// The recorded HTTP responses in `<package root>/../shared/fixtures`, each with the status and content type
-/// ORIGIN-http.md says it was served with.
+/// The recorded HTTP responses in `Tests/Fixtures`, each with the status and content type
+/// `Tests/Fixtures/ORIGIN-http.md` says it was served with.
 enum HTTPFixtures {
     struct Response {
         let status: Int
@@ -12,12 +12,12 @@ enum HTTPFixtures {
         let body: Data
     }
 
-    /// `<root>/Tests/MarketDataTests/YahooParsingTests.swift` → `<root>/../shared/fixtures`.
+    /// `<root>/Tests/MarketDataTests/YahooParsingTests.swift` → `<root>/Tests/Fixtures`.
     static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // Tests/MarketDataTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // the package root
-        .appendingPathComponent("../shared/fixtures", isDirectory: true)
+        .appendingPathComponent("Tests/Fixtures", isDirectory: true)
         .standardizedFileURL
 
     static let yahooJSON = "application/json;charset=utf-8"
@@ -25,7 +25,7 @@ enum HTTPFixtures {
 
     /// Status and content type per file, from ORIGIN-http.md. The yfinance-rs recordings have no stored headers;
     /// ORIGIN says to serve them as 200 `application/json;charset=utf-8`. Alpha Vantage answers everything with
-    /// 200 `application/json` (http-providers.md §2).
+    /// 200 `application/json` (docs/providers.md, Alpha Vantage).
     static let served: [String: (status: Int, contentType: String)] = [
         "yahoo/yahoo_chart_AAPL.json": (200, yahooJSON),
         "yahoo/yahoo_chart_AAPL_1m_weekend_nobars.json": (200, yahooJSON),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the recorded TWS wire data lives: `<package root>/../shared/fixtures/tws`.
+/// Where the recorded TWS wire data lives: `Tests/Fixtures/tws` (origins in its README.md).
 enum Fixtures {
     /// `<root>/Tests/TWSProtocolTests/Fixtures.swift` → `<root>`.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
@@ -9,7 +9,7 @@ enum Fixtures {
         .deletingLastPathComponent()  // the package root
 
     static let directory: URL = packageRoot
-        .appendingPathComponent("../shared/fixtures/tws", isDirectory: true)
+        .appendingPathComponent("Tests/Fixtures/tws", isDirectory: true)
         .standardizedFileURL
 
     static func url(_ name: String) -> URL {

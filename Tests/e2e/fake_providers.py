@@ -1,7 +1,7 @@
 """A fake Yahoo Finance + Alpha Vantage HTTP server for the end-to-end tests. Loopback only.
 
-It serves only the recorded responses in `../shared/fixtures/{yahoo,alphavantage}` (relative to the repository
-root), byte for byte, with the status codes and content types that `shared/fixtures/ORIGIN-http.md` lists for
+It serves only the recorded responses in `Tests/Fixtures/{yahoo,alphavantage}`, byte for byte, with the status
+codes and content types that `Tests/Fixtures/ORIGIN-http.md` lists for
 them. The one exception is Yahoo's "down" mode, whose HTML page is written here (see `DOWN_PAGE`).
 
 Routes, as the hub's providers call them (point `YAHOO_BASE_URL` and `ALPHAVANTAGE_BASE_URL` at this server):
@@ -46,7 +46,7 @@ import time
 import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULT_FIXTURES = pathlib.Path(os.environ.get("TICKHUB_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+DEFAULT_FIXTURES = pathlib.Path(os.environ.get("TICKHUB_FIXTURES", ROOT / "Tests" / "Fixtures"))
 
 # Content types and cache headers as recorded (ORIGIN-http.md).
 JSON_UTF8 = "application/json;charset=utf-8"
@@ -200,7 +200,7 @@ class FakeProviders:
         return Reply(status, content_type, self.fixture("yahoo/" + name), "yahoo/" + name, headers)
 
     def av(self, name):
-        # AV answers everything with 200; these two headers are the recorded ones (http-providers.md §2).
+        # AV answers everything with 200; these two headers are the recorded ones (docs/providers.md, Alpha Vantage).
         return Reply(200, "application/json", self.fixture("alphavantage/" + name), "alphavantage/" + name,
                      [("Allow", "GET, HEAD, OPTIONS"), ("Vary", "Cookie, Origin")])
 
@@ -371,7 +371,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Fake Yahoo Finance + Alpha Vantage server (loopback only).")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
-    parser.add_argument("--fixtures", default=str(DEFAULT_FIXTURES), help="the shared fixtures directory")
+    parser.add_argument("--fixtures", default=str(DEFAULT_FIXTURES), help="the recorded fixtures directory")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     fake = FakeProviders(port=args.port, fixtures=args.fixtures, verbose=args.verbose)

@@ -184,13 +184,21 @@ def test_dashboard_passes_its_token_on(browser):
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(hub.fields["url"] + "?token=s3cret")
+        page.goto(hub.fields["url"] + "#token=s3cret")
         expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
         expect(page.locator("#ibkr-state")).to_have_attribute("data-state", "ready")
         expect(page.locator(cell("AAPL", "last"))).to_have_text(STOCK_PRICE)
-        expect(page.locator("#link-openapi")).to_have_attribute("href", "/api/openapi.yaml?token=s3cret")
+        # The token is taken out of the address bar and never put into a link.
+        assert page.url == hub.fields["url"], page.url
+        expect(page.locator("#link-openapi")).to_have_attribute("href", "api/openapi.yaml")
+    finally:
+        context.close()
 
-        # Without it, the page says what is missing instead of spinning silently.
+    # Without it (a fresh tab keeps no token), the page says what is missing instead of spinning silently.
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
         page.goto(hub.fields["url"])
         expect(page.locator("#message")).to_have_attribute("data-code", "unauthorized")
         expect(page.locator("#ws-state")).not_to_have_attribute("data-state", "open")

@@ -287,23 +287,40 @@ def test_token_protects_api_and_stream_and_never_leaks():
         bodies.append(response.text)
         assert response.status == 405
 
-        # WebSocket upgrades: refused without the token (or with a wrong one), accepted with it.
-        for path in ("/stream", "/stream?token=wrong"):
-            raw = RawWebSocket(hub.port, path)
-            try:
-                assert not raw.upgraded, (path, raw.response_head)
-            finally:
-                raw.close()
+        # WebSocket upgrades: a wrong token is refused at the upgrade; none at all is let in, but the first
+        # message must then present it, and anything else (or a wrong one) closes the connection with 1008.
+        raw = RawWebSocket(hub.port, "/stream?token=wrong")
+        try:
+            assert not raw.upgraded and " 401" in raw.response_head.splitlines()[0], raw.response_head
+        finally:
+            raw.close()
+
+        async def refused(first_message):
+            async with hub.connect("/stream") as ws:
+                await ws.send(json.dumps(first_message))
+                seen = []
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    while True:
+                        seen.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+                assert seen == [], seen          # not one quote before the token
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008, closed.value
+                bodies.append(closed.value.rcvd.reason)
 
         async def scenario():
             with pytest.raises(websockets.InvalidHandshake):
-                async with hub.connect("/stream"):
+                async with hub.connect("/stream", additional_headers={"Authorization": "Bearer wrong"}):
                     pass
-            for kw in ({"path": f"/stream?token={TOKEN}"},
-                       {"additional_headers": {"Authorization": f"Bearer {TOKEN}"}}):
+            await refused({"op": "subscribe", "symbols": ["AAPL"]})
+            await refused({"op": "auth", "token": "wrong"})
+            for kw, first in (({"path": f"/stream?token={TOKEN}"}, None),
+                              ({"additional_headers": {"Authorization": f"Bearer {TOKEN}"}}, None),
+                              ({}, {"op": "auth", "token": TOKEN})):
                 async with hub.connect(**kw) as ws:
-                    await ws.send(json.dumps({"op": "subscribe", "symbols": ["AAPL", "A$"]}))
                     seen = []
+                    if first:
+                        await ws.send(json.dumps(first))
+                        await expect(ws, lambda m: m.get("type") == "authenticated", 5, "authenticated", seen)
+                    await ws.send(json.dumps({"op": "subscribe", "symbols": ["AAPL", "A$"]}))
                     await expect(ws, lambda m: m.get("type") == "quote", 10, "a quote", seen)
                     await ws.send("not json")
                     await expect(ws, lambda m: m.get("code") == "bad_json", 5, "bad_json", seen)

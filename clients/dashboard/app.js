@@ -15,8 +15,38 @@
   const HEARTBEAT_MS = 15000;           // app-level ping; the hub also pings at the WebSocket level
   const SILENCE_LIMIT_MS = 45000;       // nothing at all for this long: assume a dead link and reconnect
 
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token') || '';
+  // Every URL is relative to the page's own directory, so the same files work at / and behind a proxy that
+  // serves the hub under a prefix such as /tickhub/.
+  const base = new URL('.', location.href);
+  const endpoint = (path) => new URL(path, base).href;
+  const NEEDS_TOKEN = 'This hub needs a token: open the dashboard as /#token=…';
+  const TOKEN_REFUSED = 'The hub refused this token.';
+
+  // Per directory: two hubs behind one proxy may have different tokens.
+  const TOKEN_KEY = `tickhub.token:${base.pathname}`;
+
+  /** The token from `#token=` (a fragment never reaches a server or a proxy's log) or, for old links,
+   *  `?token=`; kept for the tab in sessionStorage and taken out of the address bar, so that it is neither
+   *  bookmarked nor shared with the URL. An empty `#token=` forgets it. */
+  function takeToken() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const query = new URLSearchParams(location.search);
+    const given = fragment.has('token') ? fragment.get('token') : query.get('token');
+    if (given === null) {
+      try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (_) { return ''; }
+    }
+    try {
+      if (given) sessionStorage.setItem(TOKEN_KEY, given); else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (_) { /* storage disabled: the token lasts as long as the page */ }
+    fragment.delete('token');
+    query.delete('token');
+    const search = query.toString();
+    const hash = fragment.toString();
+    history.replaceState(history.state, '', location.pathname + (search ? `?${search}` : '') + (hash ? `#${hash}` : ''));
+    return given;
+  }
+
+  let token = takeToken();
 
   const $ = (id) => document.getElementById(id);
   const el = {
@@ -395,7 +425,7 @@
   }
 
   async function api(method, path) {
-    const response = await fetch(path, { method, headers: apiHeaders(), cache: 'no-store' });
+    const response = await fetch(endpoint(path), { method, headers: apiHeaders(), cache: 'no-store' });
     let body = null;
     try { body = await response.json(); } catch (_) { /* not JSON */ }
     if (!response.ok) {
@@ -471,11 +501,11 @@
   async function refreshIBKR() {
     const before = streamStatusCount;
     try {
-      const status = await api('GET', '/api/ibkr/status');
+      const status = await api('GET', 'api/ibkr/status');
       if (streamStatusCount === before) renderIBKR(status);
     } catch (e) {
       if (e.code === 'ibkr_disabled') renderIBKR({ state: 'disabled' });
-      else if (e.status === 401) showMessage('This hub needs a token: open the dashboard as /?token=…', 'error', 'unauthorized');
+      else if (e.status === 401) showMessage(token ? TOKEN_REFUSED : NEEDS_TOKEN, 'error', 'unauthorized');
     }
   }
 
@@ -484,7 +514,7 @@
     updateButtons();
     const before = streamStatusCount;
     try {
-      const status = await api('POST', `/api/ibkr/${action}`);
+      const status = await api('POST', `api/ibkr/${action}`);
       if (streamStatusCount === before) renderIBKR(status);
     } catch (e) {
       showMessage(`Could not ${action}: ${e.message}`, 'error', e.code || '');
@@ -510,9 +540,11 @@
   const pingsSent = new Map();
   let rttMs = null;
 
+  /** Never with the token: URLs end up in logs. The token goes in the first message instead. */
   function streamURL() {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}/stream` + (token ? `?token=${encodeURIComponent(token)}` : '');
+    const url = new URL('stream', base);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.href;
   }
 
   function setWSState(state, text) {
@@ -548,6 +580,8 @@
       opened = true;
       lastMessageAt = Date.now();
       setWSState('open', 'Live');
+      // The hub handles a connection's messages in order, so the subscribes need not wait for `authenticated`.
+      if (token) send({ op: 'auth', token });
       subscribeAll();
       for (const row of rows.values()) row.dirty = true;
       scheduleRender();
@@ -564,6 +598,12 @@
       for (const row of rows.values()) { row.live = false; row.dirty = true; }
       scheduleRender();
       pnlOffline();
+      if (event.code === 1008) {
+        // The token is wrong or missing: retrying cannot help until another one is given (see hashchange).
+        showMessage(token ? TOKEN_REFUSED : NEEDS_TOKEN, 'error', 'unauthorized');
+        setWSState('closed', token ? 'Offline (token refused)' : 'Offline (token needed)');
+        return;
+      }
       scheduleReconnect(event, opened);
     };
     socket.onerror = () => { /* a close event follows */ };
@@ -586,11 +626,8 @@
     reconnectTimer = setTimeout(connect, delay);
     // An upgrade refused before it opened may be a missing or wrong token: the HTTP API says which.
     if (!opened && attempt >= 2) {
-      api('GET', '/api/health').catch((e) => {
-        if (e.status === 401) {
-          showMessage(token ? 'The hub refused this token.' : 'This hub needs a token: open the dashboard as /?token=…',
-            'error', 'unauthorized');
-        }
+      api('GET', 'api/health').catch((e) => {
+        if (e.status === 401) showMessage(token ? TOKEN_REFUSED : NEEDS_TOKEN, 'error', 'unauthorized');
       });
     }
   }
@@ -725,12 +762,51 @@
   // ---------------------------------------------------------------------------------------------
   // Start
 
-  if (token) {
-    for (const id of ['link-openapi', 'link-health', 'link-metrics']) {
-      const a = $(id);
-      a.href = a.getAttribute('href') + `?token=${encodeURIComponent(token)}`;
+  // The footer's links stay plain: a token in an href would be copied, logged and kept in the history. With a
+  // token, a click fetches the page with the header instead and shows it from a Blob URL.
+  async function openWithToken(url) {
+    // Opened before the fetch, while the click still counts as a user gesture, or it would be blocked.
+    const tab = window.open('', '_blank');
+    try {
+      const response = await fetch(url, { headers: apiHeaders(), cache: 'no-store' });
+      // As text, whatever it is: YAML and Prometheus text would otherwise be downloaded rather than shown.
+      const blob = new Blob([await response.arrayBuffer()], { type: 'text/plain; charset=utf-8' });
+      const blobURL = URL.createObjectURL(blob);
+      if (tab) {
+        tab.opener = null;
+        tab.location.href = blobURL;
+      } else {
+        window.open(blobURL, '_blank', 'noopener');
+      }
+      setTimeout(() => URL.revokeObjectURL(blobURL), 60000);
+    } catch (e) {
+      if (tab) tab.close();
+      showMessage(`Could not open ${url}: ${e.message}`, 'error');
     }
   }
+
+  for (const id of ['link-openapi', 'link-health', 'link-metrics']) {
+    const a = $(id);
+    a.addEventListener('click', (event) => {
+      if (!token) return;
+      event.preventDefault();
+      openWithToken(a.href);
+    });
+  }
+
+  // A new `#token=…` given to an open page: use it at once.
+  window.addEventListener('hashchange', () => {
+    if (!new URLSearchParams(location.hash.slice(1)).has('token')) return;
+    token = takeToken();
+    el.message.hidden = true;
+    attempt = 0;
+    const previous = ws;
+    ws = null;
+    if (previous) previous.close(1000, 'new token');
+    connect();
+    refreshIBKR();
+  });
+
   for (const symbol of watchlist) addRow(symbol);
   updateEmpty();
   updateButtons();
@@ -745,7 +821,7 @@
   async function refreshProviders() {
     let health;
     try {
-      health = await api('GET', '/api/health');
+      health = await api('GET', 'api/health');
     } catch (e) {
       return;
     }
@@ -1119,13 +1195,13 @@
   }
 
   async function refreshSummary() {
-    const s = await api('GET', '/api/portfolio/summary');
+    const s = await api('GET', 'api/portfolio/summary');
     // Net liquidation and cash come from here only; the rest follows the stream while it is live.
     renderSummary(pnlLive && pnl && pnl.totals ? { ...s, ...pickTotals(pnl.totals) } : s);
   }
 
   async function refreshBrokers() {
-    const body = await api('GET', '/api/brokers');
+    const body = await api('GET', 'api/brokers');
     const names = new Set(['ibkr', ...(body.brokers || []).map((b) => b.name)]);
     const changed = names.size !== knownBrokers.size || [...names].some((n) => !knownBrokers.has(n));
     knownBrokers = names;
@@ -1176,7 +1252,7 @@
   }
 
   async function refreshAllocation() {
-    const body = await api('GET', '/api/portfolio/allocation');
+    const body = await api('GET', 'api/portfolio/allocation');
     const n = renderAllocationGroup(pel.allocation.querySelector('[data-group="symbol"]'), 'symbol', body.bySymbol);
     renderAllocationGroup(pel.allocation.querySelector('[data-group="broker"]'), 'broker', body.byBroker);
     pel.allocation.dataset.state = n ? 'ready' : 'empty';
@@ -1282,7 +1358,7 @@
   }
 
   async function refreshHistory() {
-    const body = await api('GET', '/api/portfolio/history?scope=total');
+    const body = await api('GET', 'api/portfolio/history?scope=total');
     renderHistory(body.snapshots);
   }
 

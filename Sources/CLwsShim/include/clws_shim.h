@@ -24,6 +24,10 @@ int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_
 /// Marks a connection to be closed on the service thread's next turn (for clients that stopped reading).
 void clws_close_async(struct lws *wsi);
 
+/// Binds a TCP socket to `ipv4`:`port` the way lws would (SO_REUSEADDR) and closes it again. Returns 0 when
+/// the bind works, else the errno that says why it does not: lws reports only that the vhost failed.
+int clws_probe_bind(const char *ipv4, int port);
+
 /// A libuv loop owned by the server, handed to lws as its foreign loop.
 void *clws_uv_loop_new(void);
 /// Runs the loop until clws_uv_loop_stop is called on the loop's thread.

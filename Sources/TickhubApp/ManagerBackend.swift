@@ -6,32 +6,39 @@ import TickhubServer
 
 /// The server's backend: symbols go to the provider manager, which picks a source per symbol;
 /// IBKR control goes to the IBKR provider.
-struct ManagerBackend: HubBackend {
+public struct ManagerBackend: HubBackend {
     let manager: DataProviderManager
     let ibkr: IBKRProvider
     let pushed: PushProvider
     let portfolio: PortfolioService
 
-    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {
+    public init(manager: DataProviderManager, ibkr: IBKRProvider, pushed: PushProvider, portfolio: PortfolioService) {
+        self.manager = manager
+        self.ibkr = ibkr
+        self.pushed = pushed
+        self.portfolio = portfolio
+    }
+
+    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {
         pushed.ingest(patches, publisher: publisher, receivedAt: receivedAt)
     }
-    func publisher(_ id: Int, connected: Bool) {
+    public func publisher(_ id: Int, connected: Bool) {
         if connected { pushed.publisherConnected(id) } else { pushed.publisherDisconnected(id) }
     }
 
-    func portfolio(_ request: HTTPRequest) async -> HTTPResponse { await portfolio.handle(request) }
-    func recordPnL(_ totals: [PnLRecord]) async { await portfolio.recordSnapshots(totals) }
-    func saveQuotes(_ quotes: [Quote]) async { await portfolio.saveQuotes(quotes) }
+    public func portfolio(_ request: HTTPRequest) async -> HTTPResponse { await portfolio.handle(request) }
+    public func recordPnL(_ totals: [PnLRecord]) async { await portfolio.recordSnapshots(totals) }
+    public func saveQuotes(_ quotes: [Quote]) async { await portfolio.saveQuotes(quotes) }
 
-    func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
-    func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }
-    func ibkrStatus() async -> IBKRStatus? { await ibkr.status() }
-    func setIBKRConnected(_ connected: Bool) async {
+    public func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
+    public func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }
+    public func ibkrStatus() async -> IBKRStatus? { await ibkr.status() }
+    public func setIBKRConnected(_ connected: Bool) async {
         if connected { await ibkr.connect() } else { await ibkr.disconnect() }
     }
 
     /// What the manager reports, turned into what the server publishes.
-    static func forward(_ event: ManagerEvent, to server: TickhubServer) {
+    public static func forward(_ event: ManagerEvent, to server: TickhubServer) {
         switch event {
         case let .quote(quote): server.publish(quote)
         case let .sourceChanged(symbol, from, to, reason):
@@ -44,7 +51,7 @@ struct ManagerBackend: HubBackend {
 
     /// IBKR's positions and account values, as the server values them: options' and futures' average cost
     /// comes per contract from IBKR, and IBKR's own unrealized P&L rides along for comparison.
-    func reportPortfolio(to server: TickhubServer) async {
+    public func reportPortfolio(to server: TickhubServer) async {
         await ibkr.addListener { event in
             switch event {
             case let .positions(positions):
@@ -58,7 +65,7 @@ struct ManagerBackend: HubBackend {
         }
     }
 
-    static func holding(_ position: IBKRPosition) -> Holding? {
+    public static func holding(_ position: IBKRPosition) -> Holding? {
         guard let instrument = position.instrument, position.quantity != 0 else { return nil }
         let multiplier = Double(position.contract.multiplier) ?? instrument.multiplier
         let perContract = instrument.securityType == .option || instrument.securityType == .future
@@ -71,7 +78,7 @@ struct ManagerBackend: HubBackend {
 
     /// Keeps the server's IBKR status current: on every state change, and every two seconds for the figures
     /// (lines in use, message rates) that change without one.
-    func reportIBKRStatus(to server: TickhubServer) async {
+    public func reportIBKRStatus(to server: TickhubServer) async {
         await ibkr.addListener { event in
             if case let .connection(status) = event { server.publishIBKRStatus(status) }
         }
