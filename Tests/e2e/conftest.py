@@ -25,7 +25,7 @@ BIN = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))
 class Process:
     """A started executable and the key=value pairs of its first 'listening' line."""
 
-    def __init__(self, args, ready_pattern, timeout=20, env=None):
+    def __init__(self, args, ready_pattern, timeout=20, env=None, cwd=ROOT):
         given = env or {}
         env = {**os.environ, **given}
         # Every hub keeps its database (positions, last quotes) in a directory of its own, never the user's and
@@ -33,7 +33,7 @@ class Process:
         if "TICKHUB_DATA_DIR" not in given:
             env["TICKHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="tickhub-e2e-")
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
         deadline = time.monotonic() + timeout
         self.fields = {}
         while time.monotonic() < deadline:
