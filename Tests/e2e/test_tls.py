@@ -45,7 +45,8 @@ def test_https_serves_the_api_to_a_client_that_verifies_the_certificate(tls_hub,
     assert url.startswith("https://127.0.0.1:"), url
     with urllib.request.urlopen(url + "api/health", context=verifying(certificate[0]), timeout=10) as response:
         assert response.status == 200
-        assert json.loads(response.read())["status"] in ("ok", "degraded")
+        # Whatever IBKR's state a moment after start, the answer is the hub's health document.
+        assert "providers" in json.loads(response.read())
     with urllib.request.urlopen(url, context=verifying(certificate[0]), timeout=10) as response:
         assert b"<title>Tickhub" in response.read()
 
