@@ -73,13 +73,13 @@ public final class PortfolioService: Sendable {
         case (.post, "/api/positions/import"): return await importCSV(request)
         case (.put, _), (.delete, _):
             guard let id = Int64(path.dropFirst("/api/positions/".count)), path.hasPrefix("/api/positions/") else {
-                return .error(404, code: "not_found", "no such position: \(path.prefix(80))")
+                return .error(404, code: "not_found", "no such position: \(quoted(path))")
             }
             return request.method == .put ? await update(id, request) : await delete(id)
         case (.get, "/api/positions"): return await list(request)
         case (.get, "/api/portfolio/history"): return await history(request)
         default:
-            return .error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(path)")
+            return .error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(quoted(path))")
         }
     }
 
@@ -91,7 +91,7 @@ public final class PortfolioService: Sendable {
             throw RequestError("bad_json", "the body must be a JSON object")
         }
         if let unknown = Set(object.keys).subtracting(Self.fields).sorted().first {
-            throw RequestError("unknown_field", "unknown field \"\(unknown.prefix(40))\"; allowed: \(Self.fields.sorted().joined(separator: ", "))")
+            throw RequestError("unknown_field", "unknown field \"\(quoted(unknown, limit: 40))\"; allowed: \(Self.fields.sorted().joined(separator: ", "))")
         }
         func number(_ key: String) throws(RequestError) -> Double? {
             switch object[key] {

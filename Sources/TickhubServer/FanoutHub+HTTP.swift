@@ -83,9 +83,9 @@ extension FanoutHub {
             return .respond(.json(200, brokersBody()))
         case (.get, _) where path.hasPrefix("/api/brokers/"):
             let parts = path.dropFirst("/api/brokers/".count).split(separator: "/").map(String.init)
-            guard parts.count == 2 else { return .respond(.error(404, code: "not_found", "no such endpoint: \(path)")) }
+            guard parts.count == 2 else { return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))")) }
             let body = parts[1] == "positions" ? brokerPositionsBody(parts[0]) : parts[1] == "balances" ? brokerBalancesBody(parts[0]) : nil
-            guard let body else { return .respond(.error(404, code: "unknown_broker", "no broker \(parts[0].prefix(40)) with \(parts[1].prefix(20))")) }
+            guard let body else { return .respond(.error(404, code: "unknown_broker", "no broker \(quoted(parts[0], limit: 40)) with \(quoted(parts[1], limit: 20))")) }
             return .respond(.json(200, body))
         case (.get, "/stream"):
             return .respond(.error(426, code: "upgrade_required", "/stream is a WebSocket: connect with ws://…/stream"))
@@ -99,9 +99,9 @@ extension FanoutHub {
         case (.get, _) where !path.hasPrefix("/api/"):
             return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
         case (_, _) where Self.knownPaths.contains(path) || path.hasPrefix(quotePrefix):
-            return .respond(.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(path)"))
+            return .respond(.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(quoted(path))"))
         default:
-            return .respond(.error(404, code: "not_found", "no such endpoint: \(path)"))
+            return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))"))
         }
     }
 

@@ -73,7 +73,7 @@ extension FanoutHub {
             w.endObject()
             send(w.bytes, to: client)
         default:
-            reject(client, code: "unknown_op", "unknown op \"\(op.prefix(40))\"; use subscribe, unsubscribe or ping")
+            reject(client, code: "unknown_op", "unknown op \"\(quoted(op, limit: 40))\"; use subscribe, unsubscribe or ping")
         }
     }
 
@@ -111,7 +111,7 @@ extension FanoutHub {
             do {
                 instrument = try SymbolGrammar.parse(text)
             } catch {
-                reject(client, code: "invalid_symbol", error.description, symbol: String(text.prefix(40)))
+                reject(client, code: "invalid_symbol", error.description, symbol: quoted(text, limit: 40))
                 continue
             }
             let symbol = instrument.symbol
@@ -145,7 +145,7 @@ extension FanoutHub {
     func setChannels(_ names: [String], subscribe: Bool, _ client: ClientSession) {
         for name in names {
             guard let channel = ClientSession.Channel(rawValue: name) else {
-                reject(client, code: "unknown_channel", "unknown channel \"\(name.prefix(40))\"; channels: status, pnl")
+                reject(client, code: "unknown_channel", "unknown channel \"\(quoted(name, limit: 40))\"; channels: status, pnl")
                 continue
             }
             if subscribe {

@@ -59,7 +59,7 @@ extension TickhubServer {
         case LWS_CALLBACK_ESTABLISHED:
             guard !isStopping else { return -1 }
             // The upgrade's headers are still attached here; FILTER_PROTOCOL_CONNECTION already vetted the path.
-            let publisher = Self.header(wsi, WSI_TOKEN_GET_URI) == "/publish"
+            let publisher = LwsRequestReader.header(wsi, WSI_TOKEN_GET_URI) == "/publish"
             // A reader that upgraded without the token (FILTER_PROTOCOL_CONNECTION refused a wrong one) must
             // present it in its first message.
             let awaitingToken = !publisher && configuration.token != nil && Auth.presentedToken(upgradeRequest(wsi)) == nil
@@ -150,15 +150,16 @@ extension TickhubServer {
         slot(session)?.pointee = id
         var uri: UnsafeMutablePointer<CChar>?
         var uriLength: Int32 = 0
-        let methodIndex = lws_http_get_uri_and_method(wsi, &uri, &uriLength)
+        let methodIndex = Int(lws_http_get_uri_and_method(wsi, &uri, &uriLength))
         let methods: [HTTPRequest.Method?] = [.get, .post, .options, .put, .patch, .delete, nil, .head]
-        guard methodIndex >= 0, Int(methodIndex) < methods.count, let method = methods[Int(methodIndex)] else {
+        guard methods.indices.contains(methodIndex), let method = methods[methodIndex] else {
             return respond(wsi, .error(405, code: "method_not_allowed", "unsupported method"))
         }
-        let path = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "/"
+        // Never `input`/`length` (or `uri`/`uriLength`): they can reach past the path into another request's bytes.
+        let path = LwsRequestReader.path(wsi, methodIndex: methodIndex) ?? "/"
         let request = HTTPRequest(
-            method: method, path: path, query: Self.queryArguments(wsi),
-            headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), "origin": Self.header(wsi, WSI_TOKEN_ORIGIN)]
+            method: method, path: path, query: LwsRequestReader.queryArguments(wsi),
+            headers: ["authorization": LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), "origin": LwsRequestReader.header(wsi, WSI_TOKEN_ORIGIN)]
                 .compactMapValues { $0 },
             body: [])
         if lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0, method == .post || method == .put || method == .patch {
@@ -193,42 +194,17 @@ extension TickhubServer {
         return result == 0 ? 0 : -1
     }
 
-    static func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
-        let length = lws_hdr_total_length(wsi, token)
-        guard length > 0, length < 8192 else { return nil }
-        var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-        guard lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token) >= 0 else { return nil }
-        return String(cString: buffer)
-    }
-
-    /// `?a=1&b=2` as lws splits it: one fragment per argument.
-    static func queryArguments(_ wsi: OpaquePointer) -> [String: String] {
-        var arguments: [String: String] = [:]
-        var buffer = [CChar](repeating: 0, count: 4096)
-        var index: Int32 = 0
-        while index < 64, lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, index) > 0 {
-            let argument = String(cString: buffer)
-            if let equals = argument.firstIndex(of: "=") {
-                arguments[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
-            } else {
-                arguments[argument] = ""
-            }
-            index += 1
-        }
-        return arguments
-    }
-
     /// What an upgrade presents: its path, query and Authorization header.
     private func upgradeRequest(_ wsi: OpaquePointer) -> HTTPRequest {
         HTTPRequest(
-            method: .get, path: Self.header(wsi, WSI_TOKEN_GET_URI) ?? "", query: Self.queryArguments(wsi),
-            headers: ["authorization": Self.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
+            method: .get, path: LwsRequestReader.header(wsi, WSI_TOKEN_GET_URI) ?? "", query: LwsRequestReader.queryArguments(wsi),
+            headers: ["authorization": LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
     }
 
     /// WebSocket upgrades: `/stream` with the token when one is required, from an allowed origin; `/publish`
     /// with the publish token. Returns the HTTP status to refuse with, or nil to accept.
     private func refuseUpgrade(_ wsi: OpaquePointer) -> (status: UInt32, reason: String)? {
-        let path = Self.header(wsi, WSI_TOKEN_GET_URI)
+        let path = LwsRequestReader.header(wsi, WSI_TOKEN_GET_URI)
         guard path == "/stream" || path == "/publish" else { return (404, "WebSockets are served at /stream and /publish") }
         let request = upgradeRequest(wsi)
         if path == "/publish" {
@@ -241,7 +217,7 @@ extension TickhubServer {
             guard Auth.matches(presented, required) else { return (401, "wrong token") }
         }
         if !configuration.allowedOrigins.isEmpty {
-            guard let origin = Self.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else {
+            guard let origin = LwsRequestReader.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else {
                 return (403, "origin not allowed")
             }
         }

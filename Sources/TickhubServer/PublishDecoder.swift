@@ -140,7 +140,7 @@ struct PublishDecoder {
                         // Fields of Tickhub's own quote messages may ride along (a feed relaying another hub);
                         // anything else is likely a typo the publisher should hear about.
                         try scanner.skipValue(depth: 2)
-                        if !Self.ignoredFields.contains(name) { fail("unknown field \"\(name.prefix(40))\"") }
+                        if !Self.ignoredFields.contains(name) { fail("unknown field \"\(quoted(name, limit: 40))\"") }
                     }
                 }
                 scanner.skipWhitespace()

@@ -16,14 +16,14 @@ final class StaticFiles: @unchecked Sendable {
         let name = path == "/" || path.isEmpty ? "index.html" : String(path.drop(while: { $0 == "/" }))
         // Only plain file names below the directory: no "..", no hidden files.
         guard let directory, !name.contains(".."), !name.hasPrefix("."), name.count < 200 else {
-            return .error(404, code: "not_found", "no such file: \(path.prefix(80))")
+            return .error(404, code: "not_found", "no such file: \(quoted(path))")
         }
         let key = directory + "/" + name
         lock.lock()
         defer { lock.unlock() }
         if let cached = cache[key] { return cached }
         guard let data = FileManager.default.contents(atPath: key) else {
-            return .error(404, code: "not_found", "no such file: \(path.prefix(80))")
+            return .error(404, code: "not_found", "no such file: \(quoted(path))")
         }
         let ext = String(name.split(separator: ".").last ?? "")
         let response = HTTPResponse(
