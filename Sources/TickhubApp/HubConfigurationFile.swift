@@ -17,6 +17,7 @@ public struct HubConfigurationFile: Decodable {
         var idleHangupSeconds: Int?
         var firstQuoteWaitSeconds: Double?
         var allowedOrigins: [String]?
+        var allowedHosts: [String]?
         var releaseIdleSymbolsSeconds: Double?
         var snapshotSeconds: Double?
         var pnlPerSecond: Double?
@@ -135,6 +136,7 @@ public struct HubConfigurationFile: Decodable {
         if let v = s.idleHangupSeconds { c.idleHangupSeconds = v }
         if let v = s.firstQuoteWaitSeconds { c.firstQuoteWaitSeconds = v }
         if let v = s.allowedOrigins { c.allowedOrigins = v }
+        if let v = s.allowedHosts { c.allowedHosts = v }
         if let v = s.releaseIdleSymbolsSeconds { c.releaseIdleSymbolsSeconds = v }
         if let v = s.snapshotSeconds { c.snapshotSeconds = v }
         if let v = s.pnlPerSecond { c.pnlPerSecond = v }

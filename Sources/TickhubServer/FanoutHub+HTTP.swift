@@ -44,6 +44,9 @@ extension FanoutHub {
 
     func route(_ request: HTTPRequest) -> Outcome {
         let path = request.path
+        if let refusal = BrowserGuard(configuration: configuration).check(request) {
+            return .respond(.error(refusal.status, code: refusal.code, refusal.message))
+        }
         // Publishing has its own token (a feed is not a reader), checked in `publish(_:)`.
         if path.hasPrefix("/api/") || path == "/metrics", path != "/api/market-data/publish", let required = configuration.token {
             guard Auth.matches(Auth.presentedToken(request), required) else {

@@ -159,8 +159,7 @@ extension TickhubServer {
         let path = LwsRequestReader.path(wsi, methodIndex: methodIndex) ?? "/"
         let request = HTTPRequest(
             method: method, path: path, query: LwsRequestReader.queryArguments(wsi),
-            headers: ["authorization": LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION), "origin": LwsRequestReader.header(wsi, WSI_TOKEN_ORIGIN)]
-                .compactMapValues { $0 },
+            headers: Self.requestHeaders(wsi),
             body: [])
         if lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0, method == .post || method == .put || method == .patch {
             confined.pendingBodies[id] = request
@@ -194,11 +193,21 @@ extension TickhubServer {
         return result == 0 ? 0 : -1
     }
 
-    /// What an upgrade presents: its path, query and Authorization header.
+    /// The headers the routes look at, by lowercased name.
+    static func requestHeaders(_ wsi: OpaquePointer) -> [String: String] {
+        [
+            "authorization": LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
+            "origin": LwsRequestReader.header(wsi, WSI_TOKEN_ORIGIN),
+            "host": LwsRequestReader.header(wsi, WSI_TOKEN_HOST),
+            "content-type": LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE),
+        ].compactMapValues { $0 }
+    }
+
+    /// What an upgrade presents: its path, query and headers.
     private func upgradeRequest(_ wsi: OpaquePointer) -> HTTPRequest {
         HTTPRequest(
             method: .get, path: LwsRequestReader.header(wsi, WSI_TOKEN_GET_URI) ?? "", query: LwsRequestReader.queryArguments(wsi),
-            headers: ["authorization": LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION)].compactMapValues { $0 }, body: [])
+            headers: Self.requestHeaders(wsi), body: [])
     }
 
     /// WebSocket upgrades: `/stream` with the token when one is required, from an allowed origin; `/publish`
@@ -216,10 +225,8 @@ extension TickhubServer {
         if let required = configuration.token, let presented = Auth.presentedToken(request) {
             guard Auth.matches(presented, required) else { return (401, "wrong token") }
         }
-        if !configuration.allowedOrigins.isEmpty {
-            guard let origin = LwsRequestReader.header(wsi, WSI_TOKEN_ORIGIN), configuration.allowedOrigins.contains(origin) else {
-                return (403, "origin not allowed")
-            }
+        if let refusal = BrowserGuard(configuration: configuration).check(request) {
+            return (UInt32(refusal.status), refusal.message)
         }
         return nil
     }

@@ -9,8 +9,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var publishToken: String?
     /// A publisher's message may be this large: arrays of thousands of quotes are normal for a feed.
     public var maxPublishBytes = 1 << 20
-    /// Browser origins allowed to open /stream; empty allows any (the token still applies).
+    /// Browser origins allowed, besides the hub's own, to open /stream and to send state-changing requests
+    /// (BrowserGuard); e.g. `https://dashboard.example.net`.
     public var allowedOrigins: [String] = []
+    /// Names the hub answers to in `Host`, besides its listen address (and `localhost` on loopback): the names a
+    /// proxy or DNS gives it. Anything else is refused, which is what stops DNS rebinding.
+    public var allowedHosts: [String] = []
     public var maxSymbolsPerClient = 1_000
     /// Incoming WebSocket messages above this close the connection with 1009.
     public var maxMessageBytes = 64 * 1024

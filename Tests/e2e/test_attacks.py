@@ -57,3 +57,71 @@ def test_a_split_path_echoes_only_what_was_sent_never_another_requests_header():
         stop.set()
         polling.join(timeout=10)
         hub.stop()
+
+
+ATTACK_PAGE = """<!doctype html><meta charset="utf-8"><title>cat pictures</title><script>
+window.results = {};
+const hub = 'http://127.0.0.1:%(port)d';
+// A "simple" request: no preflight, so the browser sends it whatever the hub would say.
+fetch(hub + '/api/positions', {method: 'POST', mode: 'no-cors', headers: {'content-type': 'text/plain'},
+  body: JSON.stringify({broker: 'evil', account: 'X1', symbol: 'AAPL', quantity: 1000, averageCost: 1})})
+  .then(() => { results.post = 'sent'; }, () => { results.post = 'failed'; });
+fetch(hub + '/api/ibkr/disconnect', {method: 'POST', mode: 'no-cors'})
+  .then(() => { results.disconnect = 'sent'; }, () => { results.disconnect = 'failed'; });
+// WebSockets are not bound by CORS at all: only the hub's Origin check stands between this page and the P&L.
+const ws = new WebSocket('ws://127.0.0.1:%(port)d/stream');
+ws.onopen = () => { results.ws = 'open'; ws.send(JSON.stringify({op: 'subscribe', channels: ['pnl']})); };
+ws.onmessage = (e) => { results.leak = e.data; };
+ws.onclose = (e) => { results.closed = e.code; };
+</script>"""
+
+
+def test_a_page_from_another_origin_cannot_write_disconnect_or_read_the_stream(tmp_path):
+    import functools
+    import http.server
+    from playwright.sync_api import sync_playwright
+
+    hub = Hub()
+    (tmp_path / "index.html").write_text(ATTACK_PAGE % {"port": hub.port})
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        hub.wait_for_ibkr("ready")
+        before = hub.get("/api/positions").json()
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{site.server_address[1]}/index.html")
+                page.wait_for_function("window.results.post && window.results.disconnect && (window.results.closed || window.results.leak)",
+                                       timeout=15_000)
+                results = page.evaluate("window.results")
+            finally:
+                browser.close()
+        assert results.get("ws") is None and "leak" not in results, results
+        assert hub.get("/api/positions").json() == before
+        assert hub.ibkr_state() == "ready"
+    finally:
+        site.shutdown()
+        hub.stop()
+
+
+def test_dns_rebinding_is_refused_by_host():
+    """A page on evil.example whose name now resolves to 127.0.0.1 reaches the hub with its own name in Host."""
+    hub = Hub()
+    try:
+        for path in ("/", "/api/portfolio/pnl", "/api/positions"):
+            status, body = raw_get(hub.port, path)  # its own name: served
+            assert status.split()[1] == "200", (path, status)
+        for path in ("/", "/api/portfolio/pnl", "/api/health"):
+            with socket.create_connection(("127.0.0.1", hub.port), timeout=5) as s:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: evil.example:{hub.port}\r\nConnection: close\r\n\r\n".encode())
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 403"), (path, head)
+            assert json.loads(body)["error"]["code"] == "host_not_allowed"
+    finally:
+        hub.stop()
