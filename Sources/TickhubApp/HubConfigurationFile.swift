@@ -23,6 +23,9 @@ public struct HubConfigurationFile: Decodable {
         var pnlPerSecond: Double?
         var maxPublishBytes: Int?
         var authTimeoutSeconds: Double?
+        var maxQueuedErrors: Int?
+        var maxErrorsPerMinute: Int?
+        var maxQueuedBytes: Int?
         var tls: TLS?
     }
 
@@ -142,6 +145,9 @@ public struct HubConfigurationFile: Decodable {
         if let v = s.pnlPerSecond { c.pnlPerSecond = v }
         if let v = s.maxPublishBytes { c.maxPublishBytes = v }
         if let v = s.authTimeoutSeconds { c.authTimeoutSeconds = v }
+        if let v = s.maxQueuedErrors { c.maxQueuedErrors = v }
+        if let v = s.maxErrorsPerMinute { c.maxErrorsPerMinute = v }
+        if let v = s.maxQueuedBytes { c.maxQueuedBytes = v }
         // Both empty (as in the example file) is plain HTTP; one without the other is a mistake worth saying.
         if let tls = s.tls {
             let certificate = tls.certificate ?? "", privateKey = tls.privateKey ?? ""

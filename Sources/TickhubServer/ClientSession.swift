@@ -35,8 +35,18 @@ final class ClientSession {
     /// accepted and nothing is sent. Browsers cannot set headers on a WebSocket, and a token in the URL ends up
     /// in proxy logs.
     var awaitingToken: Bool
-    /// Set while handling the client's own message: the receive callback then closes it with this status.
-    var closeAfterReceive: (status: UInt16, reason: String)?
+    /// The connection is to be closed with this status by the next housekeeping (a close from inside the client's
+    /// own receive callback loses the close frame in lws 4.1 when the message spanned several reads). Nothing
+    /// more is read from it or queued for it meanwhile.
+    var pendingClose: (status: UInt16, reason: String)?
+    /// Error messages waiting in `immediate`, and those folded into one summary since the last write.
+    var queuedErrors = 0
+    var suppressedErrors = 0
+    /// Errors the client earned (bad messages, bad symbols) in the minute since `errorWindowStart`.
+    var errorsInWindow = 0
+    var errorWindowStart: Int64 = 0
+    /// Bytes waiting in `immediate`.
+    var immediateBytes = 0
     let openedAt: Int64
 
     struct PendingUpdate {

@@ -13,11 +13,11 @@ extension FanoutHub {
             let decoded = try publishDecoder.decode(bytes, now: now)
             accept(decoded, publisher: publisher.id, receivedAt: now)
             if let first = decoded.rejections.first {
-                send(rejectionMessage(first, count: decoded.rejections.count), to: publisher)
+                sendError(rejectionMessage(first, count: decoded.rejections.count), to: publisher, earned: false)
             }
         } catch {
             metrics.badPublishMessages += 1
-            send(errorMessage(code: "bad_json", message: error.message), to: publisher)
+            sendError(errorMessage(code: "bad_json", message: error.message), to: publisher, earned: false)
         }
     }
 

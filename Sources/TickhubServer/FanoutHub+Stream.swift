@@ -16,7 +16,46 @@ extension FanoutHub {
 
     func reject(_ client: ClientSession, code: String, _ message: String, symbol: String? = nil) {
         metrics.badClientMessages += 1
-        send(errorMessage(code: code, message: message, symbol: symbol), to: client)
+        sendError(errorMessage(code: code, message: message, symbol: symbol), to: client, earned: true)
+    }
+
+    /// Errors are not conflated like quotes, so they are bounded here: at most `maxQueuedErrors` wait for one
+    /// client, the rest are counted and reported in one `errors_suppressed` message with the next write. Errors
+    /// the client earned count against `maxErrorsPerMinute`; past it the client is closed with 1008. A client that
+    /// sends garbage and never reads thus costs a few kilobytes, not a queue as long as its messages.
+    func sendError(_ bytes: [UInt8], to client: ClientSession, earned: Bool) {
+        if earned {
+            let now = Self.nowMicros()
+            if now - client.errorWindowStart > 60_000_000 {
+                client.errorWindowStart = now
+                client.errorsInWindow = 0
+            }
+            client.errorsInWindow += 1
+            if client.errorsInWindow > configuration.maxErrorsPerMinute, client.pendingClose == nil {
+                metrics.clientsClosedForErrors += 1
+                client.pendingClose = (1008, "more than \(configuration.maxErrorsPerMinute) errors in a minute")
+            }
+        }
+        guard client.pendingClose == nil else { return }
+        guard client.queuedErrors < configuration.maxQueuedErrors else {
+            client.suppressedErrors += 1
+            metrics.errorsSuppressed += 1
+            return
+        }
+        client.queuedErrors += 1
+        send(bytes, to: client)
+    }
+
+    /// What stands for the errors `sendError` folded away.
+    func suppressedErrorsMessage(_ count: Int) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "error")
+        w.field("code", "errors_suppressed")
+        w.field("message", "\(count) more errors were not sent; fix the messages that cause them")
+        w.field("count", count)
+        w.endObject()
+        return w.bytes
     }
 
     /// Handles one complete text message. Bad input gets an error message; the connection stays.
@@ -88,12 +127,12 @@ extension FanoutHub {
         }
         guard object?["op"] as? String == "auth" else {
             metrics.unauthorizedClosed += 1
-            client.closeAfterReceive = (1008, #"this hub needs a token: send {"op":"auth","token":"..."} first"#)
+            client.pendingClose = (1008, #"this hub needs a token: send {"op":"auth","token":"..."} first"#)
             return
         }
         guard Auth.matches(object?["token"] as? String, required) else {
             metrics.unauthorizedClosed += 1
-            client.closeAfterReceive = (1008, "wrong token")
+            client.pendingClose = (1008, "wrong token")
             return
         }
         client.awaitingToken = false
@@ -127,7 +166,7 @@ extension FanoutHub {
                 send(QuoteEncoding.encode(entry, snapshot: true), to: client)
             } else if let state = availability[symbol], state != .available {
                 let (code, message) = Self.describe(symbol, state)
-                send(errorMessage(code: code, message: message, symbol: symbol), to: client)
+                sendError(errorMessage(code: code, message: message, symbol: symbol), to: client, earned: false)
             }
             added.append(instrument)
         }

@@ -101,7 +101,7 @@ final class FanoutHub {
         // Clients that asked for the symbol learn why no quotes come.
         let (code, message) = Self.describe(symbol, state)
         for client in (subscribers[symbol] ?? [:]).values {
-            send(errorMessage(code: code, message: message, symbol: symbol), to: client)
+            sendError(errorMessage(code: code, message: message, symbol: symbol), to: client, earned: false)
         }
     }
 
@@ -246,7 +246,19 @@ final class FanoutHub {
     }
 
     /// Queues a message every client must get, in order (pongs, errors, snapshots, statuses).
+    /// Queues a message that must arrive. A client that lets `maxQueuedBytes` of them pile up is not reading:
+    /// it is closed (1013) rather than allowed to hold the memory.
     func send(_ message: [UInt8], to client: ClientSession) {
+        guard client.pendingClose == nil else { return }
+        guard client.immediateBytes + message.count <= configuration.maxQueuedBytes else {
+            metrics.slowClientsClosed += 1
+            client.immediate.removeAll()
+            client.pending.removeAll()
+            client.immediateBytes = 0
+            client.pendingClose = (1013, "client not reading")
+            return
+        }
+        client.immediateBytes += message.count
         client.immediate.append(message)
         requestWrite(client)
     }
@@ -286,7 +298,13 @@ final class FanoutHub {
     func writable(_ client: ClientSession) -> Bool {
         client.writableRequested = false
         client.waitingSince = nil
+        if client.suppressedErrors > 0 {
+            client.immediate.append(suppressedErrorsMessage(client.suppressedErrors))
+            client.suppressedErrors = 0
+        }
         guard client.hasWork else { return true }
+        client.queuedErrors = 0
+        client.immediateBytes = 0
         let count = client.immediate.count + client.pending.count
         var size = count + 1
         for message in client.immediate { size += message.count }
@@ -346,6 +364,10 @@ final class FanoutHub {
             client.pending.removeAll()
             client.immediate.removeAll()
             hangUp(client, status: 1013, reason: "client not reading")
+        }
+        for client in Array(clients.values) {
+            guard let close = client.pendingClose else { continue }
+            hangUp(client, status: close.status, reason: close.reason)
         }
         let authLimit = Int64(configuration.authTimeoutSeconds * 1_000_000)
         for client in Array(clients.values) where client.awaitingToken && now - client.openedAt > authLimit {

@@ -68,6 +68,8 @@ extension TickhubServer {
 
         case LWS_CALLBACK_RECEIVE:
             guard let id = slot(session)?.pointee, let client = hub.clients[id], let input else { return 0 }
+            // Condemned (see `pendingClose`): nothing more it sends is read; housekeeping closes it within 100 ms.
+            if client.pendingClose != nil { return 0 }
             if lws_frame_is_binary(wsi) != 0 {
                 if lws_is_final_fragment(wsi) != 0 {
                     hub.reject(client, code: "binary_frame", "send JSON text frames")
@@ -86,10 +88,6 @@ extension TickhubServer {
                 let message = client.incoming
                 client.incoming.removeAll(keepingCapacity: true)
                 if client.isPublisher { hub.receivePublished(message, from: client) } else { hub.receive(message, from: client) }
-                if let close = client.closeAfterReceive {
-                    FanoutHub.setCloseReason(wsi, status: close.status, close.reason)
-                    return -1
-                }
                 hub.flushWrites()
             }
             return 0

@@ -32,6 +32,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var snapshotSeconds = 60.0
     /// P&L pushes per second to each `pnl` subscriber, at most.
     public var pnlPerSecond = 4.0
+    /// Error messages waiting for one client at most; more are summarised in one `errors_suppressed`.
+    public var maxQueuedErrors = 20
+    /// Errors a client may earn (bad messages, bad symbols) in a minute before it is closed with 1008.
+    public var maxErrorsPerMinute = 600
+    /// Bytes of must-arrive messages (snapshots, errors, pongs) waiting for one client before it is closed (1013).
+    public var maxQueuedBytes = 4 << 20
     /// A `/stream` client that upgraded without the token has this long to send `{"op":"auth"}`.
     public var authTimeoutSeconds = 10.0
     /// HTTPS and WSS on the listening port, from PEM files; nil serves plain HTTP.

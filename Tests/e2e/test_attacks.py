@@ -125,3 +125,85 @@ def test_dns_rebinding_is_refused_by_host():
             assert json.loads(body)["error"]["code"] == "host_not_allowed"
     finally:
         hub.stop()
+
+
+def test_a_client_that_never_reads_cannot_inflate_memory_with_errors():
+    """150 subscribes of 64 KiB, each full of invalid symbols, from a client that reads nothing: every symbol used to
+    become a queued error (RSS 60 MB → 1.5 GB). Now at most `maxQueuedErrors` wait, and a client that earns more
+    than `maxErrorsPerMinute` is closed with 1008."""
+    from tickhub_e2e import RawWebSocket
+
+    hub = Hub()
+    amplifier = RawWebSocket(hub.port, "/stream", small_buffers=True)
+    try:
+        assert amplifier.upgraded, amplifier.response_head
+        before = hub.rss_kib()
+        message = json.dumps({"op": "subscribe", "symbols": ["A$"] * 13000}, separators=(",", ":"))
+        assert len(message) < 65536
+        sent = 0
+        import select
+        for _ in range(150):
+            try:
+                amplifier.send_text(message)
+            except OSError:
+                break   # closed by the hub: the point
+            sent += 1
+            # Stop once the hub has answered (its close frame): more data into a closed socket would make the
+            # kernel reset the connection and drop the frame unread.
+            if select.select([amplifier.sock], [], [], 0.05)[0]:
+                break
+        after = hub.rss_kib()
+        assert after - before < 30 * 1024, f"RSS grew {before} → {after} KiB after {sent} messages"
+        # Closed: after at most the queued errors, the socket ends (with a 1008 close frame when lws can still send
+        # one; for a message this size it sometimes drops the frame, see the smaller case below).
+        frames = []
+        try:
+            for _ in range(50):
+                frames.append(amplifier.read_frame(timeout=10))
+                if frames[-1][0] == 8:
+                    break
+        except EOFError:
+            pass
+        assert len(frames) <= 2, frames[:3]
+        if frames and frames[-1][0] == 8:
+            assert int.from_bytes(frames[-1][1][:2], "big") == 1008, frames[-1]
+
+        # A smaller flood: the close frame says why.
+        flood = RawWebSocket(hub.port, "/stream")
+        flood.send_text(json.dumps({"op": "subscribe", "symbols": ["A$"] * 2000}, separators=(",", ":")))
+        for _ in range(5):
+            opcode, payload = flood.read_frame(timeout=10)
+            if opcode == 8:
+                break
+        flood.close()
+        assert opcode == 8 and int.from_bytes(payload[:2], "big") == 1008, (opcode, payload[:80])
+        assert payload[2:] == b"more than 600 errors in a minute", payload
+        metrics = hub.get("/metrics").text
+        assert "tickhub_clients_closed_for_errors_total 2" in metrics
+        print(f"amplifier: {sent} messages accepted before the close, RSS {before} → {after} KiB")
+    finally:
+        amplifier.close()
+        hub.stop()
+
+
+def test_errors_beyond_the_queue_are_summarised_and_the_connection_stays():
+    import asyncio
+    from tickhub_e2e import expect
+
+    hub = Hub()
+
+    async def scenario():
+        async with hub.connect() as ws:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": [f"BAD${i}" for i in range(100)]}))
+            seen = []
+            summary = await expect(ws, lambda m: m.get("code") == "errors_suppressed", 5, "errors_suppressed", seen)
+            await ws.send(json.dumps({"op": "ping", "id": 1}))
+            await expect(ws, lambda m: m.get("type") == "pong", 5, "pong", seen)
+            return summary, seen
+
+    summary, seen = asyncio.run(asyncio.wait_for(scenario(), 20))
+    try:
+        errors = [m for m in seen if m.get("code") == "invalid_symbol"]
+        assert len(errors) == 20 and summary["count"] == 80, (len(errors), summary)
+    finally:
+        hub.stop()
