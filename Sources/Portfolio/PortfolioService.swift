@@ -255,7 +255,7 @@ public final class PortfolioService: Sendable {
             return .error(400, code: "invalid", error.description)
         case .positionNotFound, .unknownAccount:
             return .error(404, code: "not_found", error.description)
-        case .accountExists, .accountHasPositions:
+        case .accountExists, .accountHasPositions, .duplicatePosition:
             return .error(409, code: "conflict", error.description)
         default:
             return .error(503, code: "database_unavailable", error.description)

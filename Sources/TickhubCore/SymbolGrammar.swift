@@ -13,6 +13,8 @@ public enum SymbolGrammar {
         case tooLong(Int)
         case invalidCharacters(String)
         case malformedOption(String)
+        case impossibleExpiry(String)
+        case malformedPair(String)
 
         public var description: String {
             switch self {
@@ -20,6 +22,8 @@ public enum SymbolGrammar {
             case let .tooLong(n): "symbol is \(n) characters, more than \(SymbolGrammar.maximumLength)"
             case let .invalidCharacters(s): "\"\(s)\" is not a symbol: use letters, digits, '.', '-' and one space"
             case let .malformedOption(s): "\"\(s)\" is not an OCC option symbol such as SPY 250321P00250000"
+            case let .impossibleExpiry(s): "\"\(s)\" expires on a day that does not exist"
+            case let .malformedPair(s): "\"\(s)\" is not a currency pair such as EUR.USD"
             }
         }
     }
@@ -43,6 +47,10 @@ public enum SymbolGrammar {
         if parts.count == 2, parts.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isLetter) }) {
             return .forex(base: String(parts[0]), quote: String(parts[1]))
         }
+        // Three-letter codes joined by more than one dot look like a pair and are none: EUR.USD.JPY is no ticker.
+        if parts.count > 2, parts.prefix(2).allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isLetter) }) {
+            throw .malformedPair(text)
+        }
         if cryptoCoins.contains(symbol) { return .crypto(symbol) }
         guard isTicker(Substring(symbol)) else { throw .invalidCharacters(text) }
         return .stock(symbol)
@@ -55,9 +63,19 @@ public enum SymbolGrammar {
         guard isTicker(Substring(root)), date.allSatisfy(\.isNumber), strikeDigits.allSatisfy(\.isNumber),
               let right = OptionTerms.Right(rawValue: String(chars[6])), let millis = Int(strikeDigits),
               let month = Int(date.dropFirst(2).prefix(2)), (1...12).contains(month),
-              let day = Int(date.suffix(2)), (1...31).contains(day)
+              let day = Int(date.suffix(2)), (1...31).contains(day), let year = Int(date.prefix(2))
         else { throw .malformedOption(text) }
+        guard day <= daysIn(month: month, year: 2000 + year) else { throw .impossibleExpiry(text) }
         return .option(OptionTerms(underlying: root, expiry: "20" + date, right: right, strike: Double(millis) / 1000))
+    }
+
+    /// The Gregorian calendar's month lengths; OCC years are 2000–2099, where every fourth year is a leap year.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     static func isSymbolCharacter(_ c: Unicode.Scalar) -> Bool {

@@ -151,6 +151,7 @@ struct PublishDecoder {
         }
         if problem == nil, patch.symbol.isEmpty { fail("a quote needs a \"symbol\"") }
         if problem == nil, !sawValue { fail("a quote needs at least one of bid, ask, last, sizes, volume, open, high, low, close") }
+        if problem == nil { Self.checkValues(patch, fail) }
         if let problem {
             decoded.rejections.append(Rejection(index: index, code: "bad_quote", message: problem))
         } else {
@@ -164,6 +165,28 @@ struct PublishDecoder {
         if knownSymbols.count >= Self.knownSymbolsLimit { knownSymbols.removeAll(keepingCapacity: true) }
         knownSymbols[raw] = symbol
         return symbol
+    }
+
+    /// A price this far from zero is a unit mistake or garbage, not a market: it would only poison totals.
+    static let largestPrice = 1e9
+    static let largestSize = 1e15
+
+    /// What a market cannot show: a bid above the ask in the same item, or numbers no instrument trades at.
+    static func checkValues(_ patch: QuotePatch, _ fail: (String) -> Void) {
+        for (name, value) in [("bid", patch.bid), ("ask", patch.ask), ("last", patch.last), ("open", patch.open),
+                              ("high", patch.high), ("low", patch.low), ("close", patch.close)] {
+            if let value = value ?? nil, abs(value) > largestPrice { return fail("\(name) \(value) is beyond ±\(Int(largestPrice))") }
+        }
+        for (name, value) in [("bidSize", patch.bidSize), ("askSize", patch.askSize), ("lastSize", patch.lastSize),
+                              ("volume", patch.volume)] {
+            if let value = value ?? nil, value > largestSize { return fail("\(name) \(value) is beyond \(Int(largestSize))") }
+        }
+        if let bid = patch.bid ?? nil, let ask = patch.ask ?? nil, bid > ask {
+            return fail("crossed book: bid \(bid) is above ask \(ask)")
+        }
+        if let high = patch.high ?? nil, let low = patch.low ?? nil, low > high {
+            return fail("low \(low) is above high \(high)")
+        }
     }
 
     /// Numeric fields and whether they are sizes (never negative); prices may be, e.g. spreads.

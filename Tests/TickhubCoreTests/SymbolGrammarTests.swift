@@ -50,8 +50,19 @@ struct SymbolGrammarTests {
         ("SPY 251321P00250000", .malformedOption("SPY 251321P00250000")),
         ("SPY 250321X00250000", .malformedOption("SPY 250321X00250000")),
         ("A B C", .invalidCharacters("A B C")),
+        ("SPY 250230C00600000", .impossibleExpiry("SPY 250230C00600000")),
+        ("SPY 250431C00600000", .impossibleExpiry("SPY 250431C00600000")),
+        ("SPY 250229C00600000", .impossibleExpiry("SPY 250229C00600000")),
+        ("EUR.USD.JPY", .malformedPair("EUR.USD.JPY")),
+        ("EUR.USD.", .malformedPair("EUR.USD.")),
     ])
     func rejectsWithAReason(text: String, expected: SymbolGrammar.Rejection) {
         #expect(throws: expected) { try SymbolGrammar.parse(text) }
+    }
+
+    @Test func leapDaysExistInLeapYearsOnly() throws {
+        #expect(try SymbolGrammar.parse("SPY 280229C00600000").symbol == "SPY 280229C00600000")
+        #expect(throws: SymbolGrammar.Rejection.impossibleExpiry("SPY 270229C00600000")) { try SymbolGrammar.parse("SPY 270229C00600000") }
+        #expect(try SymbolGrammar.parse("BRK.B").symbol == "BRK.B", "one dot is still a ticker")
     }
 }

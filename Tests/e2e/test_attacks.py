@@ -207,3 +207,39 @@ def test_errors_beyond_the_queue_are_summarised_and_the_connection_stays():
         assert len(errors) == 20 and summary["count"] == 80, (len(errors), summary)
     finally:
         hub.stop()
+
+
+def test_values_no_market_shows_are_refused_at_the_edge_and_totals_stay_numbers():
+    """A crossed book, 1e308 on a held symbol, an option expiring on February 30 and EUR.USD.JPY: each item is
+    refused with its reason, the good items in the same batch still go through."""
+    hub = Hub(providers="push", env={"TICKHUB_PUBLISH_TOKEN": "pub-tok"})
+    try:
+        auth = {"Authorization": "Bearer pub-tok", "Content-Type": "application/json"}
+        batch = [{"symbol": "AAPL", "bid": 230.2, "ask": 230.1},
+                 {"symbol": "AAPL", "last": 1e308},
+                 {"symbol": "SPY 250230C00600000", "bid": 1, "ask": 1.1},
+                 {"symbol": "EUR.USD.JPY", "bid": 1, "ask": 1.1},
+                 {"symbol": "MSFT", "bid": 410.1, "ask": 410.2}]
+        response = hub.post("/api/market-data/publish", body=json.dumps(batch).encode(), headers=auth)
+        answer = response.json()
+        assert answer["accepted"] == 1, answer
+        assert [r["index"] for r in answer["rejected"]] == [0, 1, 2, 3], answer
+        assert "crossed book" in answer["rejected"][0]["message"] and "beyond" in answer["rejected"][1]["message"]
+        quote = hub.get("/api/market-data/quote/MSFT").json()
+        assert quote["bid"] == 410.1, quote
+        assert hub.get("/api/market-data/quote/SPY%20250230C00600000").json()["error"]["code"] == "invalid_symbol"
+    finally:
+        hub.stop()
+
+
+def test_a_duplicate_position_is_a_conflict_not_an_outage():
+    hub = Hub()
+    try:
+        body = json.dumps({"broker": "tastytrade", "account": "5WT00009", "symbol": "AAPL", "quantity": 1,
+                           "averageCost": 150}).encode()
+        headers = {"Content-Type": "application/json"}
+        assert hub.post("/api/positions", body=body, headers=headers).status == 201
+        again = hub.post("/api/positions", body=body, headers=headers)
+        assert again.status == 409 and again.json()["error"]["code"] == "conflict", again
+    finally:
+        hub.stop()
