@@ -22,6 +22,10 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
     public var reconnectCapSeconds = 30.0
     /// After 1102 ("data maintained"), a stream silent for this long is resubscribed anyway.
     public var resumeCheckSeconds = 3.0
+    /// Silence from TWS before asking it for the time, and how long it then has to answer before the
+    /// connection counts as stalled and is replaced.
+    public var heartbeatIdleSeconds = 10.0
+    public var heartbeatTimeoutSeconds = 5.0
     /// Account-summary tags requested after connecting.
     public var accountSummaryTags = [
         "NetLiquidation", "TotalCashValue", "BuyingPower", "GrossPositionValue", "AvailableFunds",
@@ -35,6 +39,7 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case host, port, clientId, accountId, marketDataType, lineBudget, connectTimeoutSeconds, pacingPerSecond
         case reconnectInitialSeconds, reconnectCapSeconds, resumeCheckSeconds, accountSummaryTags, autoConnect
+        case heartbeatIdleSeconds, heartbeatTimeoutSeconds
     }
 
     /// Reads every key that is present, keeping defaults for the rest.
@@ -54,6 +59,8 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
         resumeCheckSeconds = try c.decodeIfPresent(Double.self, forKey: .resumeCheckSeconds) ?? d.resumeCheckSeconds
         accountSummaryTags = try c.decodeIfPresent([String].self, forKey: .accountSummaryTags) ?? d.accountSummaryTags
         autoConnect = try c.decodeIfPresent(Bool.self, forKey: .autoConnect) ?? d.autoConnect
+        heartbeatIdleSeconds = try c.decodeIfPresent(Double.self, forKey: .heartbeatIdleSeconds) ?? d.heartbeatIdleSeconds
+        heartbeatTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .heartbeatTimeoutSeconds) ?? d.heartbeatTimeoutSeconds
     }
 
     public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
@@ -75,6 +82,10 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
         guard clientId >= 0 else { throw ConfigurationError.outOfRange(setting: "ibkr.clientId", value: "\(clientId)", range: "0 or more") }
         guard (1...4).contains(marketDataType) else {
             throw ConfigurationError.outOfRange(setting: "ibkr.marketDataType", value: "\(marketDataType)", range: "1–4")
+        }
+        guard heartbeatIdleSeconds >= 1, heartbeatTimeoutSeconds >= 1 else {
+            throw ConfigurationError.outOfRange(setting: "ibkr.heartbeatIdleSeconds / heartbeatTimeoutSeconds",
+                                                value: "\(heartbeatIdleSeconds) / \(heartbeatTimeoutSeconds)", range: "1 s or more")
         }
         guard lineBudget >= 1 else { throw ConfigurationError.outOfRange(setting: "ibkr.lineBudget", value: "\(lineBudget)", range: "1 or more") }
         guard pacingPerSecond > 0, pacingPerSecond <= 50 else {

@@ -10,6 +10,8 @@ extension IBKRSession {
     func receive(_ message: ServerMessage, generation: Int) {
         guard generation == self.generation else { return }
         messagesIn += 1
+        lastHeardAt = Self.seconds()
+        heartbeatSentAt = nil
         switch message {
         case let .tickPrice(tick): quoteTick(tick.requestID) { $0.apply(tick) }
         case let .tickSize(tick): quoteTick(tick.requestID) { $0.apply(tick) }
@@ -41,6 +43,7 @@ extension IBKRSession {
         nextRequestID = max(nextRequestID, id)
         guard !isReady else { return }
         isReady = true
+        lastHeardAt = Self.seconds()
         handshakeTimeout?.cancel()
         connectedSince = Self.epochMillis()
         connections += 1

@@ -30,6 +30,10 @@ final class IBKRSession {
     var retryTask: Scheduled<Void>?
     var handshakeTimeout: Scheduled<Void>?
     var lastPublishedState: IBKRConnectionState = .disconnected
+    /// When TWS last sent anything, and when we asked it for the time because it had gone quiet: a socket that
+    /// stays open while TWS sends nothing must not pass for a live connection.
+    var lastHeardAt = 0.0
+    var heartbeatSentAt: Double?
 
     // Pacing
     var bucket: TokenBucket
@@ -204,6 +208,7 @@ final class IBKRSession {
         connectedSince = nil
         handshakeTimeout?.cancel()
         resumeCheck?.cancel()
+        heartbeatSentAt = nil
         outbox.removeAll()
         qualifyRequests = [:]
         marketDataRequests = [:]
@@ -236,6 +241,24 @@ final class IBKRSession {
         rateOut = Double(messagesOut)
         messagesIn = 0
         messagesOut = 0
+        checkHeartbeat(now: Self.seconds())
+    }
+
+    /// After `heartbeatIdleSeconds` of silence, reqCurrentTime; no answer (nor anything else) within
+    /// `heartbeatTimeoutSeconds` means the connection is stalled, and it is closed to reconnect like a lost one.
+    /// A quiet market sends nothing for a while; a live TWS still answers the time at once.
+    func checkHeartbeat(now: Double) {
+        guard isReady, let channel else { return }
+        if let sent = heartbeatSentAt {
+            guard now - sent > configuration.heartbeatTimeoutSeconds else { return }
+            lastError = "TWS sent nothing for \(Int(now - lastHeardAt)) s and did not answer reqCurrentTime within \(configuration.heartbeatTimeoutSeconds) s: the connection is stalled; reconnecting"
+            logger.warning("\(lastError!)")
+            heartbeatSentAt = nil
+            channel.close(promise: nil)
+        } else if now - lastHeardAt >= configuration.heartbeatIdleSeconds {
+            heartbeatSentAt = now
+            send(RequestCurrentTime())
+        }
     }
 
     // MARK: Outgoing, paced

@@ -15,6 +15,9 @@ public enum Fault: Sendable, Equatable {
     /// 10197 on every ticker: a competing live session took the data; ticks stop until `competingSessionEnded`.
     case competingSession
     case competingSessionEnded
+    /// Every open connection stays open but hears nothing for this long, not even answers to its requests: a
+    /// hung TWS. Connections made meanwhile are served as usual.
+    case stall(seconds: Double)
     /// Send a frame the client cannot decode.
     case malformedFrame(MalformedFrame)
 

@@ -28,6 +28,7 @@ public enum SimulatorControlServer {
         switch path {
         case "/fault/drop": return .dropConnections
         case "/fault/refuse": return .refuseConnections(seconds: Double(query["seconds"] ?? "") ?? 5)
+        case "/fault/stall": return .stall(seconds: Double(query["seconds"] ?? "") ?? 30)
         case "/fault/link-lost": return .connectivityLost
         case "/fault/link-restored":
             return .connectivityRestored(dataLost: ["1", "true", "yes"].contains(query["dataLost"] ?? "0"))

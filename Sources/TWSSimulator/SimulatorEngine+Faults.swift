@@ -20,6 +20,9 @@ extension SimulatorEngine {
                     engine.value.logger.error("could not listen again on port \(port): \(error)")
                 }
             }
+        case let .stall(seconds):
+            let until = NIODeadline.now() + .milliseconds(Int64(seconds * 1000))
+            for session in sessions.values { session.mutedUntil = until }
         case .connectivityLost:
             linkDown = true
             broadcastNotice(1100, "Connectivity between IB and Trader Workstation has been lost.")

@@ -17,6 +17,7 @@ final class SimulatorEngine {
     struct Counters {
         var connectionsAccepted = 0
         var requestsReceived = 0
+        var currentTimeRequests = 0
         var ticksSent = 0
         var errorsSent = 0
         var malformedRequests = 0
@@ -198,7 +199,9 @@ final class SimulatorEngine {
         case let .requestIDs(request):
             session.send(NextValidID(orderID: session.nextOrderID))
             session.nextOrderID += max(1, request.count)
-        case .requestCurrentTime: session.send(CurrentTime(time: now))
+        case .requestCurrentTime:
+            counters.currentTimeRequests += 1
+            session.send(CurrentTime(time: now))
         case .requestManagedAccounts: session.send(ManagedAccounts(accounts: accountIDs))
         case .requestOpenOrders, .requestAllOpenOrders: session.send(OpenOrderEnd())
         case .requestAutoOpenOrders: break

@@ -18,6 +18,8 @@ final class SimulatorSession {
     var messagesThisSecond = 0
     var nextOrderID = 1
 
+    /// Until then everything for this connection is dropped (`Fault.stall`).
+    var mutedUntil: NIODeadline?
     /// Frames produced since the last flush, written in one go.
     private var outbound: ByteBuffer
 
@@ -43,6 +45,13 @@ final class SimulatorSession {
     }
 
     func flush() {
+        if let until = mutedUntil {
+            if NIODeadline.now() < until {
+                outbound.clear()
+                return
+            }
+            mutedUntil = nil
+        }
         guard outbound.readableBytes > 0, channel.isActive else {
             outbound.clear()
             return

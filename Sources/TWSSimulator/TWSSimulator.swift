@@ -13,6 +13,8 @@ public final class TWSSimulator: Sendable {
         public var subscriptions: Int
         public var connectionsAccepted: Int
         public var requestsReceived: Int
+        /// reqCurrentTime requests answered: what a client's heartbeat looks like from here.
+        public var currentTimeRequests: Int
         public var ticksSent: Int
         public var errorsSent: Int
         public var malformedRequests: Int
@@ -68,7 +70,8 @@ public final class TWSSimulator: Sendable {
             return Status(
                 port: e.boundPort, serverVersion: e.configuration.serverVersion, connections: e.sessions.count,
                 subscriptions: e.subscriptions.count, connectionsAccepted: e.counters.connectionsAccepted,
-                requestsReceived: e.counters.requestsReceived, ticksSent: e.counters.ticksSent,
+                requestsReceived: e.counters.requestsReceived, currentTimeRequests: e.counters.currentTimeRequests,
+                ticksSent: e.counters.ticksSent,
                 errorsSent: e.counters.errorsSent, malformedRequests: e.counters.malformedRequests,
                 linkDown: e.linkDown, farmDown: e.farmDown, refusingConnections: e.refusingUntil != nil)
         }.get()
