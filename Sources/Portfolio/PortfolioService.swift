@@ -210,17 +210,33 @@ public final class PortfolioService: Sendable {
     }
 
     /// Records totals for the history chart: overall, per broker and per account.
-    public func recordSnapshots(_ totals: [PnLRecord]) async {
+    /// Returns why the snapshots could not be written, nil when they were.
+    @discardableResult
+    public func recordSnapshots(_ totals: [PnLRecord]) async -> String? {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let snapshots = totals.compactMap { t -> PnLSnapshot? in
             guard let scope = PnLScope(text: t.scope) else { return nil }
             return PnLSnapshot(takenAt: now, scope: scope, marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnL, dailyPnl: t.dailyPnL)
         }
-        do { _ = try await store.recordSnapshots(snapshots) } catch { logger.error("cannot record P&L snapshots: \(error)") }
+        do {
+            _ = try await store.recordSnapshots(snapshots)
+            return nil
+        } catch {
+            logger.error("cannot record P&L snapshots: \(error)")
+            return "cannot record P&L snapshots: \(error)"
+        }
     }
 
-    public func saveQuotes(_ quotes: [Quote]) async {
-        do { try await store.saveLastQuotes(quotes) } catch { logger.error("cannot save last quotes: \(error)") }
+    /// Returns why the quotes could not be saved, nil when they were.
+    @discardableResult
+    public func saveQuotes(_ quotes: [Quote]) async -> String? {
+        do {
+            try await store.saveLastQuotes(quotes)
+            return nil
+        } catch {
+            logger.error("cannot save last quotes: \(error)")
+            return "cannot save last quotes: \(error)"
+        }
     }
 
     /// The quotes saved by the last run, flagged stale.

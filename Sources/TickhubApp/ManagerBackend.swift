@@ -27,8 +27,8 @@ public struct ManagerBackend: HubBackend {
     }
 
     public func portfolio(_ request: HTTPRequest) async -> HTTPResponse { await portfolio.handle(request) }
-    public func recordPnL(_ totals: [PnLRecord]) async { await portfolio.recordSnapshots(totals) }
-    public func saveQuotes(_ quotes: [Quote]) async { await portfolio.saveQuotes(quotes) }
+    public func recordPnL(_ totals: [PnLRecord]) async -> String? { await portfolio.recordSnapshots(totals) }
+    public func saveQuotes(_ quotes: [Quote]) async -> String? { await portfolio.saveQuotes(quotes) }
 
     public func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
     public func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }

@@ -233,10 +233,20 @@ extension FanoutHub {
     func health() -> [UInt8] {
         let state = ibkrStatus?.state
         let anyProviderUp = providerHealth.contains(where: \.available)
-        let overall = state == .ready ? "ok" : (anyProviderUp || book.count > 0 ? "degraded" : "down")
+        // A quote someone wants that no provider keeps live is a problem whatever the connection says, and so is a
+        // database that no longer takes writes.
+        let staleQuotes = upstream.keys.filter { book[$0]?.quote.stale == true }.count
+        var overall = state == .ready ? "ok" : (anyProviderUp || book.count > 0 ? "degraded" : "down")
+        if overall == "ok", staleQuotes > 0 || databaseProblem != nil { overall = "degraded" }
         var w = JSONWriter()
         w.beginObject()
         w.field("status", overall)
+        w.field("staleQuotes", staleQuotes)
+        w.key("database")
+        w.beginObject()
+        w.field("ok", databaseProblem == nil)
+        w.field("detail", databaseProblem)
+        w.endObject()
         w.field("uptimeSeconds", Int64(Date().timeIntervalSince(startedAt)))
         w.field("clients", subscriberCount)
         w.field("publishers", publisherCount)

@@ -214,15 +214,15 @@ extension FanoutHub {
                     records.append(PnLRecord(scope: scope, marketValue: t.marketValue, unrealizedPnL: t.unrealizedPnL, dailyPnL: t.dailyPnL))
                 }
             }
-            let backend = server.backend
-            Task { await backend.recordPnL(records) }
+            let backend = server.backend, server = server
+            Task { server.reportDatabase(await backend.recordPnL(records)) }
         }
         if now - lastQuoteSave >= 10_000_000 {
             lastQuoteSave = now
             let quotes = book.entries.values.filter { !$0.quote.stale && $0.quote.hasPrice }.map(\.quote)
             guard !quotes.isEmpty else { return }
-            let backend = server.backend
-            Task { await backend.saveQuotes(quotes) }
+            let backend = server.backend, server = server
+            Task { server.reportDatabase(await backend.saveQuotes(quotes)) }
         }
     }
 

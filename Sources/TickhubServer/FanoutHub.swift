@@ -33,6 +33,8 @@ final class FanoutHub {
     var lastQuoteSave: Int64 = 0
     /// Every provider's health, in preference order, when a provider manager is in use.
     var providerHealth: [ProviderHealth] = []
+    /// Why the latest database write failed; nil while writes work.
+    var databaseProblem: String?
     /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
     var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []

@@ -10,9 +10,11 @@ public protocol HubBackend: Sendable {
     /// `/api/positions…` and `/api/portfolio/history`: positions kept in the database.
     func portfolio(_ request: HTTPRequest) async -> HTTPResponse
     /// P&L totals for the history, by scope (`total`, `broker:<name>`, `account:<broker>:<id>`).
-    func recordPnL(_ totals: [PnLRecord]) async
+    /// Returns why the write failed, nil when it worked: `/api/health` reports it.
+    func recordPnL(_ totals: [PnLRecord]) async -> String?
     /// The latest quotes, so a restart can show the last known prices (stale until refreshed).
-    func saveQuotes(_ quotes: [Quote]) async
+    /// Returns why the write failed, nil when it worked.
+    func saveQuotes(_ quotes: [Quote]) async -> String?
     /// Updates a publisher pushed, already validated; `publisher` is its `/publish` connection, nil for an
     /// HTTP post; `receivedAt` in µs since the epoch. Called on the fan-out thread: must not block.
     func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64)
@@ -31,8 +33,8 @@ extension HubBackend {
     public func portfolio(_ request: HTTPRequest) async -> HTTPResponse {
         .error(503, code: "no_database", "this hub runs without a position database")
     }
-    public func recordPnL(_ totals: [PnLRecord]) async {}
-    public func saveQuotes(_ quotes: [Quote]) async {}
+    public func recordPnL(_ totals: [PnLRecord]) async -> String? { nil }
+    public func saveQuotes(_ quotes: [Quote]) async -> String? { nil }
     public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {}
     public func publisher(_ id: Int, connected: Bool) {}
 }

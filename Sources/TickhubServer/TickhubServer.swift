@@ -21,6 +21,7 @@ public final class TickhubServer: Sendable {
         case balances(broker: String, [(account: String, tag: String, value: String, currency: String)])
         case sourceChanged(symbol: String, from: ProviderName?, to: ProviderName?, reason: String)
         case reply(Int, HTTPResponse)
+        case database(problem: String?)
         case housekeeping(secondElapsed: Bool)
         case stop
     }
@@ -86,6 +87,11 @@ public final class TickhubServer: Sendable {
     /// Tells the symbol's subscribers where its quotes come from now, and why.
     public func publishSourceChange(symbol: String, from: ProviderName?, to: ProviderName?, reason: String) {
         enqueue(.sourceChanged(symbol: symbol, from: from, to: to, reason: reason))
+    }
+
+    /// The outcome of the latest database write: nil when it worked, else why not (shown by `/api/health`).
+    func reportDatabase(_ problem: String?) {
+        enqueue(.database(problem: problem))
     }
 
     func reply(_ exchange: Int, _ response: HTTPResponse) {
@@ -259,6 +265,7 @@ public final class TickhubServer: Sendable {
             case let .holdings(broker, list): hub.setHoldings(broker, list)
             case let .balances(broker, values): hub.setBalances(broker, values)
             case let .sourceChanged(symbol, from, to, reason): hub.sourceChanged(symbol, from: from, to: to, reason: reason)
+            case let .database(problem): hub.databaseProblem = problem
             case let .reply(id, response):
                 guard var exchange = hub.exchanges[id] else { continue }
                 exchange.response = response
