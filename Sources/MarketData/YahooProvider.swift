@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import TickhubCore
 
-/// Yahoo Finance as a fallback source: polls the v7 batch quote for every subscribed symbol, falls back to the
-/// v8 chart per symbol when v7 wants a crumb it cannot get, and backs off provider-wide on 429 and outages.
+/// Yahoo Finance as a fallback source: polls the v7 batch quote for every subscribed symbol, and falls back to
+/// the v8 chart per symbol when v7 fails on its own (a crumb it cannot get, a 404 or any other answer that is not
+/// a quote). Only 429 and transport failures, which would fail every endpoint alike, pause the provider.
 public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
     public struct Configuration: Sendable, Equatable {
         /// `YAHOO_BASE_URL`; tests and proxies point it elsewhere.
@@ -156,17 +157,21 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
                 locked { self.crumb = fresh }
                 return await pollBatch(batch, crumb: fresh)
             }
-            logger.notice("Yahoo v7 refused (\(message)); polling the chart endpoint per symbol for 10 minutes")
-            locked {
-                self.crumb = nil
-                chartOnlyUntil = nowMillis() + 600_000
-            }
-            for (symbol, instrument) in batch { await pollChart(symbol, instrument) }
+            locked { self.crumb = nil }
+            await useChartEndpoint(for: batch, because: "v7 refused: \(message)")
             return true
         case let .unavailable(message):
-            failed(message)
-            return false
+            // The v7 endpoint answered, with something other than quotes: it is that endpoint that fails, not Yahoo.
+            await useChartEndpoint(for: batch, because: "v7 failed: \(message)")
+            return true
         }
+    }
+
+    /// Polls this batch, and everything for the next 10 minutes, through the per-symbol chart endpoint.
+    func useChartEndpoint(for batch: [(String, Instrument)], because reason: String) async {
+        logger.notice("Yahoo \(reason); polling the chart endpoint per symbol for 10 minutes")
+        locked { chartOnlyUntil = nowMillis() + 600_000 }
+        for (symbol, instrument) in batch { await pollChart(symbol, instrument) }
     }
 
     func pollChart(_ symbol: String, _ instrument: Instrument) async {

@@ -17,10 +17,11 @@ Routes, as the hub's providers call them (point `YAHOO_BASE_URL` and `ALPHAVANTA
 
 Control routes (not part of either API; prefixed so they cannot collide with one):
 
-- `POST /__control/yahoo?mode=ok|rate-limited|down|crumb`
+- `POST /__control/yahoo?mode=ok|rate-limited|down|crumb|v7-gone`
   rate-limited: every Yahoo route answers 429 `Edge: Too Many Requests` (text/plain);
   down: every Yahoo route answers 503 with a "Will be right back" HTML page;
-  crumb: v7 answers the reconstructed 401 "Invalid Crumb" unless `crumb=` is the recorded getcrumb body.
+  crumb: v7 answers the reconstructed 401 "Invalid Crumb" unless `crumb=` is the recorded getcrumb body;
+  v7-gone: v7 answers Yahoo's recorded 404 envelope while the chart endpoint keeps working.
 - `POST /__control/alphavantage?mode=ok|daily-limit`: daily-limit answers every keyed request with the
   daily-limit notice.
 - `POST /__control/reset`: modes back to ok, all counters to zero.
@@ -77,6 +78,8 @@ CHART_RECORDINGS = {
     "LUCYW": "yahoo_chart_LUCYW_null_currency.json",
 }
 CHART_NOT_FOUND = "reconstructed/yahoo_chart_notfound_404.json"
+# Yahoo's 404 envelope as recorded (from quoteSummary): what a retired or moved v7 endpoint answers.
+V7_GONE = "yahoo_quoteSummary_notfound_404.json"
 CRUMB = "yahoo_getcrumb_body.txt"
 INVALID_CRUMB = "reconstructed/yahoo_quote_v7_invalid_crumb_401.json"
 TOO_MANY_REQUESTS = "reconstructed/yahoo_429_body.txt"
@@ -96,7 +99,7 @@ AV_BURST_SECONDS = 1.0
 DOWN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Yahoo</title></head>"
              b"<body><p>Will be right back...</p></body></html>\n")
 
-YAHOO_MODES = ("ok", "rate-limited", "down", "crumb")
+YAHOO_MODES = ("ok", "rate-limited", "down", "crumb", "v7-gone")
 AV_MODES = ("ok", "daily-limit")
 
 
@@ -244,6 +247,8 @@ class FakeProviders:
     def v7_quote(self, symbols, crumb):
         with self.lock:
             mode = self.yahoo_mode
+        if mode == "v7-gone":
+            return self.yahoo(404, V7_GONE, JSON_UTF8, ERROR_CACHE)
         if mode == "crumb" and crumb != self.fixture("yahoo/" + CRUMB).decode().strip():
             return self.yahoo(401, INVALID_CRUMB, "application/json", ERROR_CACHE)
         wanted = {s.strip().upper() for s in (symbols or "").split(",") if s.strip()}

@@ -243,3 +243,34 @@ def test_a_duplicate_position_is_a_conflict_not_an_outage():
         assert again.status == 409 and again.json()["error"]["code"] == "conflict", again
     finally:
         hub.stop()
+
+
+def test_yahoo_v7_gone_moves_polling_to_the_chart_endpoint():
+    """Yahoo's batch endpoint answering 404 used to pause the whole provider with a growing backoff while the
+    per-symbol chart endpoint still worked: every symbol then went without a fallback."""
+    import asyncio
+    from fake_providers import FakeProviders
+    from tickhub_e2e import environment, expect
+
+    fake = FakeProviders().start()
+    fake.set_yahoo_mode("v7-gone")
+    try:
+        with environment(YAHOO_BASE_URL=fake.base_url):
+            hub = Hub(providers="yahoo")
+        try:
+            async def scenario():
+                async with hub.connect() as ws:
+                    await ws.send(json.dumps({"op": "subscribe", "symbols": ["AAPL"]}))
+                    return await expect(ws, lambda m: m.get("type") == "quote" and m.get("source") == "yahoo"
+                                        and m.get("last") is not None, 15, "a Yahoo quote for AAPL")
+
+            quote = asyncio.run(asyncio.wait_for(scenario(), 30))
+            assert not quote["stale"], quote
+            routes = fake.stats()["routes"]
+            assert routes.get("yahoo_v7_quote", 0) >= 1 and routes.get("yahoo_chart", 0) >= 1, routes
+            yahoo = [p for p in hub.get("/api/health").json()["providers"] if p["name"] == "yahoo"][0]
+            assert yahoo["available"] and yahoo["state"] == "ready", yahoo
+        finally:
+            hub.stop()
+    finally:
+        fake.stop()
