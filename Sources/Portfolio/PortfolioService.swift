@@ -97,19 +97,19 @@ public final class PortfolioService: Sendable {
             switch object[key] {
             case nil, .null?: return nil
             case let .number(n)?: return n
-            default: throw RequestError("invalid_\(key)", "\(key) must be a number")
+            default: throw RequestError("invalid_field", "\(key) must be a number")
             }
         }
         func text(_ key: String) throws(RequestError) -> String? {
             switch object[key] {
             case nil, .null?: return nil
             case let .string(s)?: return s
-            default: throw RequestError("invalid_\(key)", "\(key) must be a string")
+            default: throw RequestError("invalid_field", "\(key) must be a string")
             }
         }
         guard let symbol = try text("symbol") else { throw RequestError("missing_symbol", "symbol is required") }
-        guard let quantity = try number("quantity") else { throw RequestError("invalid_quantity", "quantity is required and must be a number") }
-        guard let cost = try number("averageCost") else { throw RequestError("invalid_averageCost", "averageCost is required and must be a number") }
+        guard let quantity = try number("quantity") else { throw RequestError("invalid_field", "quantity is required and must be a number") }
+        guard let cost = try number("averageCost") else { throw RequestError("invalid_field", "averageCost is required and must be a number") }
         let broker = try text("broker"), account = try text("account")
         if requireAccount, broker?.isEmpty ?? true || account?.isEmpty ?? true {
             throw RequestError("missing_account", "broker and account are required")

@@ -159,9 +159,18 @@ extension TickhubServer {
             method: method, path: path, query: LwsRequestReader.queryArguments(wsi),
             headers: Self.requestHeaders(wsi),
             body: [])
-        if lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0, method == .post || method == .put || method == .patch {
-            confined.pendingBodies[id] = request
-            return 0
+        // A body is waited for only when one is announced: `Content-Length: 0` has none, and lws then never reports
+        // its completion. One length, digits only: a repeated header or a sign is how requests get smuggled
+        // past a proxy that reads them differently.
+        if let announced = LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) {
+            guard !announced.isEmpty, announced.utf8.allSatisfy({ (0x30...0x39).contains($0) }), announced.utf8.count <= 12,
+                  let length = Int(announced)
+            else { return respond(wsi, .error(400, code: "bad_request", "Content-Length must be one non-negative number")) }
+            guard length <= 1 << 20 else { return respond(wsi, .error(413, code: "too_large", "request bodies are limited to 1 MiB")) }
+            if length > 0, method == .post || method == .put || method == .patch {
+                confined.pendingBodies[id] = request
+                return 0
+            }
         }
         return dispatch(request, id: id, wsi: wsi, hub: hub)
     }

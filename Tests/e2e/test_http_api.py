@@ -343,3 +343,21 @@ def test_openapi_document_is_served(api_hub):
     assert re.search(r"^openapi: ?['\"]?3\.", response.text, re.M), response.text[:200]
     assert "/api/market-data/quote/{symbol}" in response.text
     assert response.body == (ROOT / "docs" / "openapi.yaml").read_bytes()
+
+
+def test_every_error_code_the_hub_answers_with_is_in_the_openapi_enum():
+    """Programs switch on `error.code`: a code the spec does not list is a code no client was written for."""
+    spec = (ROOT / "docs" / "openapi.yaml").read_text()
+    block = re.search(r"description: Stable, for programs\s+enum: \[([^\]]+)\]", spec)
+    assert block, "the Error schema's code enum"
+    documented = {c.strip() for c in block.group(1).replace("\n", " ").split(",")}
+    sent = set()
+    for folder in ("TickhubServer", "Portfolio", "TickhubApp"):
+        for path in (ROOT / "Sources" / folder).glob("*.swift"):
+            text = path.read_text()
+            sent |= set(re.findall(r'\.error\(\d+, code: "([a-z_]+)"', text))
+            sent |= set(re.findall(r'RequestError\("([a-z_]+)"', text))
+            sent |= set(re.findall(r'Refusal\(status: \d+, code: "([a-z_]+)"', text))
+            assert not re.search(r'RequestError\("[a-z_]*\\\(', text), f"{path.name} builds an error code at run time"
+    assert sent, "found no error codes in the sources"
+    assert sent - documented == set(), f"codes the hub sends that docs/openapi.yaml does not list: {sorted(sent - documented)}"

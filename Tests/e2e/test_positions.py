@@ -51,7 +51,7 @@ def test_manual_and_imported_positions_survive_a_restart_and_are_valued(tmp_path
 
         # Validation: clear 400s naming the problem.
         for body, code in [
-            ({"broker": "t", "account": "a", "symbol": "AAPL", "quantity": "ten", "averageCost": 1}, "invalid_quantity"),
+            ({"broker": "t", "account": "a", "symbol": "AAPL", "quantity": "ten", "averageCost": 1}, "invalid_field"),
             ({"broker": "t", "account": "a", "symbol": "AAPL", "quantity": 1, "averageCost": 1, "colour": "red"}, "unknown_field"),
             ({"broker": "t", "account": "a", "symbol": "AAPL", "quantity": 1, "averageCost": 1, "multiplier": 0}, "invalid"),
             ({"broker": "t", "account": "a", "symbol": "AA$L", "quantity": 1, "averageCost": 1}, "invalid"),
