@@ -24,6 +24,7 @@ public struct HubConfigurationFile: Decodable {
         var maxPublishBytes: Int?
         var authTimeoutSeconds: Double?
         var maxQueuedErrors: Int?
+        var maxUpstreamSymbols: Int?
         var maxErrorsPerMinute: Int?
         var maxQueuedBytes: Int?
         var tls: TLS?
@@ -146,6 +147,7 @@ public struct HubConfigurationFile: Decodable {
         if let v = s.maxPublishBytes { c.maxPublishBytes = v }
         if let v = s.authTimeoutSeconds { c.authTimeoutSeconds = v }
         if let v = s.maxQueuedErrors { c.maxQueuedErrors = v }
+        if let v = s.maxUpstreamSymbols { c.maxUpstreamSymbols = v }
         if let v = s.maxErrorsPerMinute { c.maxErrorsPerMinute = v }
         if let v = s.maxQueuedBytes { c.maxQueuedBytes = v }
         // Both empty (as in the example file) is plain HTTP; one without the other is a mistake worth saying.

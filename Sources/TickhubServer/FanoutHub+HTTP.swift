@@ -137,6 +137,10 @@ extension FanoutHub {
             return .respond(.error(404, code: "unknown_symbol", "no provider knows the instrument \(instrument.symbol)"))
         }
         demand([instrument])
+        // Refused before anything was asked of a provider (the hub follows its maximum of symbols): say so now.
+        if upstream[instrument.symbol] == nil, case let .unavailable(why)? = availability[instrument.symbol] {
+            return .respond(.error(503, code: "unavailable", why))
+        }
         return .wait(symbols: [instrument.symbol], single: true)
     }
 

@@ -12,7 +12,7 @@ extension FanoutHub {
             wanted.append(.forex(base: currency, quote: "USD"))
         }
         held = Set(holdings.values.flatMap { $0.map(\.instrument.symbol) })
-        want(wanted)
+        want(wanted, held: true)
         pnlDirty = true
     }
 

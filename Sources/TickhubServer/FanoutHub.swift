@@ -213,12 +213,23 @@ final class FanoutHub {
         }
     }
 
-    /// Records interest in symbols and subscribes upstream the ones nobody had asked for yet.
-    func want(_ instruments: [Instrument]) {
+    /// Records interest in symbols and subscribes upstream the ones nobody had asked for yet, up to
+    /// `maxUpstreamSymbols` in all: every symbol followed costs a provider line or poll whoever asked, so no mix
+    /// of clients may make the hub follow an unbounded set. Held symbols are always followed (P&L needs them).
+    func want(_ instruments: [Instrument], held: Bool = false) {
         let now = Self.nowMicros()
         var added: [Instrument] = []
         for instrument in instruments {
-            if upstream.updateValue(now, forKey: instrument.symbol) == nil { added.append(instrument) }
+            if upstream[instrument.symbol] != nil {
+                upstream[instrument.symbol] = now
+            } else if held || upstream.count < configuration.maxUpstreamSymbols {
+                upstream[instrument.symbol] = now
+                added.append(instrument)
+            } else {
+                metrics.symbolsRefusedAtCapacity += 1
+                setAvailability(instrument.symbol, .unavailable(
+                    "the hub follows at most \(configuration.maxUpstreamSymbols) symbols; release some and ask again"))
+            }
         }
         if !added.isEmpty { server.backendSubscribe(added) }
     }

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var snapshotSeconds = 60.0
     /// P&L pushes per second to each `pnl` subscriber, at most.
     public var pnlPerSecond = 4.0
+    /// Symbols the hub follows upstream at most, across every client and HTTP request (held symbols always).
+    public var maxUpstreamSymbols = 2_000
     /// Error messages waiting for one client at most; more are summarised in one `errors_suppressed`.
     public var maxQueuedErrors = 20
     /// Errors a client may earn (bad messages, bad symbols) in a minute before it is closed with 1008.

@@ -274,3 +274,33 @@ def test_yahoo_v7_gone_moves_polling_to_the_chart_endpoint():
             hub.stop()
     finally:
         fake.stop()
+
+
+def test_no_mix_of_clients_makes_the_hub_follow_more_than_its_symbol_cap(tmp_path):
+    """Symbols followed upstream cost IBKR lines and polls whoever asked: one reader with many symbols (or many
+    HTTP lookups of distinct ones) used to grow the set without bound."""
+    import asyncio
+    from tickhub_e2e import expect
+
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"server": {"maxUpstreamSymbols": 8}}))
+    hub = Hub("--config", str(config))
+    try:
+        async def scenario():
+            async with hub.connect() as ws:
+                wanted = [f"ZZ{i:02d}" for i in range(20)]
+                await ws.send(json.dumps({"op": "subscribe", "symbols": wanted}))
+                seen = []
+                for _ in range(12):
+                    await expect(ws, lambda m: m.get("code") == "unavailable" and "at most 8 symbols" in m.get("message", ""),
+                                 10, "a capacity refusal", seen)
+                return seen
+
+        asyncio.run(asyncio.wait_for(scenario(), 30))
+        health = hub.get("/api/health").json()
+        assert health["symbols"] <= 8, health["symbols"]
+        status = hub.get("/api/market-data/quote/QQQQ")
+        assert status.status == 503 and "at most 8 symbols" in status.json()["error"]["message"], status
+        assert "tickhub_symbols_refused_at_capacity_total" in hub.get("/metrics").text
+    finally:
+        hub.stop()
