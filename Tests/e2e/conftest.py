@@ -22,6 +22,27 @@ DEMO_ENV = {"TICKHUB_PROVIDERS": "ibkr"}
 BIN = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not gone in 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
 class Process:
     """A started executable and the key=value pairs of its first 'listening' line."""
 
@@ -47,13 +68,7 @@ class Process:
         raise RuntimeError(f"{args[0]} did not start: {self.proc.stderr.read()[-2000:]}")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def stderr_text(self):
         self.stop()

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import ROOT, start_hub
 
@@ -26,14 +26,6 @@ ALL_LIVE = "() => { const r = [...document.querySelectorAll('tr[data-symbol]')];
 TEXT_CHANGED = "([selector, before]) => { const e = document.querySelector(selector); return !!e && e.textContent !== before; }"
 STOCK_PRICE = re.compile(r"^\d{1,3}(,\d{3})*\.\d{2}$")
 FX_PRICE = re.compile(r"^\d+\.\d{5}$")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import threading
 
 import pytest
 import websockets
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 import tickhub_e2e as e2e
-from conftest import ROOT, start_hub
+from conftest import ROOT, start_hub, stop_process
 
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 if NGINX is None:
@@ -113,13 +113,7 @@ http {{
         return "".join(self.lines)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def request(self, method, path, headers=None, timeout=10):
@@ -214,14 +208,6 @@ def test_publishing_under_the_prefix():
         if proxy:
             proxy.stop()
         hub.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def watch(page):
