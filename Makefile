@@ -43,6 +43,7 @@ test: setup
 	$(SWIFT) test
 	python3 -m pytest -q Tests/e2e
 	bash bench/run.sh --smoke
+	bash scripts/fuzz.sh --seconds 10
 
 demo: build
 	$(BIN)/tickhub --demo --listen 127.0.0.1:$${PORT:-8080}
@@ -50,6 +51,15 @@ demo: build
 bench: setup
 	$(SWIFT) build -c release
 	bash bench/run.sh
+
+# libFuzzer targets over the TWS codec, the symbol grammar and quote patches, two minutes each
+# (docs/tws-protocol-notes.md, Fuzzing); fuzz-smoke is the ten seconds each that `make test` runs.
+.PHONY: fuzz fuzz-smoke
+fuzz:
+	bash scripts/fuzz.sh --seconds 120
+
+fuzz-smoke:
+	bash scripts/fuzz.sh --seconds 10
 
 clean:
 	rm -rf .build

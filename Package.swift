@@ -8,6 +8,10 @@ let package = Package(
         .executable(name: "tickhub-sim", targets: ["tickhub-sim"]),
         .executable(name: "tickhub-bench", targets: ["tickhub-bench"]),
         .executable(name: "tickhub", targets: ["tickhub"]),
+        .executable(name: "fuzz-tws-frames", targets: ["fuzz-tws-frames"]),
+        .executable(name: "fuzz-tws-requests", targets: ["fuzz-tws-requests"]),
+        .executable(name: "fuzz-symbols", targets: ["fuzz-symbols"]),
+        .executable(name: "fuzz-quote-patch", targets: ["fuzz-quote-patch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -139,6 +143,44 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+
+        // libFuzzer targets over the hub's input parsers (scripts/fuzz.sh, `make fuzz`). They reach only TickhubCore,
+        // TWSProtocol and NIO, so a sanitizer build of them stays small. Without `-DTICKHUB_FUZZING` each is a replayer
+        // of saved inputs, so a plain `swift build` links them too.
+        .target(name: "FuzzSupport", path: "Sources/TickhubFuzz/Support"),
+        .target(
+            name: "FuzzTWSSupport",
+            dependencies: [
+                "FuzzSupport", "TWSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Sources/TickhubFuzz/TWSSupport"
+        ),
+        .executableTarget(
+            name: "fuzz-tws-frames",
+            dependencies: ["FuzzSupport", "FuzzTWSSupport", "TWSProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/TickhubFuzz/TWSFrames",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-tws-requests",
+            dependencies: ["FuzzSupport", "FuzzTWSSupport", "TWSProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/TickhubFuzz/TWSRequests",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-symbols",
+            dependencies: ["FuzzSupport", "TickhubCore"],
+            path: "Sources/TickhubFuzz/Symbols",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-quote-patch",
+            dependencies: ["FuzzSupport", "TickhubCore"],
+            path: "Sources/TickhubFuzz/QuotePatch",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),

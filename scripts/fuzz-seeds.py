@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora (Tests/FuzzCorpus/<target>/seed-*) from the recordings in Tests/Fixtures/tws.
+
+A seed is one input in the layout its target reads (Sources/TickhubFuzz/*/Fuzz*.swift): a few parameter bytes,
+then the bytes under test. Real sessions give libFuzzer valid frames of every message the recordings hold to mutate
+from, which random bytes would take it hours to reach. Run it again after the fixtures change; it replaces only
+seed-* files, so inputs added by hand (a minimised crash kept as a regression, named otherwise) stay.
+"""
+import base64
+import hashlib
+import json
+import re
+import struct
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "Tests" / "Fixtures" / "tws"
+CORPUS = ROOT / "Tests" / "FuzzCorpus"
+
+# Parameter bytes, as the targets read them.
+READS = [0x00, 0x06, 0x3F, 0x85, 0xC1]  # Chunking: 1-byte reads, 7, 64, and two varying patterns
+LIMIT_DEFAULT, LIMIT_64 = 0, 1          # frameLimits: 16 MiB, 64
+CLIENT_RANGE, FULL_RANGE = 0, 1         # clientRanges: 157...178, 157...200
+SERVER_176, SERVER_200 = 0, 2           # serverVersions: 176, 178, 200, ...
+PIECE = 2048
+
+
+def frame(payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + payload
+
+
+def fields(values) -> bytes:
+    return b"".join(v.encode() + b"\0" for v in values)
+
+
+def pipes(text: str) -> bytes:
+    """Pipe notation as in the fixtures: every field NUL-terminated; a trailing '|' is an empty last field."""
+    return fields(text.split("|"))
+
+
+def client_hello(text: str) -> bytes:
+    return b"API\0" + struct.pack(">I", len(text)) + text.encode()
+
+
+def yaml_raw_strings(path: Path):
+    """The `raw:` strings of the rust-ibapi recording, with YAML's double-quoted escapes undone (\\0 and the like)."""
+    for kind, text in re.findall(r'^\s*(-\s+raw|raw):\s*"(.*)"\s*$', path.read_text(), re.M):
+        yield ("response" if kind.startswith("-") else "request"), text.encode().decode("unicode_escape").encode("latin-1")
+
+
+class Corpus:
+    def __init__(self, target: str):
+        self.dir = CORPUS / target
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for old in self.dir.glob("seed-*"):
+            old.unlink()
+        self.count = 0
+
+    def add(self, name: str, data: bytes):
+        # A short hash keeps names unique when two recordings give the same label.
+        digest = hashlib.sha1(data).hexdigest()[:8]
+        (self.dir / f"seed-{name}-{digest}").write_bytes(data)
+        self.count += 1
+
+
+def split_frames(data: bytes):
+    """The complete frames in a stream, each with its length prefix."""
+    frames, i = [], 0
+    while i + 4 <= len(data):
+        end = i + 4 + struct.unpack(">I", data[i:i + 4])[0]
+        if end > len(data):
+            break
+        frames.append(data[i:end])
+        i = end
+    return frames
+
+
+def pieces(name, frames):
+    """Frames in runs of at most PIECE bytes: libFuzzer mutates up to the largest seed's size, and long inputs make
+    every run slow. A single frame larger than that stays whole."""
+    runs, run = [], b""
+    for f in frames:
+        if run and len(run) + len(f) > PIECE:
+            runs.append(run)
+            run = b""
+        run += f
+    if run:
+        runs.append(run)
+    for i, run in enumerate(runs):
+        yield (name if len(runs) == 1 else f"{name}-{i}"), run
+
+
+def server_streams():
+    """(name, server version, bytes TWS sent): each starting with the server hello, as a client reads them."""
+    recording = json.loads((FIXTURES / "EncertAI-ib_insync_request_response.json").read_text())
+    hello = b"".join(base64.b64decode(c) for c in recording["API_"])
+    for key, chunks in recording.items():
+        if key == "API_":
+            continue
+        data = b"".join(base64.b64decode(c) for c in chunks)
+        for name, run in pieces(f"ib_insync-{key}", split_frames(data)):
+            yield name, 176, hello + run
+
+    hello200 = frame(fields(["200", "20260405 21:49:26 Greenwich Mean Time"]))
+    captured = json.loads((FIXTURES / "ibkr-go" / "ibkr-go_sv200_captured_payloads.json").read_text())
+    server_frames = [(e["test"].removeprefix("TestCaptureDecode_"), frame(fields(e["payload_fields"])))
+                     for e in captured if e["test"].startswith("TestCaptureDecode")]
+    extra = json.loads((FIXTURES / "ibkr-go" / "ibkr-go_sv200_additional_frames.json").read_text())
+    for e in extra["frames"]:
+        if not e["pipe_fields"].startswith("["):  # the server-206 frame's binary message id is beyond this codec
+            server_frames.append((e["what"].split(" ")[0], frame(pipes(e["pipe_fields"]))))
+    for name, data in server_frames:
+        yield f"ibkr-go-{name}", 200, hello200 + data
+    for name, run in pieces("ibkr-go-all", [d for _, d in server_frames]):
+        yield name, 200, hello200 + run
+
+    hello173 = frame(fields(["173", "20250715 19:05:07 UTC"]))
+    responses = [raw for kind, raw in yaml_raw_strings(FIXTURES / "rust-ibapi_tws_interactions.yaml") if kind == "response"]
+    yield "rust-ibapi-all", 173, hello173 + b"".join(frame(r) for r in responses)
+
+
+def client_streams():
+    """(name, bytes a client sent): each starting with the client hello, as the simulator reads them."""
+    recording = json.loads((FIXTURES / "EncertAI-ib_insync_request_response.first_commit.json").read_text())
+    raw = [base64.b64decode(k) for k in recording]
+    hellos = [r for r in raw if r.startswith(b"API\0")]
+    hello = hellos[0]
+    requests = [r for r in raw if not r.startswith(b"API\0")]
+    for i, data in enumerate(requests):
+        yield f"ib_insync-{i:02d}", hello + data
+    yield "ib_insync-session", hello + b"".join(requests)
+
+    captured = json.loads((FIXTURES / "ibkr-go" / "ibkr-go_sv200_captured_payloads.json").read_text())
+    ibkr_go = b"".join(frame(fields(e["payload_fields"])) for e in captured if e["test"].startswith("TestCaptureEncode"))
+    yield "ibkr-go-requests", client_hello("v100..200") + ibkr_go
+
+    requests = [raw for kind, raw in yaml_raw_strings(FIXTURES / "rust-ibapi_tws_interactions.yaml") if kind == "request"]
+    yield "rust-ibapi-requests", client_hello("v100..173 +PACEAPI") + b"".join(frame(r) for r in requests)
+
+
+def tws_frames():
+    corpus = Corpus("fuzz-tws-frames")
+    for i, (name, version, stream) in enumerate(server_streams()):
+        versions = CLIENT_RANGE if version <= 178 else FULL_RANGE
+        corpus.add(name, bytes([READS[i % len(READS)], LIMIT_DEFAULT, versions]) + stream)
+    # One with a small limit, so refusing an oversized frame is in the corpus from the start.
+    name, version, stream = next(iter(server_streams()))
+    corpus.add("limit-64", bytes([0x85, LIMIT_64, CLIENT_RANGE]) + stream)
+    return corpus
+
+
+def tws_requests():
+    corpus = Corpus("fuzz-tws-requests")
+    for i, (name, stream) in enumerate(client_streams()):
+        server = SERVER_200 if name.startswith("ibkr-go") else SERVER_176
+        corpus.add(name, bytes([READS[i % len(READS)], LIMIT_DEFAULT, server]) + stream)
+    corpus.add("limit-64", bytes([0x85, LIMIT_64, SERVER_176]) + next(iter(client_streams()))[1])
+    return corpus
+
+
+# Symbols from docs/protocol.md and Tests/TickhubCoreTests, accepted and refused.
+SYMBOLS = [
+    "AAPL", "aapl", " BRK B ", "BRK B", "BF B", "BRK.B", "EUR.USD", "USD.JPY", "GBP.CHF", "BTC", "ETH", "BTCX",
+    "SPY 250321P00250000", "SPY   250321P00250000", "spy 250321p00250000", "AAPL 260116C00187500",
+    "SPY 280229C00600000", "SPY 270229C00600000", "SPY 251321P00250000", "SPY 250321X00250000", "A B C",
+    "EUR.USD.JPY", "EUR.USD.", "AA$L", "<script>", "OCDO.L", "TSCO.LON", "BRK-B", "EURUSD=X", "JPY=X", "^GSPC",
+    "GC=F", "BTC-USD", "SPY250321P00250000", "", "A" * 40, "Ä", "ﬀ",
+]
+
+
+def symbols():
+    corpus = Corpus("fuzz-symbols")
+    for s in SYMBOLS:
+        label = re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_") or "blank"
+        corpus.add(label[:24], s.encode())
+    return corpus
+
+
+def quote_patches():
+    """Programs for fuzz-quote-patch: [symbols in play] then operations (see its header)."""
+    corpus = Corpus("fuzz-quote-patch")
+
+    def update(symbol, values, source_time=None, delayed=None, stale=None, step=1):
+        mask, operands = 0, b""
+        for bit, tag in sorted(values.items()):  # bit: field index; tag: 0 null, 1...127 a notable value
+            mask |= 1 << bit
+            operands += bytes([tag]) if isinstance(tag, int) else b"\x80" + struct.pack("<d", tag)
+        if source_time is not None:
+            mask |= 1 << 11
+            operands += struct.pack("<q", source_time)
+        if delayed is not None:
+            mask |= 1 << 12
+            operands += bytes([delayed])
+        if stale is not None:
+            mask |= 1 << 13
+            operands += bytes([stale])
+        return bytes([1, symbol]) + struct.pack("<H", mask) + operands + bytes([step])
+
+    def remove(symbol):
+        return bytes([0, symbol])
+
+    BID, ASK, LAST, BID_SIZE, ASK_SIZE, LAST_SIZE, VOLUME, OPEN, HIGH, LOW, CLOSE = range(11)
+    corpus.add("book", bytes([3])
+               + update(0, {BID: 150.25, ASK: 150.26, BID_SIZE: 100.0, ASK_SIZE: 200.0}, source_time=1_795_320_831_924_126)
+               + update(0, {LAST: 150.255, LAST_SIZE: 5.0, VOLUME: 1_000_000.0})
+               + update(0, {BID: 0}, delayed=1)
+               + update(1, {BID: 1.0845, ASK: 1.0846})
+               + remove(0)
+               + update(0, {LAST: 151.0, CLOSE: 150.0}, stale=1))
+    corpus.add("session", bytes([1])
+               + update(0, {OPEN: 149.0, HIGH: 152.0, LOW: 148.5, CLOSE: 150.0})
+               + update(0, {BID: 5, ASK: 6, LAST: 7}, step=200)
+               + update(0, {BID: 0, ASK: 0, LAST: 0}, step=255))
+    corpus.add("crossed", bytes([2]) + update(1, {BID: 10.0, ASK: 9.0}) + update(1, {BID: -1.0, ASK: 1.0}))
+    return corpus
+
+
+def main():
+    for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches()):
+        print(f"{corpus.dir.relative_to(ROOT)}: {corpus.count} seeds")
+
+
+if __name__ == "__main__":
+    main()
