@@ -122,4 +122,12 @@ struct PnLEngineTests {
         #expect(abs((bySymbol["AAPL"] ?? 0) - 0.75) < 1e-9)
         #expect(abs((bySymbol["MSFT"] ?? 0) - 0.25) < 1e-9)
     }
+
+    @Test func theMidpointOfHugePricesIsFiniteAndOfOrdinaryOnesUnchanged() {
+        let huge = quote("X", bid: .greatestFiniteMagnitude, ask: .greatestFiniteMagnitude, last: nil)
+        #expect(huge.midpoint == .greatestFiniteMagnitude)
+        for (bid, ask) in [(230.09, 230.11), (1.0841, 1.0843), (0.000001, 0.000003), (99999.99, 100000.01)] {
+            #expect(quote("X", bid: bid, ask: ask, last: nil).midpoint == (bid + ask) / 2, "\(bid) \(ask)")
+        }
+    }
 }
