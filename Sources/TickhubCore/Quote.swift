@@ -47,9 +47,9 @@ public struct Quote: Equatable, Sendable {
     /// The bid/ask midpoint, when both sides are quoted and not crossed.
     public var midpoint: Double? {
         guard let bid, let ask, bid > 0, ask >= bid else { return nil }
-        // Halves first: the same double as (bid + ask) / 2 (halving is exact), without overflowing to infinity
-        // for huge prices.
-        return bid / 2 + ask / 2
+        // The sum overflows for prices near the largest double; halving first would lose the smallest ones.
+        let sum = bid + ask
+        return sum.isFinite ? sum / 2 : bid / 2 + ask / 2
     }
 
     /// Last trade, or the midpoint for instruments that quote without trading (FX).

@@ -126,6 +126,8 @@ struct PnLEngineTests {
     @Test func theMidpointOfHugePricesIsFiniteAndOfOrdinaryOnesUnchanged() {
         let huge = quote("X", bid: .greatestFiniteMagnitude, ask: .greatestFiniteMagnitude, last: nil)
         #expect(huge.midpoint == .greatestFiniteMagnitude)
+        let tiny = quote("X", bid: .leastNonzeroMagnitude, ask: .leastNonzeroMagnitude, last: nil)
+        #expect(tiny.midpoint == .leastNonzeroMagnitude)
         for (bid, ask) in [(230.09, 230.11), (1.0841, 1.0843), (0.000001, 0.000003), (99999.99, 100000.01)] {
             #expect(quote("X", bid: bid, ask: ask, last: nil).midpoint == (bid + ask) / 2, "\(bid) \(ask)")
         }
