@@ -56,7 +56,7 @@ bench: setup
 # (docs/tws-protocol-notes.md, Fuzzing); fuzz-smoke is the ten seconds each that `make test` runs.
 .PHONY: fuzz fuzz-smoke
 fuzz:
-	bash scripts/fuzz.sh --seconds 120
+	FUZZ_SEED=$${FUZZ_SEED:-0} bash scripts/fuzz.sh --seconds $${FUZZ_SECONDS:-120}
 
 fuzz-smoke:
 	bash scripts/fuzz.sh --seconds 10
