@@ -23,7 +23,8 @@ void clws_log(int level, const char *message) {
 
 int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
                       const unsigned char *body, size_t body_length,
-                      const char *const *header_names, const char *const *header_values, int header_count) {
+                      const char *const *header_names, const char *const *header_values, int header_count,
+                      int omit_body) {
     unsigned char headers[LWS_PRE + 2048];
     unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof(headers) - 1;
 
@@ -37,7 +38,7 @@ int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_
     }
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
-    if (body_length > 0) {
+    if (body_length > 0 && !omit_body) {
         // lws_write wants LWS_PRE bytes of headroom it may use.
         unsigned char *buffer = malloc(LWS_PRE + body_length);
         if (!buffer)
@@ -49,6 +50,16 @@ int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_
             return 1;
     }
     return lws_http_transaction_completed(wsi) ? 1 : 0;
+}
+
+int clws_raw_write(struct lws *wsi, const unsigned char *bytes, size_t length) {
+    unsigned char *buffer = malloc(LWS_PRE + length);
+    if (!buffer)
+        return 1;
+    memcpy(buffer + LWS_PRE, bytes, length);
+    int written = lws_write(wsi, buffer + LWS_PRE, length, LWS_WRITE_RAW);
+    free(buffer);
+    return written < (int)length;
 }
 
 void clws_close_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }

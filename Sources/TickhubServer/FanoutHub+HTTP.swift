@@ -102,11 +102,18 @@ extension FanoutHub {
         case (.get, _) where !path.hasPrefix("/api/"):
             return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
         case (_, _) where Self.knownPaths.contains(path) || path.hasPrefix(quotePrefix):
-            return .respond(.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(quoted(path))"))
+            // RFC 9110 15.5.6: a 405 says which methods the resource has.
+            let allowed = Self.postPaths.contains(path) ? "POST" : "GET, HEAD"
+            var refusal = HTTPResponse.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)")
+            refusal.headers.append(("allow", allowed))
+            return .respond(refusal)
         default:
             return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))"))
         }
     }
+
+    /// The fixed paths that take POST alone; the other known paths are read with GET (or HEAD).
+    static let postPaths: Set<String> = ["/api/market-data/publish", "/api/ibkr/connect", "/api/ibkr/disconnect"]
 
     static let knownPaths: Set<String> = [
         "/api/market-data/quotes", "/api/market-data/publish", "/api/health", "/api/ibkr/status", "/api/ibkr/connect", "/api/ibkr/disconnect",

@@ -9,6 +9,9 @@ final class LwsProtocols: @unchecked Sendable {
 
     let list: UnsafeMutablePointer<lws_protocols>
     let noValidityChecks: UnsafeMutablePointer<lws_retry_bo_t>
+    /// Per-token limits: the URI tokens at `LwsRequestReader.maximumURIPart`, other headers bounded only by the
+    /// buffer (0).
+    let tokenLimits: UnsafeMutablePointer<lws_token_limits>
 
     private init() {
         list = .allocate(capacity: 2)
@@ -20,6 +23,14 @@ final class LwsProtocols: @unchecked Sendable {
         list[1] = lws_protocols()
         noValidityChecks = .allocate(capacity: 1)
         noValidityChecks.initialize(to: lws_retry_bo_t())
+        tokenLimits = .allocate(capacity: 1)
+        tokenLimits.initialize(to: lws_token_limits())
+        withUnsafeMutableBytes(of: &tokenLimits.pointee.token_limit) { raw in
+            let slots = raw.bindMemory(to: UInt16.self)
+            for token in LwsRequestReader.uriTokens where Int(token.rawValue) < slots.count {
+                slots[Int(token.rawValue)] = UInt16(LwsRequestReader.maximumURIPart)
+            }
+        }
     }
 }
 
@@ -106,6 +117,20 @@ extension TickhubServer {
             if let id = slot(session)?.pointee, let client = hub.clients[id] { hub.close(client) }
             return 0
 
+        // lws 4.1 turns a CONNECT request into a raw socket, with no timeout, instead of passing it to
+        // LWS_CALLBACK_HTTP: such a connection gets its 405 as soon as it can be written, and is closed.
+        case LWS_CALLBACK_RAW_ADOPT:
+            lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 5)
+            lws_callback_on_writable(wsi)
+            return 0
+
+        case LWS_CALLBACK_RAW_WRITEABLE:
+            _ = Self.notAProxyText.withUnsafeBufferPointer { clws_raw_write(wsi, $0.baseAddress, $0.count) }
+            return -1
+
+        case LWS_CALLBACK_RAW_RX:
+            return 0
+
         case LWS_CALLBACK_HTTP:
             return http(wsi, hub: hub, session: session, input: input, length: length)
 
@@ -126,12 +151,14 @@ extension TickhubServer {
         case LWS_CALLBACK_HTTP_WRITEABLE:
             guard let id = slot(session)?.pointee, let response = hub.exchanges[id]?.response else { return 0 }
             hub.exchanges[id] = nil
-            return respond(wsi, response)
+            return respond(wsi, response, exchange: id)
 
         case LWS_CALLBACK_CLOSED_HTTP:
             if let id = slot(session)?.pointee {
                 hub.exchanges[id] = nil
                 confined.pendingBodies[id] = nil
+                confined.headRequests.remove(id)
+                confined.closeAfterReply.remove(id)
             }
             return 0
 
@@ -151,12 +178,25 @@ extension TickhubServer {
         let methodIndex = Int(lws_http_get_uri_and_method(wsi, &uri, &uriLength))
         let methods: [HTTPRequest.Method?] = [.get, .post, .options, .put, .patch, .delete, nil, .head]
         guard methods.indices.contains(methodIndex), let method = methods[methodIndex] else {
-            return respond(wsi, .error(405, code: "method_not_allowed", "unsupported method"))
+            return respond(wsi, Self.notAProxy)
+        }
+        // HEAD is GET without the body (RFC 9110 9.3.2): the same route, status and headers.
+        if method == .head { confined.headRequests.insert(id) }
+        guard !LwsRequestReader.uriTooLong(wsi, methodIndex: methodIndex) else {
+            return respond(wsi, .error(414, code: "uri_too_long",
+                "a URL's path and each query argument are limited to \(LwsRequestReader.maximumURIPart / 1024) KiB: ask for fewer symbols at a time"),
+                exchange: id)
+        }
+        // lws 4.1 reads request bodies by Content-Length only, so a chunked body would be parsed as the next request:
+        // refuse it and close, as RFC 9112 6.3 allows.
+        if LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) != nil {
+            confined.closeAfterReply.insert(id)
+            return respond(wsi, .error(411, code: "length_required", "send the body with a Content-Length; chunked request bodies are not accepted"), exchange: id)
         }
         // Never `input`/`length` (or `uri`/`uriLength`): they can reach past the path into another request's bytes.
         let path = LwsRequestReader.path(wsi, methodIndex: methodIndex) ?? "/"
         let request = HTTPRequest(
-            method: method, path: path, query: LwsRequestReader.queryArguments(wsi),
+            method: method == .head ? .get : method, path: path, query: LwsRequestReader.queryArguments(wsi),
             headers: Self.requestHeaders(wsi),
             body: [])
         // A body is waited for only when one is announced: `Content-Length: 0` has none, and lws then never reports
@@ -165,23 +205,45 @@ extension TickhubServer {
         if let announced = LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) {
             guard !announced.isEmpty, announced.utf8.allSatisfy({ (0x30...0x39).contains($0) }), announced.utf8.count <= 12,
                   let length = Int(announced)
-            else { return respond(wsi, .error(400, code: "bad_request", "Content-Length must be one non-negative number")) }
-            guard length <= 1 << 20 else { return respond(wsi, .error(413, code: "too_large", "request bodies are limited to 1 MiB")) }
+            else { return respond(wsi, .error(400, code: "bad_request", "Content-Length must be one non-negative number"), exchange: id) }
+            guard length <= 1 << 20 else { return respond(wsi, .error(413, code: "too_large", "request bodies are limited to 1 MiB"), exchange: id) }
             if length > 0, method == .post || method == .put || method == .patch {
                 confined.pendingBodies[id] = request
                 return 0
             }
+        } else if method == .post || method == .put || method == .patch {
+            // No length: the request has no body (RFC 9112 6.3), but lws waits for one and would read the next
+            // request as it. Answered, then closed, so nothing sent after it is misread.
+            confined.closeAfterReply.insert(id)
         }
         return dispatch(request, id: id, wsi: wsi, hub: hub)
     }
 
+    /// CONNECT's answer: this is an origin server, not a proxy.
+    static let notAProxy: HTTPResponse = {
+        var refusal = HTTPResponse.error(405, code: "method_not_allowed", "this hub is not a proxy; it serves GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS")
+        refusal.headers.append(("allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
+        return refusal
+    }()
+
+    /// The same, written whole on a raw socket, where lws adds no headers of its own.
+    static let notAProxyText: [UInt8] = {
+        let head = "HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\ncontent-length: \(notAProxy.body.count)\r\n"
+            + notAProxy.headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "connection: close\r\n\r\n"
+        return Array(head.utf8) + notAProxy.body
+    }()
+
     private func dispatch(_ request: HTTPRequest, id: Int, wsi: OpaquePointer, hub: FanoutHub) -> Int32 {
         guard let response = hub.handle(request, exchange: id, wsi: wsi) else { return 0 }
-        return respond(wsi, response)
+        return respond(wsi, response, exchange: id)
     }
 
-    /// Writes a whole response; nonzero tells lws to close the connection.
-    func respond(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Int32 {
+    /// Writes a whole response (only its headers for a HEAD request); nonzero tells lws to close the connection.
+    func respond(_ wsi: OpaquePointer, _ response: HTTPResponse, exchange: Int? = nil) -> Int32 {
+        let omitBody = exchange.map { confined.headRequests.remove($0) != nil } ?? false
+        let closing = exchange.map { confined.closeAfterReply.remove($0) != nil } ?? false
+        var response = response
+        if closing { response.headers.append(("connection", "close")) }
         let names = response.headers.map { strdup($0.0 + ":") }
         let values = response.headers.map { strdup($0.1) }
         defer {
@@ -193,11 +255,11 @@ extension TickhubServer {
                 values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
                     clws_http_respond(
                         wsi, UInt32(response.status), response.contentType, body.baseAddress, body.count,
-                        namePointers.baseAddress, valuePointers.baseAddress, Int32(response.headers.count))
+                        namePointers.baseAddress, valuePointers.baseAddress, Int32(response.headers.count), omitBody ? 1 : 0)
                 }
             }
         }
-        return result == 0 ? 0 : -1
+        return result == 0 && !closing ? 0 : -1
     }
 
     /// The headers the routes look at, by lowercased name.

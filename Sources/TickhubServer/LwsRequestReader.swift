@@ -7,21 +7,29 @@ import CLws
 /// by an earlier request (its Authorization header, say), so neither is ever used to read. Each fragment is copied
 /// with the length lws returns for it, into a buffer of its own size.
 enum LwsRequestReader {
-    /// Longest header or URI accepted; lws's own header buffer is smaller still.
+    /// Longest header accepted; a repeated header counts whole.
     static let maximumLength = 8192
 
+    /// Longest part of a URI (the path, or one `&`-separated argument) lws keeps. lws stops copying a part there
+    /// and passes the request on, cut short: so a part that reaches this length was longer, and the request gets
+    /// 414 rather than the dropped connection lws gives a request that overflows its header buffer.
+    static let maximumURIPart = 32 * 1024
+
+    /// lws's buffer for one request's headers and URI: two URI parts at their limit and the usual headers.
+    static let headerBufferBytes: UInt32 = 96 * 1024
+
     /// The header's value; fragments of a repeated header are joined with "," as HTTP lists are, a URI's with
-    /// the ";" lws split it at, so `/a;b` reads back as sent. Nil when absent or longer than `maximumLength`.
+    /// the ";" lws split it at, so `/a;b` reads back as sent. Nil when absent or longer than its limit.
     static func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
-        let fragments = fragments(wsi, token)
+        let isURI = token == WSI_TOKEN_HTTP_URI_ARGS || uriTokens.contains(token)
+        let fragments = fragments(wsi, token, limit: isURI ? Int(headerBufferBytes) : maximumLength)
         guard !fragments.isEmpty else { return nil }
-        let separator = token == WSI_TOKEN_HTTP_URI_ARGS ? "&" : uriTokens.contains(token) ? ";" : ","
-        let joined = fragments.joined(separator: separator)
-        return joined.utf8.count <= maximumLength ? joined : nil
+        let separator = token == WSI_TOKEN_HTTP_URI_ARGS ? "&" : isURI ? ";" : ","
+        return fragments.joined(separator: separator)
     }
 
-    /// Each fragment lws stored for the token, in order, copied exactly.
-    static func fragments(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> [String] {
+    /// Each fragment lws stored for the token, in order, copied exactly; none when together they pass `limit`.
+    static func fragments(_ wsi: OpaquePointer, _ token: lws_token_indexes, limit: Int = maximumLength) -> [String] {
         var result: [String] = []
         var total = 0
         for index: Int32 in 0..<256 {
@@ -33,7 +41,7 @@ enum LwsRequestReader {
                 break
             }
             total += length
-            guard total <= maximumLength else { return [] }
+            guard total <= limit else { return [] }
             var buffer = [CChar](repeating: 0, count: length + 1)
             let copied = Int(lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), token, index))
             guard copied == length else { break }
@@ -42,10 +50,19 @@ enum LwsRequestReader {
         return result
     }
 
+    /// Whether lws cut a part of the request's URI at `maximumURIPart`.
+    static func uriTooLong(_ wsi: OpaquePointer, methodIndex: Int) -> Bool {
+        guard uriTokens.indices.contains(methodIndex) else { return false }
+        // Every index: an empty argument (`?a&&b`) reads as 0 like a missing one, and may sit before a long one.
+        return [uriTokens[methodIndex], WSI_TOKEN_HTTP_URI_ARGS].contains { token in
+            (0..<Int32(128)).contains { Int(lws_hdr_fragment_length(wsi, token, $0)) >= maximumURIPart }
+        }
+    }
+
     /// `?a=1&b=2` as lws splits it: one fragment per argument, already URL-decoded by lws.
     static func queryArguments(_ wsi: OpaquePointer) -> [String: String] {
         var arguments: [String: String] = [:]
-        for argument in fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS).prefix(64) {
+        for argument in fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes)).prefix(64) {
             if let equals = argument.firstIndex(of: "=") {
                 arguments[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
             } else {

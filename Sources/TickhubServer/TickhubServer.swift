@@ -48,6 +48,10 @@ public final class TickhubServer: Sendable {
         var stopDeadline: Int64 = 0
         /// Requests whose bodies are still arriving, by exchange id.
         var pendingBodies: [Int: HTTPRequest] = [:]
+        /// HEAD requests by exchange id: answered as GET, without the body.
+        var headRequests: Set<Int> = []
+        /// Exchanges whose connection closes once answered: what follows them on the wire cannot be trusted.
+        var closeAfterReply: Set<Int> = []
     }
 
     public init(configuration: ServerConfiguration, backend: HubBackend, logger: Logger = Logger(label: "tickhub.server")) {
@@ -200,6 +204,9 @@ public final class TickhubServer: Sendable {
                 // pings idle clients instead.
                 info.retry_and_idle_policy = UnsafePointer(LwsProtocols.shared.noValidityChecks)
                 info.pt_serv_buf_size = 64 * 1024
+                // Room for a 1,000-symbol /quotes URL, and limits that make a longer one a 414, not a hang-up.
+                info.max_http_header_data2 = LwsRequestReader.headerBufferBytes
+                info.token_limits = UnsafePointer(protocols.tokenLimits)
                 return lws_create_context(&info)
             }
         }

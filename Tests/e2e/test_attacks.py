@@ -88,7 +88,8 @@ def test_a_page_from_another_origin_cannot_write_disconnect_or_read_the_stream(t
     threading.Thread(target=site.serve_forever, daemon=True).start()
     try:
         hub.wait_for_ibkr("ready")
-        before = hub.get("/api/positions").json()
+        # Once IBKR's positions are in: they arrive after `ready`, and would look like the page's writes.
+        before = hub.wait_for_positions(5)
         # Its own Playwright, closed before the test ends: the others in this module run asyncio loops of their own.
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])

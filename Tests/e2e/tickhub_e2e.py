@@ -115,6 +115,17 @@ class Hub(Process):
             assert time.monotonic() < deadline, f"IBKR still {status['state']!r} after {timeout} s, not {state!r}"
             time.sleep(0.05)
 
+    def wait_for_positions(self, count=5, timeout=10, **kw):
+        """Polls /api/positions (bounded) until it holds `count` positions (the demo portfolio's five once IBKR has
+        synced them); returns the response body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.get("/api/positions", **kw).json()
+            if len(body["positions"]) == count:
+                return body
+            assert time.monotonic() < deadline, f"{len(body['positions'])} positions after {timeout} s, not {count}"
+            time.sleep(0.05)
+
     def rss_kib(self):
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:

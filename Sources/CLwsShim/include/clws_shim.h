@@ -16,10 +16,14 @@ void clws_log(int level, const char *message);
 
 /// Writes a complete HTTP response (status line, headers, body) and completes the transaction.
 /// `header_names` / `header_values` are `header_count` extra headers. Returns nonzero when the connection
-/// must be closed.
+/// must be closed. `omit_body` answers a HEAD request: the headers announce the body's length, none follows.
 int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
                       const unsigned char *body, size_t body_length,
-                      const char *const *header_names, const char *const *header_values, int header_count);
+                      const char *const *header_names, const char *const *header_values, int header_count,
+                      int omit_body);
+
+/// Writes `length` bytes on a raw socket (lws's LWS_PRE headroom added here). Returns nonzero on failure.
+int clws_raw_write(struct lws *wsi, const unsigned char *bytes, size_t length);
 
 /// Marks a connection to be closed on the service thread's next turn (for clients that stopped reading).
 void clws_close_async(struct lws *wsi);

@@ -1,0 +1,143 @@
+"""HTTP as RFC 9110 and 9112 say, on the raw wire: HEAD, CONNECT, long URLs, bodies without a usable length.
+
+Each test sends the bytes a client or attacker would and reads what comes back, to the end of the connection."""
+import json
+import socket
+import time
+
+import pytest
+
+from tickhub_e2e import Hub
+
+
+@pytest.fixture(scope="module")
+def hub():
+    hub = Hub()
+    yield hub
+    hub.stop()
+
+
+def exchange(port, data, timeout=5.0):
+    """Sends `data` and reads until the hub closes or `timeout` passes; returns (bytes, closed)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        received, deadline = b"", time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                return received, False
+            if not chunk:
+                return received, True
+            received += chunk
+        return received, False
+
+
+def responses(data):
+    """Splits pipelined responses by their Content-Length: [(status, headers, body)]."""
+    found = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        found.append((int(lines[0].split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return found
+
+
+def request(hub, line, *headers, body=b""):
+    text = f"{line}\r\nHost: 127.0.0.1:{hub.port}\r\n" + "".join(f"{h}\r\n" for h in headers) + "\r\n"
+    return text.encode() + body
+
+
+def test_head_is_get_without_the_body(hub):
+    """HEAD gets GET's status and headers, Content-Length included, and no body: the next response on the same
+    connection starts right after the headers. It used to be 405 with a body."""
+    for path in ("/api/health", "/", "/api/market-data/quote/AAPL", "/api/openapi.yaml"):
+        get, _ = exchange(hub.port, request(hub, f"GET {path} HTTP/1.1", "Connection: close"))
+        get_status, get_headers, get_body = responses(get)[0]
+        data, _ = exchange(hub.port, request(hub, f"HEAD {path} HTTP/1.1") + request(hub, "GET /api/health HTTP/1.1", "Connection: close"))
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        assert int(lines[0].split()[1]) == get_status == 200, (path, lines[0])
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        assert headers["content-type"] == get_headers["content-type"], path
+        assert int(headers["content-length"]) > 0, path
+        if path not in ("/api/market-data/quote/AAPL",):  # a quote's bytes change from one moment to the next
+            assert int(headers["content-length"]) == len(get_body), path
+        assert rest.startswith(b"HTTP/1.1 200 OK\r\n"), (path, rest[:80])
+
+
+def test_head_on_a_post_only_path_is_405_with_allow_and_no_body(hub):
+    data, _ = exchange(hub.port, request(hub, "HEAD /api/ibkr/connect HTTP/1.1") + request(hub, "GET /api/health HTTP/1.1", "Connection: close"))
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 405"), head
+    assert b"\r\nallow: POST" in head
+    assert rest.startswith(b"HTTP/1.1 200 OK"), rest[:80]
+
+
+def test_405_names_the_allowed_methods(hub):
+    data, _ = exchange(hub.port, request(hub, "DELETE /api/health HTTP/1.1", "Connection: close"))
+    status, headers, body = responses(data)[0]
+    assert status == 405 and headers["allow"] == "GET, HEAD"
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("target", ["example.com:443", "/api/health"])
+def test_connect_is_refused_at_once_and_the_connection_closed(hub, target):
+    """lws turns CONNECT into a raw socket with no timeout; the hub used to hold such a connection open forever."""
+    started = time.monotonic()
+    data, closed = exchange(hub.port, request(hub, f"CONNECT {target} HTTP/1.1"), timeout=5)
+    assert closed and time.monotonic() - started < 2, (data, closed)
+    status, headers, body = responses(data)[0]
+    assert status == 405 and "GET" in headers["allow"]
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
+    # The hub still serves.
+    assert hub.get("/api/health").status == 200
+
+
+def test_the_documented_thousand_symbols_fit_in_one_url(hub):
+    """A 1,000-symbol /quotes URL (docs/openapi.yaml) was over lws's 4 KiB and the connection was dropped."""
+    symbols = ",".join(f"Z{i:04d}" for i in range(1000))  # 6,000 bytes, no such symbols: answered at once
+    r = hub.get(f"/api/market-data/quotes?symbols={symbols}", timeout=30)
+    assert r.status == 200, r
+    body = r.json()
+    assert len(body["quotes"]) + len(body.get("errors", [])) + len(body.get("unavailable", [])) >= 1, body
+
+
+@pytest.mark.parametrize("length", [40_000, 120_000, 1_000_000])
+def test_a_url_beyond_the_limit_is_414_not_a_dropped_connection(hub, length):
+    for target in (f"/api/market-data/quotes?symbols={'A' * length}", "/" + "a" * length,
+                   f"/api/health?x=1&pad={'b' * length}"):
+        data, _ = exchange(hub.port, request(hub, f"GET {target} HTTP/1.1", "Connection: close"), timeout=10)
+        assert data, f"no reply to a {length}-byte URL ({target[:30]}…)"
+        status, _, body = responses(data)[0]
+        assert status == 414, (target[:30], data[:200])
+        error = json.loads(body)["error"]
+        assert error["code"] == "uri_too_long" and "32 KiB" in error["message"]
+    assert hub.get("/api/health").status == 200
+
+
+def test_a_chunked_body_gets_411_and_the_chunks_are_never_read_as_a_request(hub):
+    before = hub.get("/api/positions").json()
+    body = json.dumps({"symbol": "AAPL", "quantity": 1, "averageCost": 1}).encode()
+    chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    data, closed = exchange(hub.port, request(hub, "POST /api/positions HTTP/1.1", "Content-Type: application/json",
+                                              "Transfer-Encoding: chunked", body=chunked))
+    status, headers, reply = responses(data)[0]
+    assert status == 411 and headers.get("connection") == "close" and closed, data[:200]
+    assert json.loads(reply)["error"]["code"] == "length_required"
+    assert len(data.split(b"HTTP/1.1 ")) == 2, "the chunk bytes were answered as a request"
+    assert hub.get("/api/positions").json() == before
+
+
+def test_a_post_without_a_length_has_no_body_and_what_follows_is_not_taken_as_one(hub):
+    """lws waits for up to 100 MiB of body after a POST with no Content-Length; the hub answers it as empty and closes,
+    so a request pipelined after it is neither misread as its body nor left hanging."""
+    data, closed = exchange(hub.port, request(hub, "POST /api/positions HTTP/1.1", "Content-Type: application/json")
+                            + request(hub, "GET /api/health HTTP/1.1"))
+    status, headers, reply = responses(data)[0]
+    assert status == 400 and closed and headers.get("connection") == "close", data[:300]
+    assert json.loads(reply)["error"]["code"] == "bad_json"
