@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import TWSProtocol
 import TickhubCore
@@ -169,6 +170,13 @@ extension IBKRSession {
         }
     }
 
+    /// A line about one symbol, within `symbolLog`'s allowance.
+    func logSymbol(_ level: Logger.Level, _ message: String) {
+        let allowance = symbolLog.admit(now: Self.epochMillis())
+        guard allowance.write else { return }
+        logger.log(level: level, "\(message)\(LogAllowance.suffix(allowance.leftOut))")
+    }
+
     /// An error that names one of our market-data or qualification requests.
     func symbolError(_ name: String, requestID: Int, _ error: ErrorMessage) -> Bool {
         let notice = TWSNotice(code: error.code)
@@ -176,7 +184,7 @@ extension IBKRSession {
         case let .requestEnded(reason):
             marketDataRequests[requestID] = nil
             qualifyRequests[requestID] = nil
-            logger.notice("\(name): IBKR cannot serve it (\(error.code) \(error.message))")
+            logSymbol(.notice, "\(name): IBKR cannot serve it (\(error.code) \(error.message))")
             end(name, reason)
         case .maxTickers:
             marketDataRequests[requestID] = nil
@@ -193,7 +201,7 @@ extension IBKRSession {
         case .competingSession:
             // TWS sends 10197 once per ticker, but it is about the whole session: the stream stays, the
             // connection is degraded until ticks flow again.
-            logger.notice("\(name): TWS \(error.code) \(error.message)")
+            logSymbol(.notice, "\(name): TWS \(error.code) \(error.message)")
             handle(.notice(notice))
         case .requestBookkeeping:
             logger.error("\(name): request \(requestID) refused (\(error.code) \(error.message)); requesting again")
@@ -202,7 +210,7 @@ extension IBKRSession {
             symbols[name]?.phase = .waiting
             assignLines()
         default:
-            logger.warning("\(name): TWS error \(error.code) \(error.message)")
+            logSymbol(.warning, "\(name): TWS error \(error.code) \(error.message)")
             if qualifyRequests.removeValue(forKey: requestID) != nil { end(name, .invalidRequest) }
         }
         return true

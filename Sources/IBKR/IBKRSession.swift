@@ -11,6 +11,8 @@ final class IBKRSession {
     let configuration: IBKRConfiguration
     let loop: EventLoop
     let logger: Logger
+    /// Lines about single symbols (refused, errors) per minute; the rest are counted into the next one.
+    var symbolLog = LogAllowance(perMinute: 60)
     var machine: ConnectionStateMachine
     var listeners: [@Sendable (IBKREvent) -> Void] = []
     var generator = SystemRandomNumberGenerator()

@@ -40,6 +40,9 @@ public final class DataProviderManager: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
     private var health: [ProviderName: ProviderHealth] = [:]
+    /// Per-symbol source changes written to the log per minute: thousands of symbols asked at once otherwise
+    /// become thousands of lines.
+    private var sourceChangeLog = LogAllowance(perMinute: 60)
     private var evaluator: Task<Void, Never>?
 
     public init(
@@ -168,7 +171,10 @@ public final class DataProviderManager: @unchecked Sendable {
         let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
         var events: [ManagerEvent] = []
         if let change = entry.selector.evaluate(now: now, marketOpen: open) {
-            logger.notice("\(symbol): source \(change.from?.rawValue ?? "none") → \(change.to?.rawValue ?? "none") (\(change.reason))")
+            let allowance = sourceChangeLog.admit(now: now)
+            if allowance.write {
+                logger.notice("\(symbol): source \(change.from?.rawValue ?? "none") → \(change.to?.rawValue ?? "none") (\(change.reason))\(LogAllowance.suffix(allowance.leftOut))")
+            }
             events.append(.sourceChanged(symbol: symbol, from: change.from, to: change.to, reason: change.reason))
             // Until the new source quotes (or when nobody can), the last price stays on screen, marked stale:
             // the new source's next quote is the first one presented as live.

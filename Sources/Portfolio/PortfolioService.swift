@@ -181,10 +181,33 @@ public final class PortfolioService: Sendable {
         }
     }
 
+    /// Positions per page unless `limit` says otherwise, and the most one page may hold: a page is one query on
+    /// an index and one JSON document, whatever the table holds.
+    static let defaultPageSize = 1_000
+    static let maximumPageSize = 5_000
+
+    /// One page of open positions, and `nextCursor` for the next one (null after the last).
     func list(_ request: HTTPRequest) async -> HTTPResponse {
+        var limit = Self.defaultPageSize
+        if let text = request.query["limit"] {
+            guard let n = Int(text), (1...Self.maximumPageSize).contains(n) else {
+                return .error(400, code: "invalid_field", "limit must be a whole number from 1 to \(Self.maximumPageSize)")
+            }
+            limit = n
+        }
+        var cursor: PositionCursor?
+        if let token = request.query["cursor"], !token.isEmpty {
+            guard let parsed = PositionCursor(token: token) else {
+                return .error(400, code: "invalid_field", "cursor must be a nextCursor this hub returned")
+            }
+            cursor = parsed
+        }
         do {
-            let records = try await store.openPositions(broker: request.query["broker"])
-            let body = try JSONSerialization.data(withJSONObject: ["positions": records.map(Self.object)], options: [.sortedKeys])
+            // One row more than the page says whether another page follows.
+            let records = try await store.openPositions(broker: request.query["broker"], after: cursor, limit: limit + 1)
+            let page = records.prefix(limit)
+            let next: Any = records.count > limit ? PositionCursor(after: page[page.index(before: page.endIndex)]).token : NSNull()
+            let body = try JSONSerialization.data(withJSONObject: ["positions": page.map(Self.object), "nextCursor": next], options: [.sortedKeys])
             return .json(200, Array(body))
         } catch {
             return Self.response(error)

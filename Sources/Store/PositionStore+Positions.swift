@@ -5,6 +5,14 @@ extension PositionStore {
     public func openPositions(broker: String? = nil, includingInactiveAccounts: Bool = false)
         async throws(StoreError) -> [PositionRecord]
     {
+        try await openPositions(broker: broker, includingInactiveAccounts: includingInactiveAccounts, after: nil, limit: nil)
+    }
+
+    /// One page of them: at most `limit` rows after `cursor`, in the same order. The order is the index
+    /// `position_open_in_order`, so a page costs the same at the end of 100,000 rows as at the start.
+    public func openPositions(broker: String? = nil, includingInactiveAccounts: Bool = false, after cursor: PositionCursor?, limit: Int?)
+        async throws(StoreError) -> [PositionRecord]
+    {
         try await read { db in
             var sql = """
                 SELECT position.* FROM position
@@ -17,7 +25,15 @@ extension PositionStore {
                 sql += " AND position.broker = ?"
                 arguments += [broker]
             }
-            sql += " ORDER BY position.broker, position.accountId, position.symbol, position.origin"
+            if let cursor {
+                sql += " AND (position.broker, position.accountId, position.symbol, position.origin, position.id) > (?, ?, ?, ?, ?)"
+                arguments += [cursor.broker, cursor.accountId, cursor.symbol, cursor.origin, cursor.id]
+            }
+            sql += " ORDER BY position.broker, position.accountId, position.symbol, position.origin, position.id"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
             return try PositionRecord.fetchAll(db, sql: sql, arguments: arguments)
         }
     }

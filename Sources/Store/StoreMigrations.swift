@@ -12,6 +12,7 @@ enum StoreMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2", migrate: v2)
         return migrator
     }
 
@@ -78,5 +79,12 @@ enum StoreMigrations {
             t.column("dailyPnl", .double).notNull()
         }
         try db.create(index: "pnlSnapshot_on_takenAt", on: "pnlSnapshot", columns: ["takenAt"])
+    }
+
+    /// Paging open positions (`GET /api/positions`): their listing order, open rows only.
+    static func v2(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX position_open_in_order ON position (broker, accountId, symbol, origin, id) WHERE closedAt IS NULL
+            """)
     }
 }

@@ -25,6 +25,8 @@ public struct HubConfigurationFile: Decodable {
         var authTimeoutSeconds: Double?
         var maxQueuedErrors: Int?
         var maxUpstreamSymbols: Int?
+        var maxSymbolsPerRequest: Int?
+        var maxSymbolsPerImport: Int?
         var maxErrorsPerMinute: Int?
         var maxQueuedBytes: Int?
         var tls: TLS?
@@ -148,6 +150,8 @@ public struct HubConfigurationFile: Decodable {
         if let v = s.authTimeoutSeconds { c.authTimeoutSeconds = v }
         if let v = s.maxQueuedErrors { c.maxQueuedErrors = v }
         if let v = s.maxUpstreamSymbols { c.maxUpstreamSymbols = v }
+        if let v = s.maxSymbolsPerRequest { c.maxSymbolsPerRequest = v }
+        if let v = s.maxSymbolsPerImport { c.maxSymbolsPerImport = v }
         if let v = s.maxErrorsPerMinute { c.maxErrorsPerMinute = v }
         if let v = s.maxQueuedBytes { c.maxQueuedBytes = v }
         // Both empty (as in the example file) is plain HTTP; one without the other is a mistake worth saying.

@@ -73,6 +73,11 @@ extension FanoutHub {
                 await server.backend.setIBKRConnected(connect)
                 return await server.ibkrStatusResponse()
             }
+        case (.post, "/api/positions/import") where Self.csvRows(request.body) > configuration.maxSymbolsPerImport:
+            // Every imported position is a symbol followed upstream; a file bigger than an account holds is an attack.
+            metrics.requestsRefusedForSymbols += 1
+            return .respond(.error(413, code: "too_many_symbols",
+                "the file has \(Self.csvRows(request.body)) positions; one import may hold \(configuration.maxSymbolsPerImport) (server.maxSymbolsPerImport)"))
         case (_, _) where path == "/api/positions" || path.hasPrefix("/api/positions/") || path == "/api/portfolio/history":
             let server = server
             return .async { await server.backend.portfolio(request) }
@@ -126,6 +131,21 @@ extension FanoutHub {
         return ["disconnected", "connecting", "ready", "degraded", "reconnecting"].map { ("ibkr", $0, $0 == state) }
     }
 
+    /// Non-blank lines after the header: an upper bound on a CSV's positions, counted without parsing it.
+    static func csvRows(_ body: [UInt8]) -> Int {
+        var rows = 0, blank = true
+        for byte in body {
+            if byte == UInt8(ascii: "\n") {
+                if !blank { rows += 1 }
+                blank = true
+            } else if byte != UInt8(ascii: "\r") && byte != UInt8(ascii: " ") {
+                blank = false
+            }
+        }
+        if !blank { rows += 1 }
+        return max(0, rows - 1)
+    }
+
     // MARK: Quotes
 
     func quote(_ text: String) -> Outcome {
@@ -161,8 +181,11 @@ extension FanoutHub {
                 return .respond(.error(400, code: "invalid_symbol", error.description))
             }
         }
-        guard !instruments.isEmpty, instruments.count <= configuration.maxSymbolsPerClient else {
-            return .respond(.error(400, code: "bad_request", "give 1 to \(configuration.maxSymbolsPerClient) symbols: ?symbols=AAPL,MSFT"))
+        guard !instruments.isEmpty else { return .respond(.error(400, code: "bad_request", "give at least one symbol: ?symbols=AAPL,MSFT")) }
+        guard instruments.count <= configuration.maxSymbolsPerRequest else {
+            metrics.requestsRefusedForSymbols += 1
+            return .respond(.error(400, code: "too_many_symbols",
+                "\(instruments.count) symbols; one request may ask for \(configuration.maxSymbolsPerRequest) (server.maxSymbolsPerRequest)"))
         }
         let missing = instruments.filter { book[$0.symbol]?.quote.hasPrice != true && availability[$0.symbol] != .unknown }
         want(instruments)

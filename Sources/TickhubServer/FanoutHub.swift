@@ -215,14 +215,18 @@ final class FanoutHub {
 
     /// Records interest in symbols and subscribes upstream the ones nobody had asked for yet, up to
     /// `maxUpstreamSymbols` in all: every symbol followed costs a provider line or poll whoever asked, so no mix
-    /// of clients may make the hub follow an unbounded set. Held symbols are always followed (P&L needs them).
+    /// of clients may make the hub follow an unbounded set. Held symbols (P&L needs them) count against a budget of
+    /// the same size of their own.
     func want(_ instruments: [Instrument], held: Bool = false) {
         let now = Self.nowMicros()
         var added: [Instrument] = []
+        // Held symbols have a budget of their own: a crowd of streamed symbols never leaves P&L unvalued.
+        var heldFollowed = held ? self.held.filter { upstream[$0] != nil }.count : 0
         for instrument in instruments {
             if upstream[instrument.symbol] != nil {
                 upstream[instrument.symbol] = now
-            } else if held || upstream.count < configuration.maxUpstreamSymbols {
+            } else if held ? heldFollowed < configuration.maxUpstreamSymbols : upstream.count < configuration.maxUpstreamSymbols {
+                if held { heldFollowed += 1 }
                 upstream[instrument.symbol] = now
                 added.append(instrument)
             } else {

@@ -219,6 +219,10 @@ extension TickhubServer {
         return dispatch(request, id: id, wsi: wsi, hub: hub)
     }
 
+    /// How long lws keeps a connection whose answer comes later: past any first-quote wait, and long enough for
+    /// a large CSV import.
+    static let laterAnswerTimeoutSeconds: Int32 = 120
+
     /// CONNECT's answer: this is an origin server, not a proxy.
     static let notAProxy: HTTPResponse = {
         var refusal = HTTPResponse.error(405, code: "method_not_allowed", "this hub is not a proxy; it serves GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS")
@@ -234,7 +238,12 @@ extension TickhubServer {
     }()
 
     private func dispatch(_ request: HTTPRequest, id: Int, wsi: OpaquePointer, hub: FanoutHub) -> Int32 {
-        guard let response = hub.handle(request, exchange: id, wsi: wsi) else { return 0 }
+        guard let response = hub.handle(request, exchange: id, wsi: wsi) else {
+            // Answered later (a first quote, the database). lws would hang up after its 5 s content timeout and
+            // the client would get an empty reply: the hub's own deadlines are what bound the wait.
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, Self.laterAnswerTimeoutSeconds)
+            return 0
+        }
         return respond(wsi, response, exchange: id)
     }
 

@@ -32,8 +32,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var snapshotSeconds = 60.0
     /// P&L pushes per second to each `pnl` subscriber, at most.
     public var pnlPerSecond = 4.0
-    /// Symbols the hub follows upstream at most, across every client and HTTP request (held symbols always).
+    /// Symbols the hub follows upstream at most, across every client and HTTP request; held symbols have a budget
+    /// of the same size of their own, so no client can crowd P&L out, and no pile of imports can grow it unbounded.
     public var maxUpstreamSymbols = 2_000
+    /// Distinct symbols one `GET /api/market-data/quotes` may ask for.
+    public var maxSymbolsPerRequest = 1_000
+    /// Positions one CSV import may hold: each is a symbol the hub then follows.
+    public var maxSymbolsPerImport = 2_000
     /// Error messages waiting for one client at most; more are summarised in one `errors_suppressed`.
     public var maxQueuedErrors = 20
     /// Errors a client may earn (bad messages, bad symbols) in a minute before it is closed with 1008.

@@ -309,3 +309,67 @@ def test_no_mix_of_clients_makes_the_hub_follow_more_than_its_symbol_cap(tmp_pat
         assert "tickhub_symbols_refused_at_capacity_total" in hub.get("/metrics").text
     finally:
         hub.stop()
+
+
+def import_csv(hub, account, symbols, broker="schwab"):
+    body = ("symbol,quantity,average_cost\n" + "".join(f"{s},1,10\n" for s in symbols)).encode()
+    return hub.post(f"/api/positions/import?broker={broker}&account={account}", body=body,
+                    headers={"Content-Type": "text/csv"}, timeout=60)
+
+
+def test_one_import_or_request_cannot_make_the_hub_follow_an_unbounded_set(tmp_path):
+    """A 1 MiB CSV of 60k rows made the hub subscribe 60k symbols and pegged both cores, again after each restart;
+    held symbols were followed whatever their number."""
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"server": {"maxUpstreamSymbols": 50, "maxSymbolsPerImport": 100, "maxSymbolsPerRequest": 30}}))
+    hub = Hub("--config", str(config))
+    try:
+        hub.wait_for_positions(5)
+        too_big = import_csv(hub, "A0", [f"Q{i:05d}" for i in range(101)])
+        assert too_big.status == 413 and too_big.json()["error"]["code"] == "too_many_symbols", too_big
+        assert "one import may hold 100" in too_big.json()["error"]["message"]
+        assert len(hub.get("/api/positions?broker=schwab").json()["positions"]) == 0
+        # Imports that fit, one after another, still leave held symbols within their own budget of 50.
+        for n in range(3):
+            assert import_csv(hub, f"A{n}", [f"Q{n}{i:03d}" for i in range(40)]).status == 200
+        positions = hub.get("/api/positions?broker=schwab&limit=5000").json()["positions"]
+        assert len(positions) == 120
+        sources = hub.get("/api/health").json()["sources"]
+        held_followed = [s for s in sources if s.startswith("Q")]
+        assert len(held_followed) <= 50, len(held_followed)
+        symbols = ",".join(f"R{i:03d}" for i in range(31))
+        r = hub.get(f"/api/market-data/quotes?symbols={symbols}")
+        assert r.status == 400 and r.json()["error"]["code"] == "too_many_symbols", r
+        metrics = hub.get("/metrics").text
+        assert "tickhub_requests_refused_too_many_symbols_total 2" in metrics, [l for l in metrics.splitlines() if "too_many" in l]
+    finally:
+        hub.stop()
+
+
+def test_twenty_five_thousand_positions_are_listed_page_by_page(tmp_path):
+    """With about 25k stored positions `GET /api/positions` gave an empty reply after exactly 5 s (lws's timeout
+    while the hub encoded them all). It is paged now, and an answer that takes long is no longer cut off."""
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"server": {"maxSymbolsPerImport": 1000}}))
+    hub = Hub("--config", str(config))
+    try:
+        hub.wait_for_positions(5)
+        symbols = [f"P{i:04d}" for i in range(1000)]
+        for account in range(25):
+            assert import_csv(hub, f"ACCT{account:02d}", symbols).status == 200
+        first = hub.get("/api/positions", timeout=10)
+        assert first.status == 200, first
+        page = first.json()
+        assert len(page["positions"]) == 1000 and page["nextCursor"]
+        seen, cursor, pages = len(page["positions"]), page["nextCursor"], 1
+        ids = {p["id"] for p in page["positions"]}
+        while cursor and pages < 100:
+            page = hub.get(f"/api/positions?limit=5000&cursor={cursor}", timeout=10).json()
+            ids |= {p["id"] for p in page["positions"]}
+            seen, cursor, pages = seen + len(page["positions"]), page["nextCursor"], pages + 1
+        assert cursor is None and seen == len(ids) == 25_005, (seen, len(ids), pages)
+        bad = hub.get("/api/positions?cursor=forged")
+        assert bad.status == 400 and bad.json()["error"]["code"] == "invalid_field"
+        assert hub.get("/api/positions?limit=0").status == 400
+    finally:
+        hub.stop()
