@@ -61,6 +61,11 @@ public final class IBKRProvider: Sendable {
         await onLoop { $0.unsubscribe(symbols) }
     }
 
+    /// Lines go to these symbols in this order; one holding a line that a better-ranked symbol needs gives it up.
+    public func prioritize(_ symbols: [String]) async {
+        await onLoop { $0.prioritize(symbols) }
+    }
+
     /// Adds a listener for every event from now on; it is called on the provider's event loop.
     public func addListener(_ listener: @escaping @Sendable (IBKREvent) -> Void) async {
         await onLoop { $0.listeners.append(listener) }

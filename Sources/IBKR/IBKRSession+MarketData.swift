@@ -10,7 +10,27 @@ extension IBKRSession {
             order.append(instrument.symbol)
             emit(.symbolStatus(symbol: instrument.symbol, .pending))
         }
+        rankOrder()
         assignLines()
+    }
+
+    /// Takes the hub's ranking (FanoutHub+LineShare) and gives lines by it.
+    func prioritize(_ ranked: [String]) {
+        lineRanks = [:]
+        for (place, name) in ranked.enumerated() where lineRanks[name] == nil { lineRanks[name] = place }
+        rankOrder()
+        assignLines()
+    }
+
+    /// Sorts `order` by rank, keeping arrival order among the unranked.
+    func rankOrder() {
+        guard !lineRanks.isEmpty else { return }
+        var arrival: [String: Int] = [:]
+        for (place, name) in order.enumerated() where arrival[name] == nil { arrival[name] = place }
+        order.sort { a, b in
+            let (ra, rb) = (lineRanks[a] ?? .max, lineRanks[b] ?? .max)
+            return ra != rb ? ra < rb : arrival[a, default: .max] < arrival[b, default: .max]
+        }
     }
 
     func unsubscribe(_ names: [String]) {
@@ -33,19 +53,36 @@ extension IBKRSession {
         }
     }
 
-    /// Gives lines to the earliest waiting symbols, up to the budget; the rest are over budget.
+    /// Gives lines in `order`, up to the budget. A symbol holding a line that a better-ranked one needs gives it up
+    /// and is over budget, for a fallback to serve, like any symbol without a line.
     func assignLines() {
         guard isReady else { return }
-        var used = symbols.values.filter(\.holdsLine).count
-        for name in order {
-            guard let phase = symbols[name]?.phase, phase == .waiting || phase == .overBudget else { continue }
-            if used < lineCap {
-                used += 1
-                start(name)
-            } else if phase != .overBudget {
+        let contenders = order.filter { name in
+            guard let subscription = symbols[name] else { return false }
+            return subscription.holdsLine || subscription.phase == .waiting || subscription.phase == .overBudget
+        }
+        let entitled = Set(contenders.prefix(lineCap))
+        for name in contenders where !entitled.contains(name) {
+            releaseLine(name)
+            if symbols[name]?.phase != .overBudget {
                 symbols[name]?.phase = .overBudget
                 emit(.symbolStatus(symbol: name, .overBudget))
             }
+        }
+        for name in contenders where entitled.contains(name) {
+            if let phase = symbols[name]?.phase, phase == .waiting || phase == .overBudget { start(name) }
+        }
+    }
+
+    /// Gives up the symbol's line (its market-data request, or the qualification that precedes it).
+    func releaseLine(_ name: String) {
+        switch symbols[name]?.phase {
+        case let .streaming(requestID):
+            marketDataRequests[requestID] = nil
+            send(CancelMarketData(requestID: requestID))
+        case let .qualifying(requestID):
+            qualifyRequests[requestID] = nil
+        default: break
         }
     }
 

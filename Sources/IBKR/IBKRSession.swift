@@ -44,8 +44,10 @@ final class IBKRSession {
 
     // Market data
     var symbols: [String: SymbolSubscription] = [:]
-    /// Subscription order: lines go to the earliest subscribers first.
+    /// The order lines are given in: the hub's fair-share ranking (`lineRanks`), then arrival.
     var order: [String] = []
+    /// Each symbol's place in the hub's last ranking; symbols it has not ranked yet come after, by arrival.
+    var lineRanks: [String: Int] = [:]
     var qualifyRequests: [Int: String] = [:]
     var marketDataRequests: [Int: String] = [:]
     var dirtyQuotes: Set<String> = []

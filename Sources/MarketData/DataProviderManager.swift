@@ -93,6 +93,11 @@ public final class DataProviderManager: @unchecked Sendable {
         perform(work)
     }
 
+    /// Passes the hub's ranking of symbols to every provider, for those with a limited number of lines.
+    public func prioritize(_ symbols: [String]) async {
+        for provider in providers.values { await provider.prioritize(symbols) }
+    }
+
     public func unsubscribe(_ symbols: [String]) {
         var work: [(ProviderName, [Instrument], Bool)] = []
         locked {

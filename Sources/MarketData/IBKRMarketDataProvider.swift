@@ -23,6 +23,7 @@ public final class IBKRMarketDataProvider: MarketDataProvider {
 
     public func subscribe(_ instruments: [Instrument]) async { await ibkr.subscribe(instruments) }
     public func unsubscribe(_ symbols: [String]) async { await ibkr.unsubscribe(symbols) }
+    public func prioritize(_ symbols: [String]) async { await ibkr.prioritize(symbols) }
     public func stop() async { await ibkr.stop() }
 
     static func state(_ status: IBKRSymbolStatus) -> ProviderSymbolState {

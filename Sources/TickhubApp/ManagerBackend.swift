@@ -32,6 +32,7 @@ public struct ManagerBackend: HubBackend {
 
     public func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
     public func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }
+    public func prioritize(_ symbols: [String]) async { await manager.prioritize(symbols) }
     public func ibkrStatus() async -> IBKRStatus? { await ibkr.status() }
     public func setIBKRConnected(_ connected: Bool) async {
         if connected { await ibkr.connect() } else { await ibkr.disconnect() }

@@ -15,6 +15,10 @@ final class ClientSession {
     /// A `/publish` connection: it sends quotes and gets only error messages back.
     let isPublisher: Bool
     var symbols: Set<String> = []
+    /// When each symbol was subscribed, in the client's own count: its first symbols come first in the fair share
+    /// of upstream lines (FanoutHub+LineShare).
+    var subscriptionNumbers: [String: Int] = [:]
+    var subscriptionsMade = 0
     var channels: Set<Channel> = []
     /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
     var pending: [String: PendingUpdate] = [:]

@@ -161,6 +161,9 @@ extension FanoutHub {
                 break
             }
             client.symbols.insert(symbol)
+            client.subscriptionNumbers[symbol] = client.subscriptionsMade
+            client.subscriptionsMade += 1
+            lineShareDirty = true
             subscribers[symbol, default: [:]][client.id] = client
             if let entry = book[symbol] {
                 send(QuoteEncoding.encode(entry, snapshot: true), to: client)
@@ -176,6 +179,8 @@ extension FanoutHub {
     func unsubscribe(_ list: [Any], _ client: ClientSession) {
         for case let text as String in list {
             guard let symbol = try? SymbolGrammar.parse(text).symbol, client.symbols.remove(symbol) != nil else { continue }
+            client.subscriptionNumbers[symbol] = nil
+            lineShareDirty = true
             leave(symbol, client)
             client.pending[symbol] = nil
         }

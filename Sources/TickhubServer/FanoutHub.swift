@@ -27,6 +27,9 @@ final class FanoutHub {
     var balances: [String: [(account: String, tag: String, value: String, currency: String)]] = [:]
     /// Symbols some position holds: they stay subscribed, and their quotes move P&L.
     var held: Set<String> = []
+    /// The fair share of upstream lines needs working out again (FanoutHub+LineShare); the last one sent.
+    var lineShareDirty = false
+    var lineShare: [String] = []
     var pnlDirty = false
     var lastPnLPush: Int64 = 0
     var lastSnapshot: Int64 = 0
@@ -207,6 +210,7 @@ final class FanoutHub {
     func close(_ client: ClientSession) {
         clients[client.id] = nil
         for symbol in client.symbols { leave(symbol, client) }
+        if !client.symbols.isEmpty { lineShareDirty = true }
         if client.isPublisher {
             publisherCount -= 1
             server.backend.publisher(client.id, connected: false)
@@ -235,7 +239,10 @@ final class FanoutHub {
                     "the hub follows at most \(configuration.maxUpstreamSymbols) symbols; release some and ask again"))
             }
         }
-        if !added.isEmpty { server.backendSubscribe(added) }
+        if !added.isEmpty {
+            server.backendSubscribe(added)
+            lineShareDirty = true
+        }
     }
 
     func leave(_ symbol: String, _ client: ClientSession) {
@@ -260,6 +267,7 @@ final class FanoutHub {
             book.remove(symbol)
         }
         server.backendUnsubscribe(idle)
+        lineShareDirty = true
     }
 
     /// Queues a message every client must get, in order (pongs, errors, snapshots, statuses).
@@ -393,6 +401,7 @@ final class FanoutHub {
             hangUp(client, status: 1008, reason: "no token within \(Int(configuration.authTimeoutSeconds)) s")
         }
         expireExchanges(now: now)
+        shareLinesIfChanged()
         pushPnLIfDue(now: now)
         if secondElapsed {
             keepAlive(now: now)

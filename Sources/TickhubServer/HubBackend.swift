@@ -5,6 +5,8 @@ import TickhubCore
 public protocol HubBackend: Sendable {
     func subscribe(_ instruments: [Instrument]) async
     func unsubscribe(_ symbols: [String]) async
+    /// Every symbol followed, best-ranked first: the order in which providers with a few lines give them out.
+    func prioritize(_ symbols: [String]) async
     func ibkrStatus() async -> IBKRStatus?
     func setIBKRConnected(_ connected: Bool) async
     /// `/api/positions…` and `/api/portfolio/history`: positions kept in the database.
@@ -37,6 +39,7 @@ extension HubBackend {
     public func saveQuotes(_ quotes: [Quote]) async -> String? { nil }
     public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {}
     public func publisher(_ id: Int, connected: Bool) {}
+    public func prioritize(_ symbols: [String]) async {}
 }
 
 /// Whether quotes for a symbol can be had, for the HTTP API's 404 and 503 and the stream's error messages.

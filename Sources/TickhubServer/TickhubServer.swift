@@ -107,6 +107,11 @@ public final class TickhubServer: Sendable {
         Task { await backend.unsubscribe(symbols) }
     }
 
+    func backendPrioritize(_ symbols: [String]) {
+        let backend = backend
+        Task { await backend.prioritize(symbols) }
+    }
+
     func backendSubscribe(_ instruments: [Instrument]) {
         let backend = backend
         Task { await backend.subscribe(instruments) }

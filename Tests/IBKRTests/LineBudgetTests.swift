@@ -63,4 +63,36 @@ struct LineBudgetTests {
             #expect(try await h.simulator.status().subscriptions == 2)
         }
     }
+
+    /// The hub's fair-share ranking decides who holds the lines: a better-ranked symbol takes the line of the
+    /// worst-ranked one, which is cancelled at TWS and reported over budget for a fallback to serve.
+    @Test func aBetterRankedSymbolTakesTheLineOfTheWorstRanked() async throws {
+        try await withSimulatorAndProvider(provider: { $0.lineBudget = 3 }, subscribe: Array(Self.five.prefix(3))) { h in
+            try await h.events.awaitFreshQuotes(["AAPL", "MSFT", "AMZN"])
+            // AMZN ranked last, NVDA (not yet subscribed) second.
+            await h.provider.prioritize(["AAPL", "NVDA", "MSFT", "GOOGL", "AMZN"])
+            await h.provider.subscribe([.stock("NVDA")])
+            try await h.events.awaitAll([
+                "AMZN over budget": { if case .symbolStatus("AMZN", .overBudget) = $0 { true } else { false } },
+                "NVDA streaming": { if case .symbolStatus("NVDA", .streaming) = $0 { true } else { false } },
+            ])
+            try await h.events.awaitFreshQuotes(["NVDA"])
+            #expect(await h.provider.symbolStatus("AMZN") == .overBudget)
+            #expect(await h.provider.status().linesInUse == 3)
+            #expect(try await h.simulator.status().subscriptions == 3)
+
+            // A new ranking with AMZN first gives its line back from the last-ranked holder (MSFT).
+            await h.provider.prioritize(["AMZN", "AAPL", "NVDA", "MSFT"])
+            try await h.events.awaitAll([
+                "MSFT over budget": { if case .symbolStatus("MSFT", .overBudget) = $0 { true } else { false } },
+                "AMZN streaming again": { if case .symbolStatus("AMZN", .streaming) = $0 { true } else { false } },
+            ])
+            try await h.events.awaitFreshQuotes(["AMZN"])
+            #expect(await h.provider.symbolStatus("AMZN") == .streaming)
+            #expect(await h.provider.symbolStatus("MSFT") == .overBudget)
+            #expect(await h.provider.symbolStatus("AAPL") == .streaming)
+            #expect(await h.provider.symbolStatus("NVDA") == .streaming)
+            #expect(try await h.simulator.status().subscriptions == 3)
+        }
+    }
 }

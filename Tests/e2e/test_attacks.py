@@ -373,3 +373,56 @@ def test_twenty_five_thousand_positions_are_listed_page_by_page(tmp_path):
         assert hub.get("/api/positions?limit=0").status == 400
     finally:
         hub.stop()
+
+
+def test_one_reader_cannot_hold_every_ibkr_line(tmp_path):
+    """100 option symbols from one /stream client held all 100 IBKR lines, and every other client's symbols then
+    failed over or failed. Lines now go by a fair share: another client's first symbols take the hog's last ones."""
+    import asyncio
+    from tickhub_e2e import expect
+
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"ibkr": {"lineBudget": 12}}))
+    hub = Hub("--config", str(config))
+    hog_symbols = [f"AAPL 271217C00{200 + i:03d}000" for i in range(30)]
+    victim_symbols = ["MSFT 271217C00400000", "MSFT 271217P00400000", "NVDA"]
+
+    def sources():
+        return hub.get("/api/health").json()["sources"]
+
+    def wait_for(predicate, what, timeout=20):
+        import time
+        deadline = time.monotonic() + timeout
+        while True:
+            current = sources()
+            if predicate(current):
+                return current
+            assert time.monotonic() < deadline, f"{what}: {current}"
+            time.sleep(0.1)
+
+    try:
+        hub.wait_for_positions(5)
+        held = {p["symbol"] for p in hub.get("/api/portfolio/pnl").json()["positions"]}
+
+        async def scenario():
+            async with hub.connect() as hog, hub.connect() as victim:
+                await hog.send(json.dumps({"op": "subscribe", "symbols": hog_symbols}))
+                # The hog gets every line the held symbols leave.
+                await asyncio.to_thread(wait_for, lambda s: sum(s.get(x) == "ibkr" for x in hog_symbols) >= 12 - len(held) - 1,
+                                        "the hog's symbols at IBKR")
+                await victim.send(json.dumps({"op": "subscribe", "symbols": victim_symbols}))
+                after = await asyncio.to_thread(wait_for, lambda s: all(s.get(x) == "ibkr" for x in victim_symbols),
+                                                "the victim's symbols at IBKR")
+                for symbol in victim_symbols:
+                    await expect(victim, lambda m, s=symbol: m.get("type") == "quote" and m.get("symbol") == s and m.get("bid"),
+                                 10, f"a live quote for {symbol}")
+                return after
+
+        after = asyncio.run(asyncio.wait_for(scenario(), 60))
+        at_ibkr = [s for s, source in after.items() if source == "ibkr"]
+        assert len(at_ibkr) <= 12, at_ibkr
+        assert held <= set(at_ibkr), (held, at_ibkr)
+        assert sum(s in at_ibkr for s in hog_symbols) < 12 - len(held), at_ibkr
+        assert hub.get("/api/ibkr/status").json()["linesInUse"] <= 12
+    finally:
+        hub.stop()
