@@ -10,7 +10,8 @@ extension FanoutHub {
     func receivePublished(_ bytes: [UInt8], from publisher: ClientSession) {
         let now = Self.nowMicros()
         do {
-            let decoded = try publishDecoder.decode(bytes, now: now)
+            var decoded = try publishDecoder.decode(bytes, now: now)
+            checkAgainstPublished(&decoded, receivedAt: now)
             accept(decoded, publisher: publisher.id, receivedAt: now)
             if let first = decoded.rejections.first {
                 sendError(rejectionMessage(first, count: decoded.rejections.count), to: publisher, earned: false)
@@ -34,13 +35,14 @@ extension FanoutHub {
             return .error(413, code: "too_large", "a publish body may be at most \(configuration.maxPublishBytes) bytes")
         }
         let now = Self.nowMicros()
-        let decoded: PublishDecoder.Decoded
+        var decoded: PublishDecoder.Decoded
         do {
             decoded = try publishDecoder.decode(request.body, now: now)
         } catch {
             metrics.badPublishMessages += 1
             return .error(400, code: "bad_json", error.message)
         }
+        checkAgainstPublished(&decoded, receivedAt: now)
         accept(decoded, publisher: nil, receivedAt: now)
         var w = JSONWriter()
         w.beginObject()
@@ -58,6 +60,38 @@ extension FanoutHub {
         w.endObject()
         let status = decoded.patches.isEmpty && !decoded.rejections.isEmpty ? 400 : 200
         return .json(status, w.bytes)
+    }
+
+    /// Published quotes kept for the check below, at most this many symbols: past it the record starts afresh
+    /// rather than grow with whatever a publisher invents.
+    static let publishedBookLimit = 100_000
+
+    /// A patch can be sane alone and still cross the book it lands on: a bid above the ask already standing, a low
+    /// above the day's high. Checked item by item, in message order, against what was published before.
+    func checkAgainstPublished(_ decoded: inout PublishDecoder.Decoded, receivedAt: Int64) {
+        var kept: [QuotePatch] = []
+        kept.reserveCapacity(decoded.patches.count)
+        var refused = false
+        for (patch, index) in zip(decoded.patches, decoded.patchIndices) {
+            let merged = patch.applied(to: publishedBook[patch.symbol], receivedAt: receivedAt)
+            var problem: String?
+            if let bid = merged.bid, let ask = merged.ask, bid > ask {
+                problem = "crossed book: bid \(bid) would be above ask \(ask)"
+            } else if let low = merged.low, let high = merged.high, low > high {
+                problem = "low \(low) would be above high \(high)"
+            }
+            if let problem {
+                decoded.rejections.append(PublishDecoder.Rejection(index: index, code: "bad_quote", message: "\(patch.symbol): \(problem)"))
+                refused = true
+            } else {
+                if publishedBook.count >= Self.publishedBookLimit, publishedBook[patch.symbol] == nil { publishedBook.removeAll() }
+                publishedBook[patch.symbol] = merged
+                kept.append(patch)
+            }
+        }
+        guard refused else { return }
+        decoded.patches = kept
+        decoded.rejections.sort { $0.index < $1.index }
     }
 
     private func accept(_ decoded: PublishDecoder.Decoded, publisher: Int?, receivedAt: Int64) {

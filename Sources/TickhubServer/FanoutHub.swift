@@ -42,6 +42,8 @@ final class FanoutHub {
     var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []
     var publishDecoder = PublishDecoder()
+    /// The quote each published symbol adds up to, for checks that need the book (FanoutHub+Publish).
+    var publishedBook: [String: Quote] = [:]
     /// The last encoding of each symbol's quote, by sequence number.
     var encodedQuotes: [String: (sequence: UInt64, bytes: SharedBytes)] = [:]
     /// Clients with something to write, flushed at the end of each turn of the service loop.

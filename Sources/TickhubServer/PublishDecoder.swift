@@ -15,6 +15,8 @@ struct PublishDecoder {
 
     struct Decoded {
         var patches: [QuotePatch] = []
+        /// Each patch's place in the message, for rejections found later (against the book).
+        var patchIndices: [Int] = []
         var rejections: [Rejection] = []
     }
 
@@ -156,6 +158,7 @@ struct PublishDecoder {
             decoded.rejections.append(Rejection(index: index, code: "bad_quote", message: problem))
         } else {
             decoded.patches.append(patch)
+            decoded.patchIndices.append(index)
         }
     }
 

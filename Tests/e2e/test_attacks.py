@@ -230,6 +230,18 @@ def test_values_no_market_shows_are_refused_at_the_edge_and_totals_stay_numbers(
         quote = hub.get("/api/market-data/quote/MSFT").json()
         assert quote["bid"] == 410.1, quote
         assert hub.get("/api/market-data/quote/SPY%20250230C00600000").json()["error"]["code"] == "invalid_symbol"
+
+        # Sane alone, crossed against the book it lands on: a bid-only update above the standing ask, a low
+        # above the standing high. The ask-only update after them in the same batch is fine.
+        later = [{"symbol": "MSFT", "bid": 410.5},
+                 {"symbol": "MSFT", "high": 415, "low": 405},
+                 {"symbol": "MSFT", "low": 416},
+                 {"symbol": "MSFT", "ask": 410.3}]
+        answer = hub.post("/api/market-data/publish", body=json.dumps(later).encode(), headers=auth).json()
+        assert [r["index"] for r in answer["rejected"]] == [0, 2] and answer["accepted"] == 2, answer
+        assert "above ask 410.2" in answer["rejected"][0]["message"] and "above high 415" in answer["rejected"][1]["message"]
+        quote = hub.get("/api/market-data/quote/MSFT").json()
+        assert (quote["bid"], quote["ask"], quote["low"]) == (410.1, 410.3, 405), quote
     finally:
         hub.stop()
 
