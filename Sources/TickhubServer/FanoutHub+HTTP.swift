@@ -80,7 +80,14 @@ extension FanoutHub {
                 "the file has \(Self.csvRows(request.body)) positions; one import may hold \(configuration.maxSymbolsPerImport) (server.maxSymbolsPerImport)"))
         case (_, _) where path == "/api/positions" || path.hasPrefix("/api/positions/") || path == "/api/portfolio/history":
             let server = server
-            return .async { await server.backend.portfolio(request) }
+            return .async {
+                let response = await server.backend.portfolio(request)
+                // A write's outcome is the database's health as much as the periodic snapshots are.
+                if request.method != .get, response.status == 503 || (200..<300).contains(response.status) {
+                    server.reportDatabase(response.status == 503 ? "a position write failed: \(Self.errorMessage(in: response))" : nil)
+                }
+                return response
+            }
         case (.get, "/api/portfolio/pnl"):
             return .respond(.json(200, pnlBody()))
         case (.get, "/api/portfolio/summary"):
@@ -129,6 +136,12 @@ extension FanoutHub {
     func providerStates() -> [(String, String, Bool)] {
         let state = ibkrStatus?.state.name ?? "unknown"
         return ["disconnected", "connecting", "ready", "degraded", "reconnecting"].map { ("ibkr", $0, $0 == state) }
+    }
+
+    /// The `message` of an error response's body, for a log or health line.
+    static func errorMessage(in response: HTTPResponse) -> String {
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        return ((object?["error"] as? [String: Any])?["message"] as? String) ?? "HTTP \(response.status)"
     }
 
     /// Non-blank lines after the header: an upper bound on a CSV's positions, counted without parsing it.

@@ -38,6 +38,9 @@ struct Tickhub: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         ProcessLogging.bootstrap(level: try ProcessLogging.level(flag: logLevel, environment: environment))
+        // A database that reaches the file-size limit (ulimit -f) fails its writes, which health reports; by
+        // default the kernel's SIGXFSZ would kill the hub and every client with it.
+        signal(SIGXFSZ, SIG_IGN)
         let logger = Logger(label: "tickhub")
         let file = try config.map(HubConfigurationFile.load)
 

@@ -438,3 +438,28 @@ def test_one_reader_cannot_hold_every_ibkr_line(tmp_path):
         assert hub.get("/api/ibkr/status").json()["linesInUse"] <= 12
     finally:
         hub.stop()
+
+
+def test_a_database_that_cannot_be_written_turns_health_degraded_and_loses_nothing(tmp_path):
+    """`/api/health` said `ok` with a damaged database. Here the file-size limit (ulimit -f, a real kernel refusal:
+    EFBIG, and SIGXFSZ, which the hub ignores rather than die of) stops the database from growing mid-run."""
+    db = tmp_path / "tickhub.sqlite"
+    hub = Hub("--db", str(db), wrapper=("prlimit", "--fsize=600000"))
+    try:
+        hub.wait_for_positions(5)
+        assert hub.get("/api/health").json()["database"]["ok"] is True
+        results = [import_csv(hub, f"F{n}", [f"F{n}{i:04d}" for i in range(2000)]) for n in range(4)]
+        statuses = [r.status for r in results]
+        assert statuses[0] == 200 and 503 in statuses, statuses
+        failed = next(r for r in results if r.status == 503)
+        assert failed.json()["error"]["code"] == "database_unavailable"
+        health = hub.get("/api/health").json()
+        assert health["status"] == "degraded" and health["database"]["ok"] is False, health
+        assert "position write failed" in health["database"]["detail"]
+        # The hub is alive, and what was written before stays readable: every acknowledged import is there whole.
+        listed = hub.get("/api/positions?broker=schwab&limit=5000").json()["positions"]
+        acknowledged = {f"F{n}" for n, s in enumerate(statuses) if s == 200}
+        assert {p["account"] for p in listed} == acknowledged
+        assert len(listed) == 2000 * len(acknowledged)
+    finally:
+        hub.stop()

@@ -59,9 +59,10 @@ class Hub(Process):
     """`tickhub --demo --listen 127.0.0.1:0` (plus `extra` arguments). Its stdout and stderr are drained in the
     background so that a chatty hub never blocks on a full pipe; `output()` returns everything it wrote."""
 
-    def __init__(self, *extra, token=None, timeout=20, providers="ibkr", env=None):
+    def __init__(self, *extra, token=None, timeout=20, providers="ibkr", env=None, wrapper=()):
+        """`wrapper` runs the hub under another command that execs it (`prlimit --fsize=…`), so pid stays the hub's."""
         with environment(TICKHUB_TOKEN=token, TICKHUB_PROVIDERS=providers, **(env or {})):
-            super().__init__([str(BIN / "tickhub"), "--demo", "--listen", "127.0.0.1:0", *extra],
+            super().__init__([*wrapper, str(BIN / "tickhub"), "--demo", "--listen", "127.0.0.1:0", *extra],
                              r"tickhub: listening", timeout=timeout)
         self.port = int(self.fields["port"])
         self.pid = self.proc.pid
