@@ -73,6 +73,9 @@ let package = Package(
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
         .systemLibrary(name: "CLws", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev", "libuv1-dev"])]),
         .target(name: "CLwsShim", dependencies: ["CLws"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
+        // The recv tap that lets the server see WebSocket frame masks lws does not report; linked into `tickhub`
+        // alone, which exports its recv so that lws's calls reach it.
+        .target(name: "CRecvTap", dependencies: ["CLwsShim"], linkerSettings: [.linkedLibrary("dl")]),
 
         // The server: lws host, /stream fan-out with per-client conflation, the HTTP API, metrics.
         .target(
@@ -116,13 +119,15 @@ let package = Package(
         .executableTarget(
             name: "tickhub",
             dependencies: [
-                "TickhubApp", "TickhubProcess",
+                "TickhubApp", "TickhubProcess", "CRecvTap",
                 "TickhubServer", "IBKR", "MarketData", "TWSSimulator", "TickhubCore", "Portfolio", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // lws is a shared library: its recv calls reach the tap only if the executable exports it.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=recv"])]
         ),
         .executableTarget(
             name: "tickhub-sim",

@@ -75,12 +75,21 @@ extension TickhubServer {
             // present it in its first message.
             let awaitingToken = !publisher && configuration.token != nil && Auth.presentedToken(upgradeRequest(wsi)) == nil
             slot(session)?.pointee = hub.open(wsi, publisher: publisher, awaitingToken: awaitingToken).id
+            // Frames arrive from here on: walk their headers for masks (clws_frames_*). Plain TCP only: OpenSSL
+            // reads with read(2), which the tap does not see.
+            if configuration.tls == nil, clws_frames_tap_installed() != 0 { clws_frames_watch(lws_get_socket_fd(wsi)) }
             return 0
 
         case LWS_CALLBACK_RECEIVE:
             guard let id = slot(session)?.pointee, let client = hub.clients[id], let input else { return 0 }
             // Condemned (see `pendingClose`): nothing more it sends is read; housekeeping closes it within 100 ms.
             if client.pendingClose != nil { return 0 }
+            // RFC 6455 5.1: an unmasked client frame closes the connection with 1002, and is not read.
+            if clws_frames_unmasked(lws_get_socket_fd(wsi)) != 0 {
+                hub.metrics.unmaskedFramesClosed += 1
+                client.pendingClose = (1002, "client frames must be masked")
+                return 0
+            }
             if lws_frame_is_binary(wsi) != 0 {
                 if lws_is_final_fragment(wsi) != 0 {
                     hub.reject(client, code: "binary_frame", "send JSON text frames")
@@ -114,6 +123,7 @@ extension TickhubServer {
             return hub.writable(client) ? 0 : -1
 
         case LWS_CALLBACK_CLOSED:
+            clws_frames_unwatch(lws_get_socket_fd(wsi))
             if let id = slot(session)?.pointee, let client = hub.clients[id] { hub.close(client) }
             return 0
 

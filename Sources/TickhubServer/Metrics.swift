@@ -13,6 +13,8 @@ struct Metrics {
     var symbolsRefusedAtCapacity = 0
     /// `/quotes` requests and CSV imports refused for holding more symbols than one may.
     var requestsRefusedForSymbols = 0
+    /// Clients closed with 1002 for an unmasked frame.
+    var unmaskedFramesClosed = 0
     var errorsSuppressed = 0
     var badClientMessages = 0
     var oversizedMessages = 0
@@ -70,6 +72,7 @@ struct Metrics {
         metric("tickhub_slow_clients_closed_total", "counter", "Clients closed with 1013 for not draining their socket.", slowClientsClosed)
         metric("tickhub_idle_clients_closed_total", "counter", "Clients dropped for answering neither data nor pings for idleHangupSeconds.", idleClientsClosed)
         metric("tickhub_symbols_refused_at_capacity_total", "counter", "Symbols not followed because the hub already follows maxUpstreamSymbols.", symbolsRefusedAtCapacity)
+        metric("tickhub_unmasked_frame_clients_closed_total", "counter", "WebSocket clients closed (1002) for sending a frame without a mask.", unmaskedFramesClosed)
         metric("tickhub_requests_refused_too_many_symbols_total", "counter", "Quote requests and CSV imports refused for more symbols than maxSymbolsPerRequest / maxSymbolsPerImport.", requestsRefusedForSymbols)
         metric("tickhub_clients_closed_for_errors_total", "counter", "Stream clients closed with 1008 for earning more than maxErrorsPerMinute errors.", clientsClosedForErrors)
         metric("tickhub_client_errors_suppressed_total", "counter", "Error messages folded into an errors_suppressed summary because maxQueuedErrors were already waiting.", errorsSuppressed)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CRecvTap
 import Foundation
 import IBKR
 import Logging
@@ -41,6 +42,7 @@ struct Tickhub: AsyncParsableCommand {
         // A database that reaches the file-size limit (ulimit -f) fails its writes, which health reports; by
         // default the kernel's SIGXFSZ would kill the hub and every client with it.
         signal(SIGXFSZ, SIG_IGN)
+        recv_tap_install()
         let logger = Logger(label: "tickhub")
         let file = try config.map(HubConfigurationFile.load)
 

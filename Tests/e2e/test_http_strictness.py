@@ -141,3 +141,30 @@ def test_a_post_without_a_length_has_no_body_and_what_follows_is_not_taken_as_on
     status, headers, reply = responses(data)[0]
     assert status == 400 and closed and headers.get("connection") == "close", data[:300]
     assert json.loads(reply)["error"]["code"] == "bad_json"
+
+
+def test_an_unmasked_client_frame_closes_with_1002_and_is_not_read(hub):
+    """RFC 6455 5.1. lws 4.1 took unmasked frames as if masked; a subscribe sent that way used to be served."""
+    from tickhub_e2e import RawWebSocket
+    import struct as _struct
+
+    # Masked frames pass whatever their length field (7 bits, 16 bits), and the connection is served.
+    ws = RawWebSocket(hub.port)
+    ws.send_text(json.dumps({"op": "ping", "pad": "x" * 10}))
+    ws.send_text(json.dumps({"op": "ping", "pad": "x" * 300}))
+    ws.send_text(json.dumps({"op": "ping", "pad": "x" * 60_000}))
+    pongs = 0
+    for _ in range(3):
+        opcode, payload = ws.read_frame(timeout=5)
+        assert opcode == 1, (opcode, payload[:100])
+        pongs += json.loads(payload).get("type") == "pong"
+    assert pongs == 3
+    ws.send_text(json.dumps({"op": "subscribe", "symbols": ["AAPL"]}), masked=False)
+    opcode, payload = ws.read_frame(timeout=5)
+    while opcode == 1:  # anything already queued before the bad frame
+        assert json.loads(payload).get("symbol") != "AAPL", "the unmasked subscribe was served"
+        opcode, payload = ws.read_frame(timeout=5)
+    assert opcode == 8 and _struct.unpack("!H", payload[:2])[0] == 1002, (opcode, payload)
+    assert b"masked" in payload
+    ws.close()
+    assert "tickhub_unmasked_frame_clients_closed_total 1" in hub.get("/metrics").text

@@ -251,18 +251,22 @@ class RawWebSocket:
     def local_port(self):
         return self.sock.getsockname()[1]
 
-    def send_text(self, text):
+    def send_text(self, text, masked=True):
+        """One text frame; `masked=False` sends it the way RFC 6455 forbids a client to."""
         payload = text.encode()
-        mask = os.urandom(4)
+        bit = 0x80 if masked else 0
         header = bytes([0x81])
         if len(payload) < 126:
-            header += bytes([0x80 | len(payload)])
+            header += bytes([bit | len(payload)])
         elif len(payload) < 65536:
-            header += bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+            header += bytes([bit | 126]) + struct.pack("!H", len(payload))
         else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", len(payload))
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
+            header += bytes([bit | 127]) + struct.pack("!Q", len(payload))
+        if not masked:
+            self.sock.sendall(header + payload)
+            return
+        mask = os.urandom(4)
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
 
     def _take(self, n, deadline):
         while len(self.buffer) < n:

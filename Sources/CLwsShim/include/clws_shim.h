@@ -40,4 +40,21 @@ void clws_uv_loop_stop(void *loop);
 /// Lets lws finish closing its handles after lws_context_destroy, then frees the loop.
 void clws_uv_loop_close(void *loop);
 
+// WebSocket frame masks. RFC 6455 5.1: a server must close a connection whose client sends an unmasked frame
+// (1002), but lws 4.1 unmasks what is masked and takes the rest, and tells no one which it was. So the bytes lws
+// reads from a watched socket are also walked here, frame header by frame header (clws_frames_scan, fed by the
+// recv tap the tickhub executable links, CRecvTap). Without the tap nothing is scanned and nothing is flagged.
+
+/// Whether a recv tap feeds clws_frames_scan in this process; set by the tap when it is installed.
+int clws_frames_tap_installed(void);
+void clws_frames_set_tap_installed(void);
+/// Starts walking the frames that arrive on `fd` (a WebSocket that has just been accepted); drops any state an
+/// earlier connection left on the same descriptor.
+void clws_frames_watch(int fd);
+void clws_frames_unwatch(int fd);
+/// Nonzero once a frame without a mask arrived on `fd`.
+int clws_frames_unmasked(int fd);
+/// Walks `length` bytes read from `fd`, if it is watched.
+void clws_frames_scan(int fd, const unsigned char *bytes, long length);
+
 #endif
