@@ -214,7 +214,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "TickhubCore", "IBKR"]),
+        .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "TickhubCore", "IBKR", "CLwsShim"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "TickhubServer", "IBKR"]),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),
