@@ -354,6 +354,9 @@ def test_one_import_or_request_cannot_make_the_hub_follow_an_unbounded_set(tmp_p
         assert r.status == 400 and r.json()["error"]["code"] == "too_many_symbols", r
         metrics = hub.get("/metrics").text
         assert "tickhub_requests_refused_too_many_symbols_total 2" in metrics, [l for l in metrics.splitlines() if "too_many" in l]
+        # 125 symbols changed source within the minute; the log took 60 of those lines (LogAllowance).
+        lines = [l for l in hub.stderr_so_far().splitlines() if ": source " in l]
+        assert 30 <= len(lines) <= 61, len(lines)
     finally:
         hub.stop()
 
