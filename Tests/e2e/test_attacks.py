@@ -466,3 +466,43 @@ def test_a_database_that_cannot_be_written_turns_health_degraded_and_loses_nothi
         assert len(listed) == 2000 * len(acknowledged)
     finally:
         hub.stop()
+
+
+def test_a_tws_that_stalls_is_detected_and_health_tells_the_truth(tmp_path):
+    """A TWS that keeps the socket open and sends nothing left IBKR `ready` and `/api/health` `ok` forever while
+    every quote went stale. Heartbeats (reqCurrentTime) now find it, the connection is replaced, quotes resume."""
+    import time
+    import urllib.request
+    from conftest import ROOT, start_simulator
+
+    sim = start_simulator("--portfolio", str(ROOT / "config" / "sim-portfolio.json"), "--tick-rate", "200")
+    config = tmp_path / "hub.json"
+    config.write_text(json.dumps({"ibkr": {"host": "127.0.0.1", "port": int(sim.fields["port"]),
+                                           "heartbeatIdleSeconds": 1, "heartbeatTimeoutSeconds": 1}}))
+    hub = Hub("--config", str(config), "--db", str(tmp_path / "hub.sqlite"), demo=False)
+    try:
+        hub.wait_for_ibkr("ready")
+        assert hub.get("/api/market-data/quote/AAPL").status == 200
+        control = f"http://127.0.0.1:{sim.fields['control']}"
+        urllib.request.urlopen(urllib.request.Request(f"{control}/fault/stall?seconds=6", method="POST"), timeout=5).read()
+        # Found within idle + timeout (2 s) plus a reconnect, not "forever".
+        deadline, states = time.monotonic() + 10, []
+        while time.monotonic() < deadline:
+            status = hub.get("/api/ibkr/status").json()
+            states.append(status["state"])
+            if status["state"] != "ready":
+                break
+            time.sleep(0.1)
+        assert states[-1] != "ready", states[-10:]
+        assert "stall" in (hub.get("/api/ibkr/status").json()["lastError"] or ""), hub.get("/api/ibkr/status").json()
+        health = hub.get("/api/health").json()
+        assert health["status"] != "ok", health
+        # Once the stall ends, IBKR is ready again and quotes are live.
+        hub.wait_for_ibkr("ready", timeout=30)
+        deadline = time.monotonic() + 15
+        while hub.get("/api/health").json()["status"] != "ok":
+            assert time.monotonic() < deadline, hub.get("/api/health").json()
+            time.sleep(0.2)
+    finally:
+        hub.stop()
+        sim.stop()
