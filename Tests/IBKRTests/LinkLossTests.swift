@@ -49,13 +49,16 @@ struct LinkLossTests {
             #expect(simulator.connectionsAccepted == 1)
             // Nothing refused: four bootstrap notices, 1100 and 1101.
             #expect(simulator.errorsSent == 6)
-            // Everything TWS forgot is asked for again: 4 reqMktData; positions, account summary, account updates
-            // and account P&L; and a reqPnLSingle for each of the 5 positions once positions are in.
-            let expected = before.requestsReceived + Self.symbols.count + 4 + 5
+            // Everything TWS forgot is asked for again: 4 reqMktData; positions, the account summary (the old one
+            // cancelled first), account updates and account P&L; and a reqPnLSingle for each of the 5 positions once
+            // positions are in. (The count once read 13: it left out the cancel, and passed while the last
+            // reqPnLSingle was still on its way.)
+            let expected = before.requestsReceived + Self.symbols.count + 5 + 5
             try await poll("every subscription requested again after 1101") {
                 try await h.simulator.status().requestsReceived >= expected
             }
-            #expect(try await h.simulator.status().requestsReceived == expected)
+            let after = try await h.simulator.status()
+            #expect(after.requestsReceived == expected, "before \(before), after \(after)")
             let status = await h.provider.status()
             #expect(status.state == .ready)
             #expect(status.connections == 1)
