@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Smallest build first: in a fresh scratch directory the second build compiles again, once, every module the first
-# one compiled, and that should cost seconds, not the minutes NIO takes.
+# One compound command, which bash reads whole before running it: the script may be edited during a long run.
+{
 TARGETS=(fuzz-symbols fuzz-quote-patch fuzz-tws-frames fuzz-tws-requests)
 SWIFT=${SWIFT:-swift}
 SCRATCH=.build-fuzz
@@ -55,9 +55,12 @@ mkdir -p "$SCRATCH/logs"
 built=$(date +%s)
 for target in "${chosen[@]}"; do
     log=$SCRATCH/logs/build-$target.log
-    # -sanitize=fuzzer applies to everything built, so only the fuzz products are built here, and
-    # TICKHUB_FUZZING leaves out the replay `main` that plain builds give them.
-    if ! "$SWIFT" build -c "$CONFIG" --sanitize=fuzzer --sanitize=address -Xswiftc -DTICKHUB_FUZZING \
+    # The sanitizers apply to everything built, so only the fuzz products are built here, and TICKHUB_FUZZING
+    # leaves out the replay `main` that plain builds give them. swiftc keeps only its last -sanitize= option, and
+    # SwiftPM passes each --sanitize as its own, in no fixed order: given fuzzer and address, Swift code got either
+    # coverage or AddressSanitizer, never both, and a build whose order differed from the last rebuilt everything.
+    # So SwiftPM hears of the fuzzer alone (it then links libFuzzer's main), and swiftc gets one option, last.
+    if ! "$SWIFT" build -c "$CONFIG" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DTICKHUB_FUZZING \
         --scratch-path "$SCRATCH" --product "$target" >"$log" 2>&1; then
         # The gold linker warns about every sanitizer symbol it cannot export; those lines hide the error.
         grep -v "ld.gold: warning: Cannot export local symbol" "$log" | tail -40 >&2
@@ -96,6 +99,13 @@ for target in "${chosen[@]}"; do
         -newer "$work/started" | sort)
     count=$(grep -c . <<<"$found" || true)
     echo "fuzz $target: ${executions:-0} executions in $elapsed s, $count crashes"
+    # Without coverage libFuzzer still runs, mutating blindly and finding next to nothing; the C shims alone give a
+    # few hundred counters, every target's Swift code thousands.
+    counters=$(sed -n 's/^INFO: Loaded [0-9]* modules *(\([0-9]*\) inline 8-bit counters.*/\1/p' "$log" | head -1)
+    if ((${counters:-0} < 1000)); then
+        echo "    $target has ${counters:-no} coverage counters: it was not built for fuzzing; see $log" >&2
+        failed=1
+    fi
     if ((status != 0 || count > 0)); then
         failed=1
         # The invariant or sanitizer report, without the libFuzzer chatter around it.
@@ -106,3 +116,4 @@ for target in "${chosen[@]}"; do
     fi
 done
 exit "$failed"
+}
