@@ -26,7 +26,7 @@ public enum PositionsCSV {
     }
 
     /// Reporting stops after this many problems; a file this broken is the wrong file.
-    static let issueLimit = 100
+    public static let issueLimit = 100
 
     public static func parse(_ text: String) -> Result<[Row], StoreError> {
         let records: [Record]

@@ -6,34 +6,36 @@ import TickhubCore
 /// A feed can push tens of thousands of updates a second through the fan-out thread, so this is a strict
 /// hand-written scanner rather than Foundation's general parser. A message that is not JSON is refused whole;
 /// within a well-formed array, a bad item is rejected alone and the good ones go through.
-struct PublishDecoder {
-    struct Rejection: Equatable, Sendable {
-        var index: Int
-        var code: String
-        var message: String
+///
+/// Public so that the fuzz target (`fuzz-publish`) drives it as the hub does.
+public struct PublishDecoder {
+    public struct Rejection: Equatable, Sendable {
+        public var index: Int
+        public var code: String
+        public var message: String
     }
 
-    struct Decoded {
-        var patches: [QuotePatch] = []
-        var rejections: [Rejection] = []
+    public struct Decoded {
+        public var patches: [QuotePatch] = []
+        public var rejections: [Rejection] = []
     }
 
     /// Why a whole message was refused.
-    struct Malformed: Error, Equatable {
-        var message: String
+    public struct Malformed: Error, Equatable {
+        public var message: String
     }
 
-    static let maximumItems = 10_000
-    static let maximumDepth = 16
+    public static let maximumItems = 10_000
+    public static let maximumDepth = 16
 
     /// Symbols already checked against the grammar, raw text → normalized; a steady feed repeats them.
     private var knownSymbols: [[UInt8]: String] = [:]
     private static let knownSymbolsLimit = 100_000
 
-    init() {}
+    public init() {}
 
     /// `now` is µs since the epoch, to check the publisher's `ts` against.
-    mutating func decode(_ bytes: [UInt8], now: Int64) throws(Malformed) -> Decoded {
+    public mutating func decode(_ bytes: [UInt8], now: Int64) throws(Malformed) -> Decoded {
         try bytes.withUnsafeBufferPointer { (buffer) throws(Malformed) -> Decoded in
             var scanner = Scanner(bytes: buffer)
             var decoded = Decoded()
@@ -168,8 +170,8 @@ struct PublishDecoder {
     }
 
     /// A price this far from zero is a unit mistake or garbage, not a market: it would only poison totals.
-    static let largestPrice = 1e9
-    static let largestSize = 1e15
+    public static let largestPrice = 1e9
+    public static let largestSize = 1e15
 
     /// What a market cannot show: a bid above the ask in the same item, or numbers no instrument trades at.
     static func checkValues(_ patch: QuotePatch, _ fail: (String) -> Void) {
