@@ -120,8 +120,9 @@ public struct PublishDecoder {
                         }
                     case "ts":
                         if case let .number(_, integer?) = try scanner.scalar() {
-                            // Milliseconds are accepted too: a µs stamp of this century has 16 digits, ms 13.
-                            let micros = integer < 100_000_000_000_000 ? integer &* 1_000 : integer
+                            // Milliseconds are accepted too: a µs stamp of this century has 16 digits, ms 13. A
+                            // negative ts stays negative: scaled with wrapping, one of 17 digits came out as 2023.
+                            let micros = (0..<100_000_000_000_000).contains(integer) ? integer * 1_000 : integer
                             if micros < 946_684_800_000_000 {
                                 fail("ts must be microseconds (or milliseconds) since the Unix epoch")
                             } else if micros > now + 60_000_000 {
