@@ -52,8 +52,9 @@ bench: setup
 	$(SWIFT) build -c release
 	bash bench/run.sh
 
-# libFuzzer targets over the TWS codec, the symbol grammar and quote patches, two minutes each
-# (docs/tws-protocol-notes.md, Fuzzing); fuzz-smoke is the ten seconds each that `make test` runs.
+# libFuzzer targets over the TWS codec, the symbol grammar, quote patches, the positions CSV, the Yahoo and Alpha
+# Vantage responses and publish bodies, two minutes each (docs/tws-protocol-notes.md, Fuzzing); fuzz-smoke is the
+# ten seconds each that `make test` runs.
 .PHONY: fuzz fuzz-smoke
 fuzz:
 	FUZZ_SEED=$${FUZZ_SEED:-0} bash scripts/fuzz.sh --seconds $${FUZZ_SECONDS:-120}

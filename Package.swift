@@ -12,6 +12,10 @@ let package = Package(
         .executable(name: "fuzz-tws-requests", targets: ["fuzz-tws-requests"]),
         .executable(name: "fuzz-symbols", targets: ["fuzz-symbols"]),
         .executable(name: "fuzz-quote-patch", targets: ["fuzz-quote-patch"]),
+        .executable(name: "fuzz-positions-csv", targets: ["fuzz-positions-csv"]),
+        .executable(name: "fuzz-yahoo", targets: ["fuzz-yahoo"]),
+        .executable(name: "fuzz-alphavantage", targets: ["fuzz-alphavantage"]),
+        .executable(name: "fuzz-publish", targets: ["fuzz-publish"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -150,9 +154,11 @@ let package = Package(
             ]
         ),
 
-        // libFuzzer targets over the hub's input parsers (scripts/fuzz.sh, `make fuzz`). They reach only TickhubCore,
-        // TWSProtocol and NIO, so a sanitizer build of them stays small. Without `-DTICKHUB_FUZZING` each is a replayer
-        // of saved inputs, so a plain `swift build` links them too.
+        // libFuzzer targets over the hub's input parsers (scripts/fuzz.sh, `make fuzz`). Without `-DTICKHUB_FUZZING`
+        // each is a replayer of saved inputs, so a plain `swift build` links them too. The first four reach only
+        // TickhubCore, TWSProtocol and NIO, so their sanitizer build stays small; the parsers of the HTTP providers,
+        // the positions file and the publish body live in modules that bring GRDB, AsyncHTTPClient and
+        // libwebsockets into the sanitizer build, which is why those targets are built last.
         .target(name: "FuzzSupport", path: "Sources/TickhubFuzz/Support"),
         .target(
             name: "FuzzTWSSupport",
@@ -185,6 +191,30 @@ let package = Package(
             name: "fuzz-quote-patch",
             dependencies: ["FuzzSupport", "TickhubCore"],
             path: "Sources/TickhubFuzz/QuotePatch",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-positions-csv",
+            dependencies: ["FuzzSupport", "Store", "TickhubCore"],
+            path: "Sources/TickhubFuzz/PositionsCSV",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-yahoo",
+            dependencies: ["FuzzSupport", "MarketData", "TickhubCore"],
+            path: "Sources/TickhubFuzz/Yahoo",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-alphavantage",
+            dependencies: ["FuzzSupport", "MarketData", "TickhubCore"],
+            path: "Sources/TickhubFuzz/AlphaVantage",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-publish",
+            dependencies: ["FuzzSupport", "TickhubServer", "TickhubCore"],
+            path: "Sources/TickhubFuzz/Publish",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 

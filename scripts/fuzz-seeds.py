@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' seed corpora (Tests/FuzzCorpus/<target>/seed-*) from the recordings in Tests/Fixtures/tws.
+"""Writes the fuzzers' seed corpora (Tests/FuzzCorpus/<target>/seed-*) from the recordings in Tests/Fixtures (tws/,
+yahoo/, alphavantage/) and the examples in docs/ and Tests/.
 
 A seed is one input in the layout its target reads (Sources/TickhubFuzz/*/Fuzz*.swift): a few parameter bytes,
 then the bytes under test. Real sessions give libFuzzer valid frames of every message the recordings hold to mutate
@@ -15,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "Tests" / "Fixtures" / "tws"
+HTTP_FIXTURES = ROOT / "Tests" / "Fixtures"
+DOCS = ROOT / "docs"
 CORPUS = ROOT / "Tests" / "FuzzCorpus"
 
 # Parameter bytes, as the targets read them.
@@ -215,8 +218,151 @@ def quote_patches():
     return corpus
 
 
+def code_blocks(path: Path, language: str):
+    """The fenced ```language blocks of a Markdown file."""
+    return re.findall(r"^```" + language + r"\n(.*?)^```", path.read_text(), re.M | re.S)
+
+
+def label(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")[:40] or "blank"
+
+
+# docs/positions-csv.md's example is read from the file; these are the other files Tests/StoreTests and Tests/e2e
+# import or refuse.
+CSV_FILES = [
+    "symbol,quantity,average_cost,multiplier,currency,security_type\nIBM,25,180.50,1,USD,STK\nSPY 271217P00500000,-3,4.20,100,USD,OPT\n",
+    "symbol,quantity,average_cost\nKO,10,60\n",
+    "symbol,quantity,average_cost,strike\nAAPL,1,1,100\n",
+    'symbol,quantity,average_cost\nAAPL,10,150\nMSFT,ten,300\nNVDA,"1,000",1\n',
+    "symbol,quantity,average_cost,multiplier\nAAPL,10,150,1\nSPY 251219C00600000,1,2,0\n",
+    "symbol,quantity,average_cost\nAAPL,10,150\nMSFT,1,300\naapl,5,151\n",
+    "symbol,quantity\nAAPL,10\n",
+    "symbol,quantity,average_cost,multiplier,currency,security_type\nAAPL,10,150,1,USD,STK\n,1,1,1,USD,STK\n"
+    "MSFT,0,300,1,USD,STK\nIBM,1,,1,USD,STK\nGE,1,1,1,US,STK\nF,1,1,1,USD,BOND\nT,1,1,1,USD\n\"KO,1,1,1,USD,STK\n",
+    "\ufeffSymbol,Quantity,Average_Cost\r\n\r\n\"BRK B\",\"-1.5e3\",\"1\"\"2\"\r\nEUR.USD , 10000 , 1.0842\r\n",
+    "",
+]
+
+
+def positions_csv():
+    corpus = Corpus("fuzz-positions-csv")
+    for i, text in enumerate(code_blocks(DOCS / "positions-csv.md", "csv")):
+        corpus.add(f"docs-{i}", text.encode())
+    for text in CSV_FILES:
+        corpus.add(label(text.split("\n")[1] if "\n" in text else text), text.encode())
+    return corpus
+
+
+# fuzz-yahoo's parameter bytes: indices into its `statuses`, `contentTypes`; `askedSymbols` is a bit mask.
+YAHOO_STATUSES = [200, 200, 200, 201, 404, 401, 403, 429, 500, 503, 302, 400, 422, 0, 999]
+YAHOO_JSON, YAHOO_PLAIN = 0, 4
+YAHOO_AAPL, YAHOO_MSFT, YAHOO_BABA, YAHOO_EURUSD = 1, 2, 4, 8
+YAHOO_ROOTS = ["chart", "quoteResponse", "finance", "quoteSummary"]
+YAHOO_CODES = ["Not Found", "not found", "Unauthorized", "Forbidden", "Too Many Requests", "Bad Request",
+               "Internal Server Error", "Unprocessable Entity", ""]
+
+
+def ascii_tail(text: str) -> bytes:
+    """Bytes a target maps back to this printable ASCII text (0x20 + byte % 0x5F)."""
+    return bytes(ord(c) - 0x20 for c in text)
+
+
+def yahoo():
+    corpus = Corpus("fuzz-yahoo")
+    for path in sorted((HTTP_FIXTURES / "yahoo").rglob("*.*")):
+        name = path.name
+        code = next((int(c) for c in re.findall(r"_(\d{3})(?:_|\.|$)", name) if 400 <= int(c) < 600), 200)
+        status = YAHOO_STATUSES.index(code)
+        kind = YAHOO_PLAIN if path.suffix == ".txt" else YAHOO_JSON
+        forms = [0] if "chart" in name else [1] if "quote_v7" in name else [0, 1]
+        asked = {"AAPL": YAHOO_AAPL, "MSFT": YAHOO_MSFT, "BABA": YAHOO_BABA, "EURUSD": YAHOO_EURUSD}
+        mask = sum(bit for ticker, bit in asked.items() if ticker in name) or YAHOO_AAPL
+        for form in forms:
+            corpus.add(f"{'chart' if form == 0 else 'v7'}-{path.stem}", bytes([form, status, kind, mask]) + path.read_bytes())
+    for form in (2, 3):
+        for status in (200, 404, 401):
+            for code in range(len(YAHOO_CODES)):
+                corpus.add(f"envelope-{form}-{status}-{label(YAHOO_CODES[code])}",
+                           bytes([form, YAHOO_STATUSES.index(status), YAHOO_JSON, YAHOO_AAPL, form % 4, code])
+                           + ascii_tail("No data found, symbol may be delisted"))
+    return corpus
+
+
+# fuzz-alphavantage's parameter bytes: indices into `statuses`, `contentTypes` and `apiKeys`.
+AV_OK, AV_JSON, AV_KEY = 0, 0, 1
+AV_NOTICE_TEXTS = 8
+
+
+def alphavantage():
+    corpus = Corpus("fuzz-alphavantage")
+    for path in sorted((HTTP_FIXTURES / "alphavantage").rglob("*.json")):
+        forms = [1] if "exchange_rate" in path.name else [0] if "global_quote" in path.name else [0, 1]
+        for form in forms:
+            corpus.add(f"{form}-{path.stem}", bytes([form, AV_OK, AV_JSON, AV_KEY]) + path.read_bytes())
+    for form in (2, 3):
+        for member in range(3):
+            for text in range(AV_NOTICE_TEXTS):
+                corpus.add(f"notice-{form}-{member}-{text}", bytes([form, AV_OK, AV_JSON, AV_KEY, member, text, text % 4]))
+    return corpus
+
+
+# Bodies from docs/protocol.md (read from it), Tests/e2e/test_publish.py and Tests/TickhubServerTests.
+PUBLISH_BODIES = [
+    '{"symbol":"ACME","last":10.51,"lastSize":100,"ts":1795320831925}',
+    '{"symbol":"ACME","bid":null}',
+    '{"symbol":"ACME","bid":1', '{"symbol":"ACME","bid":"10.5"}', '{"symbol":"ACME","bidSize":-5}',
+    '{"symbol":"ACME","bidd":10.5}', '{"symbol":"AC ME X","bid":10.5}', '{"symbol":"ACME"}',
+    '{"symbol":"ACME","bid":1,"ts":1795324431924126}', '{"symbol":"ACME","bid":1e999}', '{"symbol":"ACME","bid":01}',
+    '[{"symbol":"ACME","bid":10.1},{"symbol":"ACME","ask":"x"},{"symbol":"ACME","ask":10.3},{"nope":1}]',
+    '[{"symbol":"ACME","bid":10.5,"ask":10.6},{"symbol":"ACME","last":"x"}]', '[{"symbol":"ACME"}]',
+    '[{"symbol":"A","bid":1},{"symbol":"B","bid":"1"},7,{"symbol":"C","ask":2}, {"x":[1,{"y":2}]}]',
+    '{"type":"quote","symbol":"A","bid":1,"seq":3,"t":1,"source":"ibkr","change":null,"snapshot":true}',
+    '{"sym\\u0062ol":"BRK\\u0020B","bid":1}', '{"symbol":"AAPL","bid":230.1,"ask":230.1}',
+    '{"symbol":"AAPL","bid":230.2,"ask":230.1}', '{"symbol":"AAPL","high":1,"low":2}',
+    '{"symbol":"AAPL","volume":1e16}', '{"symbol":"AAPL","last":-1e9,"close":1000000000.5}',
+    '[]', ' [ ] ', '{}', '[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]', '"AAPL"',
+    '{"symbol":"spy 250321p00250000","bid":0.05,"ask":0.06,"delayed":true,"stale":false}',
+    '{"symbol":"EUR.USD","bid":1.08410000000000001,"ask":1.0843e0,"lastSize":0.000001}',
+]
+
+
+def publish():
+    corpus = Corpus("fuzz-publish")
+    section = (DOCS / "protocol.md").read_text().split("## Publishing", 1)[1].split("\n## ", 1)[0]
+    for i, body in enumerate(re.findall(r"^```json\n(.*?)^```", section, re.M | re.S)):
+        corpus.add(f"docs-{i}", b"\0" + body.encode())
+    for body in PUBLISH_BODIES:
+        corpus.add(label(body), b"\0" + body.encode())
+
+    # Programs (Sources/TickhubFuzz/Publish/QuoteItem.swift): [1][header][spacing] then items
+    # [symbol][spelling][mask: 2 bytes][operands].
+    def item(symbol, spelling, fields, ts=None, flags=b""):
+        mask, operands = 0, b""
+        for bit, value in fields:
+            mask |= 1 << bit
+            operands += bytes([value]) if isinstance(value, int) else b"\x80" + struct.pack("<d", value)
+        if ts is not None:
+            mask |= 1 << 11
+            operands += bytes([ts[0]]) + struct.pack("<q", ts[1])
+        for bit, byte in flags:
+            mask |= 1 << bit
+            operands += bytes([byte])
+        return bytes([symbol, spelling]) + struct.pack("<H", mask) + operands
+
+    BID, ASK, LAST, BID_SIZE, ASK_SIZE, LAST_SIZE, VOLUME, OPEN, HIGH, LOW, CLOSE = range(11)
+    corpus.add("program-book", bytes([1, 0, 0]) + item(0, 0, [(BID, 150.25), (ASK, 150.26), (BID_SIZE, 300.0), (ASK_SIZE, 500.0)], ts=(2, 0)))
+    corpus.add("program-array", bytes([1, 2, 1])
+               + item(1, 1, [(BID, 1.0841), (ASK, 1.0843)], ts=(1, -5))
+               + item(3, 2, [(LAST, 0.05), (VOLUME, 0)], flags=[(12, 1), (13, 0), (14, 7)])
+               + item(4, 3, [(OPEN, 1), (HIGH, 2), (LOW, 3), (CLOSE, 0)]))
+    corpus.add("program-refused", bytes([1, 3, 3])
+               + item(7, 0, [(BID, 1)]) + item(0, 0, [(BID, 2.0), (ASK, 1.0)]) + item(0, 0, [(BID_SIZE, -1.0)])
+               + item(5, 0, [(LAST, 1e9 + 1)], ts=(0, 1_000)) + item(5, 0, [(LAST, 1.0)], flags=[(15, 0)]))
+    return corpus
+
+
 def main():
-    for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches()):
+    for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches(), positions_csv(), yahoo(), alphavantage(), publish()):
         print(f"{corpus.dir.relative_to(ROOT)}: {corpus.count} seeds")
 
 

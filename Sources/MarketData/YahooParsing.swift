@@ -248,14 +248,14 @@ public enum YahooParsing {
             return .unavailable("no price (regularMarketPrice missing) in the chart\(named)")
         }
         let bars = chartBars(first)
-        guard let marketTime = meta["regularMarketTime"]?.number.map(secondsToMillis) ?? bars.last?.time else {
+        guard let marketTime = meta["regularMarketTime"]?.number.flatMap(secondsToMillis) ?? bars.last?.time else {
             return .unavailable("no regularMarketTime in the chart\(named)")
         }
         let range = meta["range"]?.string ?? ""
         var period: YahooTradingPeriod?
         if let regular = meta["currentTradingPeriod"]?["regular"],
-           let start = regular["start"]?.number, let end = regular["end"]?.number {
-            period = YahooTradingPeriod(start: Int64(start), end: Int64(end))
+           let start = regular["start"]?.number.flatMap(unixSeconds), let end = regular["end"]?.number.flatMap(unixSeconds) {
+            period = YahooTradingPeriod(start: start, end: end)
         }
         let exchange = meta["exchangeName"]?.string
         var quote = YahooQuote(
@@ -281,9 +281,9 @@ public enum YahooParsing {
         let close = column("close"), volume = column("volume")
         func value(_ column: [ParsedJSON], _ i: Int) -> Double? { i < column.count ? column[i].number : nil }
         return times.enumerated().compactMap { i, time in
-            guard let seconds = time.number else { return nil }
+            guard let millis = time.number.flatMap(secondsToMillis) else { return nil }
             return YahooBar(
-                time: secondsToMillis(seconds), open: value(open, i), high: value(high, i), low: value(low, i),
+                time: millis, open: value(open, i), high: value(high, i), low: value(low, i),
                 close: value(close, i), volume: value(volume, i))
         }
     }
@@ -332,12 +332,12 @@ public enum YahooParsing {
         guard let price = item["regularMarketPrice"]?.number else {
             return .unavailable("no price (regularMarketPrice missing) for \(symbol)")
         }
-        guard let seconds = item["regularMarketTime"]?.number else {
+        guard let marketTime = item["regularMarketTime"]?.number.flatMap(secondsToMillis) else {
             return .unavailable("no regularMarketTime for \(symbol)")
         }
         let exchange = item["exchange"]?.string
         var quote = YahooQuote(
-            symbol: symbol, price: price, marketTime: secondsToMillis(seconds),
+            symbol: symbol, price: price, marketTime: marketTime,
             open: item["regularMarketOpen"]?.number,
             dayHigh: item["regularMarketDayHigh"]?.number, dayLow: item["regularMarketDayLow"]?.number,
             volume: item["regularMarketVolume"]?.number, previousClose: item["regularMarketPreviousClose"]?.number,
@@ -345,7 +345,7 @@ public enum YahooParsing {
             bidSize: item["bidSize"]?.number, askSize: item["askSize"]?.number,
             currency: item["currency"]?.string.flatMap { $0.isEmpty ? nil : $0 },
             exchangeName: exchange, instrumentType: type,
-            delayMinutes: item["exchangeDataDelayedBy"]?.number.map { Int($0) } ?? delayMinutes(forExchange: exchange),
+            delayMinutes: item["exchangeDataDelayedBy"]?.number.flatMap(delayMinutes(fromField:)) ?? delayMinutes(forExchange: exchange),
             quoteSourceName: item["quoteSourceName"]?.string, marketState: item["marketState"]?.string,
             regularPeriod: nil, bars: [], receivedAt: now)
         convertMinorCurrency(&quote)
@@ -473,7 +473,21 @@ public enum YahooParsing {
         }
     }
 
-    static func secondsToMillis(_ seconds: Double) -> Int64 { Int64((seconds * 1000).rounded()) }
+    /// Unix seconds as Yahoo could mean them, within ±1e12 s (±31,000 years) of the epoch; nil for anything
+    /// else. Converting a larger number trapped, and one just inside Int64 overflowed the stale arithmetic.
+    static func unixSeconds(_ seconds: Double) -> Int64? {
+        abs(seconds) <= 1e12 ? Int64(seconds) : nil
+    }
+
+    static func secondsToMillis(_ seconds: Double) -> Int64? {
+        abs(seconds) <= 1e12 ? Int64((seconds * 1000).rounded()) : nil
+    }
+
+    /// `exchangeDataDelayedBy` when it is a delay at all, 0 to 1440 minutes; otherwise the exchange table decides.
+    /// A negative delay made stale quotes look fresh, a huge one trapped.
+    static func delayMinutes(fromField minutes: Double) -> Int? {
+        (0...1440).contains(minutes) ? Int(minutes) : nil
+    }
 }
 
 // MARK: - Helpers shared with AlphaVantageParsing

@@ -26,7 +26,7 @@ public enum PositionsCSV {
     }
 
     /// Reporting stops after this many problems; a file this broken is the wrong file.
-    static let issueLimit = 100
+    public static let issueLimit = 100
 
     public static func parse(_ text: String) -> Result<[Row], StoreError> {
         let records: [Record]
@@ -54,7 +54,8 @@ public enum PositionsCSV {
         for column in Column.allCases where column.isRequired && index[column] == nil {
             issues.append(CSVImportIssue(line: header.line, column: column.rawValue, problem: .missingColumn(column.rawValue)))
         }
-        guard issues.isEmpty else { return .failure(.csvImport(issues)) }
+        // A header of a hundred unknown columns is as much the wrong file as a hundred bad rows.
+        guard issues.isEmpty else { return .failure(.csvImport(Array(issues.prefix(issueLimit)))) }
 
         var rows: [Row] = []
         var firstLine: [String: Int] = [:]

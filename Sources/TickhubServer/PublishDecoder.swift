@@ -6,36 +6,38 @@ import TickhubCore
 /// A feed can push tens of thousands of updates a second through the fan-out thread, so this is a strict
 /// hand-written scanner rather than Foundation's general parser. A message that is not JSON is refused whole;
 /// within a well-formed array, a bad item is rejected alone and the good ones go through.
-struct PublishDecoder {
-    struct Rejection: Equatable, Sendable {
-        var index: Int
-        var code: String
-        var message: String
+///
+/// Public so that the fuzz target (`fuzz-publish`) drives it as the hub does.
+public struct PublishDecoder {
+    public struct Rejection: Equatable, Sendable {
+        public var index: Int
+        public var code: String
+        public var message: String
     }
 
-    struct Decoded {
-        var patches: [QuotePatch] = []
+    public struct Decoded {
+        public var patches: [QuotePatch] = []
         /// Each patch's place in the message, for rejections found later (against the book).
-        var patchIndices: [Int] = []
-        var rejections: [Rejection] = []
+        public var patchIndices: [Int] = []
+        public var rejections: [Rejection] = []
     }
 
     /// Why a whole message was refused.
-    struct Malformed: Error, Equatable {
-        var message: String
+    public struct Malformed: Error, Equatable {
+        public var message: String
     }
 
-    static let maximumItems = 10_000
-    static let maximumDepth = 16
+    public static let maximumItems = 10_000
+    public static let maximumDepth = 16
 
     /// Symbols already checked against the grammar, raw text → normalized; a steady feed repeats them.
     private var knownSymbols: [[UInt8]: String] = [:]
     private static let knownSymbolsLimit = 100_000
 
-    init() {}
+    public init() {}
 
     /// `now` is µs since the epoch, to check the publisher's `ts` against.
-    mutating func decode(_ bytes: [UInt8], now: Int64) throws(Malformed) -> Decoded {
+    public mutating func decode(_ bytes: [UInt8], now: Int64) throws(Malformed) -> Decoded {
         try bytes.withUnsafeBufferPointer { (buffer) throws(Malformed) -> Decoded in
             var scanner = Scanner(bytes: buffer)
             var decoded = Decoded()
@@ -120,8 +122,9 @@ struct PublishDecoder {
                         }
                     case "ts":
                         if case let .number(_, integer?) = try scanner.scalar() {
-                            // Milliseconds are accepted too: a µs stamp of this century has 16 digits, ms 13.
-                            let micros = integer < 100_000_000_000_000 ? integer &* 1_000 : integer
+                            // Milliseconds are accepted too: a µs stamp of this century has 16 digits, ms 13. A
+                            // negative ts stays negative: scaled with wrapping, one of 17 digits came out as 2023.
+                            let micros = (0..<100_000_000_000_000).contains(integer) ? integer * 1_000 : integer
                             if micros < 946_684_800_000_000 {
                                 fail("ts must be microseconds (or milliseconds) since the Unix epoch")
                             } else if micros > now + 60_000_000 {
@@ -171,8 +174,8 @@ struct PublishDecoder {
     }
 
     /// A price this far from zero is a unit mistake or garbage, not a market: it would only poison totals.
-    static let largestPrice = 1e9
-    static let largestSize = 1e15
+    public static let largestPrice = 1e9
+    public static let largestSize = 1e15
 
     /// What a market cannot show: a bid above the ask in the same item, or numbers no instrument trades at.
     static func checkValues(_ patch: QuotePatch, _ fail: (String) -> Void) {

@@ -100,6 +100,34 @@ private func close(_ a: Double?, _ b: Double, tolerance: Double = 1e-9) -> Bool 
 struct YahooParsingTests {
     let now: Int64 = 1_750_000_000_000
 
+    /// Times beyond Int64 trapped the conversion to ms, and a huge or negative `exchangeDataDelayedBy` trapped or
+    /// made stale quotes look fresh (fuzz-yahoo; Tests/FuzzCorpus/fuzz-yahoo/regression-*).
+    @Test func impossibleTimesAndDelaysAreNotTaken() throws {
+        func chart(_ meta: String) -> YahooOutcome {
+            let body = #"{"chart":{"result":[{"meta":{"symbol":"AAPL","regularMarketPrice":1,\#(meta)}}],"error":null}}"#
+            return YahooParsing.parseChart(status: 200, contentType: HTTPFixtures.yahooJSON, body: Data(body.utf8), now: now)
+        }
+        #expect(chart(#""regularMarketTime":1e300"#) == .unavailable("no regularMarketTime in the chart for AAPL"))
+        guard case let .quote(quote) = chart(#""regularMarketTime":1742824293,"currentTradingPeriod":{"regular":{"start":1e30,"end":2}}"#) else {
+            Issue.record("expected a quote")
+            return
+        }
+        #expect(quote.regularPeriod == nil && quote.marketTime == 1_742_824_293_000)
+
+        func delay(_ field: String) throws -> Int {
+            let body = #"{"quoteResponse":{"result":[{"symbol":"AAPL","regularMarketPrice":1,"regularMarketTime":1742824293,"exchange":"NMS","exchangeDataDelayedBy":\#(field)}],"error":null}}"#
+            let outcome = YahooParsing.parseQuotes(status: 200, contentType: HTTPFixtures.yahooJSON, body: Data(body.utf8), now: now)
+            guard case let .quotes(quotes) = outcome, case let .quote(quote)? = quotes["AAPL"] else { throw CancellationError() }
+            _ = quote.isStale(now: now, pollInterval: .seconds(15))
+            return quote.delayMinutes
+        }
+        #expect(try delay("15") == 15)
+        // Out of range, the exchange table decides: NMS is real time.
+        #expect(try delay("1e30") == 0)
+        #expect(try delay("1e15") == 0)
+        #expect(try delay("-5") == 0)
+    }
+
     func chart(_ path: String, now: Int64? = nil) throws -> YahooOutcome {
         let r = try HTTPFixtures.response(path)
         return YahooParsing.parseChart(status: r.status, contentType: r.contentType, body: r.body, now: now ?? self.now)

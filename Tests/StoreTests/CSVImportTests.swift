@@ -141,6 +141,18 @@ struct CSVImportTests {
         #expect(issues == [CSVImportIssue(line: 1, column: "average_cost", problem: .missingColumn("average_cost"))])
     }
 
+    /// The header's issues were not held to the limit rows are (fuzz-positions-csv,
+    /// Tests/FuzzCorpus/fuzz-positions-csv/regression-header-issues-over-limit).
+    @Test func aHeaderOfManyUnknownColumnsReportsAtMostTheLimit() throws {
+        let header = "symbol,quantity,average_cost," + (1...150).map { "x\($0)" }.joined(separator: ",")
+        guard case let .failure(.csvImport(issues)) = PositionsCSV.parse(header + "\n") else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(issues.count == PositionsCSV.issueLimit)
+        #expect(issues.first == CSVImportIssue(line: 1, column: "x1", problem: .unknownColumn("x1")))
+    }
+
     @Test func everyBadRowIsListedAndOneBadRowSpoilsTheFile() async throws {
         let text = """
             symbol,quantity,average_cost,multiplier,currency,security_type

@@ -77,6 +77,16 @@ struct PublishDecoderTests {
         #expect(patch.sourceTime == 1_795_320_831_924_000)
     }
 
+    /// Scaled as milliseconds with wrapping, this negative stamp came out as 1_700_000_000_000_616 µs (2023):
+    /// fuzz-publish, Tests/FuzzCorpus/fuzz-publish/regression-negative-ts-wraps.
+    @Test func aNegativeStampIsRefusedNotWrappedIntoRange() throws {
+        for ts in ["-18445044073709551", "-1", "-1795320831924"] {
+            let decoded = try decode(#"{"symbol":"A","bid":1,"ts":\#(ts)}"#)
+            #expect(decoded.patches.isEmpty, "\(ts)")
+            #expect(decoded.rejections.first?.message == "ts must be microseconds (or milliseconds) since the Unix epoch", "\(ts)")
+        }
+    }
+
     @Test func fieldsOfTickhubsOwnQuotesAreIgnored() throws {
         let decoded = try decode(#"{"type":"quote","symbol":"A","bid":1,"seq":3,"t":1,"source":"ibkr","change":null,"snapshot":true}"#)
         #expect(decoded.rejections.isEmpty && decoded.patches.count == 1)
