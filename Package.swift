@@ -62,16 +62,20 @@ let package = Package(
         .target(
             name: "MarketData",
             dependencies: [
-                "TickhubCore", "IBKR",
+                "TickhubCore", "IBKR", "ProviderParsing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
 
+        // What Yahoo Finance and Alpha Vantage answer, read into Tickhub's values: pure, no HTTP client, so its fuzz
+        // targets build without one.
+        .target(name: "ProviderParsing", dependencies: ["TickhubCore"]),
+
         // Positions kept in the database, served over the HTTP API and valued by the server.
         .target(
             name: "Portfolio",
-            dependencies: ["TickhubCore", "Store", "TickhubServer", "IBKR", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TickhubCore", "HubProtocol", "Store", "TickhubServer", "IBKR", .product(name: "Logging", package: "swift-log")]
         ),
 
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
@@ -81,11 +85,15 @@ let package = Package(
         // alone, which exports its recv so that lws's calls reach it.
         .target(name: "CRecvTap", dependencies: ["CLwsShim"], linkerSettings: [.linkedLibrary("dl")]),
 
+        // What publishers send the hub, decoded and checked, and text from requests made fit to quote: pure, so the
+        // fuzz targets over it build without the server's C and HTTP client.
+        .target(name: "HubProtocol", dependencies: ["TickhubCore"]),
+
         // The server: lws host, /stream fan-out with per-client conflation, the HTTP API, metrics.
         .target(
             name: "TickhubServer",
             dependencies: [
-                "TickhubCore", "IBKR", "MarketData", "CLws", "CLwsShim",
+                "TickhubCore", "HubProtocol", "IBKR", "MarketData", "CLws", "CLwsShim",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -155,10 +163,9 @@ let package = Package(
         ),
 
         // libFuzzer targets over the hub's input parsers (scripts/fuzz.sh, `make fuzz`). Without `-DTICKHUB_FUZZING`
-        // each is a replayer of saved inputs, so a plain `swift build` links them too. The first four reach only
-        // TickhubCore, TWSProtocol and NIO, so their sanitizer build stays small; the parsers of the HTTP providers,
-        // the positions file and the publish body live in modules that bring GRDB, AsyncHTTPClient and
-        // libwebsockets into the sanitizer build, which is why those targets are built last.
+        // each is a replayer of saved inputs, so a plain `swift build` links them too. They reach only pure modules
+        // (TickhubCore, TWSProtocol and NIO, ProviderParsing, HubProtocol) and Store, whose GRDB and SQLite are the
+        // largest part of the sanitizer build: no HTTP client, no libwebsockets.
         .target(name: "FuzzSupport", path: "Sources/TickhubFuzz/Support"),
         .target(
             name: "FuzzTWSSupport",
@@ -201,25 +208,25 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-yahoo",
-            dependencies: ["FuzzSupport", "MarketData", "TickhubCore"],
+            dependencies: ["FuzzSupport", "ProviderParsing", "TickhubCore"],
             path: "Sources/TickhubFuzz/Yahoo",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(
             name: "fuzz-alphavantage",
-            dependencies: ["FuzzSupport", "MarketData", "TickhubCore"],
+            dependencies: ["FuzzSupport", "ProviderParsing", "TickhubCore"],
             path: "Sources/TickhubFuzz/AlphaVantage",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(
             name: "fuzz-publish",
-            dependencies: ["FuzzSupport", "TickhubServer", "TickhubCore"],
+            dependencies: ["FuzzSupport", "HubProtocol", "TickhubCore"],
             path: "Sources/TickhubFuzz/Publish",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
-        .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "TickhubCore"]),
+        .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "ProviderParsing", "TickhubCore"]),
         .testTarget(
             name: "IBKRTests",
             dependencies: [
@@ -244,7 +251,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "TickhubCore", "IBKR", "CLwsShim"]),
+        .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "HubProtocol", "TickhubCore", "IBKR", "CLwsShim"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "TickhubServer", "IBKR"]),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),

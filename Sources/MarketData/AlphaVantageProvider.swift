@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import ProviderParsing
 import TickhubCore
 
 /// Alpha Vantage as the last-resort source: GLOBAL_QUOTE within a tiny request budget (25 a day, 1 a second on

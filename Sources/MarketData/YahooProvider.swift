@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import ProviderParsing
 import TickhubCore
 
 /// Yahoo Finance as a fallback source: polls the v7 batch quote for every subscribed symbol, and falls back to

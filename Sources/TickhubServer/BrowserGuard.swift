@@ -1,3 +1,4 @@
+import HubProtocol
 import Foundation
 
 /// What keeps a web page the user happens to visit from driving a hub on their own machine.

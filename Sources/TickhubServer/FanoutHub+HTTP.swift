@@ -1,3 +1,4 @@
+import HubProtocol
 import CLws
 import Foundation
 import MarketData

@@ -84,12 +84,3 @@ enum LwsRequestReader {
         return header(wsi, uriTokens[methodIndex])
     }
 }
-
-/// Text from a request, fit to quote in an error: control characters shown as U+FFFD and at most `limit`
-/// characters, so a response can never carry raw bytes that the client did not plainly send.
-public func quoted(_ text: some StringProtocol, limit: Int = 64) -> String {
-    let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map {
-        $0.value < 0x20 || $0.value == 0x7F ? "\u{FFFD}" : $0
-    }))
-    return cleaned.count <= limit ? cleaned : String(cleaned.prefix(limit)) + "…"
-}

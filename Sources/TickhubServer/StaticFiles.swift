@@ -1,3 +1,4 @@
+import HubProtocol
 import Foundation
 
 /// The dashboard's files and the OpenAPI document, read from disk once and kept.

@@ -1,5 +1,6 @@
 import Foundation
 import MarketData
+import ProviderParsing
 import Testing
 import TickhubCore
 

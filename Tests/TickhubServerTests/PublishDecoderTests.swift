@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TickhubCore
 
-@testable import TickhubServer
+@testable import HubProtocol
 
 @Suite("PublishDecoder")
 struct PublishDecoderTests {

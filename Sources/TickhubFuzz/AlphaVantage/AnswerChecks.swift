@@ -1,5 +1,5 @@
 import FuzzSupport
-import MarketData
+import ProviderParsing
 import TickhubCore
 
 /// A GLOBAL_QUOTE, and the Tickhub quote the provider makes of it.

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import MarketData
+import ProviderParsing
 import TickhubCore
 
 // fuzz-alphavantage: Alpha Vantage responses through AlphaVantageParsing.parseGlobalQuote and parseExchangeRate, and

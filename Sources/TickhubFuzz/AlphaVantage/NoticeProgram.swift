@@ -1,5 +1,5 @@
 import FuzzSupport
-import MarketData
+import ProviderParsing
 
 /// A notice as Alpha Vantage sends them: [member][text][key echo][tail bytes as printable ASCII, to the end].
 ///

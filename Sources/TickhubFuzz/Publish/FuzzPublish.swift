@@ -1,6 +1,6 @@
 import FuzzSupport
 import TickhubCore
-import TickhubServer
+import HubProtocol
 
 // fuzz-publish: what publishers send to `/publish` and `POST /api/market-data/publish`, through PublishDecoder.
 //

@@ -1,6 +1,6 @@
 import FuzzSupport
 import TickhubCore
-import TickhubServer
+import HubProtocol
 
 /// What an accepted message's outcome promises, from the bytes alone.
 func checkOutcome(_ decoded: PublishDecoder.Decoded, of body: [UInt8]) {

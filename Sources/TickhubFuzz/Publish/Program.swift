@@ -1,5 +1,5 @@
 import FuzzSupport
-import TickhubServer
+import HubProtocol
 
 /// A program: [items: 1 + n % 4, and bit 7 for an array even of one][spacing], then the items (QuoteItem.swift).
 /// The message must decode, and each item to what it was written from.

@@ -1,5 +1,5 @@
 import FuzzSupport
-import MarketData
+import ProviderParsing
 
 /// An error envelope as Yahoo writes them: [root][code][description bytes, to the end, as printable ASCII].
 struct ErrorEnvelope {

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import MarketData
+import ProviderParsing
 import TickhubCore
 
 // fuzz-yahoo: Yahoo Finance responses through YahooParsing.parseChart (v8 chart) and parseQuotes (v7 quote), and

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import MarketData
+import ProviderParsing
 import TickhubCore
 
 /// Where an outcome may come from: the status and the body's form.

@@ -13,6 +13,12 @@ public struct PublishDecoder {
         public var index: Int
         public var code: String
         public var message: String
+
+        public init(index: Int, code: String, message: String) {
+            self.index = index
+            self.code = code
+            self.message = message
+        }
     }
 
     public struct Decoded {
