@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "fuzz-yahoo", targets: ["fuzz-yahoo"]),
         .executable(name: "fuzz-alphavantage", targets: ["fuzz-alphavantage"]),
         .executable(name: "fuzz-publish", targets: ["fuzz-publish"]),
+        .executable(name: "fuzz-stream-request", targets: ["fuzz-stream-request"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -222,6 +223,12 @@ let package = Package(
             name: "fuzz-publish",
             dependencies: ["FuzzSupport", "HubProtocol", "TickhubCore"],
             path: "Sources/TickhubFuzz/Publish",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-stream-request",
+            dependencies: ["FuzzSupport", "HubProtocol"],
+            path: "Sources/TickhubFuzz/StreamRequest",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 

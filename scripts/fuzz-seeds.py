@@ -361,8 +361,26 @@ def publish():
     return corpus
 
 
+STREAM_MESSAGES = [
+    '{"op":"subscribe","symbols":["AAPL","MSFT"]}', '{"op":"subscribe","channels":["status","pnl"]}',
+    '{"op":"subscribe","symbols":["AAPL",1,null,{"x":1}],"channels":["pnl"]}', '{"op":"unsubscribe","symbols":["AAPL"]}',
+    '{"op":"unsubscribe","channels":["status"]}', '{"op":"subscribe"}', '{"op":"subscribe","symbols":"AAPL"}',
+    '{"op":"subscribe","channels":[1]}', '{"op":"ping","id":7}', '{"op":"ping","id":"a"}', '{"op":"ping"}',
+    '{"op":"auth","token":"t0k"}', '{"op":"auth"}', '{"op":"nope"}', '{"op":"\u0000x"}', '{"symbols":[]}', '[]',
+    'not json', '', '{"op":"subscribe","symbols":["SPY 271217C00600000","EUR.USD","BRK B","btc"]}',
+]
+
+
+def stream_requests():
+    corpus = Corpus("fuzz-stream-request")
+    for message in STREAM_MESSAGES:
+        corpus.add(label(message), message.encode())
+    return corpus
+
+
 def main():
-    for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches(), positions_csv(), yahoo(), alphavantage(), publish()):
+    for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches(), positions_csv(), yahoo(), alphavantage(), publish(),
+                   stream_requests()):
         print(f"{corpus.dir.relative_to(ROOT)}: {corpus.count} seeds")
 
 

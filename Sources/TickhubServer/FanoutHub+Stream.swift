@@ -61,59 +61,36 @@ extension FanoutHub {
 
     /// Handles one complete text message. Bad input gets an error message; the connection stays.
     func receive(_ bytes: [UInt8], from client: ClientSession) {
-        let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+        let parsed = StreamRequest.parse(bytes)
         if client.awaitingToken {
-            authenticate(object, client)
+            authenticate(parsed, client)
             return
         }
-        guard let object else {
-            reject(client, code: "bad_json", "messages must be JSON objects such as {\"op\":\"subscribe\",\"symbols\":[\"AAPL\"]}")
-            return
-        }
-        guard let op = object["op"] as? String else {
-            reject(client, code: "missing_op", "every message needs an \"op\": subscribe, unsubscribe or ping")
-            return
-        }
-        switch op {
-        case "subscribe", "unsubscribe":
-            let symbols = object["symbols"]
-            let channels = object["channels"]
-            guard symbols != nil || channels != nil else {
-                reject(client, code: "bad_request", "\(op) needs \"symbols\" (an array of symbols) or \"channels\"")
-                return
-            }
-            if let symbols {
-                guard let list = symbols as? [Any] else {
-                    reject(client, code: "bad_request", "\"symbols\" must be an array of strings")
-                    return
-                }
-                op == "subscribe" ? subscribe(list, client) : unsubscribe(list, client)
-            }
-            if let channels {
-                guard let list = channels as? [String] else {
-                    reject(client, code: "bad_request", "\"channels\" must be an array of strings")
-                    return
-                }
-                setChannels(list, subscribe: op == "subscribe", client)
-            }
-        case "auth":
+        switch parsed {
+        case let .failure(refusal):
+            reject(client, code: refusal.code, refusal.message)
+        case let .success(.subscribe(symbols, channels)):
+            if let symbols { subscribe(symbols, client) }
+            if let channels { setChannels(channels, subscribe: true, client) }
+        case let .success(.unsubscribe(symbols, channels)):
+            if let symbols { unsubscribe(symbols, client) }
+            if let channels { setChannels(channels, subscribe: false, client) }
+        case .success(.auth):
             // Already admitted (or no token needed): say so, so a client can send it unconditionally.
             send(Self.authenticatedMessage, to: client)
-        case "ping":
+        case let .success(.ping(id)):
             var w = JSONWriter()
             w.beginObject()
             w.field("type", "pong")
             w.key("id")
-            switch object["id"] {
-            case let n as NSNumber: w.value(n.doubleValue)
-            case let s as String: w.value(s)
-            default: w.value(nil as String?)
+            switch id {
+            case let .number(n): w.value(n)
+            case let .text(s): w.value(s)
+            case .none: w.value(nil as String?)
             }
             w.field("t", Self.nowMicros())
             w.endObject()
             send(w.bytes, to: client)
-        default:
-            reject(client, code: "unknown_op", "unknown op \"\(quoted(op, limit: 40))\"; use subscribe, unsubscribe or ping")
         }
     }
 
@@ -121,17 +98,17 @@ extension FanoutHub {
 
     /// The first message of a client that upgraded without the token must present it; anything else, or a
     /// wrong token, closes the connection with 1008 (policy violation).
-    func authenticate(_ object: [String: Any]?, _ client: ClientSession) {
+    func authenticate(_ parsed: Result<StreamRequest, StreamRequest.Refusal>, _ client: ClientSession) {
         guard let required = configuration.token else {
             client.awaitingToken = false
             return
         }
-        guard object?["op"] as? String == "auth" else {
+        guard case let .success(.auth(token)) = parsed else {
             metrics.unauthorizedClosed += 1
             client.pendingClose = (1008, #"this hub needs a token: send {"op":"auth","token":"..."} first"#)
             return
         }
-        guard Auth.matches(object?["token"] as? String, required) else {
+        guard Auth.matches(token, required) else {
             metrics.unauthorizedClosed += 1
             client.pendingClose = (1008, "wrong token")
             return
@@ -140,10 +117,10 @@ extension FanoutHub {
         send(Self.authenticatedMessage, to: client)
     }
 
-    func subscribe(_ list: [Any], _ client: ClientSession) {
+    func subscribe(_ list: [String?], _ client: ClientSession) {
         var added: [Instrument] = []
         for item in list {
-            guard let text = item as? String else {
+            guard let text = item else {
                 reject(client, code: "invalid_symbol", "symbols must be strings")
                 continue
             }
@@ -177,8 +154,8 @@ extension FanoutHub {
         want(added)
     }
 
-    func unsubscribe(_ list: [Any], _ client: ClientSession) {
-        for case let text as String in list {
+    func unsubscribe(_ list: [String?], _ client: ClientSession) {
+        for case let text? in list {
             guard let symbol = try? SymbolGrammar.parse(text).symbol, client.symbols.remove(symbol) != nil else { continue }
             client.subscriptionNumbers[symbol] = nil
             lineShareDirty = true
