@@ -43,6 +43,7 @@ test: setup
 	$(SWIFT) test
 	python3 -m pytest -q Tests/e2e
 	bash bench/run.sh --smoke
+	bash bench/soak.sh --minutes 2
 	bash scripts/fuzz.sh --seconds 10
 
 demo: build
@@ -51,6 +52,12 @@ demo: build
 bench: setup
 	$(SWIFT) build -c release
 	bash bench/run.sh
+
+# Thirty minutes of client churn and TWS faults against the hub, judging whether its memory and file
+# descriptors stay flat (bench/README.md, Soak); `make test` runs two minutes of it.
+.PHONY: soak
+soak: build
+	bash bench/soak.sh
 
 # libFuzzer targets over the TWS codec, the symbol grammar, quote patches, the positions CSV, the Yahoo and Alpha
 # Vantage responses and publish bodies, two minutes each (docs/tws-protocol-notes.md, Fuzzing); fuzz-smoke is the
