@@ -96,8 +96,16 @@ EXPECTED_LOG_LINES = [
 # How long after a fault is over (its last injection, or the hub's recovery if later) its log lines may come.
 EXPLAIN_AFTER_SECONDS = 30
 
-# Verdict thresholds (see verdict()).
+# RSS and open fds must be flat within this: the median of the last window over that of the first window after
+# the warm-up within 1 ± FLAT_LIMIT (Soak.windows() defines both). The same rule for two minutes as for thirty:
+# on this machine two-minute runs measure 1.01–1.02, the margin is real, not noise to be widened.
 FLAT_LIMIT = 0.05
+ANONYMOUS_MEMORY = """The anonymous part of the RSS (the heap and thread stacks, about 8 MiB here against 45 MiB of
+file-backed pages of the debug executable and its libraries, which stop changing within seconds) is reported
+beside the verdict but not judged: under this load it settles for tens of minutes, in steps that follow the
+number of Dispatch worker threads, and a 5 % band (400 KiB) sits inside that settling. Runs with one fault kind
+and no stream clients (--faults drop --readers 0 --slow-readers 0 --non-readers 0) show it levelling off
+(1,445 reconnects in 20 minutes: +400 KiB in the first ten, +36 KiB in the last ten), not growing per event."""
 
 
 def log(*args):
@@ -831,13 +839,15 @@ class Soak:
         if len(first) < 3 or len(last) < 3:
             failures.append(f"too few samples to judge ({len(first)} and {len(last)} in the windows): run longer")
         else:
-            for metric, label in (("rss_kib", "RSS (KiB)"), ("fds", "open fds")):
+            for metric, label, judged in (("rss_kib", "RSS (KiB)", True), ("fds", "open fds", True),
+                                          ("rss_anon_kib", "of the RSS, anonymous (KiB)", False)):
                 a = statistics.median(s[metric] for s in first)
                 b = statistics.median(s[metric] for s in last)
                 ratio = b / a
                 ok = abs(ratio - 1) <= FLAT_LIMIT
-                flat.append((label, a, b, ratio, ok))
-                if not ok:
+                # The heap alone is reported, not judged: see ANONYMOUS_MEMORY.
+                flat.append((label, a, b, ratio, ok if judged else None))
+                if judged and not ok:
                     failures.append(f"{label} not flat: median {a:g} in [{self.warmup:.0f} s, {self.warmup + length:.0f} s) "
                                     f"against {b:g} in [{self.duration - length:.0f} s, {self.duration:.0f} s], "
                                     f"ratio {ratio:.3f} (limit 1 ± {FLAT_LIMIT})")
@@ -911,7 +921,8 @@ class Soak:
                "| measure | first window | last window | ratio | verdict |",
                "|---|---|---|---|---|"]
         for label, a, b, ratio, ok in flat:
-            out.append(f"| {label} | {a:,.0f} | {b:,.0f} | {ratio:.3f} | {'flat' if ok else 'NOT FLAT'} |")
+            verdict = "reported, not judged" if ok is None else "flat" if ok else "NOT FLAT"
+            out.append(f"| {label} | {a:,.0f} | {b:,.0f} | {ratio:.3f} | {verdict} |")
         out += ["", "The curve (whole run; `soak.csv` has every sample):", "",
                 "| measure | start | end | min | max | after warm-up: min / max | growth after warm-up (least squares) |",
                 "|---|---|---|---|---|---|---|"]
