@@ -300,6 +300,14 @@ def test_no_mix_of_clients_makes_the_hub_follow_more_than_its_symbol_cap(tmp_pat
     config.write_text(json.dumps({"server": {"maxUpstreamSymbols": 8}}))
     hub = Hub("--config", str(config))
     try:
+        # The held symbols, counted apart below, once the hub values IBKR's positions (they arrive after `ready`).
+        import time
+        hub.wait_for_ibkr("ready")
+        deadline = time.monotonic() + 10
+        while len(hub.get("/api/portfolio/pnl").json()["positions"]) < 5:
+            assert time.monotonic() < deadline, "the demo positions never reached the P&L"
+            time.sleep(0.05)
+
         async def scenario():
             async with hub.connect() as ws:
                 wanted = [f"ZZ{i:02d}" for i in range(20)]
