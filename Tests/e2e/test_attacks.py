@@ -424,7 +424,8 @@ def test_one_reader_cannot_hold_every_ibkr_line(tmp_path):
             time.sleep(0.1)
 
     try:
-        hub.wait_for_positions(5)
+        # Once the hub values IBKR's positions: they arrive after `ready`, and hold lines first.
+        wait_for(lambda _: len(hub.get("/api/portfolio/pnl").json()["positions"]) >= 5, "the demo positions valued")
         held = {p["symbol"] for p in hub.get("/api/portfolio/pnl").json()["positions"]}
 
         async def scenario():
