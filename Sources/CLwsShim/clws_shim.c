@@ -21,6 +21,17 @@ void clws_log(int level, const char *message) {
     }
 }
 
+// lws_write wants LWS_PRE bytes of headroom in front of the payload, which it may use. Nonzero when not all went.
+static int write_with_headroom(struct lws *wsi, const unsigned char *bytes, size_t length, enum lws_write_protocol protocol) {
+    unsigned char *buffer = malloc(LWS_PRE + length);
+    if (!buffer)
+        return 1;
+    memcpy(buffer + LWS_PRE, bytes, length);
+    int written = lws_write(wsi, buffer + LWS_PRE, length, protocol);
+    free(buffer);
+    return written < (int)length;
+}
+
 int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
                       const unsigned char *body, size_t body_length,
                       const char *const *header_names, const char *const *header_values, int header_count,
@@ -38,28 +49,13 @@ int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_
     }
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
-    if (body_length > 0 && !omit_body) {
-        // lws_write wants LWS_PRE bytes of headroom it may use.
-        unsigned char *buffer = malloc(LWS_PRE + body_length);
-        if (!buffer)
-            return 1;
-        memcpy(buffer + LWS_PRE, body, body_length);
-        int written = lws_write(wsi, buffer + LWS_PRE, body_length, LWS_WRITE_HTTP_FINAL);
-        free(buffer);
-        if (written < (int)body_length)
-            return 1;
-    }
+    if (body_length > 0 && !omit_body && write_with_headroom(wsi, body, body_length, LWS_WRITE_HTTP_FINAL))
+        return 1;
     return lws_http_transaction_completed(wsi) ? 1 : 0;
 }
 
 int clws_raw_write(struct lws *wsi, const unsigned char *bytes, size_t length) {
-    unsigned char *buffer = malloc(LWS_PRE + length);
-    if (!buffer)
-        return 1;
-    memcpy(buffer + LWS_PRE, bytes, length);
-    int written = lws_write(wsi, buffer + LWS_PRE, length, LWS_WRITE_RAW);
-    free(buffer);
-    return written < (int)length;
+    return write_with_headroom(wsi, bytes, length, LWS_WRITE_RAW);
 }
 
 void clws_close_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }

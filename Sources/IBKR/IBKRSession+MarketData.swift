@@ -36,15 +36,9 @@ extension IBKRSession {
     func unsubscribe(_ names: [String]) {
         var removed = false
         for name in names {
-            guard let subscription = symbols.removeValue(forKey: name) else { continue }
-            switch subscription.phase {
-            case let .streaming(requestID):
-                marketDataRequests[requestID] = nil
-                send(CancelMarketData(requestID: requestID))
-            case let .qualifying(requestID):
-                qualifyRequests[requestID] = nil
-            default: break
-            }
+            guard symbols[name] != nil else { continue }
+            releaseLine(name)
+            symbols[name] = nil
             removed = true
         }
         if removed {
