@@ -90,14 +90,22 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
     // MARK: From the server
 
     /// Updates a publisher sent; `publisher` is its connection, nil for an HTTP post. `receivedAt` in µs.
-    public func ingest(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {
+    /// Returns the patches refused because the quote they would make has a `bookProblem` (checked in order, each
+    /// against what came before it); the others are taken.
+    @discardableResult
+    public func ingest(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch] {
         let origin: Origin = publisher.map { .connection($0) } ?? .http(at: receivedAt)
-        locked {
+        return locked {
             var out: [ProviderEvent] = []
+            var refused: [RefusedPatch] = []
             if publisher == nil { lastHTTPPublish = receivedAt }
             if latest.count + patches.count > configuration.maximumSymbols { forgetUnwanted() }
-            for patch in patches {
+            for (position, patch) in patches.enumerated() {
                 let quote = patch.applied(to: latest[patch.symbol], receivedAt: receivedAt)
+                if let problem = quote.bookProblem {
+                    refused.append(RefusedPatch(position: position, reason: "\(patch.symbol): \(problem)"))
+                    continue
+                }
                 latest[patch.symbol] = quote
                 origins[patch.symbol] = origin
                 guard wanted.contains(patch.symbol) else { continue }
@@ -106,6 +114,7 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
             }
             if publisher == nil { events.report(health(now: receivedAt)) }
             out.forEach(events.emit)
+            return refused
         }
     }
 

@@ -80,16 +80,13 @@ public final class PortfolioService: Sendable {
         case (.get, "/api/positions"): return await list(request)
         case (.get, "/api/portfolio/history"): return await history(request)
         default:
-            // RFC 9110 15.5.6: a 405 says which methods the resource has.
             let allowed = switch path {
             case "/api/positions": "GET, HEAD, POST"
             case "/api/positions/import": "POST"
             case "/api/portfolio/history": "GET, HEAD"
             default: "PUT, DELETE"
             }
-            var refusal = HTTPResponse.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)")
-            refusal.headers.append(("allow", allowed))
-            return refusal
+            return .methodNotAllowed("\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)", allow: allowed)
         }
     }
 

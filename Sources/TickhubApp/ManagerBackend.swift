@@ -19,7 +19,7 @@ public struct ManagerBackend: HubBackend {
         self.portfolio = portfolio
     }
 
-    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {
+    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch] {
         pushed.ingest(patches, publisher: publisher, receivedAt: receivedAt)
     }
     public func publisher(_ id: Int, connected: Bool) {

@@ -14,10 +14,9 @@ final class ClientSession {
     let wsi: OpaquePointer
     /// A `/publish` connection: it sends quotes and gets only error messages back.
     let isPublisher: Bool
-    var symbols: Set<String> = []
-    /// When each symbol was subscribed, in the client's own count: its first symbols come first in the fair share
-    /// of upstream lines (FanoutHub+LineShare).
-    var subscriptionNumbers: [String: Int] = [:]
+    /// The symbols it streams, each with when it was subscribed in the client's own count: its first symbols come
+    /// first in the fair share of upstream lines (FanoutHub+LineShare).
+    var symbols: [String: Int] = [:]
     var subscriptionsMade = 0
     var channels: Set<Channel> = []
     /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.

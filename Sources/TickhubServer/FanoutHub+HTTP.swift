@@ -74,21 +74,17 @@ extension FanoutHub {
                 await server.backend.setIBKRConnected(connect)
                 return await server.ibkrStatusResponse()
             }
-        case (.post, "/api/positions/import") where Self.csvRows(request.body) > configuration.maxSymbolsPerImport:
+        case (.post, "/api/positions/import"):
             // Every imported position is a symbol followed upstream; a file bigger than an account holds is an attack.
-            metrics.requestsRefusedForSymbols += 1
-            return .respond(.error(413, code: "too_many_symbols",
-                "the file has \(Self.csvRows(request.body)) positions; one import may hold \(configuration.maxSymbolsPerImport) (server.maxSymbolsPerImport)"))
-        case (_, _) where path == "/api/positions" || path.hasPrefix("/api/positions/") || path == "/api/portfolio/history":
-            let server = server
-            return .async {
-                let response = await server.backend.portfolio(request)
-                // A write's outcome is the database's health as much as the periodic snapshots are.
-                if request.method != .get, response.status == 503 || (200..<300).contains(response.status) {
-                    server.reportDatabase(response.status == 503 ? "a position write failed: \(Self.errorMessage(in: response))" : nil)
-                }
-                return response
+            let rows = Self.csvRows(request.body)
+            guard rows <= configuration.maxSymbolsPerImport else {
+                metrics.requestsRefusedForSymbols += 1
+                return .respond(.error(413, code: "too_many_symbols",
+                    "the file has \(rows) positions; one import may hold \(configuration.maxSymbolsPerImport) (server.maxSymbolsPerImport)"))
             }
+            return portfolio(request)
+        case (_, _) where path == "/api/positions" || path.hasPrefix("/api/positions/") || path == "/api/portfolio/history":
+            return portfolio(request)
         case (.get, "/api/portfolio/pnl"):
             return .respond(.json(200, pnlBody()))
         case (.get, "/api/portfolio/summary"):
@@ -115,13 +111,23 @@ extension FanoutHub {
         case (.get, _) where !path.hasPrefix("/api/"):
             return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
         case (_, _) where Self.knownPaths.contains(path) || path.hasPrefix(quotePrefix):
-            // RFC 9110 15.5.6: a 405 says which methods the resource has.
             let allowed = Self.postPaths.contains(path) ? "POST" : "GET, HEAD"
-            var refusal = HTTPResponse.error(405, code: "method_not_allowed", "\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)")
-            refusal.headers.append(("allow", allowed))
-            return .respond(refusal)
+            return .respond(.methodNotAllowed("\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)", allow: allowed))
         default:
             return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))"))
+        }
+    }
+
+    /// Positions and the P&L history, answered by the backend's database; a write's outcome is the database's
+    /// health as much as the periodic snapshots are.
+    func portfolio(_ request: HTTPRequest) -> Outcome {
+        let server = server
+        return .async {
+            let response = await server.backend.portfolio(request)
+            if request.method != .get, response.status == 503 || (200..<300).contains(response.status) {
+                server.reportDatabase(response.status == 503 ? "a position write failed: \(Self.errorMessage(in: response))" : nil)
+            }
+            return response
         }
     }
 

@@ -17,8 +17,8 @@ extension FanoutHub {
     func fairShareOrder() -> [String] {
         var rank: [String: Int] = [:]
         for symbol in held where upstream[symbol] != nil { rank[symbol] = -1 }
-        for client in clients.values where !client.isPublisher && !client.subscriptionNumbers.isEmpty {
-            let mine = client.subscriptionNumbers.sorted { $0.value < $1.value }
+        for client in clients.values where !client.isPublisher && !client.symbols.isEmpty {
+            let mine = client.symbols.sorted { $0.value < $1.value }
             for (place, entry) in mine.enumerated() where upstream[entry.key] != nil {
                 rank[entry.key] = min(rank[entry.key] ?? .max, place)
             }

@@ -12,8 +12,7 @@ extension FanoutHub {
         let now = Self.nowMicros()
         do {
             var decoded = try publishDecoder.decode(bytes, now: now)
-            checkAgainstPublished(&decoded, receivedAt: now)
-            accept(decoded, publisher: publisher.id, receivedAt: now)
+            accept(&decoded, publisher: publisher.id, receivedAt: now)
             if let first = decoded.rejections.first {
                 sendError(rejectionMessage(first, count: decoded.rejections.count), to: publisher, earned: false)
             }
@@ -43,8 +42,7 @@ extension FanoutHub {
             metrics.badPublishMessages += 1
             return .error(400, code: "bad_json", error.message)
         }
-        checkAgainstPublished(&decoded, receivedAt: now)
-        accept(decoded, publisher: nil, receivedAt: now)
+        accept(&decoded, publisher: nil, receivedAt: now)
         var w = JSONWriter()
         w.beginObject()
         w.field("accepted", decoded.patches.count)
@@ -63,43 +61,23 @@ extension FanoutHub {
         return .json(status, w.bytes)
     }
 
-    /// Published quotes kept for the check below, at most this many symbols: past it the record starts afresh
-    /// rather than grow with whatever a publisher invents.
-    static let publishedBookLimit = 100_000
-
-    /// A patch can be sane alone and still cross the book it lands on: a bid above the ask already standing, a low
-    /// above the day's high. Checked item by item, in message order, against what was published before.
-    func checkAgainstPublished(_ decoded: inout PublishDecoder.Decoded, receivedAt: Int64) {
-        var kept: [QuotePatch] = []
-        kept.reserveCapacity(decoded.patches.count)
-        var refused = false
-        for (patch, index) in zip(decoded.patches, decoded.patchIndices) {
-            let merged = patch.applied(to: publishedBook[patch.symbol], receivedAt: receivedAt)
-            var problem: String?
-            if let bid = merged.bid, let ask = merged.ask, bid > ask {
-                problem = "crossed book: bid \(bid) would be above ask \(ask)"
-            } else if let low = merged.low, let high = merged.high, low > high {
-                problem = "low \(low) would be above high \(high)"
-            }
-            if let problem {
-                decoded.rejections.append(PublishDecoder.Rejection(index: index, code: "bad_quote", message: "\(patch.symbol): \(problem)"))
-                refused = true
-            } else {
-                if publishedBook.count >= Self.publishedBookLimit, publishedBook[patch.symbol] == nil { publishedBook.removeAll() }
-                publishedBook[patch.symbol] = merged
-                kept.append(patch)
+    /// Hands the patches to the push provider, which keeps the book they land on, and adds what it refused there
+    /// to the decoder's rejections, in message order.
+    private func accept(_ decoded: inout PublishDecoder.Decoded, publisher: Int?, receivedAt: Int64) {
+        if !decoded.patches.isEmpty {
+            let refused = server.backend.push(decoded.patches, publisher: publisher, receivedAt: receivedAt)
+            if !refused.isEmpty {
+                for refusal in refused {
+                    decoded.rejections.append(PublishDecoder.Rejection(
+                        index: decoded.patchIndices[refusal.position], code: "bad_quote", message: refusal.reason))
+                }
+                decoded.rejections.sort { $0.index < $1.index }
+                let positions = Set(refused.map(\.position))
+                decoded.patches = decoded.patches.enumerated().filter { !positions.contains($0.offset) }.map(\.element)
             }
         }
-        guard refused else { return }
-        decoded.patches = kept
-        decoded.rejections.sort { $0.index < $1.index }
-    }
-
-    private func accept(_ decoded: PublishDecoder.Decoded, publisher: Int?, receivedAt: Int64) {
         metrics.quotesPublished += decoded.patches.count
         metrics.quotesRejected += decoded.rejections.count
-        guard !decoded.patches.isEmpty else { return }
-        server.backend.push(decoded.patches, publisher: publisher, receivedAt: receivedAt)
     }
 
     private func rejectionMessage(_ rejection: PublishDecoder.Rejection, count: Int) -> [UInt8] {

@@ -132,14 +132,13 @@ extension FanoutHub {
                 continue
             }
             let symbol = instrument.symbol
-            if client.symbols.contains(symbol) { continue }
+            if client.symbols[symbol] != nil { continue }
             guard client.symbols.count < configuration.maxSymbolsPerClient else {
                 reject(client, code: "too_many_symbols",
                        "at most \(configuration.maxSymbolsPerClient) symbols per connection", symbol: symbol)
                 break
             }
-            client.symbols.insert(symbol)
-            client.subscriptionNumbers[symbol] = client.subscriptionsMade
+            client.symbols[symbol] = client.subscriptionsMade
             client.subscriptionsMade += 1
             lineShareDirty = true
             subscribers[symbol, default: [:]][client.id] = client
@@ -156,8 +155,7 @@ extension FanoutHub {
 
     func unsubscribe(_ list: [String?], _ client: ClientSession) {
         for case let text? in list {
-            guard let symbol = try? SymbolGrammar.parse(text).symbol, client.symbols.remove(symbol) != nil else { continue }
-            client.subscriptionNumbers[symbol] = nil
+            guard let symbol = try? SymbolGrammar.parse(text).symbol, client.symbols.removeValue(forKey: symbol) != nil else { continue }
             lineShareDirty = true
             leave(symbol, client)
             client.pending[symbol] = nil

@@ -43,8 +43,6 @@ final class FanoutHub {
     var sources: [String: ProviderName?] = [:]
     var lastStatusMessage: [UInt8] = []
     var publishDecoder = PublishDecoder()
-    /// The quote each published symbol adds up to, for checks that need the book (FanoutHub+Publish).
-    var publishedBook: [String: Quote] = [:]
     /// The last encoding of each symbol's quote, by sequence number.
     var encodedQuotes: [String: (sequence: UInt64, bytes: SharedBytes)] = [:]
     /// Clients with something to write, flushed at the end of each turn of the service loop.
@@ -212,7 +210,7 @@ final class FanoutHub {
 
     func close(_ client: ClientSession) {
         clients[client.id] = nil
-        for symbol in client.symbols { leave(symbol, client) }
+        for symbol in client.symbols.keys { leave(symbol, client) }
         if !client.symbols.isEmpty { lineShareDirty = true }
         if client.isPublisher {
             publisherCount -= 1
@@ -227,13 +225,19 @@ final class FanoutHub {
     func want(_ instruments: [Instrument], held: Bool = false) {
         let now = Self.nowMicros()
         var added: [Instrument] = []
-        // Held symbols have a budget of their own: a crowd of streamed symbols never leaves P&L unvalued.
-        var heldFollowed = held ? self.held.filter { upstream[$0] != nil }.count : 0
+        // Held symbols have a budget of their own, and do not count against the others': a crowd of streamed symbols
+        // never leaves P&L unvalued, and positions never crowd out what clients stream.
+        // Counted only when a symbol is new: a request for symbols already followed (the usual one) costs nothing.
+        var heldFollowedCount: Int?
         for instrument in instruments {
             if upstream[instrument.symbol] != nil {
                 upstream[instrument.symbol] = now
-            } else if held ? heldFollowed < configuration.maxUpstreamSymbols : upstream.count < configuration.maxUpstreamSymbols {
-                if held { heldFollowed += 1 }
+                continue
+            }
+            let heldFollowed = heldFollowedCount ?? self.held.filter { upstream[$0] != nil }.count
+            heldFollowedCount = heldFollowed
+            if (held ? heldFollowed : upstream.count - heldFollowed) < configuration.maxUpstreamSymbols {
+                if held { heldFollowedCount = heldFollowed + 1 }
                 upstream[instrument.symbol] = now
                 added.append(instrument)
             } else {

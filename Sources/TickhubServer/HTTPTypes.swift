@@ -33,4 +33,11 @@ public struct HTTPResponse: Sendable {
     public static func error(_ status: Int, code: String, _ message: String) -> HTTPResponse {
         .json(status, JSONWriter.error(code: code, message: message))
     }
+
+    /// 405 with the methods the resource has in `Allow`, as RFC 9110 15.5.6 asks.
+    public static func methodNotAllowed(_ message: String, allow: String) -> HTTPResponse {
+        var response = error(405, code: "method_not_allowed", message)
+        response.headers.append(("allow", allow))
+        return response
+    }
 }

@@ -18,8 +18,9 @@ public protocol HubBackend: Sendable {
     /// Returns why the write failed, nil when it worked.
     func saveQuotes(_ quotes: [Quote]) async -> String?
     /// Updates a publisher pushed, already validated; `publisher` is its `/publish` connection, nil for an
-    /// HTTP post; `receivedAt` in µs since the epoch. Called on the fan-out thread: must not block.
-    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64)
+    /// HTTP post; `receivedAt` in µs since the epoch. Called on the fan-out thread: must not block. Returns the
+    /// patches refused against the quotes they would land on.
+    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch]
     /// A `/publish` connection opened or closed: its quotes are live only while it is there.
     func publisher(_ id: Int, connected: Bool)
 }
@@ -37,7 +38,7 @@ extension HubBackend {
     }
     public func recordPnL(_ totals: [PnLRecord]) async -> String? { nil }
     public func saveQuotes(_ quotes: [Quote]) async -> String? { nil }
-    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) {}
+    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch] { [] }
     public func publisher(_ id: Int, connected: Bool) {}
     public func prioritize(_ symbols: [String]) async {}
 }

@@ -192,7 +192,9 @@ extension TickhubServer {
         }
         // HEAD is GET without the body (RFC 9110 9.3.2): the same route, status and headers.
         if method == .head { confined.headRequests.insert(id) }
-        guard !LwsRequestReader.uriTooLong(wsi, methodIndex: methodIndex) else {
+        // Never `input`/`length` (or `uri`/`uriLength`): they can reach past the path into another request's bytes.
+        let target = LwsRequestReader.uri(wsi, methodIndex: methodIndex)
+        guard !target.cut else {
             return respond(wsi, .error(414, code: "uri_too_long",
                 "a URL's path and each query argument are limited to \(LwsRequestReader.maximumURIPart / 1024) KiB: ask for fewer symbols at a time"),
                 exchange: id)
@@ -203,10 +205,8 @@ extension TickhubServer {
             confined.closeAfterReply.insert(id)
             return respond(wsi, .error(411, code: "length_required", "send the body with a Content-Length; chunked request bodies are not accepted"), exchange: id)
         }
-        // Never `input`/`length` (or `uri`/`uriLength`): they can reach past the path into another request's bytes.
-        let path = LwsRequestReader.path(wsi, methodIndex: methodIndex) ?? "/"
         let request = HTTPRequest(
-            method: method == .head ? .get : method, path: path, query: LwsRequestReader.queryArguments(wsi),
+            method: method == .head ? .get : method, path: target.path ?? "/", query: target.query,
             headers: Self.requestHeaders(wsi),
             body: [])
         // A body is waited for only when one is announced: `Content-Length: 0` has none, and lws then never reports
@@ -234,11 +234,8 @@ extension TickhubServer {
     static let laterAnswerTimeoutSeconds: Int32 = 120
 
     /// CONNECT's answer: this is an origin server, not a proxy.
-    static let notAProxy: HTTPResponse = {
-        var refusal = HTTPResponse.error(405, code: "method_not_allowed", "this hub is not a proxy; it serves GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS")
-        refusal.headers.append(("allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
-        return refusal
-    }()
+    static let notAProxy = HTTPResponse.methodNotAllowed(
+        "this hub is not a proxy; it serves GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS", allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
 
     /// The same, written whole on a raw socket, where lws adds no headers of its own.
     static let notAProxyText: [UInt8] = {

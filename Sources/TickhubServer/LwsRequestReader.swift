@@ -30,8 +30,13 @@ enum LwsRequestReader {
 
     /// Each fragment lws stored for the token, in order, copied exactly; none when together they pass `limit`.
     static func fragments(_ wsi: OpaquePointer, _ token: lws_token_indexes, limit: Int = maximumLength) -> [String] {
+        read(wsi, token, limit: limit).parts
+    }
+
+    /// The fragments, and the length of the longest (a URI part that reached `maximumURIPart` was cut by lws).
+    private static func read(_ wsi: OpaquePointer, _ token: lws_token_indexes, limit: Int) -> (parts: [String], longest: Int) {
         var result: [String] = []
-        var total = 0
+        var total = 0, longest = 0
         for index: Int32 in 0..<256 {
             let length = Int(lws_hdr_fragment_length(wsi, token, index))
             guard length > 0 else {
@@ -41,28 +46,39 @@ enum LwsRequestReader {
                 break
             }
             total += length
-            guard total <= limit else { return [] }
+            longest = max(longest, length)
+            guard total <= limit else { return ([], longest) }
             var buffer = [CChar](repeating: 0, count: length + 1)
             let copied = Int(lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), token, index))
             guard copied == length else { break }
             result.append(String(decoding: buffer[..<copied].map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        return result
+        return (result, longest)
     }
 
-    /// Whether lws cut a part of the request's URI at `maximumURIPart`.
-    static func uriTooLong(_ wsi: OpaquePointer, methodIndex: Int) -> Bool {
-        guard uriTokens.indices.contains(methodIndex) else { return false }
-        // Every index: an empty argument (`?a&&b`) reads as 0 like a missing one, and may sit before a long one.
-        return [uriTokens[methodIndex], WSI_TOKEN_HTTP_URI_ARGS].contains { token in
-            (0..<Int32(128)).contains { Int(lws_hdr_fragment_length(wsi, token, $0)) >= maximumURIPart }
-        }
+    /// A request's path and query, read once; `cut` when lws cut a part of either at `maximumURIPart`.
+    struct URI {
+        var path: String?
+        var query: [String: String]
+        var cut: Bool
+    }
+
+    static func uri(_ wsi: OpaquePointer, methodIndex: Int) -> URI {
+        let path: (parts: [String], longest: Int) =
+            uriTokens.indices.contains(methodIndex) ? read(wsi, uriTokens[methodIndex], limit: Int(headerBufferBytes)) : ([], 0)
+        let arguments = read(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes))
+        return URI(path: path.parts.isEmpty ? nil : path.parts.joined(separator: ";"), query: query(arguments.parts),
+                   cut: max(path.longest, arguments.longest) >= maximumURIPart)
     }
 
     /// `?a=1&b=2` as lws splits it: one fragment per argument, already URL-decoded by lws.
     static func queryArguments(_ wsi: OpaquePointer) -> [String: String] {
+        query(fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes)))
+    }
+
+    private static func query(_ parts: [String]) -> [String: String] {
         var arguments: [String: String] = [:]
-        for argument in fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes)).prefix(64) {
+        for argument in parts.prefix(64) {
             if let equals = argument.firstIndex(of: "=") {
                 arguments[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
             } else {
@@ -77,10 +93,4 @@ enum LwsRequestReader {
         WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_OPTIONS_URI, WSI_TOKEN_PUT_URI, WSI_TOKEN_PATCH_URI,
         WSI_TOKEN_DELETE_URI, WSI_TOKEN_CONNECT, WSI_TOKEN_HEAD_URI,
     ]
-
-    /// The request's path, from the method's own URI token, copied exactly; nil when lws found none.
-    static func path(_ wsi: OpaquePointer, methodIndex: Int) -> String? {
-        guard uriTokens.indices.contains(methodIndex) else { return nil }
-        return header(wsi, uriTokens[methodIndex])
-    }
 }

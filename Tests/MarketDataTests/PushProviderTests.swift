@@ -51,6 +51,28 @@ struct PushProviderTests {
         await push.stop()
     }
 
+    /// Each patch is checked against the quote it lands on, in batch order: one that would cross the standing book
+    /// is refused alone and leaves the quote as it was; the rest of the batch is taken.
+    @Test func aPatchThatWouldCrossTheStandingBookIsRefusedAlone() async throws {
+        let (push, events) = await provider()
+        push.publisherConnected(1)
+        await push.subscribe([try SymbolGrammar.parse("ACME")])
+        var book = QuotePatch(symbol: "ACME")
+        (book.bid, book.ask, book.high, book.low) = (.some(10), .some(10.5), .some(11), .some(9))
+        var askOnly = QuotePatch(symbol: "ACME")
+        askOnly.ask = .some(10.6)
+        var lowAboveHigh = QuotePatch(symbol: "ACME")
+        lowAboveHigh.low = .some(12)
+        let refused = push.ingest([book, patch("ACME", bid: 10.7), lowAboveHigh, askOnly], publisher: 1, receivedAt: Self.now())
+        #expect(refused.map(\.position) == [1, 2])
+        #expect(refused.first?.reason == "ACME: crossed book: bid 10.7 would be above ask 10.5")
+        #expect(refused.last?.reason == "ACME: low 12.0 would be above high 11.0")
+        let last = try #require(events.quotes.last)
+        #expect((last.bid, last.ask, last.low) == (10, 10.6, 9))
+        #expect(events.quotes.count == 2)
+        await push.stop()
+    }
+
     @Test func aDisconnectedPublishersSymbolsBecomeUnavailable() async throws {
         let (push, events) = await provider()
         push.publisherConnected(1)
