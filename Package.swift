@@ -139,8 +139,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // lws is a shared library: its recv calls reach the tap only if the executable exports it.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=recv"])]
+            // lws is a shared library: its recv and SSL_read calls reach the tap only if the executable exports them.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=recv", "-Xlinker", "--export-dynamic-symbol=SSL_read"])]
         ),
         .executableTarget(
             name: "tickhub-sim",

@@ -21,7 +21,7 @@ static _Atomic(struct frame_walk *) walks[WATCHED_FDS];
 static atomic_int tap_installed;
 
 int clws_frames_tap_installed(void) { return atomic_load(&tap_installed); }
-void clws_frames_set_tap_installed(void) { atomic_store(&tap_installed, 1); }
+void clws_frames_set_tap_installed(int covered) { atomic_store(&tap_installed, covered); }
 
 void clws_frames_watch(int fd) {
     if (fd < 0 || fd >= WATCHED_FDS)

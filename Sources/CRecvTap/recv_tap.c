@@ -1,8 +1,8 @@
-// libwebsockets reads every plain-TCP socket with recv(2). The tickhub executable defines recv itself (and
-// exports it, so lws's calls bind here): each call goes to the C library's recv, and what it returns on a
-// watched WebSocket is walked for frame masks (clws_frames_scan). Nothing else is changed, and descriptors that
-// are not watched cost one table look-up. TLS connections read through OpenSSL with read(2), so they are not
-// walked (docs/protocol.md).
+// libwebsockets reads a plain-TCP socket with recv(2) and a TLS one with OpenSSL's SSL_read. The tickhub
+// executable defines both itself (and exports them, so lws's calls bind here): each call goes on to the C
+// library's recv or libssl's SSL_read, and the bytes it returns on a watched WebSocket (plaintext, in the TLS
+// case) are walked for frame masks (clws_frames_scan). Nothing else is changed, and descriptors that are not
+// watched cost one table look-up.
 #define _GNU_SOURCE
 #include "recv_tap.h"
 
@@ -11,23 +11,50 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-static ssize_t (*next_recv)(int, void *, size_t, int);
+typedef ssize_t (*recv_fn)(int, void *, size_t, int);
+// OpenSSL's SSL is opaque here: the tap passes it through and asks libssl for its descriptor.
+typedef int (*ssl_read_fn)(void *, void *, int);
+typedef int (*ssl_get_fd_fn)(const void *);
+
+static recv_fn next_recv;
+static ssl_read_fn next_ssl_read;
+static ssl_get_fd_fn ssl_get_fd;
+
+static void find_next(void) {
+    if (!next_recv)
+        next_recv = (recv_fn)dlsym(RTLD_NEXT, "recv");
+    // libssl is loaded with libwebsockets; a build without TLS finds neither, and SSL_read is then never called.
+    if (!next_ssl_read)
+        next_ssl_read = (ssl_read_fn)dlsym(RTLD_NEXT, "SSL_read");
+    if (!ssl_get_fd)
+        ssl_get_fd = (ssl_get_fd_fn)dlsym(RTLD_NEXT, "SSL_get_fd");
+}
 
 void recv_tap_install(void) {
-    if (!next_recv)
-        next_recv = (ssize_t(*)(int, void *, size_t, int))dlsym(RTLD_NEXT, "recv");
-    if (next_recv)
-        clws_frames_set_tap_installed();
+    find_next();
+    clws_frames_set_tap_installed((next_recv ? CLWS_TAP_PLAIN : 0) | (next_ssl_read && ssl_get_fd ? CLWS_TAP_TLS : 0));
 }
 
 ssize_t recv(int fd, void *buffer, size_t length, int flags) {
     if (!next_recv) {
-        next_recv = (ssize_t(*)(int, void *, size_t, int))dlsym(RTLD_NEXT, "recv");
+        find_next();
         if (!next_recv)
             return -1;
     }
     ssize_t n = next_recv(fd, buffer, length, flags);
     if (n > 0 && !(flags & MSG_PEEK))
         clws_frames_scan(fd, buffer, (long)n);
+    return n;
+}
+
+int SSL_read(void *ssl, void *buffer, int length) {
+    if (!next_ssl_read) {
+        find_next();
+        if (!next_ssl_read)
+            return -1;
+    }
+    int n = next_ssl_read(ssl, buffer, length);
+    if (n > 0 && ssl_get_fd)
+        clws_frames_scan(ssl_get_fd(ssl), buffer, n);
     return n;
 }

@@ -75,9 +75,10 @@ extension TickhubServer {
             // present it in its first message.
             let awaitingToken = !publisher && configuration.token != nil && Auth.presentedToken(upgradeRequest(wsi)) == nil
             slot(session)?.pointee = hub.open(wsi, publisher: publisher, awaitingToken: awaitingToken).id
-            // Frames arrive from here on: walk their headers for masks (clws_frames_*). Plain TCP only: OpenSSL
-            // reads with read(2), which the tap does not see.
-            if configuration.tls == nil, clws_frames_tap_installed() != 0 { clws_frames_watch(lws_get_socket_fd(wsi)) }
+            // Frames arrive from here on: walk their headers for masks (clws_frames_*), in what lws reads with
+            // recv or, over TLS, in the plaintext SSL_read returns.
+            let tap = configuration.tls == nil ? Int32(CLWS_TAP_PLAIN) : Int32(CLWS_TAP_TLS)
+            if clws_frames_tap_installed() & tap != 0 { clws_frames_watch(lws_get_socket_fd(wsi)) }
             return 0
 
         case LWS_CALLBACK_RECEIVE:

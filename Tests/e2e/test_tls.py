@@ -79,3 +79,22 @@ def test_wss_streams_quotes(tls_hub, certificate):
     quotes = asyncio.run(asyncio.wait_for(scenario(), 30))
     assert all(q["bid"] < q["ask"] and not q["stale"] for q in quotes), quotes
     assert quotes[-1]["seq"] > quotes[0]["seq"]
+
+
+def test_an_unmasked_frame_over_wss_closes_with_1002(tls_hub, certificate):
+    """RFC 6455 5.1 holds over TLS too: the mask is checked in the plaintext OpenSSL hands lws."""
+    import struct
+    from tickhub_e2e import RawWebSocket
+
+    ws = RawWebSocket(int(tls_hub.fields["port"]), tls_context=verifying(certificate[0]))
+    assert ws.upgraded, ws.response_head
+    ws.send_text(json.dumps({"op": "ping", "pad": "x" * 300}))
+    opcode, payload = ws.read_frame(timeout=5)
+    assert opcode == 1 and json.loads(payload)["type"] == "pong", (opcode, payload[:100])
+    ws.send_text(json.dumps({"op": "subscribe", "symbols": ["AAPL"]}), masked=False)
+    opcode, payload = ws.read_frame(timeout=5)
+    while opcode == 1:  # anything already queued before the bad frame
+        assert json.loads(payload).get("symbol") != "AAPL", "the unmasked subscribe was served"
+        opcode, payload = ws.read_frame(timeout=5)
+    assert opcode == 8 and struct.unpack("!H", payload[:2])[0] == 1002, (opcode, payload)
+    ws.close()

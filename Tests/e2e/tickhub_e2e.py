@@ -224,10 +224,12 @@ class RawWebSocket:
 
     GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    def __init__(self, port, path="/stream", small_buffers=False, timeout=5.0, headers=()):
+    def __init__(self, port, path="/stream", small_buffers=False, timeout=5.0, headers=(), tls_context=None):
         self.sock = small_buffer_socket() if small_buffers else socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(("127.0.0.1", port))
+        if tls_context is not None:
+            self.sock = tls_context.wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n")

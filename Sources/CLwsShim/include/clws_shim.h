@@ -43,11 +43,13 @@ void clws_uv_loop_close(void *loop);
 // WebSocket frame masks. RFC 6455 5.1: a server must close a connection whose client sends an unmasked frame
 // (1002), but lws 4.1 unmasks what is masked and takes the rest, and tells no one which it was. So the bytes lws
 // reads from a watched socket are also walked here, frame header by frame header (clws_frames_scan, fed by the
-// recv tap the tickhub executable links, CRecvTap). Without the tap nothing is scanned and nothing is flagged.
+// recv and SSL_read tap the tickhub executable links, CRecvTap). Without the tap nothing is scanned and nothing is
+// flagged.
 
-/// Whether a recv tap feeds clws_frames_scan in this process; set by the tap when it is installed.
+/// What a tap feeds clws_frames_scan in this process: plain reads, TLS plaintext, both (set by the tap).
+enum { CLWS_TAP_PLAIN = 1, CLWS_TAP_TLS = 2 };
 int clws_frames_tap_installed(void);
-void clws_frames_set_tap_installed(void);
+void clws_frames_set_tap_installed(int covered);
 /// Starts walking the frames that arrive on `fd` (a WebSocket that has just been accepted); drops any state an
 /// earlier connection left on the same descriptor.
 void clws_frames_watch(int fd);
