@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "fuzz-alphavantage", targets: ["fuzz-alphavantage"]),
         .executable(name: "fuzz-publish", targets: ["fuzz-publish"]),
         .executable(name: "fuzz-stream-request", targets: ["fuzz-stream-request"]),
+        .executable(name: "fuzz-http-path", targets: ["fuzz-http-path"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -113,7 +114,7 @@ let package = Package(
         .target(
             name: "TickhubApp",
             dependencies: [
-                "TickhubServer", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore",
+                "TickhubServer", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -139,8 +140,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // lws is a shared library: its recv and SSL_read calls reach the tap only if the executable exports them.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=recv", "-Xlinker", "--export-dynamic-symbol=SSL_read"])]
+            // lws is a shared library: its recv, SSL_read and close calls reach the tap only if the executable
+            // exports them.
+            linkerSettings: [.unsafeFlags([
+                "-Xlinker", "--export-dynamic-symbol=recv", "-Xlinker", "--export-dynamic-symbol=SSL_read",
+                "-Xlinker", "--export-dynamic-symbol=close",
+            ])]
         ),
         .executableTarget(
             name: "tickhub-sim",
@@ -231,6 +236,12 @@ let package = Package(
             path: "Sources/TickhubFuzz/StreamRequest",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
+        .executableTarget(
+            name: "fuzz-http-path",
+            dependencies: ["FuzzSupport", "HubProtocol", "CLwsShim"],
+            path: "Sources/TickhubFuzz/HTTPPath",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
 
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "ProviderParsing", "TickhubCore"]),
@@ -259,6 +270,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "HubProtocol", "TickhubCore", "IBKR", "CLwsShim"]),
+        .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "TickhubServer", "IBKR"]),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),

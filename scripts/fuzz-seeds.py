@@ -378,9 +378,30 @@ def stream_requests():
     return corpus
 
 
+# Request targets the tests send as attacks; the documented paths come from docs/openapi.yaml.
+HTTP_TARGETS = [
+    "/", "/index.html", "/../etc/passwd", "/.git/config", "/api/market-data/quote/A;B", "/api/market-data/quote/A%00B",
+    "/api/market-data/quotes?symbols=AAPL,MSFT&token=x", "/api/health?x=%00", "/api/brokers/ibkr%1f/positions",
+    "/api/market-data/quote/%2500", "/api/positions/import", "/api/positions/7", "/%2e%2e/%2e%2e/etc/passwd",
+]
+HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+def http_paths():
+    """Byte 0 the method, byte 1 the cuts (fuzz-http-path), then the request line."""
+    corpus = Corpus("fuzz-http-path")
+    documented = re.findall(r"^  (/[^:\s]*):\s*$", (ROOT / "docs/openapi.yaml").read_text(), re.M)
+    targets = [re.sub(r"\{[^}]*\}", "AAPL", path) for path in documented] + HTTP_TARGETS
+    for index, target in enumerate(targets):
+        method = index % len(HTTP_METHODS)
+        line = f"{HTTP_METHODS[method]} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        corpus.add(label(target), bytes([method, index * 37 % 256]) + line)
+    return corpus
+
+
 def main():
     for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches(), positions_csv(), yahoo(), alphavantage(), publish(),
-                   stream_requests()):
+                   stream_requests(), http_paths()):
         print(f"{corpus.dir.relative_to(ROOT)}: {corpus.count} seeds")
 
 

@@ -51,7 +51,11 @@ int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_
         return 1;
     if (body_length > 0 && !omit_body && write_with_headroom(wsi, body, body_length, LWS_WRITE_HTTP_FINAL))
         return 1;
-    return lws_http_transaction_completed(wsi) ? 1 : 0;
+    if (lws_http_transaction_completed(wsi))
+        return 1;
+    // The connection stays open for its next request, whose line is read from here on.
+    clws_request_line_watch(lws_get_socket_fd(wsi));
+    return 0;
 }
 
 int clws_raw_write(struct lws *wsi, const unsigned char *bytes, size_t length) {

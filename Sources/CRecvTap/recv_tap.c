@@ -1,8 +1,9 @@
 // libwebsockets reads a plain-TCP socket with recv(2) and a TLS one with OpenSSL's SSL_read. The tickhub
 // executable defines both itself (and exports them, so lws's calls bind here): each call goes on to the C
 // library's recv or libssl's SSL_read, and the bytes it returns on a watched WebSocket (plaintext, in the TLS
-// case) are walked for frame masks (clws_frames_scan). Nothing else is changed, and descriptors that are not
-// watched cost one table look-up.
+// case) are walked for frame masks (clws_frames_scan) and, in a request line, for `%00`, the one thing the tap
+// changes (clws_request_line_scan). Descriptors that are not watched cost two table look-ups. close(2) is wrapped
+// too, so that no watch outlives its connection onto a descriptor reused by anything else in the process.
 #define _GNU_SOURCE
 #include "recv_tap.h"
 
@@ -15,12 +16,17 @@ typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 // OpenSSL's SSL is opaque here: the tap passes it through and asks libssl for its descriptor.
 typedef int (*ssl_read_fn)(void *, void *, int);
 typedef int (*ssl_get_fd_fn)(const void *);
+typedef int (*close_fn)(int);
 
 static recv_fn next_recv;
 static ssl_read_fn next_ssl_read;
 static ssl_get_fd_fn ssl_get_fd;
+static close_fn next_close;
 
-static void find_next(void) {
+// Resolved before main, so that no wrapper has to look its next up while the process runs threads.
+__attribute__((constructor)) static void find_next(void) {
+    if (!next_close)
+        next_close = (close_fn)dlsym(RTLD_NEXT, "close");
     if (!next_recv)
         next_recv = (recv_fn)dlsym(RTLD_NEXT, "recv");
     // libssl is loaded with libwebsockets; a build without TLS finds neither, and SSL_read is then never called.
@@ -42,8 +48,10 @@ ssize_t recv(int fd, void *buffer, size_t length, int flags) {
             return -1;
     }
     ssize_t n = next_recv(fd, buffer, length, flags);
-    if (n > 0 && !(flags & MSG_PEEK))
+    if (n > 0 && !(flags & MSG_PEEK)) {
+        clws_request_line_scan(fd, buffer, (long)n);
         clws_frames_scan(fd, buffer, (long)n);
+    }
     return n;
 }
 
@@ -54,7 +62,21 @@ int SSL_read(void *ssl, void *buffer, int length) {
             return -1;
     }
     int n = next_ssl_read(ssl, buffer, length);
-    if (n > 0 && ssl_get_fd)
-        clws_frames_scan(ssl_get_fd(ssl), buffer, n);
+    if (n > 0 && ssl_get_fd) {
+        int fd = ssl_get_fd(ssl);
+        clws_request_line_scan(fd, buffer, n);
+        clws_frames_scan(fd, buffer, n);
+    }
     return n;
+}
+
+int close(int fd) {
+    clws_request_line_unwatch(fd);
+    clws_frames_unwatch(fd);
+    if (!next_close) {
+        find_next();
+        if (!next_close)
+            return -1;
+    }
+    return next_close(fd);
 }

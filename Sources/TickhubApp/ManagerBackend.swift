@@ -1,3 +1,4 @@
+import HubProtocol
 import IBKR
 import MarketData
 import Portfolio

@@ -1,3 +1,5 @@
+import HubProtocol
+
 /// Token checks for servers listening beyond loopback.
 enum Auth {
     /// The token a request presents: `Authorization: Bearer <token>` or `?token=`.

@@ -54,27 +54,39 @@ extension FanoutHub {
                 return .respond(.error(401, code: "unauthorized", "this server needs a token: Authorization: Bearer <token> or ?token="))
             }
         }
-        let quotePrefix = "/api/market-data/quote/"
-        switch (request.method, path) {
-        case (.get, _) where path.hasPrefix(quotePrefix):
-            return quote(String(path.dropFirst(quotePrefix.count)))
-        case (.post, "/api/market-data/publish"):
+        let endpoint: HubEndpoint, remainder: Substring
+        switch HubRoutes.table.match(request.method, path) {
+        case let .found(found, rest):
+            (endpoint, remainder) = (found, rest)
+        case let .methodNotAllowed(allow):
+            let allowed = allow.map(\.rawValue).joined(separator: ", ")
+            return .respond(.methodNotAllowed("\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)", allow: allowed))
+        case .notFound:
+            guard request.method == .get, HubRoutes.isDashboardPath(path) else {
+                return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))"))
+            }
+            return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
+        }
+        switch endpoint {
+        case .quote:
+            return quote(String(remainder))
+        case .publish:
             return .respond(publish(request))
-        case (.get, "/api/market-data/quotes"):
+        case .quotes:
             return quotes(request.query["symbols"] ?? "")
-        case (.get, "/api/health"):
+        case .health:
             return .respond(.json(200, health()))
-        case (.get, "/api/ibkr/status"):
+        case .ibkrStatus:
             let server = server
             return .async { await server.ibkrStatusResponse() }
-        case (.post, "/api/ibkr/connect"), (.post, "/api/ibkr/disconnect"):
+        case .ibkrConnect, .ibkrDisconnect:
             let server = server
-            let connect = path.hasSuffix("/connect")
+            let connect = endpoint == .ibkrConnect
             return .async {
                 await server.backend.setIBKRConnected(connect)
                 return await server.ibkrStatusResponse()
             }
-        case (.post, "/api/positions/import"):
+        case .positionsImport:
             // Every imported position is a symbol followed upstream; a file bigger than an account holds is an attack.
             let rows = Self.csvRows(request.body)
             guard rows <= configuration.maxSymbolsPerImport else {
@@ -83,38 +95,31 @@ extension FanoutHub {
                     "the file has \(rows) positions; one import may hold \(configuration.maxSymbolsPerImport) (server.maxSymbolsPerImport)"))
             }
             return portfolio(request)
-        case (_, _) where path == "/api/positions" || path.hasPrefix("/api/positions/") || path == "/api/portfolio/history":
+        case .portfolio:
             return portfolio(request)
-        case (.get, "/api/portfolio/pnl"):
+        case .pnl:
             return .respond(.json(200, pnlBody()))
-        case (.get, "/api/portfolio/summary"):
+        case .summary:
             return .respond(.json(200, summaryBody()))
-        case (.get, "/api/portfolio/allocation"):
+        case .allocation:
             return .respond(.json(200, allocationBody()))
-        case (.get, "/api/brokers"):
+        case .brokers:
             return .respond(.json(200, brokersBody()))
-        case (.get, _) where path.hasPrefix("/api/brokers/"):
-            let parts = path.dropFirst("/api/brokers/".count).split(separator: "/").map(String.init)
+        case .broker:
+            let parts = remainder.split(separator: "/").map(String.init)
             guard parts.count == 2 else { return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))")) }
             let body = parts[1] == "positions" ? brokerPositionsBody(parts[0]) : parts[1] == "balances" ? brokerBalancesBody(parts[0]) : nil
             guard let body else { return .respond(.error(404, code: "unknown_broker", "no broker \(quoted(parts[0], limit: 40)) with \(quoted(parts[1], limit: 20))")) }
             return .respond(.json(200, body))
-        case (.get, "/stream"):
+        case .streamUpgrade:
             return .respond(.error(426, code: "upgrade_required", "/stream is a WebSocket: connect with ws://…/stream"))
-        case (.get, "/metrics"):
+        case .metrics:
             let text = metrics.render(
                 clients: subscriberCount, publishers: publisherCount, subscriptions: subscriptionCount, symbols: book.count,
                 providerStates: providerStates())
             return .respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: Array(text.utf8)))
-        case (.get, "/api/openapi.yaml"):
+        case .openAPI:
             return .respond(StaticFiles.shared.response(for: "openapi.yaml", in: configuration.docsDirectory))
-        case (.get, _) where !path.hasPrefix("/api/"):
-            return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
-        case (_, _) where Self.knownPaths.contains(path) || path.hasPrefix(quotePrefix):
-            let allowed = Self.postPaths.contains(path) ? "POST" : "GET, HEAD"
-            return .respond(.methodNotAllowed("\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)", allow: allowed))
-        default:
-            return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))"))
         }
     }
 
@@ -130,15 +135,6 @@ extension FanoutHub {
             return response
         }
     }
-
-    /// The fixed paths that take POST alone; the other known paths are read with GET (or HEAD).
-    static let postPaths: Set<String> = ["/api/market-data/publish", "/api/ibkr/connect", "/api/ibkr/disconnect"]
-
-    static let knownPaths: Set<String> = [
-        "/api/market-data/quotes", "/api/market-data/publish", "/api/health", "/api/ibkr/status", "/api/ibkr/connect", "/api/ibkr/disconnect",
-        "/metrics", "/api/openapi.yaml", "/api/portfolio/pnl", "/api/portfolio/summary", "/api/portfolio/allocation",
-        "/api/brokers",
-    ]
 
     func providerStates() -> [(String, String, Bool)] {
         let state = ibkrStatus?.state.name ?? "unknown"

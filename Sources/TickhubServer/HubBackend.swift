@@ -1,3 +1,4 @@
+import HubProtocol
 import IBKR
 import TickhubCore
 

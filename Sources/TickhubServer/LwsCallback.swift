@@ -1,3 +1,4 @@
+import HubProtocol
 import CLws
 import CLwsShim
 import Foundation
@@ -142,6 +143,11 @@ extension TickhubServer {
         case LWS_CALLBACK_RAW_RX:
             return 0
 
+        // A connection accepted: its first request line is walked for `%00` as it is read.
+        case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+            clws_request_line_watch(Int32(truncatingIfNeeded: Int(bitPattern: input)))
+            return 0
+
         case LWS_CALLBACK_HTTP:
             return http(wsi, hub: hub, session: session, input: input, length: length)
 
@@ -199,6 +205,10 @@ extension TickhubServer {
             return respond(wsi, .error(414, code: "uri_too_long",
                 "a URL's path and each query argument are limited to \(LwsRequestReader.maximumURIPart / 1024) KiB: ask for fewer symbols at a time"),
                 exchange: id)
+        }
+        // The tap turns a `%00` lws would drop the connection for into `%01` (clws_request_line_watch): refused here.
+        if let problem = RequestTarget.problem(path: target.path ?? "/", query: target.query) {
+            return respond(wsi, .error(400, code: "bad_request", problem), exchange: id)
         }
         // lws 4.1 reads request bodies by Content-Length only, so a chunked body would be parsed as the next request:
         // refuse it and close, as RFC 9112 6.3 allows.

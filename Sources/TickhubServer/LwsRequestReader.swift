@@ -1,3 +1,4 @@
+import HubProtocol
 import CLws
 
 /// The one place that reads what lws parsed out of a request: headers, the URI and its arguments.
@@ -67,25 +68,13 @@ enum LwsRequestReader {
         let path: (parts: [String], longest: Int) =
             uriTokens.indices.contains(methodIndex) ? read(wsi, uriTokens[methodIndex], limit: Int(headerBufferBytes)) : ([], 0)
         let arguments = read(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes))
-        return URI(path: path.parts.isEmpty ? nil : path.parts.joined(separator: ";"), query: query(arguments.parts),
+        return URI(path: path.parts.isEmpty ? nil : path.parts.joined(separator: ";"), query: RequestTarget.arguments(arguments.parts),
                    cut: max(path.longest, arguments.longest) >= maximumURIPart)
     }
 
     /// `?a=1&b=2` as lws splits it: one fragment per argument, already URL-decoded by lws.
     static func queryArguments(_ wsi: OpaquePointer) -> [String: String] {
-        query(fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes)))
-    }
-
-    private static func query(_ parts: [String]) -> [String: String] {
-        var arguments: [String: String] = [:]
-        for argument in parts.prefix(64) {
-            if let equals = argument.firstIndex(of: "=") {
-                arguments[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
-            } else {
-                arguments[argument] = ""
-            }
-        }
-        return arguments
+        RequestTarget.arguments(fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS, limit: Int(headerBufferBytes)))
     }
 
     /// The URI token lws fills for each method, in the order `lws_http_get_uri_and_method` numbers them.

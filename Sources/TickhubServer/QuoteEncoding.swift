@@ -1,3 +1,4 @@
+import HubProtocol
 import TickhubCore
 
 /// The wire form of a quote, shared by `/stream` and the HTTP API (see docs/protocol.md).

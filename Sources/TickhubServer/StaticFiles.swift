@@ -14,9 +14,7 @@ final class StaticFiles: @unchecked Sendable {
     ]
 
     func response(for path: String, in directory: String?) -> HTTPResponse {
-        let name = path == "/" || path.isEmpty ? "index.html" : String(path.drop(while: { $0 == "/" }))
-        // Only plain file names below the directory: no "..", no hidden files.
-        guard let directory, !name.contains(".."), !name.hasPrefix("."), name.count < 200 else {
+        guard let directory, let name = RequestTarget.dashboardFile(path) else {
             return .error(404, code: "not_found", "no such file: \(quoted(path))")
         }
         let key = directory + "/" + name

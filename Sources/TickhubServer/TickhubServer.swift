@@ -1,3 +1,4 @@
+import HubProtocol
 import CLws
 import CLwsShim
 import Foundation

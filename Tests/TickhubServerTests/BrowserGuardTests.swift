@@ -1,3 +1,4 @@
+import HubProtocol
 import Testing
 @testable import TickhubServer
 

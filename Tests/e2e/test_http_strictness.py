@@ -197,3 +197,39 @@ def test_put_and_patch_with_an_empty_body_are_answered(hub, method):
         assert status in (400, 404), data[:200]
     else:
         assert status == 405 and headers["allow"] == "PUT, DELETE", data[:200]
+
+
+@pytest.mark.parametrize("target", ["/api/market-data/quotes?symbols=AAPL,%00", "/api/market-data/quote/A%00B",
+                                    "/api/health?x=%00", "/index%00.html", "/api/brokers/ibkr%1f/positions",
+                                    "/api/market-data/quote/A\x00B"])
+def test_a_control_character_in_the_url_gets_400_not_a_dropped_connection(hub, target):
+    """lws 4.1 closed the connection without a word for a URL that decodes to NUL; now it is 400, as is any other
+    control character, and the connection stays usable for its next request."""
+    first, _ = exchange(hub.port, request(hub, f"GET {target} HTTP/1.1", "Connection: close"))
+    status, _, body = responses(first)[0]
+    assert status == 400, first[:300]
+    assert json.loads(body)["error"]["code"] == "bad_request"
+    assert b"\x00" not in first and b"\x01" not in first
+    # Kept alive: the next request (sent after the answer) is read and its `%00` caught too.
+    with socket.create_connection(("127.0.0.1", hub.port), timeout=5) as s:
+        for line in (f"GET {target} HTTP/1.1", "GET /api/health HTTP/1.1", f"GET {target} HTTP/1.1"):
+            s.sendall(request(hub, line))
+            data = b""
+            while b"\r\n\r\n" not in data or len(data) < data.index(b"\r\n\r\n") + 4 + int(
+                    responses(data)[0][1].get("content-length", "0")):
+                chunk = s.recv(65536)
+                assert chunk, f"closed after {line!r}"
+                data += chunk
+            assert responses(data)[0][0] == (200 if "health HTTP" in line else 400), data[:200]
+
+
+def test_percent_zero_zero_outside_the_request_line_is_left_alone(hub):
+    """Only the request line is mended: `%2500` is the text `%00`, and a body's `%00` is the body's."""
+    data, _ = exchange(hub.port, request(hub, "GET /api/market-data/quote/%2500 HTTP/1.1", "Connection: close"))
+    status, _, body = responses(data)[0]
+    assert status == 400 and "%00" in json.loads(body)["error"]["message"], body
+    payload = json.dumps({"broker": "t", "account": "x", "symbol": "%00", "quantity": 1, "averageCost": 1}).encode()
+    data, _ = exchange(hub.port, request(hub, "POST /api/positions HTTP/1.1", "Content-Type: application/json",
+                                         f"Content-Length: {len(payload)}", "Connection: close", body=payload))
+    status, _, body = responses(data)[0]
+    assert status == 400 and "%00" in json.loads(body)["error"]["message"], body

@@ -59,4 +59,17 @@ int clws_frames_unmasked(int fd);
 /// Walks `length` bytes read from `fd`, if it is watched.
 void clws_frames_scan(int fd, const unsigned char *bytes, long length);
 
+// NUL in a URL. lws 4.1 drops a connection whose request line decodes to a NUL byte (`%00`), without an answer.
+// So the request line of each HTTP request is walked as it is read (fed by the same tap) and its `%00` turned
+// into `%01` (a raw NUL into 0x01): lws then passes the request on, and the hub answers 400 for the control
+// character, as it does for any. Only the request line is touched, and only while a request is awaited on the connection: armed when it is
+// accepted and again when a response completes; a request pipelined behind another is read before that and
+// keeps lws's behaviour.
+
+/// Arms the walk for the next request line on `fd`.
+void clws_request_line_watch(int fd);
+void clws_request_line_unwatch(int fd);
+/// Walks (and mends) `length` bytes read from `fd`, if a request line is awaited there.
+void clws_request_line_scan(int fd, unsigned char *bytes, long length);
+
 #endif

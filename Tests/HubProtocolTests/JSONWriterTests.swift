@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TickhubServer
+@testable import HubProtocol
 
 @Suite("JSONWriter")
 struct JSONWriterTests {
@@ -121,27 +121,6 @@ struct JSONWriterTests {
             $0.value(1_795_320_831_924_126 as Int64)
             $0.endArray()
         } == "[0,-42,9223372036854775807,-9223372036854775808,1795320831924126]")
-    }
-
-    @Test func rawSplicesEncodedJSONAsOneValue() throws {
-        var inner = JSONWriter()
-        inner.beginObject()
-        inner.field("x", 1)
-        inner.endObject()
-        var w = JSONWriter()
-        w.beginArray()
-        w.value("a")
-        w.raw(inner.bytes)
-        w.raw(inner.bytes)
-        w.endArray()
-        #expect(String(decoding: w.bytes, as: UTF8.self) == #"["a",{"x":1},{"x":1}]"#)
-        var object = JSONWriter()
-        object.beginObject()
-        object.key("q")
-        object.raw(inner.bytes)
-        object.field("n", 2)
-        object.endObject()
-        #expect(String(decoding: object.bytes, as: UTF8.self) == #"{"q":{"x":1},"n":2}"#)
     }
 
     @Test func httpErrorShape() throws {
