@@ -77,7 +77,7 @@ let package = Package(
         // Positions kept in the database, served over the HTTP API and valued by the server.
         .target(
             name: "Portfolio",
-            dependencies: ["TickhubCore", "HubProtocol", "Store", "TickhubServer", "IBKR", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TickhubCore", "HubProtocol", "Store", "IBKR", .product(name: "Logging", package: "swift-log")]
         ),
 
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.

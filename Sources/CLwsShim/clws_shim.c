@@ -12,15 +12,6 @@
 
 size_t clws_pre(void) { return LWS_PRE; }
 
-void clws_log(int level, const char *message) {
-    switch (level) {
-    case 0: lwsl_err("%s\n", message); break;
-    case 1: lwsl_warn("%s\n", message); break;
-    case 2: lwsl_notice("%s\n", message); break;
-    default: lwsl_user("%s\n", message); break;
-    }
-}
-
 // lws_write wants LWS_PRE bytes of headroom in front of the payload, which it may use. Nonzero when not all went.
 static int write_with_headroom(struct lws *wsi, const unsigned char *bytes, size_t length, enum lws_write_protocol protocol) {
     unsigned char *buffer = malloc(LWS_PRE + length);

@@ -4,7 +4,6 @@ import IBKR
 import Logging
 import Store
 import TickhubCore
-import TickhubServer
 
 /// Positions kept in the database: manual and imported ones for brokers Tickhub cannot reach, and IBKR's,
 /// synced from the provider. Publishes every broker's holdings to the server, which values them live.

@@ -30,7 +30,6 @@ final class ClientSession {
     var flushQueued = false
     /// Bytes of a fragmented incoming message, until its last fragment.
     var incoming: [UInt8] = []
-    var framesWritten = 0
     /// µs since the epoch of the last frame (data or pong) from the client, and of the ping asking for one.
     var lastHeardFrom: Int64
     var pingSentAt: Int64?

@@ -179,7 +179,7 @@ extension FanoutHub {
         if availability[instrument.symbol] == .unknown {
             return .respond(.error(404, code: "unknown_symbol", "no provider knows the instrument \(instrument.symbol)"))
         }
-        demand([instrument])
+        want([instrument])
         // Refused before anything was asked of a provider (the hub follows its maximum of symbols): say so now.
         if upstream[instrument.symbol] == nil, case let .unavailable(why)? = availability[instrument.symbol] {
             return .respond(.error(503, code: "unavailable", why))
@@ -206,13 +206,7 @@ extension FanoutHub {
         let missing = instruments.filter { book[$0.symbol]?.quote.hasPrice != true && availability[$0.symbol] != .unknown }
         want(instruments)
         if missing.isEmpty { return .respond(.json(200, quotesBody(instruments.map(\.symbol)))) }
-        demand(missing)
         return .wait(symbols: instruments.map(\.symbol), single: false)
-    }
-
-    /// Subscribes upstream what the HTTP API was asked for, and keeps it wanted for the grace period.
-    func demand(_ instruments: [Instrument]) {
-        want(instruments)
     }
 
     func quotesBody(_ symbols: [String]) -> [UInt8] {

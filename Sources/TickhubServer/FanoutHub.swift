@@ -370,7 +370,6 @@ final class FanoutHub {
         guard written >= length else { return false }
         metrics.framesWritten += 1
         metrics.bytesWritten += length
-        client.framesWritten += 1
         return true
     }
 

@@ -26,13 +26,6 @@ public protocol HubBackend: Sendable {
     func publisher(_ id: Int, connected: Bool)
 }
 
-public struct PnLRecord: Sendable {
-    public var scope: String
-    public var marketValue: Double
-    public var unrealizedPnL: Double
-    public var dailyPnL: Double
-}
-
 extension HubBackend {
     public func portfolio(_ request: HTTPRequest) async -> HTTPResponse {
         .error(503, code: "no_database", "this hub runs without a position database")

@@ -11,9 +11,6 @@ struct lws_context;
 /// LWS_PRE: the headroom lws_write needs in front of every payload.
 size_t clws_pre(void);
 
-/// lwsl_err / lwsl_warn / lwsl_notice / lwsl_user with a preformatted message.
-void clws_log(int level, const char *message);
-
 /// Writes a complete HTTP response (status line, headers, body) and completes the transaction.
 /// `header_names` / `header_values` are `header_count` extra headers. Returns nonzero when the connection
 /// must be closed. `omit_body` answers a HEAD request: the headers announce the body's length, none follows.
