@@ -1,4 +1,3 @@
-import CLws
 import TickhubCore
 
 /// One WebSocket client: what it wants and what is waiting to be written to it. Fan-out thread only.
@@ -11,7 +10,7 @@ final class ClientSession {
     }
 
     let id: Int
-    let wsi: OpaquePointer
+    let connection: any Connection
     /// A `/publish` connection: it sends quotes and gets only error messages back.
     let isPublisher: Bool
     /// The symbols it streams, each with when it was subscribed in the client's own count: its first symbols come
@@ -56,9 +55,9 @@ final class ClientSession {
         var receivedAt: Int64
     }
 
-    init(id: Int, wsi: OpaquePointer, isPublisher: Bool = false, awaitingToken: Bool = false) {
+    init(id: Int, connection: any Connection, isPublisher: Bool = false, awaitingToken: Bool = false) {
         self.id = id
-        self.wsi = wsi
+        self.connection = connection
         self.isPublisher = isPublisher
         self.awaitingToken = awaitingToken
         openedAt = FanoutHub.nowMicros()

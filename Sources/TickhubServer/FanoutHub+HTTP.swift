@@ -1,5 +1,4 @@
 import HubProtocol
-import CLws
 import Foundation
 import MarketData
 import TickhubCore
@@ -7,7 +6,7 @@ import TickhubCore
 /// An HTTP request the fan-out thread is answering, possibly later (a first quote, the backend).
 struct HTTPExchange {
     let id: Int
-    let wsi: OpaquePointer
+    let connection: any Connection
     var response: HTTPResponse?
     /// Symbols whose first quote the request waits for, and until when (µs since the epoch).
     var awaiting: [String] = []
@@ -23,20 +22,20 @@ extension FanoutHub {
     }
 
     /// Starts answering a request; the response goes out now, or when `server.reply` brings it.
-    func handle(_ request: HTTPRequest, exchange id: Int, wsi: OpaquePointer) -> HTTPResponse? {
+    func handle(_ request: HTTPRequest, exchange id: Int, connection: any Connection) -> HTTPResponse? {
         metrics.httpRequests += 1
         switch route(request) {
         case let .respond(response):
             return response
         case let .wait(symbols, single):
-            var exchange = HTTPExchange(id: id, wsi: wsi)
+            var exchange = HTTPExchange(id: id, connection: connection)
             exchange.awaiting = symbols
             exchange.single = single
             exchange.deadline = Self.nowMicros() + Int64(configuration.firstQuoteWaitSeconds * 1_000_000)
             exchanges[id] = exchange
             return nil
         case let .async(work):
-            exchanges[id] = HTTPExchange(id: id, wsi: wsi)
+            exchanges[id] = HTTPExchange(id: id, connection: connection)
             let server = server
             Task { server.reply(id, await work()) }
             return nil
@@ -263,7 +262,7 @@ extension FanoutHub {
             exchange.response = .json(200, quotesBody(exchange.awaiting))
         }
         exchanges[id] = exchange
-        lws_callback_on_writable(exchange.wsi)
+        exchange.connection.requestWritable()
     }
 
     func expireExchanges(now: Int64) {

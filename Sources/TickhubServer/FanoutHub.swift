@@ -1,6 +1,4 @@
 import HubProtocol
-import CLws
-import CLwsShim
 import Foundation
 import IBKR
 import MarketData
@@ -12,7 +10,7 @@ import TickhubCore
 /// at most one pending update per symbol. Touched on the lws service thread only.
 final class FanoutHub {
     let configuration: ServerConfiguration
-    unowned let server: TickhubServer
+    unowned let server: any FanoutHost
     var book = QuoteBook()
     var clients: [Int: ClientSession] = [:]
     var subscribers: [String: [Int: ClientSession]] = [:]
@@ -54,14 +52,15 @@ final class FanoutHub {
     var exchanges: [Int: HTTPExchange] = [:]
     var nextExchangeID = 1
 
-    /// Frame scratch space with LWS_PRE bytes of headroom, reused for every write.
+    /// Frame scratch space with `frameHeadroom` bytes in front of each frame (see `Connection`), reused for every write.
     var scratch: UnsafeMutableRawPointer
     private var scratchCapacity: Int
-    let pre = clws_pre()
+    let pre: Int
 
-    init(configuration: ServerConfiguration, server: TickhubServer) {
+    init(configuration: ServerConfiguration, host: any FanoutHost, frameHeadroom: Int) {
         self.configuration = configuration
-        self.server = server
+        self.server = host
+        pre = frameHeadroom
         scratchCapacity = 64 * 1024
         scratch = .allocate(byteCount: pre + scratchCapacity, alignment: 16)
     }
@@ -194,8 +193,8 @@ final class FanoutHub {
 
     // MARK: Clients
 
-    func open(_ wsi: OpaquePointer, publisher: Bool, awaitingToken: Bool = false) -> ClientSession {
-        let client = ClientSession(id: nextClientID, wsi: wsi, isPublisher: publisher, awaitingToken: awaitingToken)
+    func open(_ connection: any Connection, publisher: Bool, awaitingToken: Bool = false) -> ClientSession {
+        let client = ClientSession(id: nextClientID, connection: connection, isPublisher: publisher, awaitingToken: awaitingToken)
         nextClientID += 1
         clients[client.id] = client
         if publisher {
@@ -314,13 +313,13 @@ final class FanoutHub {
         flushQueue.removeAll(keepingCapacity: true)
         for client in queued {
             client.flushQueued = false
-            // Closed since it was queued: its wsi is gone.
+            // Closed since it was queued: its connection is gone.
             guard clients[client.id] === client, !server.isStopping else { continue }
-            if lws_partial_buffered(client.wsi) != 0 {
+            if client.connection.isChoked {
                 client.writableRequested = true
-                lws_callback_on_writable(client.wsi)
+                client.connection.requestWritable()
             } else if !writable(client) {
-                clws_close_async(client.wsi)
+                client.connection.drop()
             }
         }
     }
@@ -366,8 +365,7 @@ final class FanoutHub {
         metrics.updatesDelivered += client.pending.count
         client.immediate.removeAll(keepingCapacity: true)
         client.pending.removeAll(keepingCapacity: true)
-        let written = lws_write(client.wsi, base.assumingMemoryBound(to: UInt8.self), length, LWS_WRITE_TEXT)
-        guard written >= length else { return false }
+        guard client.connection.sendText(UnsafeMutableRawBufferPointer(start: base, count: length)) else { return false }
         metrics.framesWritten += 1
         metrics.bytesWritten += length
         return true
@@ -417,17 +415,10 @@ final class FanoutHub {
         }
     }
 
-    /// Closes from outside the client's own callbacks, with a close frame saying why. Synchronously: lws 4.1
-    /// sends the close frame on this path, not on an asynchronous kill. The client is gone when this returns.
+    /// Closes from outside the client's own callbacks, with a close frame saying why. The client is gone when
+    /// this returns.
     func hangUp(_ client: ClientSession, status: UInt16, reason: String) {
-        Self.setCloseReason(client.wsi, status: status, reason)
-        lws_set_timeout(client.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC)
-    }
-
-    static func setCloseReason(_ wsi: OpaquePointer, status: UInt16, _ reason: String) {
-        // A close frame's payload is at most 125 bytes, two of them the status.
-        var bytes = Array(reason.utf8.prefix(123))
-        lws_close_reason(wsi, lws_close_status(rawValue: UInt32(status)), &bytes, bytes.count)
+        client.connection.close(status: status, reason: reason)
     }
 
     /// A client silent for `pingIdleSeconds` gets a WebSocket ping; one that stays silent (no data, no pong) for
@@ -440,16 +431,15 @@ final class FanoutHub {
             if silent > hangupAfter {
                 metrics.idleClientsClosed += 1
                 client.lastHeardFrom = now
-                clws_close_async(client.wsi)
-            } else if silent > pingAfter, (client.pingSentAt ?? 0) < client.lastHeardFrom,
-                      lws_partial_buffered(client.wsi) == 0 {
+                client.connection.drop()
+            } else if silent > pingAfter, (client.pingSentAt ?? 0) < client.lastHeardFrom, !client.connection.isChoked {
                 client.pingSentAt = now
                 // With a payload: lws 4.1 does not report an empty pong to the protocol callback. ASCII, because
                 // lws checks control payloads as UTF-8 too.
                 let payload = Array(String(now).utf8)
-                let frame = (scratch + pre).assumingMemoryBound(to: UInt8.self)
-                frame.update(from: payload, count: payload.count)
-                _ = lws_write(client.wsi, frame, payload.count, LWS_WRITE_PING)
+                let frame = UnsafeMutableRawBufferPointer(start: scratch + pre, count: payload.count)
+                frame.copyBytes(from: payload)
+                client.connection.sendPing(frame)
             }
         }
     }

@@ -75,7 +75,7 @@ extension TickhubServer {
             // A reader that upgraded without the token (FILTER_PROTOCOL_CONNECTION refused a wrong one) must
             // present it in its first message.
             let awaitingToken = !publisher && configuration.token != nil && Auth.presentedToken(upgradeRequest(wsi)) == nil
-            slot(session)?.pointee = hub.open(wsi, publisher: publisher, awaitingToken: awaitingToken).id
+            slot(session)?.pointee = hub.open(LwsConnection(wsi: wsi), publisher: publisher, awaitingToken: awaitingToken).id
             // Frames arrive from here on: walk their headers for masks (clws_frames_*), in what lws reads with
             // recv or, over TLS, in the plaintext SSL_read returns.
             let tap = configuration.tls == nil ? Int32(CLWS_TAP_PLAIN) : Int32(CLWS_TAP_TLS)
@@ -101,7 +101,7 @@ extension TickhubServer {
             let limit = client.isPublisher ? configuration.maxPublishBytes : configuration.maxMessageBytes
             guard client.incoming.count + length <= limit else {
                 if client.isPublisher { hub.metrics.badPublishMessages += 1 } else { hub.metrics.oversizedMessages += 1 }
-                FanoutHub.setCloseReason(wsi, status: 1009, "message over \(limit) bytes")
+                LwsConnection(wsi: wsi).setCloseReason(status: 1009, "message over \(limit) bytes")
                 return -1
             }
             client.lastHeardFrom = FanoutHub.nowMicros()
@@ -256,7 +256,7 @@ extension TickhubServer {
     }()
 
     private func dispatch(_ request: HTTPRequest, id: Int, wsi: OpaquePointer, hub: FanoutHub) -> Int32 {
-        guard let response = hub.handle(request, exchange: id, wsi: wsi) else {
+        guard let response = hub.handle(request, exchange: id, connection: LwsConnection(wsi: wsi)) else {
             // Answered later (a first quote, the database). lws would hang up after its 5 s content timeout and
             // the client would get an empty reply: the hub's own deadlines are what bound the wait.
             lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, Self.laterAnswerTimeoutSeconds)

@@ -12,7 +12,7 @@ import TickhubCore
 /// Other threads talk to it only through `publish…` and `stop`, which queue a command and wake the service
 /// thread with `lws_cancel_service`, the one lws call that is safe from another thread. Everything else
 /// (sockets, subscriptions, the quote book) lives on the service thread.
-public final class TickhubServer: Sendable {
+public final class TickhubServer: Sendable, FanoutHost {
     enum Command {
         case quote(Quote, receivedAt: Int64)
         case availability(String, SymbolAvailability)
@@ -225,7 +225,7 @@ public final class TickhubServer: Sendable {
             started.resume(throwing: ServerError.startFailed(listenFailure()))
             return
         }
-        confined.hub = FanoutHub(configuration: configuration, server: self)
+        confined.hub = FanoutHub(configuration: configuration, host: self, frameHeadroom: LwsConnection.headroom)
         shared.withLock {
             $0.context = context
             $0.loop = loop
@@ -283,7 +283,7 @@ public final class TickhubServer: Sendable {
                 guard var exchange = hub.exchanges[id] else { continue }
                 exchange.response = response
                 hub.exchanges[id] = exchange
-                lws_callback_on_writable(exchange.wsi)
+                exchange.connection.requestWritable()
             case let .housekeeping(secondElapsed):
                 hub.housekeeping(secondElapsed: secondElapsed)
                 if confined.stopping, hub.clients.isEmpty || FanoutHub.nowMicros() > confined.stopDeadline { finishStop() }
@@ -307,10 +307,8 @@ public final class TickhubServer: Sendable {
         // Close from here, outside the clients' own callbacks: lws then sends the close frame (1001) and waits
         // for the client's reply. A nonzero return from SERVER_WRITEABLE would instead mark the socket unusable
         // and drop it without a close frame (lws 4.1). CLOSED callbacks may run during the loop, so iterate a copy.
-        var reason = Array("server shutting down".utf8)
         for client in Array(hub.clients.values) {
-            lws_close_reason(client.wsi, LWS_CLOSE_STATUS_GOINGAWAY, &reason, reason.count)
-            lws_set_timeout(client.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC)
+            client.connection.close(status: 1001, reason: "server shutting down")
         }
     }
 
