@@ -1,7 +1,7 @@
 import Foundation
 import TickhubCore
 
-// Pure parsing of Alpha Vantage responses (GLOBAL_QUOTE, and CURRENCY_EXCHANGE_RATE for completeness). Every
+// Pure parsing of Alpha Vantage GLOBAL_QUOTE responses. Every
 // outcome, limits and bad keys included, arrives as HTTP 200 with a JSON body; see docs/providers.md.
 
 /// Why Alpha Vantage refused to answer, from its `Information` / `Note` text.
@@ -86,36 +86,6 @@ public enum AlphaVantageOutcome: Sendable, Equatable {
     case unavailable(String)
 }
 
-/// A CURRENCY_EXCHANGE_RATE answer.
-public struct AlphaVantageExchangeRate: Sendable, Equatable {
-    public var from: String
-    public var to: String
-    public var rate: Double
-    /// nil when absent (older answers) or sent as `"-"`.
-    public var bid: Double?
-    public var ask: Double?
-    /// `6. Last Refreshed` as milliseconds since the epoch (the answer says its zone: UTC).
-    public var lastRefreshed: Int64
-
-    public init(from: String, to: String, rate: Double, bid: Double?, ask: Double?, lastRefreshed: Int64) {
-        self.from = from
-        self.to = to
-        self.rate = rate
-        self.bid = bid
-        self.ask = ask
-        self.lastRefreshed = lastRefreshed
-    }
-}
-
-/// What a CURRENCY_EXCHANGE_RATE response says.
-public enum AlphaVantageRateOutcome: Sendable, Equatable {
-    case rate(AlphaVantageExchangeRate)
-    case rateLimited(AlphaVantageLimit, message: String)
-    case invalidKey
-    case error(String)
-    case unavailable(String)
-}
-
 public enum AlphaVantageParsing {
     /// Parses a GLOBAL_QUOTE response, checking in order: `Error Message`, `Information`/`Note`, `Global Quote`.
     /// - Parameter apiKey: the key the request used, redacted from every message (texts that echo a key in the
@@ -162,42 +132,6 @@ public enum AlphaVantageParsing {
                 latestTradingDay: day, previousClose: byName["previous close"]?.number,
                 change: byName["change"]?.number, changePercent: percent,
                 entitlementDelayed: key.localizedCaseInsensitiveContains("delayed"), sessionClose: close))
-    }
-
-    /// Parses a CURRENCY_EXCHANGE_RATE response (`Realtime Currency Exchange Rate`).
-    public static func parseExchangeRate(
-        status: Int = 200, contentType: String? = "application/json", body: Data, apiKey: String? = nil
-    ) -> AlphaVantageRateOutcome {
-        let members: [String: ParsedJSON]
-        switch screen(status: status, contentType: contentType, body: body, apiKey: apiKey) {
-        case let .failed(message): return .unavailable(message)
-        case let .notice(notice):
-            switch notice {
-            case .invalidKey: return .invalidKey
-            case let .error(message): return .error(message)
-            case let .limited(kind, message): return .rateLimited(kind, message: message)
-            }
-        case let .object(parsed): members = parsed
-        }
-        guard let fields = members["Realtime Currency Exchange Rate"]?.object else {
-            let keys = members.keys.sorted().joined(separator: ", ")
-            return .unavailable("not a CURRENCY_EXCHANGE_RATE answer (keys: \(redact(keys, apiKey)))")
-        }
-        var byName: [String: ParsedJSON] = [:]
-        for (name, value) in fields { byName[fieldName(name)] = value }
-        guard let from = byName["from_currency code"]?.string, let to = byName["to_currency code"]?.string,
-              let rate = byName["exchange rate"]?.number
-        else { return .unavailable("CURRENCY_EXCHANGE_RATE without currencies or rate") }
-        if let zone = byName["time zone"]?.string, zone.uppercased() != "UTC" {
-            return .unavailable("CURRENCY_EXCHANGE_RATE \(from)/\(to) in time zone \(zone), expected UTC")
-        }
-        guard let refreshed = byName["last refreshed"]?.string, let time = utcMillis(refreshed) else {
-            return .unavailable("CURRENCY_EXCHANGE_RATE \(from)/\(to) without a valid Last Refreshed time")
-        }
-        return .rate(
-            AlphaVantageExchangeRate(
-                from: from, to: to, rate: rate, bid: byName["bid price"]?.number, ask: byName["ask price"]?.number,
-                lastRefreshed: time))
     }
 
     // MARK: Notices
@@ -294,17 +228,6 @@ public enum AlphaVantageParsing {
         let offsetHours: Int64 = isUSDaylightTime(year: year, month: month, day: date) ? 4 : 5
         let days = daysFromCivil(year: year, month: month, day: date)
         return (days * 86_400 + (16 + offsetHours) * 3_600) * 1000
-    }
-
-    /// `YYYY-MM-DD HH:MM:SS` in UTC, in milliseconds since the epoch.
-    static func utcMillis(_ text: String) -> Int64? {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: " ")
-        guard parts.count == 2, let (year, month, day) = parseDate(String(parts[0])) else { return nil }
-        let clock = parts[1].split(separator: ":").map { Int64($0) }
-        guard clock.count == 3, let h = clock[0], let m = clock[1], let s = clock[2],
-              (0..<24).contains(h), (0..<60).contains(m), (0..<61).contains(s)
-        else { return nil }
-        return (daysFromCivil(year: year, month: month, day: day) * 86_400 + h * 3_600 + m * 60 + s) * 1000
     }
 
     static func parseDate(_ text: String) -> (Int64, Int64, Int64)? {

@@ -11,11 +11,6 @@ struct AlphaVantageParsingTests {
         return AlphaVantageParsing.parseGlobalQuote(status: r.status, contentType: r.contentType, body: r.body, apiKey: apiKey)
     }
 
-    func exchangeRate(_ path: String) throws -> AlphaVantageRateOutcome {
-        let r = try HTTPFixtures.response(path)
-        return AlphaVantageParsing.parseExchangeRate(status: r.status, contentType: r.contentType, body: r.body)
-    }
-
     func parse(_ json: String, status: Int = 200, contentType: String? = "application/json", apiKey: String? = nil)
         -> AlphaVantageOutcome
     {
@@ -152,29 +147,6 @@ struct AlphaVantageParsingTests {
     ])
     func exchangeRateBodiesAreNotGlobalQuotes(path: String) throws {
         #expect(try globalQuote(path) == .unavailable("not a GLOBAL_QUOTE answer (keys: Realtime Currency Exchange Rate)"))
-    }
-
-    @Test func exchangeRates() throws {
-        #expect(try exchangeRate("alphavantage/av_currency_exchange_rate_BTC_CNY.json") == .rate(
-            AlphaVantageExchangeRate(
-                from: "BTC", to: "CNY", rate: 62_423.68125, bid: 62_423.68125, ask: 62_423.751885,
-                lastRefreshed: 1_588_537_940_000)))
-        #expect(try exchangeRate("alphavantage/av_currency_exchange_rate_BTC_CNY_2017.json") == .rate(
-            AlphaVantageExchangeRate(
-                from: "BTC", to: "CNY", rate: 109_631.430607, bid: nil, ask: nil, lastRefreshed: 1_513_797_801_000)))
-        #expect(try exchangeRate("alphavantage/av_currency_exchange_rate_USD_JPY_no_bid_ask.json") == .rate(
-            AlphaVantageExchangeRate(
-                from: "USD", to: "JPY", rate: 106.89, bid: nil, ask: nil, lastRefreshed: 1_588_539_048_000)))
-        // Notices come through the exchange-rate parser too.
-        let r = try HTTPFixtures.response("alphavantage/reconstructed/av_rate_limit_daily_information.json")
-        guard case .rateLimited(.daily, _) = AlphaVantageParsing.parseExchangeRate(body: r.body)
-        else { Issue.record("notice not a rate limit"); return }
-        let est = #"{"Realtime Currency Exchange Rate": {"1. From_Currency Code": "EUR", "3. To_Currency Code": "USD", "5. Exchange Rate": "1.1", "6. Last Refreshed": "2025-01-02 10:00:00", "7. Time Zone": "EST"}}"#
-        #expect(AlphaVantageParsing.parseExchangeRate(body: Data(est.utf8))
-            == .unavailable("CURRENCY_EXCHANGE_RATE EUR/USD in time zone EST, expected UTC"))
-        let q = try HTTPFixtures.response("alphavantage/av_global_quote_IBM.json")
-        #expect(AlphaVantageParsing.parseExchangeRate(body: q.body)
-            == .unavailable("not a CURRENCY_EXCHANGE_RATE answer (keys: Global Quote)"))
     }
 
     // MARK: Synthetic

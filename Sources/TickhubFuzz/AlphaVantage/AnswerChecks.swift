@@ -28,14 +28,6 @@ func checkQuote(_ av: AlphaVantageQuote) {
     }
 }
 
-func checkRate(_ rate: AlphaVantageExchangeRate) {
-    invariant(rate.rate.isFinite, "rate \(rate.rate)")
-    for value in [rate.bid, rate.ask] {
-        if let value { invariant(value.isFinite, "bid or ask \(value)") }
-    }
-    invariant(rate.lastRefreshed % 1_000 == 0, "refreshed at \(rate.lastRefreshed) ms")
-}
-
 func checkRedacted(_ texts: [String], key: String?) {
     guard let key, key.count >= 2 else { return }
     for text in texts { invariant(!text.contains(key), "the API key is in the message \(text.debugDescription)") }
@@ -50,12 +42,5 @@ func messages(of outcome: AlphaVantageOutcome) -> [String] {
     switch outcome {
     case let .rateLimited(_, message), let .error(message), let .unavailable(message): [message]
     case .quote, .unknownSymbol, .invalidKey: []
-    }
-}
-
-func messages(of outcome: AlphaVantageRateOutcome) -> [String] {
-    switch outcome {
-    case let .rateLimited(_, message), let .error(message), let .unavailable(message): [message]
-    case .rate, .invalidKey: []
     }
 }

@@ -3,12 +3,12 @@ import FuzzSupport
 import ProviderParsing
 import TickhubCore
 
-// fuzz-alphavantage: Alpha Vantage responses through AlphaVantageParsing.parseGlobalQuote and parseExchangeRate, and
-// each quote through AlphaVantageQuote.quote(for:isLatestSession:), as AlphaVantageProvider uses them.
+// fuzz-alphavantage: Alpha Vantage responses through AlphaVantageParsing.parseGlobalQuote, and each quote through
+// AlphaVantageQuote.quote(for:isLatestSession:), as AlphaVantageProvider uses them.
 //
-// Input: [form][status][content type][API key] then the body. Form bit 0: GLOBAL_QUOTE (0) or
-// CURRENCY_EXCHANGE_RATE (1); bit 1: the body is a notice program (NoticeProgram.swift) rather than the bytes
-// themselves. Status, content type and key are picked from `statuses`, `contentTypes` and `apiKeys`.
+// Input: [form][status][content type][API key] then the body. Form bit 1: the body is a notice program
+// (NoticeProgram.swift) rather than the bytes themselves; the other bits are unused, so older inputs keep their
+// meaning. Status, content type and key are picked from `statuses`, `contentTypes` and `apiKeys`.
 //
 // Checked on every response:
 // - nothing traps, whatever the bytes, status or content type;
@@ -17,7 +17,6 @@ import TickhubCore
 // - a quote has a trimmed, non-empty symbol, a finite price and finite optional values, a real trading day, and is
 //   stamped at that day's 16:00 New York close (20:00 or 21:00 UTC); the Tickhub quote made of it is for the symbol
 //   asked, from `alphavantage`, always delayed, stale exactly when not the latest session;
-// - an exchange rate has finite rate, bid and ask, and a refresh time in whole seconds;
 // - notices: `Error Message`, `Information` and `Note` are classified as invalidKey / error / rate limits of the
 //   kind their recorded texts are (daily, burst, premium, demo), with the key redacted.
 
@@ -45,19 +44,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let plainAnswer = status == 200 && !(contentType?.contains("html") ?? false)
 
-    if form & 1 == 0 {
-        let outcome = AlphaVantageParsing.parseGlobalQuote(status: status, contentType: contentType, body: body, apiKey: key)
-        if !plainAnswer { invariant(isUnavailable(outcome), "HTTP \(status), \(contentType ?? "no content type") gave \(outcome)") }
-        checkRedacted(messages(of: outcome), key: key)
-        if case let .quote(quote) = outcome { checkQuote(quote) }
-        if let notice, plainAnswer { notice.check(outcome) }
-    } else {
-        let outcome = AlphaVantageParsing.parseExchangeRate(status: status, contentType: contentType, body: body, apiKey: key)
-        if !plainAnswer, case .unavailable = outcome {} else if !plainAnswer { violated("HTTP \(status) gave \(outcome)") }
-        checkRedacted(messages(of: outcome), key: key)
-        if case let .rate(rate) = outcome { checkRate(rate) }
-        if let notice, plainAnswer { notice.check(outcome) }
-    }
+    let outcome = AlphaVantageParsing.parseGlobalQuote(status: status, contentType: contentType, body: body, apiKey: key)
+    if !plainAnswer { invariant(isUnavailable(outcome), "HTTP \(status), \(contentType ?? "no content type") gave \(outcome)") }
+    checkRedacted(messages(of: outcome), key: key)
+    if case let .quote(quote) = outcome { checkQuote(quote) }
+    if let notice, plainAnswer { notice.check(outcome) }
     return 0
 }
 

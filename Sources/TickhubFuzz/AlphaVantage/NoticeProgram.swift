@@ -61,13 +61,4 @@ struct NoticeProgram {
             violated("the notice \(json) gave \(outcome)")
         }
     }
-
-    func check(_ outcome: AlphaVantageRateOutcome) {
-        switch outcome {
-        case .invalidKey: check(AlphaVantageOutcome.invalidKey)
-        case let .error(message): check(AlphaVantageOutcome.error(message))
-        case let .rateLimited(kind, message): check(AlphaVantageOutcome.rateLimited(kind, message: message))
-        case .rate, .unavailable: violated("the notice \(json) gave \(outcome)")
-        }
-    }
 }
