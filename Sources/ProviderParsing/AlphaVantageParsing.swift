@@ -224,10 +224,10 @@ public enum AlphaVantageParsing {
 
     /// `YYYY-MM-DD` at 16:00 America/New_York, in milliseconds since the epoch.
     public static func sessionCloseMillis(_ day: String) -> Int64? {
-        guard let (year, month, date) = parseDate(day) else { return nil }
-        let offsetHours: Int64 = isUSDaylightTime(year: year, month: month, day: date) ? 4 : 5
-        let days = daysFromCivil(year: year, month: month, day: date)
-        return (days * 86_400 + (16 + offsetHours) * 3_600) * 1000
+        guard let (year, month, date) = parseDate(day),
+              let close = MarketHours.regularClose(year: Int(year), month: Int(month), day: Int(date))
+        else { return nil }
+        return Int64((close.timeIntervalSince1970 * 1000).rounded())
     }
 
     static func parseDate(_ text: String) -> (Int64, Int64, Int64)? {
@@ -245,44 +245,5 @@ public enum AlphaVantageParsing {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// 0 = Sunday.
-    static func weekday(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let days = daysFromCivil(year: year, month: month, day: day)
-        return ((days % 7) + 7 + 4) % 7
-    }
-
-    /// The day of month of the `n`th Sunday (n ≥ 1), or the last Sunday when n is 0.
-    static func sunday(year: Int64, month: Int64, nth n: Int64) -> Int64 {
-        if n == 0 {
-            let last = daysInMonth(year: year, month: month)
-            return last - weekday(year: year, month: month, day: last)
-        }
-        let first = (7 - weekday(year: year, month: month, day: 1)) % 7 + 1
-        return first + 7 * (n - 1)
-    }
-
-    /// Whether US Eastern daylight time is in force at 16:00 on a date. The changes happen at 02:00, so the
-    /// change days count from their afternoon: DST from the second Sunday of March to before the first Sunday of
-    /// November (2007 on), from the first Sunday of April to before the last Sunday of October (1987–2006).
-    static func isUSDaylightTime(year: Int64, month: Int64, day: Int64) -> Bool {
-        let (startMonth, startDay, endMonth, endDay): (Int64, Int64, Int64, Int64) =
-            year >= 2007
-            ? (3, sunday(year: year, month: 3, nth: 2), 11, sunday(year: year, month: 11, nth: 1))
-            : (4, sunday(year: year, month: 4, nth: 1), 10, sunday(year: year, month: 10, nth: 0))
-        let date = month * 100 + day
-        return date >= startMonth * 100 + startDay && date < endMonth * 100 + endDay
     }
 }

@@ -53,4 +53,10 @@ public enum MarketHours {
             return (2...6).contains(weekday) && minutes >= 9 * 60 + 30 && minutes < 16 * 60
         }
     }
+
+    /// 16:00 New York time on a date, the end of the regular US session: daylight time or not as the zone
+    /// database says for that day. Nil for a date the calendar does not have.
+    public static func regularClose(year: Int, month: Int, day: Int) -> Date? {
+        newYork.date(from: DateComponents(year: year, month: month, day: day, hour: 16))
+    }
 }
