@@ -82,20 +82,30 @@ let package = Package(
 
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
         .systemLibrary(name: "CLws", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev", "libuv1-dev"])]),
-        .target(name: "CLwsShim", dependencies: ["CLws"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
+        .target(name: "CLwsShim", dependencies: ["CLws", "CReadWatch"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
+        // Frame masks and request lines, walked per descriptor in the bytes the read tap sees; plain C.
+        .target(name: "CReadWatch"),
         // The recv tap that lets the server see WebSocket frame masks lws does not report; linked into `tickhub`
         // alone, which exports its recv so that lws's calls reach it.
-        .target(name: "CRecvTap", dependencies: ["CLwsShim"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CRecvTap", dependencies: ["CReadWatch"], linkerSettings: [.linkedLibrary("dl")]),
 
         // What publishers send the hub, decoded and checked, and text from requests made fit to quote: pure, so the
         // fuzz targets over it build without the server's C and HTTP client.
         .target(name: "HubProtocol", dependencies: ["TickhubCore"]),
 
-        // The server: lws host, /stream fan-out with per-client conflation, the HTTP API, metrics.
+        // The fan-out engine, C-free: stream clients and their conflated updates, symbol interest, the quote book as
+        // served, the HTTP routes' answers, P&L pushes, metrics. Clients are reached through `Connection`.
         .target(
-            name: "TickhubServer",
+            name: "Hub",
+            dependencies: ["TickhubCore", "HubProtocol"]
+        ),
+
+        // The libwebsockets host: the service thread and its libuv loop, the inbox, the callback switch, and the
+        // `Connection` over an lws socket. The one module that imports CLws.
+        .target(
+            name: "LwsHost",
             dependencies: [
-                "TickhubCore", "HubProtocol", "IBKR", "MarketData", "CLws", "CLwsShim",
+                "Hub", "TickhubCore", "HubProtocol", "CLws", "CLwsShim", "CReadWatch",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -114,7 +124,7 @@ let package = Package(
         .target(
             name: "TickhubApp",
             dependencies: [
-                "TickhubServer", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore",
+                "Hub", "LwsHost", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -134,7 +144,7 @@ let package = Package(
             name: "tickhub",
             dependencies: [
                 "TickhubApp", "TickhubProcess", "CRecvTap",
-                "TickhubServer", "IBKR", "MarketData", "TWSSimulator", "TickhubCore", "Portfolio", "Store",
+                "Hub", "LwsHost", "IBKR", "MarketData", "TWSSimulator", "TickhubCore", "Portfolio", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -238,7 +248,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-http-path",
-            dependencies: ["FuzzSupport", "HubProtocol", "CLwsShim"],
+            dependencies: ["FuzzSupport", "HubProtocol", "CReadWatch"],
             path: "Sources/TickhubFuzz/HTTPPath",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
@@ -269,10 +279,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TickhubServerTests", dependencies: ["TickhubServer", "HubProtocol", "TickhubCore", "IBKR", "CLwsShim"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore"]),
+        .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
-        .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "TickhubServer", "IBKR"]),
+        .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "Hub", "IBKR"]),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),
     ],
     swiftLanguageModes: [.v6]

@@ -306,7 +306,7 @@ def alphavantage():
     return corpus
 
 
-# Bodies from docs/protocol.md (read from it), Tests/e2e/test_publish.py and Tests/TickhubServerTests.
+# Bodies from docs/protocol.md (read from it), Tests/e2e/test_publish.py and Tests/HubProtocolTests.
 PUBLISH_BODIES = [
     '{"symbol":"ACME","last":10.51,"lastSize":100,"ts":1795320831925}',
     '{"symbol":"ACME","bid":null}',

@@ -1,5 +1,7 @@
 #include "clws_shim.h"
 
+#include <read_watch.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libwebsockets.h>

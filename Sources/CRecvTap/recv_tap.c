@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include "recv_tap.h"
 
-#include <clws_shim.h>
+#include <read_watch.h>
 #include <dlfcn.h>
 #include <sys/socket.h>
 #include <sys/types.h>

@@ -1,36 +1,5 @@
 import TWSProtocol
-
-/// Why a connected session's data cannot be trusted right now.
-public enum DegradedReason: String, Sendable, Hashable, Codable, CaseIterable {
-    /// 1100: TWS lost its link to IBKR.
-    case linkLost
-    /// 2103 and friends: a market-data farm is down.
-    case farmBroken
-    /// 10197: a competing live session took the data.
-    case competingSession
-}
-
-/// The connection's state as the API and the dashboard show it.
-public enum IBKRConnectionState: Equatable, Sendable {
-    case disconnected
-    case connecting
-    case ready
-    case degraded(Set<DegradedReason>)
-    case reconnecting(attempt: Int, delaySeconds: Double)
-
-    public var name: String {
-        switch self {
-        case .disconnected: "disconnected"
-        case .connecting: "connecting"
-        case .ready: "ready"
-        case .degraded: "degraded"
-        case .reconnecting: "reconnecting"
-        }
-    }
-
-    /// True when quotes from this connection are fresh.
-    public var isLive: Bool { self == .ready }
-}
+import TickhubCore
 
 /// The reconnect and resubscribe logic as one explicit state machine: events in, actions out, no I/O.
 ///
@@ -80,7 +49,7 @@ public struct ConnectionStateMachine: Sendable {
         self.backoff = backoff
     }
 
-    public var state: IBKRConnectionState {
+    public var state: BrokerConnectionState {
         switch phase {
         case .disconnected: .disconnected
         case .connecting: .connecting

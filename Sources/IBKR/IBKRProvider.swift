@@ -78,7 +78,7 @@ public final class IBKRProvider: Sendable {
         return stream
     }
 
-    public func status() async -> IBKRStatus { await onLoop { $0.status() } }
+    public func status() async -> BrokerConnectionStatus { await onLoop { $0.status() } }
 
     public func quote(_ symbol: String) async -> Quote? { await onLoop { $0.symbols[symbol]?.quote } }
 

@@ -31,7 +31,7 @@ final class IBKRSession {
     var connections = 0
     var retryTask: Scheduled<Void>?
     var handshakeTimeout: Scheduled<Void>?
-    var lastPublishedState: IBKRConnectionState = .disconnected
+    var lastPublishedState: BrokerConnectionState = .disconnected
     /// When TWS last sent anything, and when we asked it for the time because it had gone quiet: a socket that
     /// stays open while TWS sends nothing must not pass for a live connection.
     var lastHeardAt = 0.0
@@ -303,8 +303,8 @@ final class IBKRSession {
 
     // MARK: Status
 
-    func status() -> IBKRStatus {
-        IBKRStatus(
+    func status() -> BrokerConnectionStatus {
+        BrokerConnectionStatus(
             state: machine.state, host: configuration.host, port: configuration.port, clientId: configuration.clientId,
             serverVersion: serverVersion, connectedSince: connectedSince, lastError: lastError, accounts: accounts,
             linesInUse: symbols.values.filter(\.holdsLine).count, lineBudget: configuration.lineBudget,

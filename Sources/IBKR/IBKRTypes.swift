@@ -44,31 +44,11 @@ public struct IBKRAccountPnL: Equatable, Sendable {
     public var realizedPnL: Double?
 }
 
-/// What the API and the dashboard show about the IBKR connection.
-public struct IBKRStatus: Equatable, Sendable {
-    public var state: IBKRConnectionState
-    public var host: String
-    public var port: Int
-    public var clientId: Int
-    public var serverVersion: Int?
-    /// Milliseconds since the Unix epoch when the current connection became ready.
-    public var connectedSince: Int64?
-    public var lastError: String?
-    public var accounts: [String]
-    public var linesInUse: Int
-    public var lineBudget: Int
-    public var messagesInPerSecond: Double
-    public var messagesOutPerSecond: Double
-    /// Frames whose message id the codec does not model; skipped.
-    public var unknownMessages: Int
-    public var connections: Int
-}
-
 /// Everything the provider reports, delivered on its event loop in the order it happened.
 public enum IBKREvent: Sendable {
     case quote(Quote)
     case symbolStatus(symbol: String, IBKRSymbolStatus)
-    case connection(IBKRStatus)
+    case connection(BrokerConnectionStatus)
     case positions([IBKRPosition])
     case accountValues([IBKRAccountValue])
     case accountPnL(IBKRAccountPnL)

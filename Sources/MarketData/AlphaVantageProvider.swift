@@ -22,7 +22,7 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
         public init() {}
     }
 
-    public let name: ProviderName = .alphaVantage
+    public let name: QuoteSource = .alphaVantage
     public let configuration: Configuration
     private let fetcher: HTTPFetcher
     private let logger: Logger

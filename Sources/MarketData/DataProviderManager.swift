@@ -7,7 +7,7 @@ public enum ManagerEvent: Sendable {
     /// A quote from the symbol's current source (or its last one, re-sent stale when no source is left).
     case quote(Quote)
     /// The symbol's source changed; `to` is nil when no provider can serve it.
-    case sourceChanged(symbol: String, from: ProviderName?, to: ProviderName?, reason: String)
+    case sourceChanged(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String)
     /// No provider knows the instrument.
     case unknownSymbol(String)
     case health([ProviderHealth])
@@ -28,18 +28,18 @@ public final class DataProviderManager: @unchecked Sendable {
     struct Entry {
         let instrument: Instrument
         var selector: SourceSelector
-        var subscribed: Set<ProviderName> = []
-        var lastQuotes: [ProviderName: Quote] = [:]
+        var subscribed: Set<QuoteSource> = []
+        var lastQuotes: [QuoteSource: Quote] = [:]
         var reportedUnknown = false
     }
 
     public let configuration: Configuration
-    let providers: [ProviderName: any MarketDataProvider]
+    let providers: [QuoteSource: any MarketDataProvider]
     let output: @Sendable (ManagerEvent) -> Void
     let logger: Logger
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
-    private var health: [ProviderName: ProviderHealth] = [:]
+    private var health: [QuoteSource: ProviderHealth] = [:]
     /// Per-symbol source changes written to the log per minute: thousands of symbols asked at once otherwise
     /// become thousands of lines.
     private var sourceChangeLog = LogAllowance(perMinute: 60)
@@ -80,7 +80,7 @@ public final class DataProviderManager: @unchecked Sendable {
 
     public func subscribe(_ instruments: [Instrument]) {
         let now = Self.nowMillis()
-        var work: [(ProviderName, [Instrument], Bool)] = []
+        var work: [(QuoteSource, [Instrument], Bool)] = []
         locked {
             for instrument in instruments where entries[instrument.symbol] == nil {
                 var selector = SourceSelector(policy: configuration.policy)
@@ -99,7 +99,7 @@ public final class DataProviderManager: @unchecked Sendable {
     }
 
     public func unsubscribe(_ symbols: [String]) {
-        var work: [(ProviderName, [Instrument], Bool)] = []
+        var work: [(QuoteSource, [Instrument], Bool)] = []
         locked {
             for symbol in symbols {
                 guard let entry = entries.removeValue(forKey: symbol) else { continue }
@@ -110,7 +110,7 @@ public final class DataProviderManager: @unchecked Sendable {
     }
 
     /// Which provider serves each symbol now.
-    public func sources() -> [String: ProviderName?] {
+    public func sources() -> [String: QuoteSource?] {
         locked { entries.mapValues(\.selector.current) }
     }
 
@@ -120,9 +120,9 @@ public final class DataProviderManager: @unchecked Sendable {
 
     // MARK: Events
 
-    func handle(_ event: ProviderEvent, from provider: ProviderName) {
+    func handle(_ event: ProviderEvent, from provider: QuoteSource) {
         let now = Self.nowMillis()
-        var work: [(ProviderName, [Instrument], Bool)] = []
+        var work: [(QuoteSource, [Instrument], Bool)] = []
         var events: [ManagerEvent] = []
         locked {
             switch event {
@@ -159,7 +159,7 @@ public final class DataProviderManager: @unchecked Sendable {
 
     func evaluateAll() {
         let now = Self.nowMillis()
-        var work: [(ProviderName, [Instrument], Bool)] = []
+        var work: [(QuoteSource, [Instrument], Bool)] = []
         var events: [ManagerEvent] = []
         locked {
             for symbol in entries.keys { events += decide(symbol, now: now, work: &work) }
@@ -169,7 +169,7 @@ public final class DataProviderManager: @unchecked Sendable {
     }
 
     /// Re-decides a symbol's source and its provider subscriptions. Called with the lock held.
-    private func decide(_ symbol: String, now: Int64, work: inout [(ProviderName, [Instrument], Bool)]) -> [ManagerEvent] {
+    private func decide(_ symbol: String, now: Int64, work: inout [(QuoteSource, [Instrument], Bool)]) -> [ManagerEvent] {
         // Ask the providers that are needed first, so a failover goes straight to the next one.
         work += reconcile(symbol, now: now)
         guard var entry = entries[symbol] else { return [] }
@@ -205,11 +205,11 @@ public final class DataProviderManager: @unchecked Sendable {
     }
 
     /// Subscribes the providers the selector wants and drops the ones it no longer needs. Lock held.
-    private func reconcile(_ symbol: String, now: Int64) -> [(ProviderName, [Instrument], Bool)] {
+    private func reconcile(_ symbol: String, now: Int64) -> [(QuoteSource, [Instrument], Bool)] {
         guard var entry = entries[symbol] else { return [] }
         let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
         let wanted = Set(entry.selector.wanted(now: now, marketOpen: open)).filter { providers[$0] != nil }
-        var work: [(ProviderName, [Instrument], Bool)] = []
+        var work: [(QuoteSource, [Instrument], Bool)] = []
         for provider in wanted.subtracting(entry.subscribed) {
             work.append((provider, [entry.instrument], true))
             entry.selector.requested(provider, now: now)
@@ -224,7 +224,7 @@ public final class DataProviderManager: @unchecked Sendable {
         return work
     }
 
-    private func perform(_ work: [(ProviderName, [Instrument], Bool)]) {
+    private func perform(_ work: [(QuoteSource, [Instrument], Bool)]) {
         guard !work.isEmpty else { return }
         let providers = providers
         Task {

@@ -3,7 +3,7 @@ import TickhubCore
 
 /// The IBKR provider as one of the manager's sources.
 public final class IBKRMarketDataProvider: MarketDataProvider {
-    public let name: ProviderName = .ibkr
+    public let name: QuoteSource = .ibkr
     public let ibkr: IBKRProvider
 
     public init(_ ibkr: IBKRProvider) { self.ibkr = ibkr }
@@ -38,7 +38,7 @@ public final class IBKRMarketDataProvider: MarketDataProvider {
         }
     }
 
-    static func health(_ status: IBKRStatus) -> ProviderHealth {
+    static func health(_ status: BrokerConnectionStatus) -> ProviderHealth {
         let detail: String?
         switch status.state {
         case let .degraded(reasons): detail = reasons.map(\.rawValue).sorted().joined(separator: ", ")

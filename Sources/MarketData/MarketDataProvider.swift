@@ -13,26 +13,6 @@ public enum ProviderSymbolState: Equatable, Sendable {
     case unknown
 }
 
-/// A provider's overall health, for `/api/health` and the dashboard.
-public struct ProviderHealth: Equatable, Sendable {
-    public var name: ProviderName
-    /// ready, degraded, disconnected, rate-limited, disabled, error.
-    public var state: String
-    public var detail: String?
-    /// Milliseconds since the epoch until which the provider is rate-limited.
-    public var until: Int64?
-    /// False while the provider can serve nothing at all (disconnected, rate-limited, disabled).
-    public var available: Bool
-
-    public init(name: ProviderName, state: String, detail: String? = nil, until: Int64? = nil, available: Bool) {
-        self.name = name
-        self.state = state
-        self.detail = detail
-        self.until = until
-        self.available = available
-    }
-}
-
 /// What a provider reports.
 public enum ProviderEvent: Sendable {
     case quote(Quote)
@@ -42,7 +22,7 @@ public enum ProviderEvent: Sendable {
 
 /// A source of quotes the `DataProviderManager` can pick per symbol: IBKR, Yahoo, Alpha Vantage, pushed feeds.
 public protocol MarketDataProvider: AnyObject, Sendable {
-    var name: ProviderName { get }
+    var name: QuoteSource { get }
     /// Starts the provider; every event goes to `sink`, in order, from whatever thread the provider runs on.
     func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async
     func subscribe(_ instruments: [Instrument]) async

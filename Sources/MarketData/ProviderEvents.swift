@@ -1,4 +1,5 @@
 import Foundation
+import TickhubCore
 
 /// Where a provider sends its events, with its last reported health so only changes go out.
 final class ProviderEvents: @unchecked Sendable {

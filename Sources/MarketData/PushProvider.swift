@@ -25,7 +25,7 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
         case http(at: Int64)
     }
 
-    public let name: ProviderName = .push
+    public let name: QuoteSource = .push
     public let configuration: Configuration
     private let lock = NSLock()
     private let events = ProviderEvents()

@@ -9,12 +9,12 @@ import TickhubCore
 public struct SourceSelector: Sendable, Equatable {
     public struct Policy: Sendable, Equatable {
         /// Preference order, best first.
-        public var order: [ProviderName]
+        public var order: [QuoteSource]
         public var failbackSeconds: Double
         /// A serving provider with no quote for this long while the market is open counts as failed.
         public var silenceSeconds: Double
 
-        public init(order: [ProviderName] = [.ibkr, .yahoo, .alphaVantage], failbackSeconds: Double = 3, silenceSeconds: Double = 30) {
+        public init(order: [QuoteSource] = [.ibkr, .yahoo, .alphaVantage], failbackSeconds: Double = 3, silenceSeconds: Double = 30) {
             self.order = order
             self.failbackSeconds = failbackSeconds
             self.silenceSeconds = silenceSeconds
@@ -22,11 +22,11 @@ public struct SourceSelector: Sendable, Equatable {
     }
 
     public struct Change: Equatable, Sendable {
-        public var from: ProviderName?
-        public var to: ProviderName?
+        public var from: QuoteSource?
+        public var to: QuoteSource?
         public var reason: String
 
-        public init(from: ProviderName?, to: ProviderName?, reason: String) {
+        public init(from: QuoteSource?, to: QuoteSource?, reason: String) {
             self.from = from
             self.to = to
             self.reason = reason
@@ -44,8 +44,8 @@ public struct SourceSelector: Sendable, Equatable {
     }
 
     public let policy: Policy
-    public private(set) var current: ProviderName?
-    var candidates: [ProviderName: Candidate] = [:]
+    public private(set) var current: QuoteSource?
+    var candidates: [QuoteSource: Candidate] = [:]
 
     public init(policy: Policy) {
         self.policy = policy
@@ -53,25 +53,25 @@ public struct SourceSelector: Sendable, Equatable {
 
     // MARK: Inputs
 
-    public mutating func requested(_ provider: ProviderName, now: Int64) {
+    public mutating func requested(_ provider: QuoteSource, now: Int64) {
         var candidate = candidates[provider] ?? Candidate()
         candidate.requestedAt = now
         candidates[provider] = candidate
         refreshEligibility(provider, now: now, marketOpen: true)
     }
 
-    public mutating func state(_ provider: ProviderName, _ state: ProviderSymbolState, now: Int64) {
+    public mutating func state(_ provider: QuoteSource, _ state: ProviderSymbolState, now: Int64) {
         candidates[provider, default: Candidate()].state = state
         refreshEligibility(provider, now: now, marketOpen: true)
     }
 
-    public mutating func providerAvailable(_ provider: ProviderName, _ available: Bool, now: Int64) {
+    public mutating func providerAvailable(_ provider: QuoteSource, _ available: Bool, now: Int64) {
         candidates[provider, default: Candidate()].providerAvailable = available
         refreshEligibility(provider, now: now, marketOpen: true)
     }
 
     /// Records a quote; only fresh (not stale) quotes count as the provider serving.
-    public mutating func quote(from provider: ProviderName, fresh: Bool, now: Int64) {
+    public mutating func quote(from provider: QuoteSource, fresh: Bool, now: Int64) {
         guard fresh else { return }
         candidates[provider, default: Candidate()].lastQuoteAt = now
         if case .pending = candidates[provider]?.state { candidates[provider]?.state = .serving }
@@ -81,10 +81,10 @@ public struct SourceSelector: Sendable, Equatable {
     // MARK: Decisions
 
     /// What a provider has said about the symbol, if anything.
-    public func knows(_ provider: ProviderName) -> ProviderSymbolState? { candidates[provider]?.state }
+    public func knows(_ provider: QuoteSource) -> ProviderSymbolState? { candidates[provider]?.state }
 
     /// Whether a provider could serve the symbol now.
-    public func isEligible(_ provider: ProviderName, now: Int64, marketOpen: Bool) -> Bool {
+    public func isEligible(_ provider: QuoteSource, now: Int64, marketOpen: Bool) -> Bool {
         guard let c = candidates[provider], c.providerAvailable else { return false }
         switch c.state {
         case .unavailable, .unknown: return false
@@ -97,7 +97,7 @@ public struct SourceSelector: Sendable, Equatable {
         return now - since <= silence
     }
 
-    private mutating func refreshEligibility(_ provider: ProviderName, now: Int64, marketOpen: Bool) {
+    private mutating func refreshEligibility(_ provider: QuoteSource, now: Int64, marketOpen: Bool) {
         let eligible = isEligible(provider, now: now, marketOpen: marketOpen)
         if eligible, candidates[provider]?.eligibleSince == nil { candidates[provider]?.eligibleSince = now }
         if !eligible { candidates[provider]?.eligibleSince = nil }
@@ -140,7 +140,7 @@ public struct SourceSelector: Sendable, Equatable {
         return reasons.joined(separator: "; ")
     }
 
-    private mutating func switchTo(_ provider: ProviderName?, reason: String) -> Change {
+    private mutating func switchTo(_ provider: QuoteSource?, reason: String) -> Change {
         let change = Change(from: current, to: provider, reason: reason)
         current = provider
         return change
@@ -148,8 +148,8 @@ public struct SourceSelector: Sendable, Equatable {
 
     /// The providers that should hold a subscription for the symbol: down the preference order until one can
     /// serve it (so the preferred one is always there to be seen recovering), plus the current source.
-    public func wanted(now: Int64, marketOpen: Bool) -> [ProviderName] {
-        var result: [ProviderName] = []
+    public func wanted(now: Int64, marketOpen: Bool) -> [QuoteSource] {
+        var result: [QuoteSource] = []
         for provider in policy.order {
             result.append(provider)
             // Not asked yet: assume it can serve until it says otherwise, and go no lower.

@@ -24,7 +24,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
         public init() {}
     }
 
-    public let name: ProviderName = .yahoo
+    public let name: QuoteSource = .yahoo
     public let configuration: Configuration
     private let fetcher: HTTPFetcher
     private let logger: Logger

@@ -2,7 +2,8 @@ import Foundation
 import IBKR
 import MarketData
 import TickhubCore
-import TickhubServer
+import Hub
+import LwsHost
 
 /// The `tickhub` configuration file: `{"server": {...}, "ibkr": {...}, ...}`; config/tickhub.example.json lists
 /// every key with its default. A key the hub does not read is an error, not a silent no-op: a misspelt
@@ -193,7 +194,7 @@ extension HubConfigurationFile {
         guard let p = providers else { return }
         if let order = p.order {
             c.policy.order = try order.map { name in
-                guard let provider = ProviderName(rawValue: name) else {
+                guard let provider = QuoteSource(rawValue: name) else {
                     throw ConfigurationError("providers.order: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage, push)")
                 }
                 return provider

@@ -3,7 +3,8 @@ import IBKR
 import MarketData
 import Portfolio
 import TickhubCore
-import TickhubServer
+import Hub
+import LwsHost
 
 /// The server's backend: symbols go to the provider manager, which picks a source per symbol;
 /// IBKR control goes to the IBKR provider.
@@ -34,7 +35,7 @@ public struct ManagerBackend: HubBackend {
     public func subscribe(_ instruments: [Instrument]) async { manager.subscribe(instruments) }
     public func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }
     public func prioritize(_ symbols: [String]) async { await manager.prioritize(symbols) }
-    public func ibkrStatus() async -> IBKRStatus? { await ibkr.status() }
+    public func ibkrStatus() async -> BrokerConnectionStatus? { await ibkr.status() }
     public func setIBKRConnected(_ connected: Bool) async {
         if connected { await ibkr.connect() } else { await ibkr.disconnect() }
     }

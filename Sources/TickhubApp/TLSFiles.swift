@@ -1,5 +1,6 @@
 import Foundation
-import TickhubServer
+import Hub
+import LwsHost
 
 public enum TLSFiles {
     /// Both PEM files exist and can be read, checked before the server starts so the error names the file;

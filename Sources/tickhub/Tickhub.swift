@@ -12,7 +12,8 @@ import TWSSimulator
 import TickhubApp
 import TickhubCore
 import TickhubProcess
-import TickhubServer
+import Hub
+import LwsHost
 
 @main
 struct Tickhub: AsyncParsableCommand {
@@ -100,7 +101,7 @@ struct Tickhub: AsyncParsableCommand {
         try file?.apply(to: &managerConfiguration)
         if let order = environment["TICKHUB_PROVIDERS"], !order.isEmpty {
             managerConfiguration.policy.order = try order.split(separator: ",").map { name in
-                guard let provider = ProviderName(rawValue: String(name)) else {
+                guard let provider = QuoteSource(rawValue: String(name)) else {
                     throw ConfigurationError("TICKHUB_PROVIDERS: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage, push)")
                 }
                 return provider

@@ -251,8 +251,8 @@ extension EventLog {
     @discardableResult
     func awaitConnection(
         _ what: String, timeout: Duration = defaultTimeout,
-        where predicate: @escaping @Sendable (IBKRStatus) -> Bool
-    ) async throws -> IBKRStatus {
+        where predicate: @escaping @Sendable (BrokerConnectionStatus) -> Bool
+    ) async throws -> BrokerConnectionStatus {
         let event = try await awaitEvent("connection \(what)", timeout: timeout) {
             if case let .connection(status) = $0 { predicate(status) } else { false }
         }
@@ -261,7 +261,7 @@ extension EventLog {
     }
 
     @discardableResult
-    func awaitState(_ state: IBKRConnectionState, timeout: Duration = defaultTimeout) async throws -> IBKRStatus {
+    func awaitState(_ state: BrokerConnectionState, timeout: Duration = defaultTimeout) async throws -> BrokerConnectionStatus {
         try await awaitConnection("state \(state)", timeout: timeout) { $0.state == state }
     }
 
@@ -334,7 +334,7 @@ extension IBKREvent {
         return nil
     }
 
-    var connectionState: IBKRConnectionState? {
+    var connectionState: BrokerConnectionState? {
         if case let .connection(status) = self { return status.state }
         return nil
     }

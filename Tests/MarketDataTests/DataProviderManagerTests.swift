@@ -5,12 +5,12 @@ import TickhubCore
 
 /// A provider the test drives by hand: it records what the manager asks of it and emits what the test says.
 final class ScriptedProvider: MarketDataProvider, @unchecked Sendable {
-    let name: ProviderName
+    let name: QuoteSource
     private let lock = NSLock()
     private var sink: (@Sendable (ProviderEvent) -> Void)?
     private(set) var subscribed: Set<String> = []
 
-    init(_ name: ProviderName) { self.name = name }
+    init(_ name: QuoteSource) { self.name = name }
 
     func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async { lock.withLock { self.sink = sink } }
     func subscribe(_ instruments: [Instrument]) async { lock.withLock { instruments.forEach { subscribed.insert($0.symbol) } } }
@@ -61,14 +61,14 @@ struct DataProviderManagerTests {
         return manager
     }
 
-    func quotes(from source: ProviderName, _ symbol: String) -> [Quote] {
+    func quotes(from source: QuoteSource, _ symbol: String) -> [Quote] {
         recorder.all.compactMap {
             if case let .quote(q) = $0, q.symbol == symbol, q.source == source { return q }
             return nil
         }
     }
 
-    func changes(_ symbol: String) -> [(ProviderName?, ProviderName?)] {
+    func changes(_ symbol: String) -> [(QuoteSource?, QuoteSource?)] {
         recorder.all.compactMap {
             if case let .sourceChanged(s, from, to, _) = $0, s == symbol { return (from, to) }
             return nil

@@ -6,7 +6,7 @@ import TickhubCore
 struct SourceSelectorTests {
     let policy = SourceSelector.Policy(order: [.ibkr, .yahoo, .alphaVantage], failbackSeconds: 3, silenceSeconds: 10)
 
-    func serving(_ providers: [ProviderName], at now: Int64) -> SourceSelector {
+    func serving(_ providers: [QuoteSource], at now: Int64) -> SourceSelector {
         var s = SourceSelector(policy: policy)
         for p in providers {
             s.requested(p, now: now)

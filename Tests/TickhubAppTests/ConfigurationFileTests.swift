@@ -2,7 +2,8 @@ import Foundation
 import IBKR
 import Testing
 @testable import TickhubApp
-import TickhubServer
+import Hub
+import LwsHost
 
 @Suite struct ConfigurationFileTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

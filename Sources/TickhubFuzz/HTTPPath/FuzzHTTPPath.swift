@@ -1,4 +1,4 @@
-import CLwsShim
+import CReadWatch
 import FuzzSupport
 import HubProtocol
 

@@ -1,0 +1,74 @@
+import TickhubCore
+
+/// One WebSocket client: what it wants and what is waiting to be written to it. Fan-out thread only.
+///
+/// Memory is bounded by the client's symbol count whatever the feed rate: a newer update for a symbol
+/// replaces the pending one (conflation) instead of queueing behind it.
+package final class ClientSession {
+    package enum Channel: String, CaseIterable {
+        case status, pnl
+    }
+
+    package let id: Int
+    package let connection: any Connection
+    /// A `/publish` connection: it sends quotes and gets only error messages back.
+    package let isPublisher: Bool
+    /// The symbols it streams, each with when it was subscribed in the client's own count: its first symbols come
+    /// first in the fair share of upstream lines (FanoutHub+LineShare).
+    package var symbols: [String: Int] = [:]
+    package var subscriptionsMade = 0
+    package var channels: Set<Channel> = []
+    /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
+    package var pending: [String: PendingUpdate] = [:]
+    /// Messages that must all arrive, in order, before pending updates: snapshots, pongs, errors, statuses.
+    package var immediate: [[UInt8]] = []
+    /// When this client was first asked for a write it has not yet taken; nil when it has nothing waiting.
+    package var waitingSince: Int64?
+    package var writableRequested = false
+    /// In the hub's list of clients to write at the end of this turn of the loop.
+    package var flushQueued = false
+    /// Bytes of a fragmented incoming message, until its last fragment.
+    package var incoming: [UInt8] = []
+    /// µs since the epoch of the last frame (data or pong) from the client, and of the ping asking for one.
+    package var lastHeardFrom: Int64
+    package var pingSentAt: Int64?
+    /// Upgraded without the token on a hub that needs one: until `{"op":"auth"}` presents it, nothing else is
+    /// accepted and nothing is sent. Browsers cannot set headers on a WebSocket, and a token in the URL ends up
+    /// in proxy logs.
+    package var awaitingToken: Bool
+    /// The connection is to be closed with this status by the next housekeeping (a close from inside the client's
+    /// own receive callback loses the close frame in lws 4.1 when the message spanned several reads). Nothing
+    /// more is read from it or queued for it meanwhile.
+    package var pendingClose: (status: UInt16, reason: String)?
+    /// Error messages waiting in `immediate`, and those folded into one summary since the last write.
+    package var queuedErrors = 0
+    package var suppressedErrors = 0
+    /// Errors the client earned (bad messages, bad symbols) in the minute since `errorWindowStart`.
+    package var errorsInWindow = 0
+    package var errorWindowStart: Int64 = 0
+    /// Bytes waiting in `immediate`.
+    package var immediateBytes = 0
+    package let openedAt: Int64
+
+    package struct PendingUpdate {
+        package var bytes: SharedBytes
+        package var receivedAt: Int64
+    }
+
+    package init(id: Int, connection: any Connection, isPublisher: Bool = false, awaitingToken: Bool = false) {
+        self.id = id
+        self.connection = connection
+        self.isPublisher = isPublisher
+        self.awaitingToken = awaitingToken
+        openedAt = FanoutHub.nowMicros()
+        lastHeardFrom = openedAt
+    }
+
+    package var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty }
+}
+
+/// Encoded bytes shared by reference: one allocation per update, whatever the number of subscribers.
+package final class SharedBytes {
+    package let bytes: [UInt8]
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
+}

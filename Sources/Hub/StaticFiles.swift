@@ -1,0 +1,34 @@
+import HubProtocol
+import Foundation
+
+/// The dashboard's files and the OpenAPI document, read from disk once and kept.
+package final class StaticFiles: @unchecked Sendable {
+    package static let shared = StaticFiles()
+    private var cache: [String: HTTPResponse] = [:]
+    private let lock = NSLock()
+
+    package static let contentTypes = [
+        "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+        "yaml": "application/yaml", "json": "application/json", "svg": "image/svg+xml", "png": "image/png",
+        "ico": "image/x-icon",
+    ]
+
+    package func response(for path: String, in directory: String?) -> HTTPResponse {
+        guard let directory, let name = RequestTarget.dashboardFile(path) else {
+            return .error(404, code: "not_found", "no such file: \(quoted(path))")
+        }
+        let key = directory + "/" + name
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = cache[key] { return cached }
+        guard let data = FileManager.default.contents(atPath: key) else {
+            return .error(404, code: "not_found", "no such file: \(quoted(path))")
+        }
+        let ext = String(name.split(separator: ".").last ?? "")
+        let response = HTTPResponse(
+            status: 200, contentType: Self.contentTypes[ext] ?? "application/octet-stream", body: Array(data),
+            headers: [("cache-control", "no-cache")])
+        cache[key] = response
+        return response
+    }
+}
