@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
@@ -124,8 +125,11 @@ let package = Package(
         .target(
             name: "TickhubApp",
             dependencies: [
-                "Hub", "LwsHost", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore",
+                "Hub", "LwsHost", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore", "TWSSimulator",
+                "TickhubProcess",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 
@@ -135,6 +139,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             plugins: ["BuildInfoPlugin"]
         ),
@@ -144,10 +149,7 @@ let package = Package(
             name: "tickhub",
             dependencies: [
                 "TickhubApp", "TickhubProcess", "CRecvTap",
-                "Hub", "LwsHost", "IBKR", "MarketData", "TWSSimulator", "TickhubCore", "Portfolio", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             // lws is a shared library: its recv, SSL_read and close calls reach the tap only if the executable

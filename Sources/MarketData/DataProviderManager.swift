@@ -44,6 +44,8 @@ public final class DataProviderManager: @unchecked Sendable {
     /// become thousands of lines.
     private var sourceChangeLog = LogAllowance(perMinute: 60)
     private var evaluator: Task<Void, Never>?
+    /// Set by `stop()`: providers going down on the way out are no failover, so nothing more is decided or said.
+    private var stopping = false
 
     public init(
         configuration: Configuration, providers: [any MarketDataProvider], logger: Logger = Logger(label: "tickhub.providers"),
@@ -74,6 +76,7 @@ public final class DataProviderManager: @unchecked Sendable {
     }
 
     public func stop() async {
+        locked { stopping = true }
         evaluator?.cancel()
         for provider in providers.values { await provider.stop() }
     }
@@ -125,6 +128,7 @@ public final class DataProviderManager: @unchecked Sendable {
         var work: [(QuoteSource, [Instrument], Bool)] = []
         var events: [ManagerEvent] = []
         locked {
+            guard !stopping else { return }
             switch event {
             case let .quote(quote):
                 guard var entry = entries[quote.symbol] else { return }
@@ -162,6 +166,7 @@ public final class DataProviderManager: @unchecked Sendable {
         var work: [(QuoteSource, [Instrument], Bool)] = []
         var events: [ManagerEvent] = []
         locked {
+            guard !stopping else { return }
             for symbol in entries.keys { events += decide(symbol, now: now, work: &work) }
         }
         events.forEach(output)

@@ -64,8 +64,7 @@ struct TickhubSim: AsyncParsableCommand {
         let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
 
-        await TerminationSignal.wait()
-        await simulator.stop()
+        try await ProcessLifecycle.run([.init("simulator") { await simulator.stop() }], logger: Logger(label: "tickhub-sim"))
     }
 
     static func symbols(_ list: String) -> Set<String> {

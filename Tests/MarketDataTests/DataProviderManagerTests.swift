@@ -118,6 +118,22 @@ struct DataProviderManagerTests {
         await manager.stop()
     }
 
+    @Test func providersGoingDownOnTheWayOutAreNoFailover() async throws {
+        let manager = await makeManager()
+        manager.subscribe([.stock("AAPL")])
+        try await eventually("IBKR subscription") { ibkr.isSubscribed("AAPL") }
+        ibkr.quote("AAPL", 230)
+        try await eventually("an IBKR quote forwarded") { !quotes(from: .ibkr, "AAPL").isEmpty }
+        await manager.stop()
+        let before = recorder.all.count
+        // What a provider reports as it closes (the sink is called on the emitting thread, so this is synchronous).
+        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: "disconnected", available: false)))
+        ibkr.quote("AAPL", 231)
+        #expect(recorder.all.count == before)
+        #expect(!changes("AAPL").contains { $0.1 != .ibkr })
+        #expect(!yahoo.isSubscribed("AAPL"))
+    }
+
     @Test func quotesFromANonCurrentSourceAreNotForwarded() async throws {
         let manager = await makeManager()
         manager.subscribe([.stock("MSFT")])
