@@ -29,9 +29,7 @@ extension IBKRSession {
 
     func position(_ message: Position) {
         let key = PositionKey(account: message.account, conId: message.contract.conId)
-        var position = positions[key] ?? IBKRPosition(
-            account: message.account, conId: message.contract.conId, instrument: message.contract.instrument,
-            contract: message.contract, quantity: 0, averageCost: 0)
+        var position = positions[key] ?? IBKRPosition(account: message.account, contract: message.contract)
         position.quantity = message.position
         position.averageCost = message.averageCost
         if collectingPositions != nil {

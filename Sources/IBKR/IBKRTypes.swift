@@ -18,15 +18,36 @@ public struct IBKRPosition: Equatable, Sendable {
     public var conId: Int
     /// The Tickhub symbol, when the contract is a kind Tickhub streams.
     public var instrument: Instrument?
-    public var contract: Contract
+    /// Units per contract, from the contract, else the instrument's usual one: read once here for every user.
+    public var multiplier: Double
+    /// The contract's currency, else the instrument's.
+    public var currency: String
+    public var exchange: String?
     public var quantity: Double
-    /// IBKR's convention: per share for stocks, per contract (multiplier applied) for options and futures.
+    /// IBKR's convention: per share for stocks, per contract (multiplier applied) for options and futures; see
+    /// `costIncludesMultiplier`.
     public var averageCost: Double
+    public var costIncludesMultiplier: Bool
     public var marketPrice: Double?
     public var marketValue: Double?
     public var unrealizedPnL: Double?
     public var realizedPnL: Double?
     public var dailyPnL: Double?
+    /// The wire-level contract, for the session's own requests (P&L per position); not for the rest of Tickhub.
+    var contract: Contract
+
+    init(account: String, contract: Contract) {
+        self.account = account
+        conId = contract.conId
+        instrument = contract.instrument
+        self.contract = contract
+        multiplier = Double(contract.multiplier) ?? instrument?.multiplier ?? 1
+        currency = contract.currency.isEmpty ? instrument?.currency ?? "USD" : contract.currency
+        exchange = contract.exchange.isEmpty ? nil : contract.exchange
+        quantity = 0
+        averageCost = 0
+        costIncludesMultiplier = instrument.map { $0.securityType == .option || $0.securityType == .future } ?? false
+    }
 }
 
 /// An account-level figure: a summary tag, or an account value.

@@ -52,9 +52,8 @@ public final class PortfolioService: Sendable {
                 guard let instrument = p.instrument else { return nil }
                 return BrokerPosition(
                     symbol: instrument.symbol, securityType: instrument.securityType, quantity: p.quantity,
-                    averageCost: p.averageCost, multiplier: Double(p.contract.multiplier) ?? instrument.multiplier,
-                    currency: p.contract.currency.isEmpty ? instrument.currency : p.contract.currency,
-                    conId: Int64(p.conId), exchange: p.contract.exchange.isEmpty ? nil : p.contract.exchange)
+                    averageCost: p.averageCost, multiplier: p.multiplier, currency: p.currency,
+                    conId: Int64(p.conId), exchange: p.exchange)
             }
             do {
                 _ = try await store.syncIBKR(accountId: account, positions: reported)

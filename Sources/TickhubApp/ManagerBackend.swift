@@ -70,13 +70,10 @@ public struct ManagerBackend: HubBackend {
 
     public static func holding(_ position: IBKRPosition) -> Holding? {
         guard let instrument = position.instrument, position.quantity != 0 else { return nil }
-        let multiplier = Double(position.contract.multiplier) ?? instrument.multiplier
-        let perContract = instrument.securityType == .option || instrument.securityType == .future
         return Holding(
             broker: "ibkr", account: position.account, instrument: instrument, quantity: position.quantity,
-            averageCost: position.averageCost, multiplier: multiplier,
-            currency: position.contract.currency.isEmpty ? nil : position.contract.currency,
-            costIncludesMultiplier: perContract, brokerUnrealizedPnL: position.unrealizedPnL)
+            averageCost: position.averageCost, multiplier: position.multiplier, currency: position.currency,
+            costIncludesMultiplier: position.costIncludesMultiplier, brokerUnrealizedPnL: position.unrealizedPnL)
     }
 
     /// Keeps the server's IBKR status current: on every state change, and every two seconds for the figures

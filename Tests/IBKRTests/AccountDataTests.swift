@@ -29,7 +29,7 @@ struct AccountDataTests {
         else { preconditionFailure() }
 
         #expect(positions.allSatisfy { $0.account == account })
-        let aapl = try #require(positions.first { $0.contract.symbol == "AAPL" && $0.contract.secType == "STK" })
+        let aapl = try #require(positions.first { $0.instrument?.symbol == "AAPL" && $0.instrument?.securityType == .stock })
         #expect(aapl.quantity == 100)
         #expect(aapl.averageCost == 190.25)
         #expect(aapl.instrument?.symbol == "AAPL")
@@ -38,7 +38,7 @@ struct AccountDataTests {
         let value = try #require(aapl.marketValue)
         // IBKR's own valuation: unrealized = market value - cost.
         #expect(abs(unrealized - (value - 100 * 190.25)) < 1.0, "unrealized \(unrealized), value \(value)")
-        let msft = try #require(positions.first { $0.contract.symbol == "MSFT" })
+        let msft = try #require(positions.first { $0.instrument?.symbol == "MSFT" })
         #expect(msft.quantity == -50)
         #expect(msft.averageCost == 430.10)
         let symbols = Set(positions.compactMap { $0.instrument?.symbol })
