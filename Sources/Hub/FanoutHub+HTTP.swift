@@ -298,12 +298,12 @@ extension FanoutHub {
         w.key("providers")
         w.beginArray()
         let reports = providerHealth.isEmpty
-            ? [ProviderHealth(name: .ibkr, state: state?.name ?? "unknown", detail: ibkrStatus?.lastError, available: state == .ready)]
+            ? [ProviderHealth(name: .ibkr, state: state.map(ProviderState.init) ?? .unknown, detail: ibkrStatus?.lastError, available: state == .ready)]
             : providerHealth
         for report in reports {
             w.beginObject()
             w.field("name", report.name.rawValue)
-            w.field("state", report.state)
+            w.field("state", report.state.rawValue)
             w.field("available", report.available)
             w.field("detail", report.detail)
             w.field("until", report.until)

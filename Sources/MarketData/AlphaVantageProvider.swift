@@ -49,10 +49,10 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
     public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
         events.connect(sink)
         guard hasKey else {
-            report(ProviderHealth(name: .alphaVantage, state: "disabled", detail: "no ALPHAVANTAGE_API_KEY set", available: false))
+            report(ProviderHealth(name: .alphaVantage, state: .disabled, detail: "no ALPHAVANTAGE_API_KEY set", available: false))
             return
         }
-        report(ProviderHealth(name: .alphaVantage, state: "ready", available: true))
+        report(ProviderHealth(name: .alphaVantage, state: .ready, available: true))
         worker = Task { [weak self] in
             while !Task.isCancelled {
                 guard let self else { return }
@@ -129,7 +129,7 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
         case let .quote(av):
             let quote = av.quote(for: symbol, isLatestSession: true)
             locked { lastQuotes[symbol] = quote }
-            report(ProviderHealth(name: .alphaVantage, state: "ready", available: true))
+            report(ProviderHealth(name: .alphaVantage, state: .ready, available: true))
             emit(.symbol(symbol, .serving))
             emit(.quote(quote))
         case .unknownSymbol:
@@ -145,10 +145,10 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
                     lastAsked[symbol] = nil
                 }
             case .premium, .demo:
-                report(ProviderHealth(name: .alphaVantage, state: "error", detail: message, available: false))
+                report(ProviderHealth(name: .alphaVantage, state: .error, detail: message, available: false))
             }
         case .invalidKey:
-            report(ProviderHealth(name: .alphaVantage, state: "error", detail: "the API key is invalid or missing", available: false))
+            report(ProviderHealth(name: .alphaVantage, state: .error, detail: "the API key is invalid or missing", available: false))
         case let .error(message), let .unavailable(message):
             emit(.symbol(symbol, .unavailable("Alpha Vantage: \(message)")))
         }
@@ -161,7 +161,7 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
             return Array(lastQuotes.keys)
         }
         logger.warning("Alpha Vantage rate-limited until the next UTC day: \(detail)")
-        report(ProviderHealth(name: .alphaVantage, state: "rate-limited", detail: detail, until: until, available: false))
+        report(ProviderHealth(name: .alphaVantage, state: .rateLimited, detail: detail, until: until, available: false))
         for symbol in symbols {
             guard var quote = locked({ lastQuotes[symbol] }), !quote.stale else { continue }
             quote.stale = true

@@ -46,6 +46,6 @@ public final class IBKRMarketDataProvider: MarketDataProvider {
         default: detail = status.lastError
         }
         // Degraded means quotes cannot be trusted: a fallback should serve until IBKR is ready again.
-        return ProviderHealth(name: .ibkr, state: status.state.name, detail: detail, available: status.state == .ready)
+        return ProviderHealth(name: .ibkr, state: ProviderState(status.state), detail: detail, available: status.state == .ready)
     }
 }

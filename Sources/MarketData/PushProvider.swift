@@ -161,15 +161,15 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
     /// Called with the lock held.
     func health(now: Int64) -> ProviderHealth {
         guard configuration.enabled else {
-            return ProviderHealth(name: .push, state: "disabled", detail: "set TICKHUB_PUBLISH_TOKEN to accept publishers", available: false)
+            return ProviderHealth(name: .push, state: .disabled, detail: "set TICKHUB_PUBLISH_TOKEN to accept publishers", available: false)
         }
         let connected = publishers.count
         let recentHTTP = lastHTTPPublish > 0 && now - lastHTTPPublish <= Int64(configuration.staleSeconds * 1_000_000)
         guard connected > 0 || recentHTTP else {
-            return ProviderHealth(name: .push, state: "idle", detail: "no publisher connected", available: false)
+            return ProviderHealth(name: .push, state: .idle, detail: "no publisher connected", available: false)
         }
         let detail = connected == 1 ? "1 publisher connected" : "\(connected) publishers connected"
-        return ProviderHealth(name: .push, state: "ready", detail: connected > 0 ? detail : "quotes posted over HTTP", available: true)
+        return ProviderHealth(name: .push, state: .ready, detail: connected > 0 ? detail : "quotes posted over HTTP", available: true)
     }
 
     private func forgetUnwanted() {

@@ -52,7 +52,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
 
     public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
         events.connect(sink)
-        report(ProviderHealth(name: .yahoo, state: "ready", available: true))
+        report(ProviderHealth(name: .yahoo, state: .ready, available: true))
         poller = Task { [weak self] in
             var nextRound = ContinuousClock.now
             while !Task.isCancelled {
@@ -112,7 +112,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
         if targets.isEmpty {
             if locked({ pausedUntil > 0 }) {
                 locked { pausedUntil = 0 }
-                report(ProviderHealth(name: .yahoo, state: "ready", available: true))
+                report(ProviderHealth(name: .yahoo, state: .ready, available: true))
             }
             return
         }
@@ -234,24 +234,24 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
 
     private func succeeded() {
         locked { backoff.reset() }
-        report(ProviderHealth(name: .yahoo, state: "ready", available: true))
+        report(ProviderHealth(name: .yahoo, state: .ready, available: true))
     }
 
     private func rateLimited() {
-        pause(state: "rate-limited", detail: "Yahoo answered 429 Too Many Requests")
+        pause(state: .rateLimited, detail: "Yahoo answered 429 Too Many Requests")
     }
 
     private func failed(_ message: String) {
         // Outages get the same treatment as rate limits: stop, wait, probe.
-        pause(state: "error", detail: message)
+        pause(state: .error, detail: message)
     }
 
-    private func pause(state: String, detail: String) {
+    private func pause(state: ProviderState, detail: String) {
         let (until, symbols) = locked { () -> (Int64, [String]) in
             pausedUntil = nowMillis() + Int64(backoff.next() * 1000)
             return (pausedUntil, Array(lastQuotes.keys))
         }
-        logger.warning("Yahoo \(state): \(detail); pausing until \(Date(timeIntervalSince1970: Double(until) / 1000))")
+        logger.warning("Yahoo \(state.rawValue): \(detail); pausing until \(Date(timeIntervalSince1970: Double(until) / 1000))")
         report(ProviderHealth(name: .yahoo, state: state, detail: detail, until: until, available: false))
         for symbol in symbols { resendStale(symbol) }
         // The first round after the pause ends is the probe (pollOnce skips rounds while paused).

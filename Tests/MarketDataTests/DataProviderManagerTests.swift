@@ -93,7 +93,7 @@ struct DataProviderManagerTests {
         ibkr.quote("AAPL", 230)
 
         // IBKR goes down: Yahoo is asked at once, and its quotes are what clients see.
-        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: "disconnected", available: false)))
+        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: .disconnected, available: false)))
         try await eventually("Yahoo subscription") { yahoo.isSubscribed("AAPL") }
         yahoo.quote("AAPL", 229.5)
         try await eventually("a Yahoo quote forwarded") { !quotes(from: .yahoo, "AAPL").isEmpty }
@@ -101,13 +101,13 @@ struct DataProviderManagerTests {
         #expect(!alpha.isSubscribed("AAPL"))
 
         // Yahoo rate-limited: Alpha Vantage is the last resort.
-        yahoo.emit(.health(ProviderHealth(name: .yahoo, state: "rate-limited", available: false)))
+        yahoo.emit(.health(ProviderHealth(name: .yahoo, state: .rateLimited, available: false)))
         try await eventually("Alpha Vantage subscription") { alpha.isSubscribed("AAPL") }
         alpha.quote("AAPL", 229)
         try await eventually("an Alpha Vantage quote forwarded") { !quotes(from: .alphaVantage, "AAPL").isEmpty }
 
         // IBKR back and steady: fail back; the fallbacks are let go.
-        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: "ready", available: true)))
+        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: .ready, available: true)))
         for _ in 0..<40 {
             ibkr.quote("AAPL", 231)
             if manager.sources()["AAPL"] == .some(.ibkr) { break }
@@ -127,7 +127,7 @@ struct DataProviderManagerTests {
         await manager.stop()
         let before = recorder.all.count
         // What a provider reports as it closes (the sink is called on the emitting thread, so this is synchronous).
-        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: "disconnected", available: false)))
+        ibkr.emit(.health(ProviderHealth(name: .ibkr, state: .disconnected, available: false)))
         ibkr.quote("AAPL", 231)
         #expect(recorder.all.count == before)
         #expect(!changes("AAPL").contains { $0.1 != .ibkr })
@@ -151,7 +151,7 @@ struct DataProviderManagerTests {
         try await eventually("IBKR subscription") { ibkr.isSubscribed("IBM") }
         ibkr.quote("IBM", 210)
         for provider in [ibkr, yahoo, alpha] {
-            provider.emit(.health(ProviderHealth(name: provider.name, state: "down", available: false)))
+            provider.emit(.health(ProviderHealth(name: provider.name, state: .disconnected, available: false)))
         }
         try await eventually("a stale re-send") { quotes(from: .ibkr, "IBM").contains { $0.stale } }
         #expect(changes("IBM").last.map { $0.1 == nil } == true)

@@ -38,7 +38,7 @@ struct PushProviderTests {
     @Test func quotesFlowOnlyForWantedSymbols() async throws {
         let (push, events) = await provider()
         push.publisherConnected(1)
-        #expect(events.health.last?.state == "ready")
+        #expect(events.health.last?.state == .ready)
         await push.subscribe([try SymbolGrammar.parse("ACME")])
         #expect(events.states("ACME") == [.unavailable("no publisher is sending it")])
         push.ingest([patch("ACME", bid: 1), patch("OTHER", bid: 2)], publisher: 1, receivedAt: Self.now())
@@ -86,7 +86,7 @@ struct PushProviderTests {
         #expect(events.health.last?.available == true)
         push.publisherDisconnected(2)
         #expect(events.states("B").last == .unavailable("its publisher disconnected"))
-        #expect(events.health.last?.state == "idle" && events.health.last?.available == false)
+        #expect(events.health.last?.state == .idle && events.health.last?.available == false)
         await push.stop()
     }
 
@@ -95,7 +95,7 @@ struct PushProviderTests {
         await push.subscribe([try SymbolGrammar.parse("A")])
         push.ingest([patch("A", bid: 1)], publisher: nil, receivedAt: Self.now())
         #expect(events.states("A").last == .serving)
-        #expect(events.health.last?.state == "ready")
+        #expect(events.health.last?.state == .ready)
         let deadline = Date().addingTimeInterval(5)
         while events.states("A").last == .serving, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(events.states("A").last == .unavailable("no update posted for 0.2 s"))
@@ -107,7 +107,7 @@ struct PushProviderTests {
         let push = PushProvider(configuration: PushProvider.Configuration())
         let events = Events()
         await push.start { events.add($0) }
-        #expect(events.health.last?.state == "disabled" && events.health.last?.available == false)
+        #expect(events.health.last?.state == .disabled && events.health.last?.available == false)
         await push.subscribe([try SymbolGrammar.parse("A")])
         #expect(events.states("A") == [.unavailable("publishing is disabled")])
     }
