@@ -10,7 +10,7 @@ import NIOPosix
 public enum SimulatorControlServer {
     /// Starts listening on `host:port` (0 for a free port) and returns the channel; close it to stop.
     public static func start(
-        simulator: TWSSimulator, host: String = "127.0.0.1", port: Int, group: EventLoopGroup
+        simulator: GatewaySimulator, host: String = "127.0.0.1", port: Int, group: EventLoopGroup
     ) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,9 +47,9 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let simulator: TWSSimulator
+    let simulator: GatewaySimulator
 
-    init(simulator: TWSSimulator) { self.simulator = simulator }
+    init(simulator: GatewaySimulator) { self.simulator = simulator }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case let .head(head) = unwrapInboundIn(data) else { return }
@@ -70,7 +70,7 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
         }
     }
 
-    static func answer(method: HTTPMethod, path: String, query: [String: String], simulator: TWSSimulator) async
+    static func answer(method: HTTPMethod, path: String, query: [String: String], simulator: GatewaySimulator) async
         -> (HTTPResponseStatus, String)
     {
         if method == .GET, path == "/status" {

@@ -79,7 +79,7 @@ public struct HubLauncher {
             if let path = found.demoPortfolio {
                 simulation.portfolio = try SimulatedPortfolio.load(from: URL(fileURLWithPath: path))
             }
-            let simulator = TWSSimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
+            let simulator = GatewaySimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
             ibkr.host = "127.0.0.1"
             ibkr.port = try await simulator.start()
             parts.append(.init("simulator") { await simulator.stop() })

@@ -24,7 +24,7 @@ struct IBKRRecovery: AsyncParsableCommand {
         var config = SimulatorConfiguration()
         config.port = 0
         config.ticksPerSecond = 2_000
-        let simulator = TWSSimulator(configuration: config)
+        let simulator = GatewaySimulator(configuration: config)
         let port = try await simulator.start()
         var ibkr = IBKRConfiguration()
         ibkr.port = port
@@ -54,7 +54,7 @@ struct IBKRRecovery: AsyncParsableCommand {
     }
 
     /// Injects a fault; returns when the fault ended (epoch ms) and whether recovery needs a new connection.
-    func inject(_ fault: String, into simulator: TWSSimulator) async throws -> (Int64, Bool) {
+    func inject(_ fault: String, into simulator: GatewaySimulator) async throws -> (Int64, Bool) {
         switch fault {
         case "drop":
             await simulator.inject(.dropConnections)

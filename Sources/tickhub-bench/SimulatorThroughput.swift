@@ -39,7 +39,7 @@ struct SimulatorThroughput: AsyncParsableCommand {
         config.pacingLimit = 0
         config.marketDataLines = max(100, symbols)
         config.universe.addSynthetic(count: symbols)
-        let simulator = TWSSimulator(configuration: config)
+        let simulator = GatewaySimulator(configuration: config)
         let port = try await simulator.start()
 
         let counter = TickCounter()

@@ -52,7 +52,7 @@ struct TickhubSim: AsyncParsableCommand {
             config.portfolio = try SimulatedPortfolio.load(from: URL(fileURLWithPath: portfolio))
         }
 
-        let simulator = TWSSimulator(configuration: config)
+        let simulator = GatewaySimulator(configuration: config)
         let bound = try await simulator.start()
         var controlLine = ""
         if controlPort >= 0 {

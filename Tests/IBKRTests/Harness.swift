@@ -16,7 +16,7 @@ let defaultTimeout: Duration = .seconds(10)
 
 /// One running simulator and one provider connected to it, and the provider's events as they arrived.
 struct Harness: Sendable {
-    let simulator: TWSSimulator
+    let simulator: GatewaySimulator
     let provider: IBKRProvider
     let port: Int
     let events: EventLog
@@ -87,7 +87,7 @@ private func runHarness(
     // Enough ticks for every test, and few enough that a debug build on two cores keeps up with several at once.
     simulatorConfiguration.ticksPerSecond = 500
     configureSimulator(&simulatorConfiguration)
-    let simulator = TWSSimulator(configuration: simulatorConfiguration)
+    let simulator = GatewaySimulator(configuration: simulatorConfiguration)
     let port: Int
     do {
         port = try await simulator.start()

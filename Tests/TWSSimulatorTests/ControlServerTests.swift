@@ -51,7 +51,7 @@ struct ControlServerTests {
                 let status = try await HTTP.request("GET", "/status", port: controlPort)
                 #expect(status.status == 200)
                 #expect(status.body.contains("\"connections\""), "status body: \(status.body)")
-                let decoded = try JSONDecoder().decode(TWSSimulator.Status.self, from: Data(status.body.utf8))
+                let decoded = try JSONDecoder().decode(GatewaySimulator.Status.self, from: Data(status.body.utf8))
                 #expect(decoded.connections == 1)
                 #expect(decoded.port == port)
                 #expect(!decoded.linkDown)

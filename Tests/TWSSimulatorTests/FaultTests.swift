@@ -4,7 +4,7 @@ import Testing
 import TWSProtocol
 import TWSSimulator
 
-/// Faults injected through `TWSSimulator.inject`, as a client sees them.
+/// Faults injected through `GatewaySimulator.inject`, as a client sees them.
 @Suite("Faults")
 struct FaultTests {
     static let account = "DU1234567"

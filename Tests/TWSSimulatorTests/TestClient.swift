@@ -34,7 +34,7 @@ struct ConnectionClosed: Error, CustomStringConvertible {
 /// two-core machine shared with builds stays responsive with a handful of them, not forty.
 func withSimulator(
     _ configure: (inout SimulatorConfiguration) -> Void = { _ in },
-    _ body: (TWSSimulator, Int) async throws -> Void
+    _ body: (GatewaySimulator, Int) async throws -> Void
 ) async throws {
     await SimulatorSlots.shared.acquire()
     do {
@@ -78,14 +78,14 @@ actor SimulatorSlots {
 
 private func runSimulator(
     _ configure: (inout SimulatorConfiguration) -> Void,
-    _ body: (TWSSimulator, Int) async throws -> Void
+    _ body: (GatewaySimulator, Int) async throws -> Void
 ) async throws {
     var configuration = SimulatorConfiguration()
     configuration.port = 0
     // Enough ticks for every test, and few enough that a debug build on two cores keeps up with several at once.
     configuration.ticksPerSecond = 500
     configure(&configuration)
-    let simulator = TWSSimulator(configuration: configuration)
+    let simulator = GatewaySimulator(configuration: configuration)
     let port: Int
     do {
         port = try await simulator.start()

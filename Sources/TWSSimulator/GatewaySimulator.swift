@@ -5,7 +5,7 @@ import NIOPosix
 /// A TWS / IB Gateway stand-in on a real TCP port, for development, demos, tests and benchmarks.
 ///
 /// All of its state lives on one event loop; these methods hop onto it.
-public final class TWSSimulator: Sendable {
+public final class GatewaySimulator: Sendable {
     public struct Status: Sendable, Codable, Equatable {
         public var port: Int
         public var serverVersion: Int
