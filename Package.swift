@@ -255,12 +255,14 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 
+        // What the simulator-backed test targets share (not a test target itself).
+        .target(name: "SimulatorTestSupport", path: "Tests/SimulatorTestSupport"),
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "ProviderParsing", "TickhubCore"]),
         .testTarget(
             name: "IBKRTests",
             dependencies: [
-                "IBKR", "TWSSimulator", "TWSProtocol", "TickhubCore",
+                "IBKR", "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -276,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "TWSSimulatorTests",
             dependencies: [
-                "TWSSimulator", "TWSProtocol",
+                "TWSSimulator", "TWSProtocol", "SimulatorTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,6 +1,7 @@
 import IBKR
 import TWSSimulator
 import TickhubCore
+import SimulatorTestSupport
 import Testing
 
 /// A wait that did not end in time: thrown, so the test fails with what it was waiting for.
@@ -58,7 +59,7 @@ func testProviderConfiguration(port: Int) -> IBKRConfiguration {
 /// Runs `body` against a fresh simulator on a free loopback port and a started provider connected to it;
 /// always stops both afterwards. With `subscribe`, those instruments are subscribed before `body` runs.
 ///
-/// At most `SimulatorSlots.shared.limit` of these run at once: each has two threads and a tick timer, and a
+/// At most `simulatorSlots.limit` of these run at once: each has two threads and a tick timer, and a
 /// two-core machine stays responsive (and timing assertions stay meaningful) with a few, not thirty.
 func withSimulatorAndProvider(
     simulator configureSimulator: (inout SimulatorConfiguration) -> Void = { _ in },
@@ -66,15 +67,11 @@ func withSimulatorAndProvider(
     subscribe instruments: [Instrument] = [],
     _ body: (Harness) async throws -> Void
 ) async throws {
-    await SimulatorSlots.shared.acquire()
-    do {
-        try await runHarness(configureSimulator, configureProvider, instruments, body)
-    } catch {
-        await SimulatorSlots.shared.release()
-        throw error
-    }
-    await SimulatorSlots.shared.release()
+    try await simulatorSlots.holding { try await runHarness(configureSimulator, configureProvider, instruments, body) }
 }
+
+/// Simulator-and-provider pairs alive at once.
+let simulatorSlots = SimulatorSlots(limit: 3)
 
 private func runHarness(
     _ configureSimulator: (inout SimulatorConfiguration) -> Void,
@@ -113,36 +110,6 @@ private func runHarness(
     await provider.stop()
     await log.stop()
     await simulator.stop()
-}
-
-/// A counting semaphore for simulator-and-provider pairs alive at once.
-actor SimulatorSlots {
-    static let shared = SimulatorSlots(limit: 3)
-
-    let limit: Int
-    private var available: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) {
-        self.limit = limit
-        available = limit
-    }
-
-    func acquire() async {
-        if available > 0 {
-            available -= 1
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            available += 1
-        } else {
-            waiters.removeFirst().resume()
-        }
-    }
 }
 
 // MARK: Events

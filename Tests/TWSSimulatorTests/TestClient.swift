@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import SimulatorTestSupport
 import Testing
 import TWSProtocol
 import TWSSimulator
@@ -30,51 +31,17 @@ struct ConnectionClosed: Error, CustomStringConvertible {
 
 /// Runs `body` against a fresh simulator on a free loopback port and always stops it afterwards.
 ///
-/// At most `SimulatorSlots.shared.limit` simulators run at once: each has its own thread and tick timer, and a
+/// At most `simulatorSlots.limit` simulators run at once: each has its own thread and tick timer, and a
 /// two-core machine shared with builds stays responsive with a handful of them, not forty.
 func withSimulator(
     _ configure: (inout SimulatorConfiguration) -> Void = { _ in },
     _ body: (GatewaySimulator, Int) async throws -> Void
 ) async throws {
-    await SimulatorSlots.shared.acquire()
-    do {
-        try await runSimulator(configure, body)
-    } catch {
-        await SimulatorSlots.shared.release()
-        throw error
-    }
-    await SimulatorSlots.shared.release()
+    try await simulatorSlots.holding { try await runSimulator(configure, body) }
 }
 
-/// A counting semaphore for simulators alive at once.
-actor SimulatorSlots {
-    static let shared = SimulatorSlots(limit: 6)
-
-    let limit: Int
-    private var available: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) {
-        self.limit = limit
-        available = limit
-    }
-
-    func acquire() async {
-        if available > 0 {
-            available -= 1
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            available += 1
-        } else {
-            waiters.removeFirst().resume()
-        }
-    }
-}
+/// Simulators alive at once.
+let simulatorSlots = SimulatorSlots(limit: 6)
 
 private func runSimulator(
     _ configure: (inout SimulatorConfiguration) -> Void,

@@ -102,3 +102,11 @@ def hub():
     process = start_hub()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def fresh_hub():
+    """A hub of its own for one test (`tickhub_e2e.Hub`), its IBKR ready."""
+    from tickhub_e2e import ready_hub
+    with ready_hub() as hub:
+        yield hub

@@ -9,28 +9,14 @@ import pytest
 import websockets
 
 from conftest import BIN, ROOT
-from tickhub_e2e import QUOTE_FIELDS, Hub, RawWebSocket, assert_quote_shape, environment, expect
+from tickhub_e2e import QUOTE_FIELDS, Hub, RawWebSocket, assert_quote_shape, environment, expect, ready_hub
 
 
 @pytest.fixture(scope="module")
 def api_hub():
-    """One hub for the tests that only read; tests that change IBKR state or need a fresh hub start their own."""
-    hub = Hub()
-    try:
-        hub.wait_for_ibkr("ready")
+    """One hub for the tests that only read; tests that change IBKR state or need a fresh hub take `fresh_hub`."""
+    with ready_hub() as hub:
         yield hub
-    finally:
-        hub.stop()
-
-
-@pytest.fixture
-def fresh_hub():
-    hub = Hub()
-    try:
-        hub.wait_for_ibkr("ready")
-        yield hub
-    finally:
-        hub.stop()
 
 
 def error_of(response):

@@ -13,16 +13,6 @@ from tickhub_e2e import (Hub, RawWebSocket, assert_quote_shape, collect, decode,
                          tcp_queues)
 
 
-@pytest.fixture
-def stream_hub():
-    hub = Hub()
-    try:
-        hub.wait_for_ibkr("ready")
-        yield hub
-    finally:
-        hub.stop()
-
-
 def run(coroutine, timeout=30):
     """Runs a scenario with an overall bound on top of the per-step ones."""
     return asyncio.run(asyncio.wait_for(coroutine, timeout))
@@ -44,11 +34,11 @@ def is_error(code, symbol=None):
 # 1. Snapshot, then live updates
 
 
-def test_snapshot_then_live_updates_with_increasing_seq(stream_hub):
+def test_snapshot_then_live_updates_with_increasing_seq(fresh_hub):
     symbols = ["AAPL", "EUR.USD", "BTC"]
 
     async def scenario():
-        async with stream_hub.connect() as first, stream_hub.connect() as second:
+        async with fresh_hub.connect() as first, fresh_hub.connect() as second:
             await first.send(json.dumps({"op": "subscribe", "symbols": symbols}))
             first_seen = []
             for symbol in symbols:  # the hub now knows a quote for every symbol
@@ -165,8 +155,8 @@ def split_at_backlog(frames, target):
     raise AssertionError("no frame with current updates")
 
 
-def test_slow_client_is_conflated_and_does_not_slow_the_others(stream_hub, capsys):
-    hub = stream_hub
+def test_slow_client_is_conflated_and_does_not_slow_the_others(fresh_hub, capsys):
+    hub = fresh_hub
     subscribe = json.dumps({"op": "subscribe", "symbols": SLOW_TEST_SYMBOLS})
 
     async def scenario():
@@ -329,9 +319,9 @@ def _read_raw_until(raw, target, timeout):
 # 3. Bad input: an error message each, and the connection stays
 
 
-def test_bad_input_gets_errors_and_the_connection_stays(stream_hub):
+def test_bad_input_gets_errors_and_the_connection_stays(fresh_hub):
     async def scenario():
-        async with stream_hub.connect() as ws:
+        async with fresh_hub.connect() as ws:
             async def check(send, code, **fields):
                 await ws.send(send)
                 error = await expect(ws, lambda m: m.get("type") == "error", 5, f"an error for {send!r:.60}")
@@ -364,9 +354,9 @@ def test_bad_input_gets_errors_and_the_connection_stays(stream_hub):
     run(scenario())
 
 
-def test_unknown_instrument_gets_unknown_symbol(stream_hub):
+def test_unknown_instrument_gets_unknown_symbol(fresh_hub):
     async def scenario():
-        async with stream_hub.connect() as ws:
+        async with fresh_hub.connect() as ws:
             await ws.send(json.dumps({"op": "subscribe", "symbols": ["ZZZZ", "MSFT"]}))
             error = await expect(ws, is_error("unknown_symbol", "ZZZZ"), 10, "unknown_symbol for ZZZZ")
             assert "ZZZZ" in error["message"]
@@ -376,11 +366,11 @@ def test_unknown_instrument_gets_unknown_symbol(stream_hub):
     run(scenario())
 
 
-def test_more_than_1000_symbols_is_refused(stream_hub):
+def test_more_than_1000_symbols_is_refused(fresh_hub):
     symbols = [f"S{i:04d}" for i in range(1, 1002)]
 
     async def scenario():
-        async with stream_hub.connect() as ws:
+        async with fresh_hub.connect() as ws:
             await ws.send(json.dumps({"op": "subscribe", "symbols": symbols}))
             seen = []
             error = await expect(ws, is_error("too_many_symbols"), 10, "too_many_symbols", seen)
@@ -393,21 +383,21 @@ def test_more_than_1000_symbols_is_refused(stream_hub):
             await ws.send(json.dumps({"op": "subscribe", "symbols": ["S0001", "AAPL"]}))
             error = await expect(ws, is_error("too_many_symbols"), 10, "too_many_symbols again")
             assert error["symbol"] == "AAPL"
-            health = (await asyncio.to_thread(stream_hub.get, "/api/health")).json()
+            health = (await asyncio.to_thread(fresh_hub.get, "/api/health")).json()
             assert health["clients"] == 1 and health["subscriptions"] == 1000, health
 
     run(scenario())
 
 
-def test_message_over_64_kib_closes_with_1009(stream_hub):
+def test_message_over_64_kib_closes_with_1009(fresh_hub):
     async def scenario():
-        async with stream_hub.connect() as ws:
+        async with fresh_hub.connect() as ws:
             await ws.send(json.dumps({"op": "ping", "id": "x" * (64 * 1024)}))
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)
             assert ws.close_code == 1009, (ws.close_code, ws.close_reason)
         # Other clients are unaffected.
-        async with stream_hub.connect() as ws:
+        async with fresh_hub.connect() as ws:
             await ws.send(json.dumps({"op": "ping", "id": 2}))
             await expect(ws, lambda m: m.get("type") == "pong", 5, "a pong")
 
@@ -417,9 +407,9 @@ def test_message_over_64_kib_closes_with_1009(stream_hub):
 # 4. Ping
 
 
-def test_ping_gets_pong_with_the_same_id(stream_hub):
+def test_ping_gets_pong_with_the_same_id(fresh_hub):
     async def scenario():
-        async with stream_hub.connect() as ws:
+        async with fresh_hub.connect() as ws:
             await ws.send(json.dumps({"op": "ping", "id": 7}))
             pong = await expect(ws, lambda m: m.get("type") == "pong", 5, "a pong")
             assert pong["id"] == 7 and isinstance(pong["id"], int), pong
@@ -431,8 +421,8 @@ def test_ping_gets_pong_with_the_same_id(stream_hub):
 # 5. Status channel through an IBKR disconnect and reconnect
 
 
-def test_status_channel_and_stale_quotes_across_ibkr_disconnect(stream_hub):
-    hub = stream_hub
+def test_status_channel_and_stale_quotes_across_ibkr_disconnect(fresh_hub):
+    hub = fresh_hub
     symbols = ["AAPL", "EUR.USD"]
 
     def is_status(state):
@@ -478,8 +468,8 @@ def test_status_channel_and_stale_quotes_across_ibkr_disconnect(stream_hub):
 # 6. Shutdown
 
 
-def test_sigterm_sends_1001_and_exits_0(stream_hub):
-    hub = stream_hub
+def test_sigterm_sends_1001_and_exits_0(fresh_hub):
+    hub = fresh_hub
     # One more client that never reads: it cannot take a close frame, and must not hold the shutdown up.
     stuck = RawWebSocket(hub.port, "/stream", small_buffers=True)
     assert stuck.upgraded
@@ -509,8 +499,8 @@ def test_sigterm_sends_1001_and_exits_0(stream_hub):
 
 
 @pytest.mark.parametrize("path", ["/", "/other", "/api/health", "/stream/x", "/streams"])
-def test_upgrade_elsewhere_is_refused(stream_hub, path):
-    raw = RawWebSocket(stream_hub.port, path)
+def test_upgrade_elsewhere_is_refused(fresh_hub, path):
+    raw = RawWebSocket(fresh_hub.port, path)
     try:
         assert not raw.upgraded, raw.response_head
     finally:
@@ -518,9 +508,9 @@ def test_upgrade_elsewhere_is_refused(stream_hub, path):
 
     async def scenario():
         with pytest.raises(websockets.InvalidHandshake):
-            async with stream_hub.connect(path):
+            async with fresh_hub.connect(path):
                 pass
-        async with stream_hub.connect() as ws:  # /stream itself still upgrades
+        async with fresh_hub.connect() as ws:  # /stream itself still upgrades
             await ws.send(json.dumps({"op": "ping", "id": 1}))
             await expect(ws, lambda m: m.get("type") == "pong", 5, "a pong")
 

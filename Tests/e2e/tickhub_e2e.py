@@ -218,6 +218,17 @@ def assert_quote_shape(m):
     assert isinstance(m["stale"], bool) and isinstance(m["delayed"], bool)
 
 
+@contextlib.contextmanager
+def ready_hub(*extra, **options):
+    """A `Hub` whose IBKR (the demo's simulator) is ready; stopped when the block ends."""
+    hub = Hub(*extra, **options)
+    try:
+        hub.wait_for_ibkr("ready")
+        yield hub
+    finally:
+        hub.stop()
+
+
 class RawWebSocket:
     """A WebSocket client on a plain blocking socket: it reads only when asked, so the kernel buffers fill while
     it does not (quickly, with `small_buffers`)."""
