@@ -43,9 +43,9 @@ public struct ConnectionStateMachine: Sendable {
     /// Consecutive failed attempts since the last successful connection.
     public private(set) var attempt = 0
     public private(set) var retryDelay = 0.0
-    public let backoff: ReconnectBackoff
+    public let backoff: Backoff
 
-    public init(backoff: ReconnectBackoff = ReconnectBackoff()) {
+    public init(backoff: Backoff = Backoff()) {
         self.backoff = backoff
     }
 

@@ -81,7 +81,7 @@ final class IBKRSession {
         self.configuration = configuration
         self.loop = loop
         self.logger = logger
-        machine = ConnectionStateMachine(backoff: ReconnectBackoff(
+        machine = ConnectionStateMachine(backoff: Backoff(
             initial: configuration.reconnectInitialSeconds, cap: configuration.reconnectCapSeconds))
         bucket = TokenBucket(rate: configuration.pacingPerSecond, burst: 5, now: Self.seconds())
         lineCap = configuration.lineBudget

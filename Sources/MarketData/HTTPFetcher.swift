@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TickhubCore
 import NIOCore
 
 /// One GET over AsyncHTTPClient, reduced to what the parsers need: status, content type, body (bounded).
@@ -71,22 +72,19 @@ final class ResponseCache: @unchecked Sendable {
     }
 }
 
-/// Exponential backoff with jitter shared by the HTTP providers after a rate limit or an outage.
+/// Backoff for an HTTP provider after a rate limit or an outage: the attempts so far, the delays from `Backoff`.
 struct ProviderBackoff: Sendable {
-    var initialSeconds: Double
-    var capSeconds: Double
+    let backoff: Backoff
     private(set) var attempt = 0
 
     init(initialSeconds: Double, capSeconds: Double) {
-        self.initialSeconds = initialSeconds
-        self.capSeconds = capSeconds
+        backoff = Backoff(initial: initialSeconds, cap: capSeconds)
     }
 
-    /// The next wait in seconds: doubling from `initialSeconds`, capped, in the upper half of its window.
+    /// The next wait in seconds: doubling from the initial wait, capped, in the upper half of its window.
     mutating func next() -> Double {
         attempt += 1
-        let ceiling = min(capSeconds, initialSeconds * pow(2, Double(min(attempt - 1, 30))))
-        return ceiling / 2 + Double.random(in: 0...(ceiling / 2))
+        return backoff.delay(attempt: attempt, unit: Double.random(in: 0..<1))
     }
 
     mutating func reset() { attempt = 0 }

@@ -1,11 +1,12 @@
 import IBKR
 import TWSProtocol
 import Testing
+import TickhubCore
 
 /// Every transition of the reconnect and resubscribe state machine: events in, actions out.
 @Suite("ConnectionStateMachine")
 struct ConnectionStateMachineTests {
-    static let backoff = ReconnectBackoff(initial: 1, cap: 8)
+    static let backoff = Backoff(initial: 1, cap: 8)
 
     /// A machine that has connected and is ready.
     static func ready() -> ConnectionStateMachine {

@@ -1,5 +1,6 @@
-/// Exponential backoff with jitter for reconnecting to TWS: quick after a blip, patient through a daily restart.
-public struct ReconnectBackoff: Sendable, Equatable {
+/// Exponential backoff with jitter, Tickhub's one: reconnecting to TWS (quick after a blip, patient through a
+/// daily restart) and pausing an HTTP provider after a rate limit or an outage.
+public struct Backoff: Sendable, Equatable {
     public var initial: Double
     public var cap: Double
 

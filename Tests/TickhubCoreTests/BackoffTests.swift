@@ -1,17 +1,17 @@
-import IBKR
+import TickhubCore
 import Testing
 
 /// Reconnect delays: exponential from `initial`, capped, with equal jitter over the upper half of the window.
-@Suite("ReconnectBackoff")
-struct ReconnectBackoffTests {
+@Suite("Backoff")
+struct BackoffTests {
     @Test func defaultsAreQuickThenPatient() {
-        let backoff = ReconnectBackoff()
+        let backoff = Backoff()
         #expect(backoff.initial == 0.5)
         #expect(backoff.cap == 30)
     }
 
     @Test func everyDelayIsWithinTheUpperHalfOfItsWindow() {
-        let backoff = ReconnectBackoff(initial: 0.5, cap: 30)
+        let backoff = Backoff(initial: 0.5, cap: 30)
         for attempt in 1...40 {
             let ceiling = min(30, 0.5 * Double(1 << min(attempt - 1, 30)))
             for unit in stride(from: 0.0, to: 1.0, by: 0.05) {
@@ -22,7 +22,7 @@ struct ReconnectBackoffTests {
     }
 
     @Test func doublesUntilTheCap() {
-        let backoff = ReconnectBackoff(initial: 0.5, cap: 30)
+        let backoff = Backoff(initial: 0.5, cap: 30)
         let lowest = (1...9).map { backoff.delay(attempt: $0, unit: 0) }
         #expect(lowest == [0.25, 0.5, 1, 2, 4, 8, 15, 15, 15])
         let highest = (1...9).map { backoff.delay(attempt: $0, unit: 1) }
@@ -30,7 +30,7 @@ struct ReconnectBackoffTests {
     }
 
     @Test func outOfRangeInputsAreClamped() {
-        let backoff = ReconnectBackoff(initial: 1, cap: 10)
+        let backoff = Backoff(initial: 1, cap: 10)
         // Attempt 0 and negatives behave as the first attempt.
         #expect(backoff.delay(attempt: 0, unit: 0) == 0.5)
         #expect(backoff.delay(attempt: -5, unit: 0) == 0.5)
@@ -43,7 +43,7 @@ struct ReconnectBackoffTests {
     }
 
     @Test func aCapBelowInitialWins() {
-        let backoff = ReconnectBackoff(initial: 5, cap: 2)
+        let backoff = Backoff(initial: 5, cap: 2)
         #expect(backoff.delay(attempt: 1, unit: 0.999) <= 2)
         #expect(backoff.delay(attempt: 1, unit: 0) == 1)
     }
