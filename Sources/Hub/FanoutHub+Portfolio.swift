@@ -17,7 +17,7 @@ extension FanoutHub {
         pnlDirty = true
     }
 
-    package func setBalances(_ broker: String, _ values: [(account: String, tag: String, value: String, currency: String)]) {
+    package func setBalances(_ broker: String, _ values: [AccountBalance]) {
         balances[broker] = values
     }
 

@@ -21,7 +21,7 @@ package final class FanoutHub {
     package var ibkrStatus: BrokerConnectionStatus?
     /// Positions by broker, and account balances by broker.
     package var holdings: [String: [Holding]] = [:]
-    package var balances: [String: [(account: String, tag: String, value: String, currency: String)]] = [:]
+    package var balances: [String: [AccountBalance]] = [:]
     /// Symbols some position holds: they stay subscribed, and their quotes move P&L.
     package var held: Set<String> = []
     /// The fair share of upstream lines needs working out again (FanoutHub+LineShare); the last one sent.

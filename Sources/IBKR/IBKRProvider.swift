@@ -86,7 +86,7 @@ public final class IBKRProvider: Sendable {
 
     public func positions() async -> [IBKRPosition] { await onLoop { $0.positionSnapshot() } }
 
-    public func accountValues() async -> [IBKRAccountValue] {
+    public func accountValues() async -> [AccountBalance] {
         await onLoop { Array($0.accountValues.values) }
     }
 

@@ -87,7 +87,7 @@ extension IBKRSession {
     }
 
     func accountValue(account: String, tag: String, value: String, currency: String) {
-        accountValues["\(account)|\(tag)|\(currency)"] = IBKRAccountValue(account: account, tag: tag, value: value, currency: currency)
+        accountValues["\(account)|\(tag)|\(currency)"] = AccountBalance(account: account, tag: tag, value: value, currency: currency)
     }
 
     func publishAccountValues() {

@@ -59,7 +59,7 @@ final class IBKRSession {
     var positions: [PositionKey: IBKRPosition] = [:]
     var collectingPositions: [PositionKey: IBKRPosition]?
     var positionsDirty = false
-    var accountValues: [String: IBKRAccountValue] = [:]
+    var accountValues: [String: AccountBalance] = [:]
     var accountSummaryRequestID: Int?
     var accountPnLRequestID: Int?
     var positionPnLRequests: [Int: PositionKey] = [:]

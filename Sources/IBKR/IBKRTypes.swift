@@ -50,14 +50,6 @@ public struct IBKRPosition: Equatable, Sendable {
     }
 }
 
-/// An account-level figure: a summary tag, or an account value.
-public struct IBKRAccountValue: Equatable, Sendable {
-    public var account: String
-    public var tag: String
-    public var value: String
-    public var currency: String
-}
-
 public struct IBKRAccountPnL: Equatable, Sendable {
     public var account: String
     public var dailyPnL: Double?
@@ -71,6 +63,6 @@ public enum IBKREvent: Sendable {
     case symbolStatus(symbol: String, IBKRSymbolStatus)
     case connection(BrokerConnectionStatus)
     case positions([IBKRPosition])
-    case accountValues([IBKRAccountValue])
+    case accountValues([AccountBalance])
     case accountPnL(IBKRAccountPnL)
 }

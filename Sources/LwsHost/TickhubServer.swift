@@ -18,7 +18,7 @@ public final class TickhubServer: Sendable, FanoutHost {
         case ibkrStatus(BrokerConnectionStatus)
         case providerHealth([ProviderHealth])
         case holdings(broker: String, [Holding])
-        case balances(broker: String, [(account: String, tag: String, value: String, currency: String)])
+        case balances(broker: String, [AccountBalance])
         case sourceChanged(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String)
         case reply(Int, HTTPResponse)
         case database(problem: String?)
@@ -83,7 +83,7 @@ public final class TickhubServer: Sendable, FanoutHost {
         enqueue(.holdings(broker: broker, holdings))
     }
 
-    public func publishBalances(broker: String, _ values: [(account: String, tag: String, value: String, currency: String)]) {
+    public func publishBalances(broker: String, _ values: [AccountBalance]) {
         enqueue(.balances(broker: broker, values))
     }
 

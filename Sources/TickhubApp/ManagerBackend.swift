@@ -62,7 +62,7 @@ public struct ManagerBackend: HubBackend {
                 let portfolio = portfolio
                 Task { await portfolio.syncIBKR(positions) }
             case let .accountValues(values):
-                server.publishBalances(broker: "ibkr", values.map { ($0.account, $0.tag, $0.value, $0.currency) })
+                server.publishBalances(broker: "ibkr", values)
             default: break
             }
         }
