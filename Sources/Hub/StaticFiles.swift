@@ -1,11 +1,11 @@
 import HubProtocol
 import Foundation
+import Synchronization
 
 /// The dashboard's files and the OpenAPI document, read from disk once and kept.
-package final class StaticFiles: @unchecked Sendable {
+package final class StaticFiles: Sendable {
     package static let shared = StaticFiles()
-    private var cache: [String: HTTPResponse] = [:]
-    private let lock = NSLock()
+    private let cache = Mutex<[String: HTTPResponse]>([:])
 
     package static let contentTypes = [
         "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
@@ -18,9 +18,7 @@ package final class StaticFiles: @unchecked Sendable {
             return .error(404, code: "not_found", "no such file: \(quoted(path))")
         }
         let key = directory + "/" + name
-        lock.lock()
-        defer { lock.unlock() }
-        if let cached = cache[key] { return cached }
+        if let cached = cache.withLock({ $0[key] }) { return cached }
         guard let data = FileManager.default.contents(atPath: key) else {
             return .error(404, code: "not_found", "no such file: \(quoted(path))")
         }
@@ -28,7 +26,7 @@ package final class StaticFiles: @unchecked Sendable {
         let response = HTTPResponse(
             status: 200, contentType: Self.contentTypes[ext] ?? "application/octet-stream", body: Array(data),
             headers: [("cache-control", "no-cache")])
-        cache[key] = response
+        cache.withLock { $0[key] = response }
         return response
     }
 }

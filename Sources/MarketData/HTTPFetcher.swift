@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import TickhubCore
 import NIOCore
 
@@ -37,12 +38,11 @@ struct HTTPFetcher: Sendable {
     }
 }
 
-final class ResponseCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String: (response: HTTPFetcher.Response, expires: Date)] = [:]
+final class ResponseCache: Sendable {
+    private let cached = Mutex<[String: (response: HTTPFetcher.Response, expires: Date)]>([:])
 
     func fresh(_ url: String) -> HTTPFetcher.Response? {
-        lock.withLock {
+        cached.withLock { entries in
             guard let entry = entries[url] else { return nil }
             guard entry.expires > Date() else {
                 entries[url] = nil
@@ -54,7 +54,7 @@ final class ResponseCache: @unchecked Sendable {
 
     func store(_ url: String, _ response: HTTPFetcher.Response, seconds: Int) {
         guard seconds > 0 else { return }
-        lock.withLock {
+        cached.withLock { entries in
             // Bounded: a provider polls its subscriptions, not the web.
             if entries.count > 1_000 { entries.removeAll() }
             entries[url] = (response, Date().addingTimeInterval(Double(seconds)))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// When an instrument's market is open, to tell a silent feed from a closed market.
 ///
@@ -13,18 +14,11 @@ public enum MarketHours {
 
     /// New York's weekday and minute of the day change once a minute, while the manager asks for every symbol
     /// several times a second: the calendar arithmetic is done once per minute.
-    private final class MinuteCache: @unchecked Sendable {
-        let lock = NSLock()
-        var minute = Int64.min
-        var weekday = 0
-        var minutes = 0
-    }
-
-    private static let cache = MinuteCache()
+    private static let cache = Mutex((minute: Int64.min, weekday: 0, minutes: 0))
 
     public static func isOpen(_ instrument: Instrument, at date: Date) -> Bool {
         let minute = Int64((date.timeIntervalSince1970 / 60).rounded(.down))
-        let cached: (Int, Int)? = cache.lock.withLock { cache.minute == minute ? (cache.weekday, cache.minutes) : nil }
+        let cached: (Int, Int)? = cache.withLock { $0.minute == minute ? ($0.weekday, $0.minutes) : nil }
         let weekday: Int, minutes: Int
         if let cached {
             (weekday, minutes) = cached
@@ -32,11 +26,7 @@ public enum MarketHours {
             let parts = newYork.dateComponents([.weekday, .hour, .minute], from: date)
             guard let day = parts.weekday, let hour = parts.hour, let minuteOfHour = parts.minute else { return true }
             (weekday, minutes) = (day, hour * 60 + minuteOfHour)
-            cache.lock.withLock {
-                cache.minute = minute
-                cache.weekday = weekday
-                cache.minutes = minutes
-            }
+            cache.withLock { $0 = (minute, weekday, minutes) }
         }
         switch instrument.securityType {
         case .crypto:
