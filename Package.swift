@@ -270,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "TWSProtocolTests",
             dependencies: [
-                "TWSProtocol",
+                "TWSProtocol", "TickhubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -278,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "TWSSimulatorTests",
             dependencies: [
-                "TWSSimulator", "TWSProtocol", "SimulatorTestSupport",
+                "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

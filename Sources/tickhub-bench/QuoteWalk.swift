@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import TWSSimulator
+import TickhubCore
 
 /// The feed's quotes: per symbol a random walk in whole cents, written as the compact JSON a publisher sends,
 /// `{"symbol":"S0042","bid":101.25,"ask":101.27,"last":101.26,"bidSize":300,"askSize":500,"ts":1795320831924126}`.

@@ -1,4 +1,5 @@
 import TWSSimulator
+import TickhubCore
 
 /// Picks a client's symbols: uniformly, or Zipf-distributed so a few symbols are in most watchlists.
 struct SymbolChooser {

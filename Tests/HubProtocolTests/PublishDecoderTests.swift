@@ -109,7 +109,7 @@ struct PublishDecoderTests {
 
     /// Seeded, so a failure names inputs that replay; fuzz-publish goes much further.
     @Test func randomMessagesDecodeConsistently() throws {
-        var random = SplitMix(seed: 0x7A11_5EED)
+        var random = SeededGenerator(seed: 0x7A11_5EED)
         let alphabet = Array(#"{}[],:"\ 0123456789.-+eEtruefalsn symbolbidask"#.utf8)
         var decoder = PublishDecoder()
         var accepted = 0
@@ -166,18 +166,5 @@ struct PublishDecoderTests {
 
     @Test func aLockedBookIsAMarket() throws {
         #expect(try decode(#"{"symbol":"AAPL","bid":230.1,"ask":230.1}"#).rejections.isEmpty)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so random tests replay.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import IBKR
 import Testing
+import TickhubCore
 
 /// Outgoing pacing: the bucket keeps any one-second window at or under `burst + rate` messages.
 @Suite("TokenBucket")
@@ -11,7 +12,7 @@ struct TokenBucketTests {
     /// A greedy sender: takes a token whenever it can, on a clock that advances in uneven small steps.
     static func greedySendTimes(rate: Double, burst: Double, duration: Double, seed: UInt64) -> [Double] {
         var bucket = TokenBucket(rate: rate, burst: burst, now: 0)
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var now = 0.0
         var sent: [Double] = []
         while now < duration {
@@ -85,18 +86,5 @@ struct TokenBucketTests {
         #expect(take(&bucket, 10))
         #expect(!take(&bucket, 5))
         #expect(wait(&bucket, 5) > 0)
-    }
-}
-
-/// A small deterministic generator for the simulated clocks.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

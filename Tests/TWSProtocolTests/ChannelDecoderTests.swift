@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+import TickhubCore
 import TWSProtocol
 
 /// The NIO decoders, driven through an `EmbeddedChannel` as a socket would drive them.

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import TickhubCore
 import TWSProtocol
 
 /// Length-prefixed framing, including frames that arrive in arbitrary pieces.

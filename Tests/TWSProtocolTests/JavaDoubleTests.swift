@@ -1,4 +1,5 @@
 import Testing
+import TickhubCore
 import TWSProtocol
 
 /// Doubles are written as Java's `Double.toString` writes them, because TWS is Java.

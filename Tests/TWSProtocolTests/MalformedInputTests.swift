@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import TickhubCore
 import TWSProtocol
 
 /// Garbage, truncation and sentinels: every failure is a `TWSProtocolError` that says where, never a crash.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import TickhubCore
 import TWSProtocol
 
 /// ib_insync against a real TWS at server version 176 (paper account DU5509097), recorded by a proxy:

@@ -1,4 +1,5 @@
 import Testing
+import TickhubCore
 @testable import TWSSimulator
 
 /// The seeded random walk behind every simulated quote.

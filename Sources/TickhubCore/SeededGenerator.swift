@@ -1,5 +1,5 @@
 /// SplitMix64: small, fast and reproducible, so a seed replays the same market (and the load tester's feed and
-/// watchlists the same load).
+/// watchlists the same load, and a randomized test the same inputs).
 public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
@@ -15,14 +15,4 @@ public struct SeededGenerator: RandomNumberGenerator {
 
     /// Uniform in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
-
-/// A stable 64-bit hash of a string (FNV-1a); Swift's own Hasher is seeded per process.
-func stableHash(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash &*= 0x100_0000_01b3
-    }
-    return hash
 }
