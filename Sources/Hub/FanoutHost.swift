@@ -12,8 +12,4 @@ package protocol FanoutHost: AnyObject, Sendable {
     /// The outcome of the latest database write: nil when it worked.
     func reportDatabase(_ problem: String?)
     func ibkrStatusResponse() async -> HTTPResponse
-    /// Upstream interest changes, for the backend.
-    func backendSubscribe(_ instruments: [Instrument])
-    func backendUnsubscribe(_ symbols: [String])
-    func backendPrioritize(_ symbols: [String])
 }

@@ -36,6 +36,6 @@ extension FanoutHub {
         let order = fairShareOrder()
         guard order != lineShare else { return }
         lineShare = order
-        server.backendPrioritize(order)
+        upstreamCommands.send(.prioritize(order))
     }
 }

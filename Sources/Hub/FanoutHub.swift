@@ -9,6 +9,8 @@ import TickhubCore
 package final class FanoutHub {
     package let configuration: ServerConfiguration
     package unowned let server: any FanoutHost
+    /// Subscribe, unsubscribe and prioritize reach the backend in the order they are made here.
+    let upstreamCommands: UpstreamQueue
     package var book = QuoteBook()
     package var clients: [Int: ClientSession] = [:]
     package var subscribers: [String: [Int: ClientSession]] = [:]
@@ -58,6 +60,7 @@ package final class FanoutHub {
     package init(configuration: ServerConfiguration, host: any FanoutHost, frameHeadroom: Int) {
         self.configuration = configuration
         self.server = host
+        upstreamCommands = UpstreamQueue(backend: host.backend)
         pre = frameHeadroom
         scratchCapacity = 64 * 1024
         scratch = .allocate(byteCount: pre + scratchCapacity, alignment: 16)
@@ -244,7 +247,7 @@ package final class FanoutHub {
             }
         }
         if !added.isEmpty {
-            server.backendSubscribe(added)
+            upstreamCommands.send(.subscribe(added))
             lineShareDirty = true
         }
     }
@@ -270,7 +273,7 @@ package final class FanoutHub {
             encodedQuotes[symbol] = nil
             book.remove(symbol)
         }
-        server.backendUnsubscribe(idle)
+        upstreamCommands.send(.unsubscribe(idle))
         lineShareDirty = true
     }
 

@@ -25,7 +25,7 @@ public enum RequestTarget {
     }
 
     static func hasControlCharacter(_ text: String) -> Bool {
-        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
+        text.unicodeScalars.contains(where: isControlCharacter)
     }
 
     /// The dashboard file a path names, relative to the dashboard's folder: plain names below it only (no "..",

@@ -35,8 +35,6 @@ public final class TickhubServer: Sendable, FanoutHost {
 
     public let configuration: ServerConfiguration
     package let backend: HubBackend
-    /// Subscribe, unsubscribe and prioritize reach the backend in the order the fan-out made them.
-    private let upstream: UpstreamQueue
     let logger: Logger
     private let shared = Guarded(Shared())
     /// The fan-out state, confined to the service thread (set there, read there).
@@ -59,7 +57,6 @@ public final class TickhubServer: Sendable, FanoutHost {
     public init(configuration: ServerConfiguration, backend: HubBackend, logger: Logger = Logger(label: "tickhub.server")) {
         self.configuration = configuration
         self.backend = backend
-        upstream = UpstreamQueue(backend: backend)
         self.logger = logger
     }
 
@@ -105,9 +102,6 @@ public final class TickhubServer: Sendable, FanoutHost {
         enqueue(.reply(exchange, response))
     }
 
-    package func backendUnsubscribe(_ symbols: [String]) { upstream.send(.unsubscribe(symbols)) }
-    package func backendPrioritize(_ symbols: [String]) { upstream.send(.prioritize(symbols)) }
-    package func backendSubscribe(_ instruments: [Instrument]) { upstream.send(.subscribe(instruments)) }
 
     package func ibkrStatusResponse() async -> HTTPResponse {
         guard let status = await backend.ibkrStatus() else {

@@ -35,17 +35,16 @@ public struct HubCommandLine: Sendable {
 /// The hub as a process: configuration layered (defaults, file, environment, flags), every part built and wired,
 /// started in an order that fails early (the port before TWS hears from us), and stopped in the reverse order.
 public struct HubLauncher {
-    let commandLine: HubCommandLine
+    let options: HubCommandLine
     let environment: [String: String]
     let logger = Logger(label: "tickhub")
 
     public init(_ commandLine: HubCommandLine, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.commandLine = commandLine
+        options = commandLine
         self.environment = environment
     }
 
     public func run() async throws {
-        let options = commandLine
         let file = try options.config.map(HubConfigurationFile.load)
 
         // Defaults, then the file, then the environment, then flags.
