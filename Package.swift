@@ -75,10 +75,10 @@ let package = Package(
         // targets build without one.
         .target(name: "ProviderParsing", dependencies: ["TickhubCore"]),
 
-        // Positions kept in the database, served over the HTTP API and valued by the server.
+        // Positions kept in the database: routes registered into the hub, which values them live.
         .target(
             name: "Portfolio",
-            dependencies: ["TickhubCore", "HubProtocol", "Store", "IBKR", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TickhubCore", "Hub", "HubProtocol", "Store", .product(name: "Logging", package: "swift-log")]
         ),
 
         // libwebsockets from Debian (4.1.6, with libuv), and the few helpers Swift cannot import from it.
@@ -94,8 +94,9 @@ let package = Package(
         // fuzz targets over it build without the server's C and HTTP client.
         .target(name: "HubProtocol", dependencies: ["TickhubCore"]),
 
-        // The fan-out engine, C-free: stream clients and their conflated updates, symbol interest, the quote book as
-        // served, the HTTP routes' answers, P&L pushes, metrics. Clients are reached through `Connection`.
+        // The fan-out engine, C-free: stream clients and their conflated updates, symbol interest, the market view, the
+        // P&L view, publishers, and the route table features register into. Clients are reached through `Connection`,
+        // upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
         .target(
             name: "Hub",
             dependencies: ["TickhubCore", "HubProtocol"]
@@ -250,7 +251,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-http-path",
-            dependencies: ["FuzzSupport", "HubProtocol", "CReadWatch"],
+            dependencies: ["FuzzSupport", "Hub", "HubProtocol", "CReadWatch"],
             path: "Sources/TickhubFuzz/HTTPPath",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
@@ -283,10 +284,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore"]),
+        // The fan-out's fakes (a connection, a host, an upstream, a clock), for every test target that drives a hub.
+        .target(name: "HubTestSupport", dependencies: ["Hub", "HubProtocol", "TickhubCore"], path: "Tests/HubTestSupport"),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport"]),
         .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
+        .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
         .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "Hub", "IBKR"]),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),
     ],

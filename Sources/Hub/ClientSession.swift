@@ -14,12 +14,14 @@ package final class ClientSession {
     /// A `/publish` connection: it sends quotes and gets only error messages back.
     package let isPublisher: Bool
     /// The symbols it streams, each with when it was subscribed in the client's own count: its first symbols come
-    /// first in the fair share of upstream lines (FanoutHub+LineShare).
+    /// first in the fair share of upstream lines (SymbolInterest.fairShareOrder).
     package var symbols: [String: Int] = [:]
     package var subscriptionsMade = 0
     package var channels: Set<Channel> = []
     /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
     package var pending: [String: PendingUpdate] = [:]
+    /// The latest undelivered P&L (`pnl` channel): a valuation, kept apart from the quotes.
+    package var pendingPnL: SharedBytes?
     /// Messages that must all arrive, in order, before pending updates: snapshots, pongs, errors, statuses.
     package var immediate: [[UInt8]] = []
     /// When this client was first asked for a write it has not yet taken; nil when it has nothing waiting.
@@ -55,16 +57,24 @@ package final class ClientSession {
         package var receivedAt: Int64
     }
 
-    package init(id: Int, connection: any Connection, isPublisher: Bool = false, awaitingToken: Bool = false) {
+    package init(id: Int, connection: any Connection, isPublisher: Bool, awaitingToken: Bool, openedAt: Int64) {
         self.id = id
         self.connection = connection
         self.isPublisher = isPublisher
         self.awaitingToken = awaitingToken
-        openedAt = FanoutHub.nowMicros()
+        self.openedAt = openedAt
         lastHeardFrom = openedAt
     }
 
-    package var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty }
+    package var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil }
+
+    /// Lets go of everything waiting: the client is about to be closed for not reading.
+    func dropQueued() {
+        immediate.removeAll()
+        pending.removeAll()
+        pendingPnL = nil
+        immediateBytes = 0
+    }
 }
 
 /// Encoded bytes shared by reference: one allocation per update, whatever the number of subscribers.

@@ -1,15 +1,31 @@
 import HubProtocol
 import TickhubCore
 
-/// What the fan-out asks of the server around it: the backend (providers, database), answers that come later, and
-/// whether it is stopping. `TickhubServer` is the one in the product; the fan-out's tests use a fake.
+/// What the fan-out asks of the server around it: answers that come later, and whether it is stopping.
+/// `TickhubServer` is the one in the product; the fan-out's tests use a fake.
 package protocol FanoutHost: AnyObject, Sendable {
-    var backend: HubBackend { get }
     /// The server is shutting down: nothing more is written to clients.
     var isStopping: Bool { get }
     /// An HTTP answer worked out off the service thread; it reaches the exchange on the service thread.
     func reply(_ exchange: Int, _ response: HTTPResponse)
     /// The outcome of the latest database write: nil when it worked.
     func reportDatabase(_ problem: String?)
-    func ibkrStatusResponse() async -> HTTPResponse
+}
+
+/// The parts of Tickhub the hub is wired to, each behind a protocol the hub owns.
+package struct HubWiring: Sendable {
+    package var upstream: any MarketDataUpstream
+    /// The broker link `/api/ibkr/*` reports on and controls; nil in a hub without one.
+    package var connection: (any ConnectionControl)?
+    package var archive: (any HubArchive)?
+    /// Features that serve HTTP routes of their own (positions in the database).
+    package var features: [any HubFeature]
+
+    package init(upstream: any MarketDataUpstream, connection: (any ConnectionControl)? = nil, archive: (any HubArchive)? = nil,
+                features: [any HubFeature] = []) {
+        self.upstream = upstream
+        self.connection = connection
+        self.archive = archive
+        self.features = features
+    }
 }

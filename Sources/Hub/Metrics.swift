@@ -1,7 +1,11 @@
+import TickhubCore
+
 /// Counters and the fan-out latency histogram, kept on the fan-out thread and rendered for Prometheus.
-package struct Metrics {
+package final class Metrics {
     package var updatesIn = 0
     package var updatesDelivered = 0
+    /// P&L pushes written to `pnl` subscribers: valuations, not quote updates, so counted apart.
+    package var pnlUpdatesDelivered = 0
     package var updatesConflated = 0
     package var framesWritten = 0
     package var bytesWritten = 0
@@ -37,7 +41,7 @@ package struct Metrics {
     package var latencySumMicros: Int64 = 0
     package var latencyCount = 0
 
-    package mutating func observeLatency(_ micros: Int64) {
+    package func observeLatency(_ micros: Int64) {
         var index = 0
         while index < Self.latencyBoundsMicros.count, micros > Self.latencyBoundsMicros[index] { index += 1 }
         latencyBuckets[index] += 1
@@ -45,7 +49,7 @@ package struct Metrics {
         latencyCount += 1
     }
 
-    package mutating func everySecond(seconds: Double) {
+    package func everySecond(seconds: Double) {
         updatesInPerSecond = Double(updatesIn - lastUpdatesIn) / seconds
         updatesOutPerSecond = Double(updatesDelivered - lastUpdatesOut) / seconds
         lastUpdatesIn = updatesIn
@@ -53,7 +57,9 @@ package struct Metrics {
     }
 
     /// The Prometheus text exposition.
-    package func render(clients: Int, publishers: Int = 0, subscriptions: Int, symbols: Int, providerStates: [(String, String, Bool)]) -> String {
+    package init() {}
+
+    package func render(clients: Int, publishers: Int = 0, subscriptions: Int, symbols: Int, providers: [ProviderHealth]) -> String {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: CustomStringConvertible) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
@@ -66,6 +72,7 @@ package struct Metrics {
         metric("tickhub_updates_conflated_total", "counter", "Updates replaced by a newer one before a slow client took them.", updatesConflated)
         metric("tickhub_updates_in_per_second", "gauge", "Quote updates received per second.", updatesInPerSecond)
         metric("tickhub_updates_out_per_second", "gauge", "Quote updates delivered per second.", updatesOutPerSecond)
+        metric("tickhub_pnl_updates_out_total", "counter", "P&L pushes delivered to pnl channel subscribers.", pnlUpdatesDelivered)
         metric("tickhub_frames_written_total", "counter", "WebSocket frames written.", framesWritten)
         metric("tickhub_bytes_written_total", "counter", "WebSocket payload bytes written.", bytesWritten)
         metric("tickhub_clients_accepted_total", "counter", "WebSocket clients accepted.", clientsAccepted)
@@ -97,8 +104,10 @@ package struct Metrics {
         out += "tickhub_fanout_latency_seconds_sum \(Double(latencySumMicros) / 1e6)\n"
         out += "tickhub_fanout_latency_seconds_count \(latencyCount)\n"
         out += "# HELP tickhub_provider_up Provider state (1 when in the named state).\n# TYPE tickhub_provider_up gauge\n"
-        for (provider, state, up) in providerStates {
-            out += "tickhub_provider_up{provider=\"\(provider)\",state=\"\(state)\"} \(up ? 1 : 0)\n"
+        for report in providers {
+            for state in ProviderState.allCases where state != .unknown {
+                out += "tickhub_provider_up{provider=\"\(report.name.rawValue)\",state=\"\(state.rawValue)\"} \(report.state == state ? 1 : 0)\n"
+            }
         }
         return out
     }

@@ -1,6 +1,6 @@
 import TickhubCore
 
-/// The hub's changes of upstream interest, handed to the backend one at a time in the order the hub made them.
+/// The hub's changes of upstream interest, handed upstream one at a time in the order the hub made them.
 /// A symbol released and wanted again a moment later must end subscribed, which two independent tasks (one per
 /// change) do not promise.
 package final class UpstreamQueue: Sendable {
@@ -13,15 +13,15 @@ package final class UpstreamQueue: Sendable {
 
     private let continuation: AsyncStream<Command>.Continuation
 
-    package init(backend: HubBackend) {
+    package init(upstream: any MarketDataUpstream) {
         let (commands, continuation) = AsyncStream<Command>.makeStream()
         self.continuation = continuation
         Task {
             for await command in commands {
                 switch command {
-                case let .subscribe(instruments): await backend.subscribe(instruments)
-                case let .unsubscribe(symbols): await backend.unsubscribe(symbols)
-                case let .prioritize(symbols): await backend.prioritize(symbols)
+                case let .subscribe(instruments): await upstream.subscribe(instruments)
+                case let .unsubscribe(symbols): await upstream.unsubscribe(symbols)
+                case let .prioritize(symbols): await upstream.prioritize(symbols)
                 }
             }
         }

@@ -106,7 +106,7 @@ extension TickhubServer {
                 LwsConnection(wsi: wsi).setCloseReason(status: 1009, "message over \(limit) bytes")
                 return -1
             }
-            client.lastHeardFrom = FanoutHub.nowMicros()
+            client.lastHeardFrom = hub.clock.nowMicros()
             client.incoming.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
             if lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 {
                 let message = client.incoming
@@ -117,7 +117,7 @@ extension TickhubServer {
             return 0
 
         case LWS_CALLBACK_RECEIVE_PONG:
-            if let id = slot(session)?.pointee, let client = hub.clients[id] { client.lastHeardFrom = FanoutHub.nowMicros() }
+            if let id = slot(session)?.pointee, let client = hub.clients[id] { client.lastHeardFrom = hub.clock.nowMicros() }
             return 0
 
         case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -168,13 +168,12 @@ extension TickhubServer {
             return dispatch(request, id: id, wsi: wsi, hub: hub)
 
         case LWS_CALLBACK_HTTP_WRITEABLE:
-            guard let id = slot(session)?.pointee, let response = hub.exchanges[id]?.response else { return 0 }
-            hub.exchanges[id] = nil
+            guard let id = slot(session)?.pointee, let response = hub.exchanges.take(id) else { return 0 }
             return respond(wsi, response, exchange: id)
 
         case LWS_CALLBACK_CLOSED_HTTP:
             if let id = slot(session)?.pointee {
-                hub.exchanges[id] = nil
+                hub.exchanges.forget(id)
                 confined.pendingBodies[id] = nil
                 confined.headRequests.remove(id)
                 confined.closeAfterReply.remove(id)
@@ -189,8 +188,7 @@ extension TickhubServer {
     private func http(
         _ wsi: OpaquePointer, hub: FanoutHub, session: UnsafeMutableRawPointer?, input: UnsafeMutableRawPointer?, length: Int
     ) -> Int32 {
-        let id = hub.nextExchangeID
-        hub.nextExchangeID += 1
+        let id = hub.exchanges.newID()
         slot(session)?.pointee = id
         var uri: UnsafeMutablePointer<CChar>?
         var uriLength: Int32 = 0

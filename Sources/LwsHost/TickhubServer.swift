@@ -34,7 +34,7 @@ public final class TickhubServer: Sendable, FanoutHost {
     }
 
     public let configuration: ServerConfiguration
-    package let backend: HubBackend
+    let wiring: HubWiring
     let logger: Logger
     private let shared = Guarded(Shared())
     /// The fan-out state, confined to the service thread (set there, read there).
@@ -54,9 +54,9 @@ public final class TickhubServer: Sendable, FanoutHost {
         var closeAfterReply: Set<Int> = []
     }
 
-    public init(configuration: ServerConfiguration, backend: HubBackend, logger: Logger = Logger(label: "tickhub.server")) {
+    package init(configuration: ServerConfiguration, wiring: HubWiring, logger: Logger = Logger(label: "tickhub.server")) {
         self.configuration = configuration
-        self.backend = backend
+        self.wiring = wiring
         self.logger = logger
     }
 
@@ -64,7 +64,7 @@ public final class TickhubServer: Sendable, FanoutHost {
 
     /// Hands a quote to the fan-out; it is encoded once there, on the service thread.
     public func publish(_ quote: Quote) {
-        enqueue(.quote(quote, receivedAt: FanoutHub.nowMicros()))
+        enqueue(.quote(quote, receivedAt: WallClock.system.nowMicros()))
     }
 
     public func publishAvailability(_ symbol: String, _ availability: SymbolAvailability) {
@@ -102,15 +102,6 @@ public final class TickhubServer: Sendable, FanoutHost {
         enqueue(.reply(exchange, response))
     }
 
-
-    package func ibkrStatusResponse() async -> HTTPResponse {
-        guard let status = await backend.ibkrStatus() else {
-            return .error(503, code: "ibkr_disabled", "this hub runs without an IBKR connection")
-        }
-        var w = JSONWriter()
-        FanoutHub.writeIBKRStatus(status, into: &w)
-        return .json(200, w.bytes)
-    }
 
     private func enqueue(_ command: Command) {
         shared.withLock { state in
@@ -210,7 +201,7 @@ public final class TickhubServer: Sendable, FanoutHost {
             started.resume(throwing: ServerError.startFailed(listenFailure()))
             return
         }
-        confined.hub = FanoutHub(configuration: configuration, host: self, frameHeadroom: LwsConnection.headroom)
+        confined.hub = FanoutHub(configuration: configuration, host: self, wiring: wiring, frameHeadroom: LwsConnection.headroom)
         shared.withLock {
             $0.context = context
             $0.loop = loop
@@ -258,20 +249,17 @@ public final class TickhubServer: Sendable, FanoutHost {
             switch command {
             case let .quote(quote, receivedAt): hub.publish(quote, receivedAt: receivedAt)
             case let .availability(symbol, state): hub.setAvailability(symbol, state)
-            case let .ibkrStatus(status): hub.setIBKRStatus(status)
+            case let .ibkrStatus(status): hub.setBrokerStatus(status)
             case let .providerHealth(health): hub.providerHealth = health
             case let .holdings(broker, list): hub.setHoldings(broker, list)
             case let .balances(broker, values): hub.setBalances(broker, values)
             case let .sourceChanged(symbol, from, to, reason): hub.sourceChanged(symbol, from: from, to: to, reason: reason)
             case let .database(problem): hub.databaseProblem = problem
             case let .reply(id, response):
-                guard var exchange = hub.exchanges[id] else { continue }
-                exchange.response = response
-                hub.exchanges[id] = exchange
-                exchange.connection.requestWritable()
+                hub.exchanges.answer(id, response)
             case let .housekeeping(secondElapsed):
                 hub.housekeeping(secondElapsed: secondElapsed)
-                if confined.stopping, hub.clients.isEmpty || FanoutHub.nowMicros() > confined.stopDeadline { finishStop() }
+                if confined.stopping, hub.clients.isEmpty || hub.clock.nowMicros() > confined.stopDeadline { finishStop() }
             case .stop:
                 beginStop(hub)
             }
@@ -281,7 +269,7 @@ public final class TickhubServer: Sendable, FanoutHost {
     private func beginStop(_ hub: FanoutHub) {
         guard !confined.stopping else { return }
         confined.stopping = true
-        confined.stopDeadline = FanoutHub.nowMicros() + 1_000_000
+        confined.stopDeadline = hub.clock.nowMicros() + 1_000_000
         // Keep housekeeping ticking so the deadline is honoured even with no other traffic.
         let source = DispatchSource.makeTimerSource(queue: .global())
         source.schedule(deadline: .now() + .milliseconds(50), repeating: .milliseconds(50))
@@ -292,7 +280,7 @@ public final class TickhubServer: Sendable, FanoutHost {
         // Close from here, outside the clients' own callbacks: lws then sends the close frame (1001) and waits
         // for the client's reply. A nonzero return from SERVER_WRITEABLE would instead mark the socket unusable
         // and drop it without a close frame (lws 4.1). CLOSED callbacks may run during the loop, so iterate a copy.
-        for client in Array(hub.clients.values) {
+        for client in Array(hub.clients.all) {
             client.connection.close(status: 1001, reason: "server shutting down")
         }
     }

@@ -1,13 +1,13 @@
+import Hub
 import HubProtocol
 import Foundation
-import IBKR
 import Logging
 import Store
 import TickhubCore
 
 /// Positions kept in the database: manual and imported ones for brokers Tickhub cannot reach, and IBKR's,
 /// synced from the provider. Publishes every broker's holdings to the server, which values them live.
-public final class PortfolioService: Sendable {
+public final class PortfolioService: HubArchive {
     let store: PositionStore
     let publish: @Sendable (_ broker: String, _ holdings: [Holding]) -> Void
     let logger: Logger
@@ -44,17 +44,10 @@ public final class PortfolioService: Sendable {
             costIncludesMultiplier: perContract)
     }
 
-    /// Keeps the IBKR positions in the database in step with what IBKR reports; vanished ones are closed.
-    public func syncIBKR(_ positions: [IBKRPosition]) async {
-        let byAccount = Dictionary(grouping: positions, by: \.account)
-        for (account, list) in byAccount {
-            let reported = list.compactMap { p -> BrokerPosition? in
-                guard let instrument = p.instrument else { return nil }
-                return BrokerPosition(
-                    symbol: instrument.symbol, securityType: instrument.securityType, quantity: p.quantity,
-                    averageCost: p.averageCost, multiplier: p.multiplier, currency: p.currency,
-                    conId: Int64(p.conId), exchange: p.exchange)
-            }
+    /// Keeps the IBKR positions in the database in step with what IBKR reports, by account; vanished ones are
+    /// closed.
+    public func syncIBKR(_ byAccount: [String: [BrokerPosition]]) async {
+        for (account, reported) in byAccount {
             do {
                 _ = try await store.syncIBKR(accountId: account, positions: reported)
             } catch {
@@ -63,30 +56,7 @@ public final class PortfolioService: Sendable {
         }
     }
 
-    // MARK: HTTP
-
-    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let path = request.path
-        switch (request.method, path) {
-        case (.post, "/api/positions"): return await create(request)
-        case (.post, "/api/positions/import"): return await importCSV(request)
-        case (.put, _), (.delete, _):
-            guard let id = Int64(path.dropFirst("/api/positions/".count)), path.hasPrefix("/api/positions/") else {
-                return .error(404, code: "not_found", "no such position: \(quoted(path))")
-            }
-            return request.method == .put ? await update(id, request) : await delete(id)
-        case (.get, "/api/positions"): return await list(request)
-        case (.get, "/api/portfolio/history"): return await history(request)
-        default:
-            let allowed = switch path {
-            case "/api/positions": "GET, HEAD, POST"
-            case "/api/positions/import": "POST"
-            case "/api/portfolio/history": "GET, HEAD"
-            default: "PUT, DELETE"
-            }
-            return .methodNotAllowed("\(request.method.rawValue) is not allowed on \(quoted(path)); use \(allowed)", allow: allowed)
-        }
-    }
+    // MARK: HTTP (routes in PortfolioRoutes.swift)
 
     static let fields: Set<String> = ["broker", "account", "symbol", "quantity", "averageCost", "multiplier", "currency", "securityType"]
 
@@ -240,11 +210,10 @@ public final class PortfolioService: Sendable {
     /// Records totals for the history chart: overall, per broker and per account.
     /// Returns why the snapshots could not be written, nil when they were.
     @discardableResult
-    public func recordSnapshots(_ totals: [PnLRecord]) async -> String? {
+    public func recordPnL(_ totals: [PnLRecord]) async -> String? {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let snapshots = totals.compactMap { t -> PnLSnapshot? in
-            guard let scope = PnLScope(text: t.scope) else { return nil }
-            return PnLSnapshot(takenAt: now, scope: scope, marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnL, dailyPnl: t.dailyPnL)
+        let snapshots = totals.map { t in
+            PnLSnapshot(takenAt: now, scope: t.scope, marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnL, dailyPnl: t.dailyPnL)
         }
         do {
             _ = try await store.recordSnapshots(snapshots)

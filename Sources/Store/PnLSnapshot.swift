@@ -1,4 +1,5 @@
 import GRDB
+import TickhubCore
 
 /// Portfolio value and P&L at one moment for one scope: table `pnlSnapshot`, indexed on `takenAt`.
 /// Amounts are in USD, as `PnLEngine.totals` sums them.

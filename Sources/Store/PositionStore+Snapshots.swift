@@ -1,4 +1,5 @@
 import GRDB
+import TickhubCore
 
 extension PositionStore {
     /// Records one snapshot; `id` is assigned.

@@ -126,7 +126,7 @@ public struct HubLauncher {
         feeds.append(pushed)
         let slot = ServerSlot()
         let manager = DataProviderManager(configuration: managerConfiguration, providers: feeds) { event in
-            if let hub = slot.server { ManagerBackend.forward(event, to: hub) }
+            if let hub = slot.server { ProviderUpstream.forward(event, to: hub) }
         }
         // Positions live in one SQLite file: --db, else the config file's `db`, else the data directory.
         let databasePath = options.db ?? file?.databasePath ?? Self.defaultDatabasePath(environment)
@@ -139,13 +139,15 @@ public struct HubLauncher {
         let portfolio = PortfolioService(store: store) { broker, holdings in
             slot.server?.publishHoldings(broker: broker, holdings)
         }
-        let backend = ManagerBackend(manager: manager, ibkr: provider, pushed: pushed, portfolio: portfolio)
-        let hub = TickhubServer(configuration: server, backend: backend)
+        let link = IBKRLink(ibkr: provider)
+        let wiring = HubWiring(
+            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio, features: [portfolio])
+        let hub = TickhubServer(configuration: server, wiring: wiring)
         slot.server = hub
         // A port that cannot be had ends the run here, before TWS or any provider hears from us.
         let port = try await hub.start()
-        await backend.reportIBKRStatus(to: hub)
-        await backend.reportPortfolio(to: hub)
+        await link.reportStatus(to: hub)
+        await link.reportPortfolio(to: hub, keptBy: portfolio)
         await portfolio.publishStored()
         // Last run's prices, stale until a provider refreshes them.
         for quote in await portfolio.lastQuotes() { hub.publish(quote) }

@@ -131,8 +131,8 @@ public enum PnLEngine {
     }
 
     /// Sums valuations in USD, grouped by `key` (e.g. broker, "broker:account", or "" for the total).
-    public static func totals(_ valuations: [PositionValuation], by key: (PositionValuation) -> String) -> [String: PnLTotals] {
-        var result: [String: PnLTotals] = [:]
+    public static func totals<Key: Hashable>(_ valuations: [PositionValuation], by key: (PositionValuation) -> Key) -> [Key: PnLTotals] {
+        var result: [Key: PnLTotals] = [:]
         for valuation in valuations {
             var totals = result[key(valuation)] ?? PnLTotals()
             totals.positions += 1

@@ -1,4 +1,5 @@
 import Testing
+import TickhubCore
 
 @testable import Hub
 
@@ -8,7 +9,7 @@ struct MetricsTests {
         let bounds = Metrics.latencyBoundsMicros
         #expect(bounds == [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000])
         for (index, bound) in bounds.enumerated() {
-            var m = Metrics()
+            let m = Metrics()
             m.observeLatency(bound)  // on the bound: that bucket
             m.observeLatency(bound + 1)  // just above: the next one
             #expect(m.latencyBuckets[index] == 1)
@@ -18,7 +19,7 @@ struct MetricsTests {
     }
 
     @Test func extremes() {
-        var m = Metrics()
+        let m = Metrics()
         m.observeLatency(0)
         m.observeLatency(-5)  // clocks are not monotonic across threads: counted, not summed negative
         m.observeLatency(5_000_000)
@@ -31,9 +32,9 @@ struct MetricsTests {
     func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
     @Test func renderHistogramIsCumulative() {
-        var m = Metrics()
+        let m = Metrics()
         for micros: Int64 in [50, 100, 200, 700, 700, 30_000, 2_000_000] { m.observeLatency(micros) }
-        let text = m.render(clients: 0, subscriptions: 0, symbols: 0, providerStates: [])
+        let text = m.render(clients: 0, subscriptions: 0, symbols: 0, providers: [])
         let buckets = lines(text).filter { $0.hasPrefix("tickhub_fanout_latency_seconds_bucket") }
         #expect(buckets == [
             #"tickhub_fanout_latency_seconds_bucket{le="0.0001"} 2"#,
@@ -56,7 +57,7 @@ struct MetricsTests {
     }
 
     @Test func renderCountersGaugesAndProviderStates() {
-        var m = Metrics()
+        let m = Metrics()
         m.updatesIn = 1200
         m.updatesDelivered = 900
         m.updatesConflated = 300
@@ -71,7 +72,7 @@ struct MetricsTests {
         m.everySecond(seconds: 2)
         let text = m.render(
             clients: 2, subscriptions: 5, symbols: 4,
-            providerStates: [("ibkr", "disconnected", false), ("ibkr", "ready", true)])
+            providers: [ProviderHealth(name: .ibkr, state: .ready, detail: nil, available: true)])
         let all = lines(text)
         for expected in [
             "tickhub_clients 2", "tickhub_subscriptions 5", "tickhub_symbols 4", "tickhub_updates_in_total 1600",
@@ -89,7 +90,7 @@ struct MetricsTests {
     }
 
     @Test func everySampleHasHelpAndTypeBeforeIt() {
-        let text = Metrics().render(clients: 0, subscriptions: 0, symbols: 0, providerStates: [("ibkr", "ready", true)])
+        let text = Metrics().render(clients: 0, subscriptions: 0, symbols: 0, providers: [ProviderHealth(name: .ibkr, state: .ready, detail: nil, available: true)])
         #expect(text.hasSuffix("\n"))
         var described: Set<String> = []
         for line in lines(text) {

@@ -7,7 +7,7 @@ import TickhubCore
 
 @Suite struct UpstreamQueueTests {
     /// Records each command; a subscribe waits until the test lets it finish, so a later command could overtake it.
-    final class HeldBackend: HubBackend {
+    final class HeldUpstream: MarketDataUpstream {
         let seen: AsyncStream<String>
         private let report: AsyncStream<String>.Continuation
         let release = Mutex<CheckedContinuation<Void, Never>?>(nil)
@@ -24,13 +24,11 @@ import TickhubCore
             unsubscribes.withLock { $0 += 1 }
             report.yield("unsubscribe " + symbols.joined(separator: ","))
         }
-        func ibkrStatus() async -> BrokerConnectionStatus? { nil }
-        func setIBKRConnected(_ connected: Bool) async {}
     }
 
     @Test func aLaterCommandWaitsForTheOneBeforeIt() async throws {
-        let backend = HeldBackend()
-        let queue = UpstreamQueue(backend: backend)
+        let backend = HeldUpstream()
+        let queue = UpstreamQueue(upstream: backend)
         let aapl = try SymbolGrammar.parse("AAPL")
         queue.send(.subscribe([aapl]))
         queue.send(.unsubscribe(["AAPL"]))

@@ -1,4 +1,5 @@
 import Testing
+import TickhubCore
 @testable import Store
 
 @Suite("P&L snapshots")

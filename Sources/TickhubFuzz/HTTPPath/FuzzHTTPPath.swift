@@ -1,5 +1,6 @@
 import CReadWatch
 import FuzzSupport
+import Hub
 import HubProtocol
 
 // fuzz-http-path: a request line as it reaches the hub, through everything that reads it before an endpoint
@@ -72,30 +73,33 @@ func checkProblem(_ target: RequestLine.Target) {
 /// The target's own oracle, written plainly rather than taken from the code it checks.
 func holdsControl(_ text: String) -> Bool { text.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
 
+/// The routes the hub registers itself (the Portfolio module's are of the same table type, added the same way).
+let table = HubRouter.hubRoutes().table
+
 func checkRoutes(_ method: HTTPRequest.Method, _ path: String) {
-    let match = HubRoutes.table.match(method, path)
-    invariant(describe(HubRoutes.table.match(method, path)) == describe(match), "two matches of \(path.debugDescription) differ")
+    let match = table.match(method, path)
+    invariant(describe(table.match(method, path)) == describe(match), "two matches of \(path.debugDescription) differ")
     switch match {
     case let .found(_, remainder):
         invariant(path.hasSuffix(remainder), "remainder \(remainder.debugDescription) is not the tail of \(path.debugDescription)")
         if method == .get {
-            invariant(describe(HubRoutes.table.match(.head, path)) == describe(match), "HEAD differs from GET on \(path.debugDescription)")
+            invariant(describe(table.match(.head, path)) == describe(match), "HEAD differs from GET on \(path.debugDescription)")
         }
     case let .methodNotAllowed(allow):
         invariant(!allow.isEmpty && !allow.contains(method), "405 for \(method) allowing \(allow)")
         for other in allow {
-            guard case .found = HubRoutes.table.match(other, path) else { violated("\(other) allowed on \(path.debugDescription) finds nothing") }
+            guard case .found = table.match(other, path) else { violated("\(other) allowed on \(path.debugDescription) finds nothing") }
         }
     case .notFound:
         for other in methods {
-            guard case .notFound = HubRoutes.table.match(other, path) else { violated("\(path.debugDescription) unknown to \(method) only") }
+            guard case .notFound = table.match(other, path) else { violated("\(path.debugDescription) unknown to \(method) only") }
         }
     }
 }
 
-func describe(_ match: RouteTable<HubEndpoint>.Match) -> String {
+func describe(_ match: RouteTable<HubRouter.Route>.Match) -> String {
     switch match {
-    case let .found(endpoint, remainder): "found \(endpoint) \(remainder)"
+    case let .found(route, remainder): "found \(route.name) \(remainder)"
     case let .methodNotAllowed(allow): "405 \(allow)"
     case .notFound: "404"
     }

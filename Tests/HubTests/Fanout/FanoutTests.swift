@@ -2,16 +2,17 @@ import Foundation
 import Testing
 import TickhubCore
 
+import HubProtocol
+import HubTestSupport
 @testable import Hub
 
 /// The fan-out's rules, against fake connections: no socket, no thread, no clock but the hub's own.
 @Suite struct FanoutTests {
     let host = FakeHost()
+    let time = ManualClock()
 
     func makeHub(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) -> FanoutHub {
-        var configuration = ServerConfiguration()
-        adjust(&configuration)
-        return FanoutHub(configuration: configuration, host: host, frameHeadroom: 16)
+        FanoutHub.forTesting(host: host, clock: time, adjust)
     }
 
     func quote(_ symbol: String, bid: Double, ask: Double) -> Quote {
@@ -30,9 +31,9 @@ import TickhubCore
     /// Everything the hub has asked upstream so far, in order: a last command of the test's own marks the end,
     /// and the queue keeps the order, so nothing is waited for that never comes.
     func upstreamCommands(of hub: FanoutHub) async -> [String] {
-        hub.upstreamCommands.send(.unsubscribe(["END"]))
+        hub.interest.commands.send(.unsubscribe(["END"]))
         var seen: [String] = []
-        for await command in host.recorder.commands {
+        for await command in host.upstream.commands {
             if command == "unsubscribe END" { break }
             seen.append(command)
         }
@@ -82,7 +83,7 @@ import TickhubCore
     }
 
     @Test func aSlowClientIsClosed1013AndTheOthersKeepTheirQuotes() {
-        let hub = makeHub { $0.slowClientSeconds = 0 }
+        let hub = makeHub { $0.slowClientSeconds = 5 }
         let (slow, slowConnection) = connect(hub)
         let (fast, fastConnection) = connect(hub)
         send(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: slow, to: hub)
@@ -95,6 +96,10 @@ import TickhubCore
         #expect(fastConnection.quotes("AAPL").count == 50)
         #expect(slowConnection.quotes("AAPL").isEmpty)
         #expect(slow.pending.count == 1)
+        time.advance(seconds: 4)
+        hub.housekeeping(secondElapsed: false)
+        #expect(slowConnection.closed == nil, "closed before its time")
+        time.advance(seconds: 2)
         hub.housekeeping(secondElapsed: false)
         #expect(slowConnection.closed?.status == 1013)
         #expect(fastConnection.closed == nil)
@@ -136,15 +141,30 @@ import TickhubCore
         #expect(connection.messages.last?["type"] as? String == "pong")
     }
 
+    @Test func aSymbolIsKeptThroughTheGracePeriodAndReleasedAfterIt() async {
+        let hub = makeHub { $0.releaseIdleSymbolsSeconds = 60 }
+        let (client, _) = connect(hub)
+        send(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: client, to: hub)
+        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: time.now)
+        hub.close(client)
+        time.advance(seconds: 59)
+        hub.releaseIdleSymbols(now: time.now)
+        #expect(hub.market.book["AAPL"] != nil, "released within the grace period")
+        time.advance(seconds: 2)
+        hub.releaseIdleSymbols(now: time.now)
+        #expect(hub.market.book["AAPL"] == nil)
+        #expect(await upstreamCommands(of: hub) == ["subscribe AAPL", "unsubscribe AAPL"])
+    }
+
     @Test func aSymbolNobodyWantsIsReleasedUpstreamAfterTheGracePeriod() async {
         let hub = makeHub { $0.releaseIdleSymbolsSeconds = 0 }
         let (client, _) = connect(hub)
         send(#"{"op":"subscribe","symbols":["AAPL","MSFT"]}"#, from: client, to: hub)
-        hub.releaseIdleSymbols(now: FanoutHub.nowMicros() + 1)  // both streamed: nothing to release
+        hub.releaseIdleSymbols(now: time.now + 1)  // both streamed: nothing to release
         send(#"{"op":"unsubscribe","symbols":["MSFT"]}"#, from: client, to: hub)
-        hub.releaseIdleSymbols(now: FanoutHub.nowMicros() + 1)
+        hub.releaseIdleSymbols(now: time.now + 1)
         hub.close(client)
-        hub.releaseIdleSymbols(now: FanoutHub.nowMicros() + 1)
+        hub.releaseIdleSymbols(now: time.now + 1)
         // The whole sequence, in order: a release too early or too late would change it.
         #expect(await upstreamCommands(of: hub) == ["subscribe AAPL,MSFT", "unsubscribe MSFT", "unsubscribe AAPL"])
     }
@@ -170,5 +190,56 @@ import TickhubCore
         hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: 1)
         let shared = clients.map { $0.0.pending["AAPL"]?.bytes }
         #expect(shared.allSatisfy { $0 != nil && $0 === shared[0] })
+    }
+
+    @Test func pnlHasItsOwnPendingSlotAndIsNotAQuoteDelivery() {
+        let hub = makeHub { $0.pnlPerSecond = 10 }
+        let (client, connection) = connect(hub)
+        send(#"{"op":"subscribe","symbols":["AAPL"],"channels":["pnl"]}"#, from: client, to: hub)
+        let aapl = Holding(broker: "other", account: "A1", instrument: .stock("AAPL"), quantity: 10, averageCost: 100)
+        hub.setHoldings("other", [aapl])
+        connection.choked = true
+        for step in 1...3 {
+            hub.publish(quote("AAPL", bid: 100 + Double(step), ask: 101 + Double(step)), receivedAt: time.now)
+            time.advance(seconds: 0.2)
+            hub.housekeeping(secondElapsed: false)
+        }
+        hub.flushWrites()
+        // One pending quote and one pending valuation, each the newest, and neither in the other's place.
+        #expect(client.pending.count == 1 && client.pending["AAPL"] != nil)
+        #expect(client.pendingPnL != nil)
+        connection.choked = false
+        #expect(hub.writable(client))
+        let pushes = connection.messages.filter { $0["type"] as? String == "pnl" }
+        let last = try? #require(pushes.last?["positions"] as? [[String: Any]])
+        #expect(last?.first?["mark"] as? Double == 103.5)
+        #expect(hub.metrics.updatesDelivered == 1, "a P&L push counted as a quote delivery")
+        #expect(hub.metrics.latencyCount == 1, "a P&L push went into the quote latency")
+        #expect(hub.metrics.pnlUpdatesDelivered == 1)
+    }
+
+    @Test func aRequestForANewSymbolWaitsForItsFirstQuote() async {
+        let hub = makeHub()
+        let connection = FakeConnection()
+        let request = HTTPRequest(method: .get, path: "/api/market-data/quote/MSFT", headers: ["host": "127.0.0.1:8080"])
+        #expect(hub.handle(request, exchange: hub.exchanges.newID(), connection: connection) == nil)
+        #expect(connection.writableRequests == 0)
+        hub.publish(quote("MSFT", bid: 400, ask: 401), receivedAt: time.now)
+        #expect(connection.writableRequests == 1)
+        #expect(await upstreamCommands(of: hub) == ["subscribe MSFT"])
+    }
+
+    @Test func aRequestNoQuoteAnswersIs503AtItsDeadline() {
+        let hub = makeHub { $0.firstQuoteWaitSeconds = 2 }
+        let connection = FakeConnection()
+        let id = hub.exchanges.newID()
+        let request = HTTPRequest(method: .get, path: "/api/market-data/quote/MSFT", headers: ["host": "127.0.0.1:8080"])
+        #expect(hub.handle(request, exchange: id, connection: connection) == nil)
+        time.advance(seconds: 1)
+        hub.housekeeping(secondElapsed: false)
+        #expect(hub.exchanges.take(id) == nil)
+        time.advance(seconds: 1.5)
+        hub.housekeeping(secondElapsed: false)
+        #expect(hub.exchanges.take(id)?.status == 503)
     }
 }

@@ -1,7 +1,5 @@
-import GRDB
-
-/// What a P&L snapshot sums over, stored as text: `total`, `broker:ibkr`, `account:ibkr:DU123`.
-public enum PnLScope: Hashable, Sendable, Codable, CustomStringConvertible, DatabaseValueConvertible {
+/// What P&L totals sum over, written as text in the history and its API: `total`, `broker:ibkr`, `account:ibkr:DU123`.
+public enum PnLScope: Hashable, Sendable, Codable, CustomStringConvertible {
     case total
     case broker(String)
     case account(broker: String, accountId: String)
@@ -41,11 +39,5 @@ public enum PnLScope: Hashable, Sendable, Codable, CustomStringConvertible, Data
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(text)
-    }
-
-    public var databaseValue: DatabaseValue { text.databaseValue }
-
-    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> PnLScope? {
-        String.fromDatabaseValue(dbValue).flatMap(PnLScope.init(text:))
     }
 }

@@ -1,43 +1,47 @@
 import HubProtocol
-import Foundation
 import TickhubCore
 
-/// Quotes pushed by publishers: `/publish` messages and `POST /api/market-data/publish` bodies.
-/// See docs/protocol.md, Publishing. The quotes go to the push provider, which the manager treats like any
-/// other source; they come back here through `publish(_:receivedAt:)` when push is the symbol's source.
-extension FanoutHub {
-    /// One complete message from a `/publish` connection. Errors go back to the publisher, one per message,
-    /// so a feed sending garbage gets told without being flooded back.
-    package func receivePublished(_ bytes: [UInt8], from publisher: ClientSession) {
-        let now = Self.nowMicros()
+/// Quotes pushed by publishers: `/publish` messages and `POST /api/market-data/publish` bodies, decoded, handed to
+/// the push provider, and answered. See docs/protocol.md, Publishing. The push provider treats them like any other
+/// source: they come back through `FanoutHub.publish(_:receivedAt:)` when push is the symbol's source.
+package struct Publishers {
+    private var decoder = PublishDecoder()
+    let upstream: any MarketDataUpstream
+    let metrics: Metrics
+
+    init(upstream: any MarketDataUpstream, metrics: Metrics) {
+        self.upstream = upstream
+        self.metrics = metrics
+    }
+
+    /// One complete message from a `/publish` connection; the error to send back, if any. Errors go back one per
+    /// message, so a feed sending garbage gets told without being flooded back.
+    mutating func receive(_ bytes: [UInt8], from publisher: Int, now: Int64) -> [UInt8]? {
         do {
-            var decoded = try publishDecoder.decode(bytes, now: now)
-            accept(&decoded, publisher: publisher.id, receivedAt: now)
-            if let first = decoded.rejections.first {
-                sendError(rejectionMessage(first, count: decoded.rejections.count), to: publisher, earned: false)
-            }
+            var decoded = try decoder.decode(bytes, now: now)
+            accept(&decoded, publisher: publisher, receivedAt: now)
+            return decoded.rejections.first.map { Self.rejectionMessage($0, count: decoded.rejections.count) }
         } catch {
             metrics.badPublishMessages += 1
-            sendError(errorMessage(code: "bad_json", message: error.message), to: publisher, earned: false)
+            return StreamMessages.error(code: "bad_json", message: error.message)
         }
     }
 
     /// `POST /api/market-data/publish`: 200 with what was accepted and rejected, 400 when nothing could be read.
-    package func publish(_ request: HTTPRequest) -> HTTPResponse {
-        guard let required = configuration.publishToken else {
+    mutating func publish(_ request: HTTPRequest, token: String?, maxBytes: Int, now: Int64) -> HTTPResponse {
+        guard let required = token else {
             return .error(403, code: "publishing_disabled", "publishing is disabled: start the hub with TICKHUB_PUBLISH_TOKEN set")
         }
         guard Auth.matches(Auth.presentedToken(request), required) else {
             return .error(401, code: "unauthorized", "publishing needs the publish token: Authorization: Bearer <token>")
         }
-        guard request.body.count <= configuration.maxPublishBytes else {
+        guard request.body.count <= maxBytes else {
             metrics.badPublishMessages += 1
-            return .error(413, code: "too_large", "a publish body may be at most \(configuration.maxPublishBytes) bytes")
+            return .error(413, code: "too_large", "a publish body may be at most \(maxBytes) bytes")
         }
-        let now = Self.nowMicros()
         var decoded: PublishDecoder.Decoded
         do {
-            decoded = try publishDecoder.decode(request.body, now: now)
+            decoded = try decoder.decode(request.body, now: now)
         } catch {
             metrics.badPublishMessages += 1
             return .error(400, code: "bad_json", error.message)
@@ -65,7 +69,7 @@ extension FanoutHub {
     /// to the decoder's rejections, in message order.
     private func accept(_ decoded: inout PublishDecoder.Decoded, publisher: Int?, receivedAt: Int64) {
         if !decoded.patches.isEmpty {
-            let refused = server.backend.push(decoded.patches, publisher: publisher, receivedAt: receivedAt)
+            let refused = upstream.push(decoded.patches, publisher: publisher, receivedAt: receivedAt)
             if !refused.isEmpty {
                 for refusal in refused {
                     decoded.rejections.append(PublishDecoder.Rejection(
@@ -80,7 +84,7 @@ extension FanoutHub {
         metrics.quotesRejected += decoded.rejections.count
     }
 
-    private func rejectionMessage(_ rejection: PublishDecoder.Rejection, count: Int) -> [UInt8] {
+    private static func rejectionMessage(_ rejection: PublishDecoder.Rejection, count: Int) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "error")

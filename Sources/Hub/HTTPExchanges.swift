@@ -1,0 +1,59 @@
+import HubProtocol
+import TickhubCore
+
+/// HTTP requests the fan-out thread is answering later: waiting for a first quote, or for an answer worked out
+/// off the thread (a database, a provider). The host writes each answer when its socket has room.
+package struct HTTPExchanges {
+    package struct Exchange {
+        let connection: any Connection
+        package var response: HTTPResponse?
+        /// Symbols whose first quote the request waits for, and until when (µs since the epoch).
+        var awaiting: [String] = []
+        /// One quote (`/quote/{symbol}`), not a list (`/quotes`).
+        var single = true
+        var deadline: Int64 = 0
+    }
+
+    private var byID: [Int: Exchange] = [:]
+    private var nextID = 1
+
+    package init() {}
+
+    /// A new request's id; the host keeps it with the connection.
+    package mutating func newID() -> Int {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    mutating func wait(_ id: Int, _ connection: any Connection, for symbols: [String], single: Bool, until deadline: Int64) {
+        byID[id] = Exchange(connection: connection, awaiting: symbols, single: single, deadline: deadline)
+    }
+
+    mutating func expect(_ id: Int, _ connection: any Connection) {
+        byID[id] = Exchange(connection: connection)
+    }
+
+    /// The answer is ready: the connection is asked to write it.
+    package mutating func answer(_ id: Int, _ response: HTTPResponse) {
+        guard byID[id] != nil else { return }
+        byID[id]!.response = response
+        byID[id]!.connection.requestWritable()
+    }
+
+    /// The ready answer, taken: the host writes it once.
+    package mutating func take(_ id: Int) -> HTTPResponse? {
+        guard let response = byID[id]?.response else { return nil }
+        byID[id] = nil
+        return response
+    }
+
+    package mutating func forget(_ id: Int) { byID[id] = nil }
+
+    func isAwaiting(_ symbol: String) -> Bool { byID.values.contains { $0.response == nil && $0.awaiting.contains(symbol) } }
+
+    /// Unanswered exchanges waiting on a quote, with what they wait for.
+    func waiting(for symbol: String? = nil) -> [(id: Int, exchange: Exchange)] {
+        byID.filter { $0.value.response == nil && !$0.value.awaiting.isEmpty && (symbol.map($0.value.awaiting.contains) ?? true) }
+            .map { ($0.key, $0.value) }
+    }
+}

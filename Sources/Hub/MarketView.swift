@@ -1,0 +1,71 @@
+import HubProtocol
+import TickhubCore
+
+/// The quotes as the hub serves them: the book, each entry's wire form encoded once, whether a symbol can be had
+/// at all, and where its quotes come from now.
+package struct MarketView {
+    package private(set) var book = QuoteBook()
+    package private(set) var availability: [String: SymbolAvailability] = [:]
+    /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
+    package private(set) var sources: [String: QuoteSource?] = [:]
+    /// The last encoding of each symbol's quote, by sequence number.
+    private var encodedQuotes: [String: (sequence: UInt64, bytes: SharedBytes)] = [:]
+
+    package init() {}
+
+    package mutating func update(_ quote: Quote, receivedAt: Int64) -> QuoteBook.Entry {
+        if quote.hasPrice { availability[quote.symbol] = .available }
+        return book.update(quote, receivedAt: receivedAt)
+    }
+
+    /// The entry's wire form, encoded once per update whether streamed or asked for over HTTP.
+    package mutating func encoded(_ entry: QuoteBook.Entry) -> SharedBytes {
+        if let cached = encodedQuotes[entry.quote.symbol], cached.sequence == entry.sequence { return cached.bytes }
+        let bytes = SharedBytes(QuoteEncoding.encode(entry))
+        encodedQuotes[entry.quote.symbol] = (entry.sequence, bytes)
+        return bytes
+    }
+
+    /// Records the symbol's availability; true when it changed.
+    package mutating func setAvailability(_ symbol: String, _ state: SymbolAvailability) -> Bool {
+        availability.updateValue(state, forKey: symbol) != state
+    }
+
+    /// Records the symbol's source; true when this is its first (which is not news to anyone).
+    package mutating func setSource(_ symbol: String, _ source: QuoteSource?) -> Bool {
+        let first = sources.index(forKey: symbol) == nil
+        sources[symbol] = .some(source)
+        return first
+    }
+
+    /// What the manager says a symbol's source is; before it has said anything, where the quote came from.
+    package func source(of symbol: String) -> QuoteSource? {
+        sources.index(forKey: symbol).map { sources[$0].value } ?? book[symbol]?.quote.source
+    }
+
+    /// A symbol released upstream is forgotten: a later request starts afresh.
+    package mutating func forget(_ symbol: String) {
+        availability[symbol] = nil
+        encodedQuotes[symbol] = nil
+        book.remove(symbol)
+    }
+
+    package func priced(_ symbol: String) -> QuoteBook.Entry? {
+        guard let entry = book[symbol], entry.quote.hasPrice else { return nil }
+        return entry
+    }
+
+    package func isUnknown(_ symbol: String) -> Bool { availability[symbol] == .unknown }
+
+    /// Settled, for a request waiting on it: a price to show, or no provider knows it.
+    package func isSettled(_ symbol: String) -> Bool { priced(symbol) != nil || isUnknown(symbol) }
+
+    /// The error code and words for a symbol in that state, on the stream and over HTTP alike.
+    package static func describe(_ symbol: String, _ state: SymbolAvailability) -> (code: String, message: String) {
+        switch state {
+        case .available: ("available", "\(symbol) is available")
+        case .unknown: ("unknown_symbol", "no provider knows the instrument \(symbol)")
+        case let .unavailable(reason): ("unavailable", "no provider can serve \(symbol) now: \(reason)")
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import HubProtocol
+import TickhubCore
+
+/// Positions and balances by broker, valued against the market view where the quotes are: the bodies of
+/// `/api/portfolio/*` and `/api/brokers*`, the `pnl` channel's pushes, and the totals for the P&L history.
+package struct PnLView {
+    /// Positions by broker (IBKR's from the provider, others' from the database), and account balances by broker.
+    package private(set) var holdings: [String: [Holding]] = [:]
+    package private(set) var balances: [String: [AccountBalance]] = [:]
+    /// Quotes moved since the last push.
+    package var dirty = false
+    var lastPush: Int64 = 0
+    var lastSnapshot: Int64 = 0
+
+    package init() {}
+
+    /// Replaces one broker's holdings; returns what must be quoted to value them all: each held instrument, and
+    /// the USD rate of each currency held.
+    package mutating func setHoldings(_ broker: String, _ list: [Holding]) -> [Instrument] {
+        holdings[broker] = list
+        dirty = true
+        var wanted: [Instrument] = list.map(\.instrument)
+        for currency in Set(list.map(\.currency)) where currency != "USD" && currency.count == 3 {
+            wanted.append(.forex(base: currency, quote: "USD"))
+        }
+        return wanted
+    }
+
+    package var heldSymbols: Set<String> { Set(holdings.values.flatMap { $0.map(\.instrument.symbol) }) }
+
+    package mutating func setBalances(_ broker: String, _ values: [AccountBalance]) {
+        balances[broker] = values
+    }
+
+    package func valuations(_ market: MarketView) -> [PositionValuation] {
+        let book = market.book
+        let rates = PnLEngine.usdRates(from: book.entries.values.filter { $0.quote.symbol.contains(".") }.map(\.quote))
+        return holdings.keys.sorted().flatMap { holdings[$0] ?? [] }
+            .map { PnLEngine.value($0, quote: book[$0.instrument.symbol]?.quote, usdRates: rates) }
+    }
+
+    /// Totals for the history: the whole, each broker, each account.
+    package func records(_ market: MarketView) -> [PnLRecord] {
+        let valuations = valuations(market)
+        let groups: [(PositionValuation) -> PnLScope] = [
+            { _ in .total }, { .broker($0.holding.broker) }, { .account(broker: $0.holding.broker, accountId: $0.holding.account) },
+        ]
+        return groups.flatMap { key in
+            PnLEngine.totals(valuations, by: key).map { scope, t in
+                PnLRecord(scope: scope, marketValue: t.marketValue, unrealizedPnL: t.unrealizedPnL, dailyPnL: t.dailyPnL)
+            }
+        }
+    }
+
+    /// `{"positions":[…],"totals":{…},"byBroker":{…},"byAccount":{…}}`, for the API and the `pnl` channel.
+    package func body(_ market: MarketView, now: Int64, type: String? = nil) -> [UInt8] {
+        let valuations = valuations(market)
+        var w = JSONWriter(capacity: 512 + 400 * valuations.count)
+        w.beginObject()
+        if let type { w.field("type", type) }
+        w.field("t", now)
+        // When the newest quote behind these figures reached the hub: `t − quoteT` is the valuation's delay.
+        w.field("quoteT", valuations.compactMap { market.book[$0.holding.instrument.symbol]?.receivedAt }.max())
+        w.key("positions")
+        w.beginArray()
+        for v in valuations { Self.writePosition(v, into: &w) }
+        w.endArray()
+        w.key("totals")
+        Self.writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
+        for (name, key) in [("byBroker", { (v: PositionValuation) in v.holding.broker }),
+                            ("byAccount", { (v: PositionValuation) in "\(v.holding.broker):\(v.holding.account)" })] {
+            w.key(name)
+            w.beginObject()
+            let groups = PnLEngine.totals(valuations, by: key)
+            for group in groups.keys.sorted() {
+                w.key(group)
+                Self.writeTotals(groups[group]!, into: &w)
+            }
+            w.endObject()
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    package func allocationBody(_ market: MarketView) -> [UInt8] {
+        let valuations = valuations(market)
+        var w = JSONWriter()
+        w.beginObject()
+        for (name, key) in [("byBroker", { (v: PositionValuation) in v.holding.broker }),
+                            ("bySymbol", { (v: PositionValuation) in v.holding.instrument.symbol })] {
+            w.key(name)
+            w.beginObject()
+            let shares = PnLEngine.allocation(valuations, by: key)
+            for group in shares.keys.sorted() { w.field(group, (shares[group]! * 1e6).rounded() / 1e6) }
+            w.endObject()
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    package func summaryBody(_ market: MarketView) -> [UInt8] {
+        let totals = PnLEngine.totals(valuations(market), by: { _ in "" })[""] ?? PnLTotals()
+        func balance(_ tag: String) -> Double? {
+            let values = balances.values.flatMap { $0 }.filter { $0.tag == tag }.compactMap { Double($0.value) }
+            return values.isEmpty ? nil : values.reduce(0, +)
+        }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("netLiquidation", balance("NetLiquidation"))
+        w.field("cash", balance("TotalCashValue"))
+        w.field("positions", totals.positions)
+        w.field("marketValue", totals.marketValue)
+        w.field("unrealizedPnl", totals.unrealizedPnL)
+        w.field("dailyPnl", totals.dailyPnL)
+        w.field("stale", totals.stale)
+        w.endObject()
+        return w.bytes
+    }
+
+    package func brokersBody() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("brokers")
+        w.beginArray()
+        for broker in Set(holdings.keys).union(balances.keys).sorted() {
+            w.beginObject()
+            w.field("name", broker)
+            w.key("accounts")
+            w.beginArray()
+            let accounts = Set((holdings[broker] ?? []).map(\.account)).union((balances[broker] ?? []).map(\.account))
+            for account in accounts.sorted() { w.value(account) }
+            w.endArray()
+            w.field("positions", holdings[broker]?.count ?? 0)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Nil for a broker the hub has heard nothing of.
+    package func brokerPositionsBody(_ broker: String, _ market: MarketView) -> [UInt8]? {
+        guard holdings[broker] != nil || balances[broker] != nil else { return nil }
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("positions")
+        w.beginArray()
+        for v in valuations(market) where v.holding.broker == broker { Self.writePosition(v, into: &w) }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    package func brokerBalancesBody(_ broker: String) -> [UInt8]? {
+        guard let values = balances[broker] ?? (holdings[broker] != nil ? [] : nil) else { return nil }
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("balances")
+        w.beginArray()
+        for v in values {
+            w.beginObject()
+            w.field("account", v.account)
+            w.field("tag", v.tag)
+            w.field("value", v.value)
+            w.field("currency", v.currency)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    static func writePosition(_ v: PositionValuation, into w: inout JSONWriter) {
+        let h = v.holding
+        w.beginObject()
+        w.field("broker", h.broker)
+        w.field("account", h.account)
+        w.field("symbol", h.instrument.symbol)
+        w.field("secType", h.instrument.securityType.rawValue)
+        w.field("quantity", h.quantity)
+        w.field("avgCost", h.averageCost)
+        w.field("costPerUnit", h.costPerUnit)
+        w.field("multiplier", h.multiplier)
+        w.field("currency", h.currency)
+        w.field("mark", v.mark?.price)
+        w.field("markMethod", v.mark?.method.rawValue)
+        w.field("marketValue", v.marketValue)
+        w.field("unrealizedPnl", v.unrealizedPnL)
+        w.field("dailyPnl", v.dailyPnL)
+        w.field("unrealizedPercent", v.unrealizedPercent.map { ($0 * 100).rounded() / 100 })
+        w.field("usdRate", v.usdRate)
+        w.field("quoteSource", v.mark?.source.rawValue)
+        w.field("stale", v.stale)
+        w.field("brokerUnrealizedPnl", h.brokerUnrealizedPnL)
+        w.endObject()
+    }
+
+    static func writeTotals(_ t: PnLTotals, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("positions", t.positions)
+        w.field("marketValue", t.marketValue)
+        w.field("unrealizedPnl", t.unrealizedPnL)
+        w.field("dailyPnl", t.dailyPnL)
+        w.field("unvalued", t.unvalued)
+        w.field("stale", t.stale)
+        w.endObject()
+    }
+}

@@ -1,0 +1,267 @@
+import HubProtocol
+import TickhubCore
+
+/// The WebSocket clients and what is waiting to be written to each: quotes conflated to one pending update per
+/// symbol, messages that must all arrive, the latest P&L. Everything written goes out as one frame per client per
+/// turn of the service loop, from one scratch buffer.
+package final class StreamClients {
+    let configuration: ServerConfiguration
+    let metrics: Metrics
+    let clock: WallClock
+    package private(set) var byID: [Int: ClientSession] = [:]
+    /// Each symbol's subscribers.
+    package private(set) var bySymbol: [String: [Int: ClientSession]] = [:]
+    package private(set) var publisherCount = 0
+    private var nextID = 1
+    /// Clients with something to write, flushed at the end of each turn of the service loop.
+    private var flushQueue: [ClientSession] = []
+    /// Frame scratch space with `headroom` bytes in front of each frame (see `Connection`), reused for every write.
+    private var scratch: UnsafeMutableRawPointer
+    private var scratchCapacity = 64 * 1024
+    private let headroom: Int
+
+    init(configuration: ServerConfiguration, metrics: Metrics, clock: WallClock, frameHeadroom: Int) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.clock = clock
+        headroom = frameHeadroom
+        scratch = .allocate(byteCount: headroom + scratchCapacity, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    package var isEmpty: Bool { byID.isEmpty }
+    package var all: Dictionary<Int, ClientSession>.Values { byID.values }
+    package subscript(_ id: Int) -> ClientSession? { byID[id] }
+    package var subscriberCount: Int { byID.count - publisherCount }
+    package var subscriptionCount: Int { byID.values.reduce(0) { $0 + $1.symbols.count } }
+
+    func open(_ connection: any Connection, publisher: Bool, awaitingToken: Bool) -> ClientSession {
+        let client = ClientSession(
+            id: nextID, connection: connection, isPublisher: publisher, awaitingToken: awaitingToken, openedAt: clock.nowMicros())
+        nextID += 1
+        byID[client.id] = client
+        if publisher {
+            metrics.publishersAccepted += 1
+            publisherCount += 1
+        } else {
+            metrics.clientsAccepted += 1
+        }
+        return client
+    }
+
+    /// Forgets the client; returns the symbols it was the last subscriber of.
+    func remove(_ client: ClientSession) -> [String] {
+        byID[client.id] = nil
+        if client.isPublisher { publisherCount -= 1 }
+        return client.symbols.keys.filter { leave($0, client) }
+    }
+
+    func join(_ symbol: String, _ client: ClientSession) {
+        bySymbol[symbol, default: [:]][client.id] = client
+    }
+
+    /// True when the client was the symbol's last subscriber.
+    @discardableResult
+    func leave(_ symbol: String, _ client: ClientSession) -> Bool {
+        bySymbol[symbol]?[client.id] = nil
+        guard bySymbol[symbol]?.isEmpty ?? true else { return false }
+        bySymbol[symbol] = nil
+        return true
+    }
+
+    func isStreamed(_ symbol: String) -> Bool { !(bySymbol[symbol]?.isEmpty ?? true) }
+
+    func subscribers(of symbol: String) -> [ClientSession] { bySymbol[symbol].map { Array($0.values) } ?? [] }
+
+    /// A quote update for every subscriber of its symbol: the one pending for each is replaced, not queued behind.
+    func deliver(_ update: ClientSession.PendingUpdate, for symbol: String) {
+        guard let subscribed = bySymbol[symbol] else { return }
+        for client in subscribed.values {
+            if client.pending.updateValue(update, forKey: symbol) != nil { metrics.updatesConflated += 1 }
+            requestWrite(client)
+        }
+    }
+
+    /// The latest P&L for a client: it replaces one not yet taken, like a quote's pending update.
+    func deliverPnL(_ bytes: SharedBytes, to client: ClientSession) {
+        client.pendingPnL = bytes
+        requestWrite(client)
+    }
+
+    /// Queues a message that must arrive (pongs, errors, snapshots, statuses), in order. A client that lets
+    /// `maxQueuedBytes` of them pile up is not reading: it is closed (1013) rather than allowed to hold the memory.
+    func send(_ message: [UInt8], to client: ClientSession) {
+        guard client.pendingClose == nil else { return }
+        guard client.immediateBytes + message.count <= configuration.maxQueuedBytes else {
+            metrics.slowClientsClosed += 1
+            client.dropQueued()
+            client.pendingClose = (1013, "client not reading")
+            return
+        }
+        client.immediateBytes += message.count
+        client.immediate.append(message)
+        requestWrite(client)
+    }
+
+    /// Errors are not conflated like quotes, so they are bounded here: at most `maxQueuedErrors` wait for one
+    /// client, the rest are counted and reported in one `errors_suppressed` message with the next write. Errors
+    /// the client earned count against `maxErrorsPerMinute`; past it the client is closed with 1008. A client that
+    /// sends garbage and never reads thus costs a few kilobytes, not a queue as long as its messages.
+    func sendError(_ bytes: [UInt8], to client: ClientSession, earned: Bool) {
+        if earned {
+            let now = clock.nowMicros()
+            if now - client.errorWindowStart > 60_000_000 {
+                client.errorWindowStart = now
+                client.errorsInWindow = 0
+            }
+            client.errorsInWindow += 1
+            if client.errorsInWindow > configuration.maxErrorsPerMinute, client.pendingClose == nil {
+                metrics.clientsClosedForErrors += 1
+                client.pendingClose = (1008, "more than \(configuration.maxErrorsPerMinute) errors in a minute")
+            }
+        }
+        guard client.pendingClose == nil else { return }
+        guard client.queuedErrors < configuration.maxQueuedErrors else {
+            client.suppressedErrors += 1
+            metrics.errorsSuppressed += 1
+            return
+        }
+        client.queuedErrors += 1
+        send(bytes, to: client)
+    }
+
+    func requestWrite(_ client: ClientSession) {
+        if client.waitingSince == nil { client.waitingSince = clock.nowMicros() }
+        guard !client.writableRequested, !client.flushQueued else { return }
+        client.flushQueued = true
+        flushQueue.append(client)
+    }
+
+    /// Writes every client that got something this turn of the loop, once, straight away.
+    ///
+    /// Waiting for lws's writeable callback costs two epoll_ctl calls per frame (arm POLLOUT, disarm it), as
+    /// much as the send itself. A client whose last frame went out whole has room in its socket, so its next
+    /// frame is written now; only when lws is still holding part of a frame (the client is not keeping up) do
+    /// we wait for the callback. lws then holds at most that one frame: memory stays bounded by the conflation.
+    func flushWrites(stopping: Bool) {
+        guard !flushQueue.isEmpty else { return }
+        let queued = flushQueue
+        flushQueue.removeAll(keepingCapacity: true)
+        for client in queued {
+            client.flushQueued = false
+            // Closed since it was queued: its connection is gone.
+            guard byID[client.id] === client, !stopping else { continue }
+            if client.connection.isChoked {
+                client.writableRequested = true
+                client.connection.requestWritable()
+            } else if !writable(client) {
+                client.connection.drop()
+            }
+        }
+    }
+
+    /// Writes everything pending for the client as one frame: an object alone, or an array of them; must-arrive
+    /// messages first, then quotes, then P&L. Returns false when the connection failed.
+    ///
+    /// Only quotes count as deliveries and in the fan-out latency: a P&L push is a valuation, not an update.
+    func writable(_ client: ClientSession) -> Bool {
+        client.writableRequested = false
+        client.waitingSince = nil
+        if client.suppressedErrors > 0 {
+            client.immediate.append(StreamMessages.suppressedErrors(client.suppressedErrors))
+            client.suppressedErrors = 0
+        }
+        guard client.hasWork else { return true }
+        client.queuedErrors = 0
+        client.immediateBytes = 0
+        let pnl = client.pendingPnL?.bytes
+        let count = client.immediate.count + client.pending.count + (pnl == nil ? 0 : 1)
+        var size = count + 1
+        for message in client.immediate { size += message.count }
+        for update in client.pending.values { size += update.bytes.bytes.count }
+        size += pnl?.count ?? 0
+        reserveScratch(size)
+        let base = scratch + headroom
+        var length = 0
+        var first = true
+        func append(_ bytes: [UInt8]) {
+            if count > 1, !first { base.storeBytes(of: UInt8(ascii: ","), toByteOffset: length, as: UInt8.self); length += 1 }
+            first = false
+            bytes.withUnsafeBytes { (base + length).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            length += bytes.count
+        }
+        if count > 1 { base.storeBytes(of: UInt8(ascii: "["), as: UInt8.self); length = 1 }
+        for message in client.immediate { append(message) }
+        let now = clock.nowMicros()
+        for update in client.pending.values {
+            append(update.bytes.bytes)
+            metrics.observeLatency(now - update.receivedAt)
+        }
+        if let pnl { append(pnl) }
+        if count > 1 { base.storeBytes(of: UInt8(ascii: "]"), toByteOffset: length, as: UInt8.self); length += 1 }
+        metrics.updatesDelivered += client.pending.count
+        if pnl != nil { metrics.pnlUpdatesDelivered += 1 }
+        client.immediate.removeAll(keepingCapacity: true)
+        client.pending.removeAll(keepingCapacity: true)
+        client.pendingPnL = nil
+        guard client.connection.sendText(UnsafeMutableRawBufferPointer(start: base, count: length)) else { return false }
+        metrics.framesWritten += 1
+        metrics.bytesWritten += length
+        return true
+    }
+
+    private func reserveScratch(_ size: Int) {
+        guard size > scratchCapacity else { return }
+        scratch.deallocate()
+        scratchCapacity = max(size, scratchCapacity * 2)
+        scratch = .allocate(byteCount: headroom + scratchCapacity, alignment: 16)
+    }
+
+    /// Every 100 ms: clients that stopped reading, clients condemned by their own callbacks, clients that never
+    /// presented their token. Closes happen synchronously and remove the client: iterate copies.
+    func sweep(now: Int64) {
+        let limit = Int64(configuration.slowClientSeconds * 1_000_000)
+        for client in Array(byID.values) {
+            guard let since = client.waitingSince, now - since > limit else { continue }
+            // Its socket has not taken a byte for the whole limit: it cannot be caught up, only let go.
+            metrics.slowClientsClosed += 1
+            client.waitingSince = nil
+            client.dropQueued()
+            client.connection.close(status: 1013, reason: "client not reading")
+        }
+        for client in Array(byID.values) {
+            guard let close = client.pendingClose else { continue }
+            client.connection.close(status: close.status, reason: close.reason)
+        }
+        let authLimit = Int64(configuration.authTimeoutSeconds * 1_000_000)
+        for client in Array(byID.values) where client.awaitingToken && now - client.openedAt > authLimit {
+            client.awaitingToken = false
+            metrics.unauthorizedClosed += 1
+            client.connection.close(status: 1008, reason: "no token within \(Int(configuration.authTimeoutSeconds)) s")
+        }
+    }
+
+    /// A client silent for `pingIdleSeconds` gets a WebSocket ping; one that stays silent (no data, no pong) for
+    /// `idleHangupSeconds` is dropped: a half-open connection must not hold its subscriptions forever.
+    func keepAlive(now: Int64) {
+        let pingAfter = Int64(configuration.pingIdleSeconds) * 1_000_000
+        let hangupAfter = Int64(configuration.idleHangupSeconds) * 1_000_000
+        for client in byID.values {
+            let silent = now - client.lastHeardFrom
+            if silent > hangupAfter {
+                metrics.idleClientsClosed += 1
+                client.lastHeardFrom = now
+                client.connection.drop()
+            } else if silent > pingAfter, (client.pingSentAt ?? 0) < client.lastHeardFrom, !client.connection.isChoked {
+                client.pingSentAt = now
+                // With a payload: lws 4.1 does not report an empty pong to the protocol callback. ASCII, because
+                // lws checks control payloads as UTF-8 too.
+                let payload = Array(String(now).utf8)
+                let frame = UnsafeMutableRawBufferPointer(start: scratch + headroom, count: payload.count)
+                frame.copyBytes(from: payload)
+                client.connection.sendPing(frame)
+            }
+        }
+    }
+}

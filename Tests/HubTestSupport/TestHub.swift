@@ -1,0 +1,29 @@
+import Hub
+import HubProtocol
+import TickhubCore
+
+extension FanoutHub {
+    /// A hub on a fake host and a clock the test moves, with the features given.
+    package static func forTesting(
+        host: FakeHost, clock: ManualClock, features: [any HubFeature] = [], _ adjust: (inout ServerConfiguration) -> Void = { _ in }
+    ) -> FanoutHub {
+        var configuration = ServerConfiguration()
+        adjust(&configuration)
+        return FanoutHub(configuration: configuration, host: host, wiring: HubWiring(upstream: host.upstream, features: features),
+                         frameHeadroom: 16, clock: clock.clock)
+    }
+
+    /// The answer to a request, awaited when it is worked out off the thread; nil when it waits for quotes.
+    package func answer(_ request: HTTPRequest) async -> HTTPResponse? {
+        switch route(request) {
+        case let .respond(response): response
+        case let .async(work): await work()
+        case .wait: nil
+        }
+    }
+}
+
+extension HTTPResponse {
+    package var header: [String: String] { Dictionary(headers, uniquingKeysWith: { $1 }) }
+    package var text: String { String(decoding: body, as: UTF8.self) }
+}
