@@ -28,19 +28,36 @@ STOCK_PRICE = re.compile(r"^\d{1,3}(,\d{3})*\.\d{2}$")
 FX_PRICE = re.compile(r"^\d+\.\d{5}$")
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page (fresh localStorage, so the default watchlist) that records script errors in `page.errors`."""
-    context = browser.new_context(viewport={"width": 1400, "height": 640})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def watch(page):
+    """Records in `page.errors` the script errors and the page's files that fail to load, and in `page.scripts`
+    each script loaded, with its content type."""
     errors = []
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     # The browser's own reports of refused connections and 401s are expected in some tests; script errors are not.
     expected = ("WebSocket connection to", "Failed to load resource")
     page.on("console", lambda m: errors.append(f"console: {m.text}")
             if m.type == "error" and not m.text.startswith(expected) else None)
+
+    # A module that does not load stops the page without a script error, and the browser's report of a 404 is
+    # among those ignored above: a page file that fails to load is an error of its own.
+    def failed(request, why):
+        if request.resource_type in ("document", "script", "stylesheet"):
+            errors.append(f"failed to load {request.url}: {why}")
+    page.on("requestfailed", lambda request: failed(request, request.failure))
+    page.on("response", lambda response: failed(response.request, response.status) if response.status >= 400 else None)
+    page.scripts = []
+    page.on("response", lambda response: page.scripts.append((response.url, response.headers.get("content-type", "")))
+            if response.request.resource_type == "script" else None)
     page.errors = errors
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (fresh localStorage, so the default watchlist), watched."""
+    context = browser.new_context(viewport={"width": 1400, "height": 640})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    watch(page)
     yield page
     context.close()
 
@@ -62,6 +79,13 @@ def wait_text_change(page, selector, before, timeout=10_000):
 def test_dashboard_streams_quotes_and_controls_ibkr(hub, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(hub.fields["url"])
+
+    # The page loads every module of clients/dashboard, each served as JavaScript: a browser refuses to run a
+    # module served as anything else.
+    modules = sorted(path.name for path in (ROOT / "clients" / "dashboard").glob("*.js"))
+    expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
+    assert sorted(url.rsplit("/", 1)[1] for url, _ in page.scripts) == modules, page.scripts
+    assert all(kind.startswith("text/javascript") for _, kind in page.scripts), page.scripts
 
     # The header: IBKR connected, with its connection details; the stream is live.
     ibkr = page.locator("#ibkr-state")
@@ -176,6 +200,7 @@ def test_dashboard_passes_its_token_on(browser):
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
+        watch(page)
         page.goto(hub.fields["url"] + "#token=s3cret")
         expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
         expect(page.locator("#ibkr-state")).to_have_attribute("data-state", "ready")
@@ -183,6 +208,7 @@ def test_dashboard_passes_its_token_on(browser):
         # The token is taken out of the address bar and never put into a link.
         assert page.url == hub.fields["url"], page.url
         expect(page.locator("#link-openapi")).to_have_attribute("href", "api/openapi.yaml")
+        assert page.errors == []
     finally:
         context.close()
 
@@ -191,9 +217,11 @@ def test_dashboard_passes_its_token_on(browser):
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
+        watch(page)
         page.goto(hub.fields["url"])
         expect(page.locator("#message")).to_have_attribute("data-code", "unauthorized")
         expect(page.locator("#ws-state")).not_to_have_attribute("data-state", "open")
+        assert page.errors == []
     finally:
         context.close()
         hub.stop()
@@ -290,6 +318,7 @@ def test_dashboard_shows_each_providers_state(hub, page):
     assert "IBKR: ready" in ibkr.inner_text()
     # The demo hub runs with IBKR alone (TICKHUB_PROVIDERS=ibkr), so IBKR is the only provider listed.
     assert page.locator("#providers .provider").count() == 1
+    assert page.errors == []
 
 
 MONEY = re.compile(r"^[+−]?\d{1,3}(,\d{3})*\.\d{2}$")

@@ -40,8 +40,10 @@ def test_install_lays_out_bin_and_share(staged):
         path = staged / "bin" / name
         assert path.is_file() and os.access(path, os.X_OK), path
     share = staged / "share" / "tickhub"
-    for name in ("dashboard/index.html", "dashboard/app.js", "dashboard/style.css", "openapi.yaml",
-                 "tickhub.example.json", "sim-portfolio.json"):
+    # Every file of the dashboard: its modules are found by their imports, so one left behind breaks the page.
+    dashboard = [f"dashboard/{path.name}" for path in (ROOT / "clients" / "dashboard").iterdir()]
+    assert {"dashboard/index.html", "dashboard/app.js", "dashboard/style.css"} <= set(dashboard)
+    for name in dashboard + ["openapi.yaml", "tickhub.example.json", "sim-portfolio.json"]:
         assert (share / name).is_file(), name
     assert (share / "openapi.yaml").read_bytes() == (ROOT / "docs" / "openapi.yaml").read_bytes()
 
@@ -54,8 +56,9 @@ def test_the_installed_hub_run_from_root_serves_its_dashboard(staged, tmp_path):
         status, body = get(port, "/")
         assert status == 200 and b"<title>Tickhub" in body, (status, body[:200])
         assert body == (staged / "share" / "tickhub" / "dashboard" / "index.html").read_bytes()
-        status, body = get(port, "/app.js")
-        assert status == 200 and len(body) > 1000
+        for module in sorted((ROOT / "clients" / "dashboard").glob("*.js")):
+            status, body = get(port, "/" + module.name)
+            assert status == 200 and body == module.read_bytes(), module.name
         status, body = get(port, "/api/openapi.yaml")
         assert status == 200 and body.startswith(b"openapi:"), body[:100]
         # The demo portfolio came from share/tickhub too: IBKR's simulated account holds its positions.

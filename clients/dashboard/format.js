@@ -1,0 +1,72 @@
+// How the dashboard writes numbers and times: prices by instrument, percentages, volumes, quantities, money.
+// Negative numbers get a real minus sign, and a missing value is a dash, everywhere.
+import { isForex, isOption } from './symbols.js';
+
+export const DASH = '–';
+
+// Intl.NumberFormat is slow to build and these are asked for on every repaint.
+const formats = new Map();
+export function fixed(decimals) {
+  let f = formats.get(decimals);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    formats.set(decimals, f);
+  }
+  return f;
+}
+export const upTo4 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+
+/** FX with 5 decimals (3 for yen pairs), everything else with 2; sub-unit prices get 4. */
+function priceDecimals(symbol, value) {
+  if (isForex(symbol)) return symbol.endsWith('.JPY') ? 3 : 5;
+  if (!isOption(symbol) && value != null && Math.abs(value) < 1) return 4;
+  return 2;
+}
+
+export function formatPrice(symbol, value) {
+  return value == null ? DASH : fixed(priceDecimals(symbol, value)).format(value);
+}
+
+export function formatPercent(value) {
+  if (value == null) return DASH;
+  const text = fixed(2).format(Math.abs(value));
+  return (value > 0 ? '+' : value < 0 ? '−' : '') + text + '%';
+}
+
+export function formatVolume(value) {
+  if (value == null) return DASH;
+  return Number.isInteger(value) || Math.abs(value) >= 1000 ? fixed(0).format(value) : upTo4.format(value);
+}
+
+export function formatSize(value) {
+  return value == null ? DASH : upTo4.format(value);
+}
+
+export function formatQuantity(value) {
+  if (value == null) return DASH;
+  return (value < 0 ? '−' : '') + upTo4.format(Math.abs(value));
+}
+
+/** Money: thousands separators, 2 decimals, a real minus; `signed` adds "+" to gains. */
+export function formatMoney(value, { signed = false } = {}) {
+  if (value == null || !Number.isFinite(value)) return DASH;
+  const rounded = Math.round(value * 100) / 100;
+  const text = fixed(2).format(Math.abs(rounded));
+  if (rounded < 0) return '−' + text;
+  return (signed && rounded > 0 ? '+' : '') + text;
+}
+
+/** An axis label; `scale` (the largest level) picks one unit for the whole axis. */
+export function compactMoney(v, scale = Math.abs(v)) {
+  const a = Math.abs(v);
+  const sign = v < -0.5 ? '−' : '';
+  if (scale >= 1e6) return `${sign}${upTo4.format(Math.round(a / 1e4) / 100)}M`;
+  if (scale >= 2e4) return `${sign}${upTo4.format(Math.round(a / 100) / 10)}k`;
+  return `${sign}${fixed(0).format(a)}`;
+}
+
+export function formatTime(ms) {
+  if (!ms) return DASH;
+  const d = new Date(ms);
+  return d.toLocaleTimeString('en-GB', { hour12: false });
+}

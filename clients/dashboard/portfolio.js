@@ -1,0 +1,413 @@
+// The positions panel: the `pnl` channel for the table, its broker tabs and totals, live; the HTTP API for the
+// summary, the allocation and the history, polled. Totals are in USD; a position's own values in its currency.
+import { api, poll } from './api.js';
+import { flash, setNumber, setSigned } from './cells.js';
+import { allocationBar, pnlHistoryChart } from './charts.js';
+import { $, badge, fields } from './dom.js';
+import { DASH, fixed, formatMoney, formatPercent, formatPrice, formatQuantity, formatTime, upTo4 } from './format.js';
+import { providerName } from './providers.js';
+
+const PORTFOLIO_REFRESH_MS = 4000;
+const HISTORY_REFRESH_MS = 20000;
+const TAB_KEY = 'tickhub.positionsTab';
+const BROKER_NAMES = {
+  ibkr: 'IBKR', tastytrade: 'tastytrade', schwab: 'Schwab', fidelity: 'Fidelity', etrade: 'E*TRADE',
+  robinhood: 'Robinhood', alpaca: 'Alpaca', coinbase: 'Coinbase', kraken: 'Kraken', manual: 'Manual',
+};
+const SEC_TYPES = { STK: 'Stock', OPT: 'Option', FUT: 'Future', CASH: 'FX', CRYPTO: 'Crypto', IND: 'Index' };
+const PALETTE = ['#60a5fa', '#34d399', '#f59e0b', '#a78bfa', '#f472b6', '#22d3ee', '#facc15', '#fb7185', '#4ade80', '#c084fc'];
+const BROKER_COLORS = { ibkr: '#f87171', tastytrade: '#fb923c' };
+
+const pel = {
+  section: $('portfolio'), tabs: $('broker-tabs'), live: $('pnl-live'), summary: $('pnl-summary'),
+  table: $('positions'), rows: $('position-rows'), total: $('pnl-total'), empty: $('positions-empty'),
+  template: $('position-template'), allocation: $('allocation'), history: $('pnl-history'),
+};
+
+const brokerName = (broker) => BROKER_NAMES[broker] || broker;
+const positionKey = (p) => `${p.broker}:${p.account}:${p.symbol}`;
+
+function loadTab() {
+  try { return localStorage.getItem(TAB_KEY) || 'all'; } catch (_) { return 'all'; }
+}
+
+let pnl = null;                      // the latest `pnl` message
+let pnlLive = false;                 // it came over an open stream (not what was left when it closed)
+let selectedBroker = loadTab();
+let knownBrokers = new Set(['ibkr']); // from /api/brokers; IBKR always has its tab
+/** key → { key, position, el, cells, shown, note, markText, markBadge } */
+const positionRows = new Map();
+
+// ----- Tabs
+
+function brokersInView() {
+  const set = new Set(knownBrokers);
+  if (pnl) {
+    for (const p of pnl.positions || []) set.add(p.broker);
+    for (const b of Object.keys(pnl.byBroker || {})) set.add(b);
+  }
+  set.delete('ibkr');
+  return ['ibkr', ...[...set].sort()];
+}
+
+function renderTabs() {
+  const brokers = brokersInView();
+  if (selectedBroker !== 'all' && !brokers.includes(selectedBroker)) selectedBroker = 'all';
+  const wanted = ['all', ...brokers];
+  const existing = [...pel.tabs.children].map((b) => b.dataset.brokerTab);
+  if (existing.join('\n') !== wanted.join('\n')) {
+    pel.tabs.replaceChildren(...wanted.map((broker) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'tab';
+      button.setAttribute('role', 'tab');
+      button.dataset.brokerTab = broker;
+      button.setAttribute('aria-controls', 'positions');
+      const label = document.createElement('span');
+      label.textContent = broker === 'all' ? 'All' : brokerName(broker);
+      const count = document.createElement('span');
+      count.className = 'tab-count';
+      button.append(label, count);
+      button.addEventListener('click', () => selectBroker(broker));
+      button.addEventListener('keydown', onTabKey);
+      return button;
+    }));
+  }
+  const positions = (pnl && pnl.positions) || [];
+  for (const button of pel.tabs.children) {
+    const broker = button.dataset.brokerTab;
+    const selected = broker === selectedBroker;
+    button.setAttribute('aria-selected', String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    const n = broker === 'all' ? positions.length : positions.filter((p) => p.broker === broker).length;
+    const count = button.querySelector('.tab-count');
+    const text = pnl ? String(n) : '';
+    if (count.textContent !== text) count.textContent = text;
+  }
+}
+
+function onTabKey(event) {
+  const buttons = [...pel.tabs.children];
+  const i = buttons.indexOf(event.currentTarget);
+  let next = null;
+  if (event.key === 'ArrowRight') next = buttons[(i + 1) % buttons.length];
+  else if (event.key === 'ArrowLeft') next = buttons[(i - 1 + buttons.length) % buttons.length];
+  else if (event.key === 'Home') next = buttons[0];
+  else if (event.key === 'End') next = buttons[buttons.length - 1];
+  if (!next) return;
+  event.preventDefault();
+  selectBroker(next.dataset.brokerTab);
+  next.focus();
+}
+
+function selectBroker(broker) {
+  selectedBroker = broker;
+  try { localStorage.setItem(TAB_KEY, broker); } catch (_) { /* private mode */ }
+  renderPositions();
+}
+
+// ----- The table
+
+function createPositionRow(p) {
+  const tr = pel.template.content.firstElementChild.cloneNode(true);
+  const key = positionKey(p);
+  tr.dataset.position = key;
+  tr.dataset.broker = p.broker;
+  const cells = fields(tr);
+  cells.broker.appendChild(badge(p.broker === 'ibkr' ? 'src-ibkr' : 'broker-other', brokerName(p.broker)));
+  cells.account.textContent = p.account;
+  tr.querySelector('.sym').textContent = p.symbol;
+  const markText = document.createElement('span');
+  markText.className = 'mark-value';
+  cells.mark.appendChild(markText);
+  const row = { key, el: tr, cells, shown: {}, note: tr.querySelector('.note'), markText, markBadge: null };
+  positionRows.set(key, row);
+  return row;
+}
+
+function renderPositionRow(row, p) {
+  const tr = row.el;
+  const stale = !!p.stale || !pnlLive;
+  tr.dataset.stale = String(stale);
+  tr.dataset.side = p.quantity < 0 ? 'short' : 'long';
+
+  const parts = [SEC_TYPES[p.secType] || p.secType];
+  if (p.multiplier && p.multiplier !== 1) parts.push(`×${upTo4.format(p.multiplier)}`);
+  if (p.currency && p.currency !== 'USD') parts.push(p.currency);
+  const note = parts.filter(Boolean).join(' · ');
+  if (row.note.textContent !== note) row.note.textContent = note;
+
+  setNumber(row, 'quantity', p.quantity, formatQuantity(p.quantity), { flash: false });
+  row.cells.quantity.dataset.sign = p.quantity < 0 ? 'down' : '';
+  const cost = p.costPerUnit != null ? p.costPerUnit : p.avgCost;
+  setNumber(row, 'avgCost', cost, formatPrice(p.symbol, cost), {
+    flash: false,
+    title: p.costPerUnit != null && p.avgCost !== p.costPerUnit
+      ? `${brokerName(p.broker)} reports ${formatPrice(p.symbol, p.avgCost)} per contract (×${upTo4.format(p.multiplier)})` : '',
+  });
+
+  // The mark: its value, how it was found, and a stale mark when it is not live.
+  const markLabel = formatPrice(p.symbol, p.mark);
+  if (row.markText.textContent !== markLabel) {
+    const before = row.shown.mark;
+    row.markText.textContent = markLabel;
+    if (!stale && before != null && p.mark != null && p.mark !== before) flash(row.cells.mark, p.mark > before, 'mark');
+  }
+  row.shown.mark = p.mark;
+  row.cells.mark.dataset.value = p.mark == null ? '' : String(p.mark);
+  row.cells.mark.dataset.method = p.markMethod || '';
+  row.cells.mark.classList.toggle('missing', p.mark == null);
+  row.cells.mark.classList.toggle('mid', p.markMethod === 'midpoint');
+  const methods = { last: 'last trade', midpoint: 'bid/ask midpoint', lastKnown: 'last known price' };
+  row.cells.mark.title = p.mark == null ? 'no price yet'
+    : `${methods[p.markMethod] || 'mark'}${p.quoteSource ? ` from ${providerName(p.quoteSource)}` : ''}` +
+      (stale ? ' · stale: not live' : '');
+  if (stale && !row.markBadge) {
+    row.markBadge = badge('mark-stale', 'stale', { kind: 'stale' });
+    row.cells.mark.prepend(row.markBadge);
+  } else if (!stale && row.markBadge) {
+    row.markBadge.remove();
+    row.markBadge = null;
+  }
+
+  setNumber(row, 'marketValue', p.marketValue, formatMoney(p.marketValue), { flash: false });
+  setSigned(row.cells.unrealizedPnl, p.unrealizedPnl, formatMoney(p.unrealizedPnl, { signed: true }));
+  setSigned(row.cells.dailyPnl, p.dailyPnl, formatMoney(p.dailyPnl, { signed: true }));
+  setSigned(row.cells.unrealizedPercent, p.unrealizedPercent, formatPercent(p.unrealizedPercent));
+
+  // IBKR's own figure beside Tickhub's; the difference in the tooltip.
+  const theirs = p.brokerUnrealizedPnl;
+  let title = '';
+  if (theirs != null && p.unrealizedPnl != null) {
+    title = `${brokerName(p.broker)}'s own unrealized P&L; Tickhub − ${brokerName(p.broker)} = ${formatMoney(p.unrealizedPnl - theirs, { signed: true })}` +
+      ' (the broker revalues less often)';
+  } else if (p.broker === 'ibkr') {
+    title = 'IBKR has not reported its figure yet';
+  }
+  setSigned(row.cells.brokerUnrealizedPnl, theirs, theirs == null ? (p.broker === 'ibkr' ? DASH : '') : formatMoney(theirs, { signed: true }), title);
+}
+
+function sortPositions(list) {
+  const rank = (b) => (b === 'ibkr' ? '0' : '1') + b;
+  return list.slice().sort((a, b) =>
+    rank(a.broker).localeCompare(rank(b.broker)) || a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
+}
+
+function renderPositions() {
+  renderTabs();
+  pel.table.dataset.broker = selectedBroker;
+  const all = sortPositions((pnl && pnl.positions) || []);
+  const keys = new Set(all.map(positionKey));
+  for (const [key, row] of positionRows) {
+    if (!keys.has(key)) { row.el.remove(); positionRows.delete(key); }
+  }
+  const shown = all.filter((p) => selectedBroker === 'all' || p.broker === selectedBroker);
+  const els = [];
+  for (const p of all) {
+    const row = positionRows.get(positionKey(p)) || createPositionRow(p);
+    renderPositionRow(row, p);
+  }
+  for (const p of shown) els.push(positionRows.get(positionKey(p)).el);
+  const current = [...pel.rows.children];
+  if (current.length !== els.length || current.some((e, i) => e !== els[i])) pel.rows.replaceChildren(...els);
+
+  // The IBKR column only where there is something to compare.
+  pel.table.classList.toggle('has-broker-pnl', shown.some((p) => p.broker === 'ibkr'));
+
+  pel.empty.hidden = shown.length > 0 || !pnl;
+  pel.empty.textContent = selectedBroker === 'all'
+    ? 'No positions. Add one with POST /api/positions, or import a CSV (POST /api/positions/import).'
+    : `No ${brokerName(selectedBroker)} positions.`;
+  renderTotals(shown);
+}
+
+function renderTotals(shown) {
+  const cells = fields(pel.total);
+  const t = !pnl ? null : selectedBroker === 'all' ? pnl.totals : (pnl.byBroker || {})[selectedBroker] || {
+    positions: 0, marketValue: 0, unrealizedPnl: 0, dailyPnl: 0, unvalued: 0, stale: 0,
+  };
+  pel.total.dataset.broker = selectedBroker;
+  const label = pel.total.querySelector('.total-label');
+  label.textContent = selectedBroker === 'all' ? 'Total' : `${brokerName(selectedBroker)} total`;
+  if (!t) {
+    for (const td of Object.values(cells)) td.textContent = td.dataset.field === 'positions' ? '' : DASH;
+    return;
+  }
+  const notes = [`${t.positions} position${t.positions === 1 ? '' : 's'}`, 'USD'];
+  if (t.unvalued) notes.push(`${t.unvalued} not valued`);
+  if (t.stale) notes.push(`${t.stale} stale`);
+  cells.positions.textContent = notes.join(' · ');
+  cells.positions.dataset.value = String(t.positions);
+  cells.marketValue.textContent = formatMoney(t.marketValue);
+  cells.marketValue.dataset.value = String(t.marketValue);
+  setSigned(cells.unrealizedPnl, t.unrealizedPnl, formatMoney(t.unrealizedPnl, { signed: true }));
+  setSigned(cells.dailyPnl, t.dailyPnl, formatMoney(t.dailyPnl, { signed: true }));
+
+  // Percent over the cost basis of what was valued, in USD.
+  let basis = 0;
+  for (const p of shown) {
+    if (p.usdRate == null || p.unrealizedPnl == null) continue;
+    basis += Math.abs((p.costPerUnit != null ? p.costPerUnit : p.avgCost) * p.quantity * (p.multiplier || 1) * p.usdRate);
+  }
+  const pct = basis > 0 ? t.unrealizedPnl / basis * 100 : null;
+  setSigned(cells.unrealizedPercent, pct, formatPercent(pct));
+
+  // IBKR's sum, when every position in view is IBKR's and has its figure.
+  const comparable = shown.length > 0 && shown.every((p) => p.broker === 'ibkr' && p.brokerUnrealizedPnl != null && p.usdRate != null);
+  const theirs = comparable ? shown.reduce((sum, p) => sum + p.brokerUnrealizedPnl * p.usdRate, 0) : null;
+  setSigned(cells.brokerUnrealizedPnl, theirs, theirs == null ? '' : formatMoney(theirs, { signed: true }),
+    theirs == null ? '' : `IBKR's own total; Tickhub − IBKR = ${formatMoney(t.unrealizedPnl - theirs, { signed: true })}`);
+}
+
+function renderLive() {
+  const state = pnlLive ? 'live' : pnl ? 'stale' : 'waiting';
+  pel.live.dataset.state = state;
+  pel.section.dataset.live = String(pnlLive);
+  let text = 'waiting for the hub…';
+  if (pnl) {
+    const when = pnl.t ? formatTime(Math.floor(pnl.t / 1000)) : '';
+    text = pnlLive ? `Live · ${when}` : `Offline · as of ${when}`;
+  }
+  if (pel.live.textContent !== text) pel.live.textContent = text;
+}
+
+export function onPnl(message) {
+  pnl = message;
+  pnlLive = true;
+  renderPositions();
+  renderLive();
+  // The summary's P&L figures are these totals; keep them as live as the table.
+  if (message.totals) renderSummary({ ...lastSummary, ...pickTotals(message.totals) });
+}
+
+/** The stream closed: what is shown is the last known state, not live. */
+export function pnlOffline() {
+  if (!pnlLive) return;
+  pnlLive = false;
+  renderPositions();
+  renderLive();
+}
+
+// ----- Summary
+
+let lastSummary = {};
+const pickTotals = (t) => ({ marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnl, dailyPnl: t.dailyPnl, positions: t.positions });
+
+function renderSummary(s) {
+  lastSummary = s;
+  for (const dd of pel.summary.querySelectorAll('dd[data-field]')) {
+    const field = dd.dataset.field;
+    const value = s[field];
+    if (field === 'positions') {
+      const text = value == null ? DASH : String(value);
+      if (dd.textContent !== text) dd.textContent = text;
+      dd.title = s.stale ? `${s.stale} stale` : '';
+      continue;
+    }
+    const pnlField = field === 'unrealizedPnl' || field === 'dailyPnl';
+    setSigned(dd, value, formatMoney(value, { signed: pnlField }));
+    if (!pnlField) dd.dataset.sign = '';
+  }
+}
+
+async function refreshSummary() {
+  const s = await api('GET', 'api/portfolio/summary');
+  // Net liquidation and cash come from here only; the rest follows the stream while it is live.
+  renderSummary(pnlLive && pnl && pnl.totals ? { ...s, ...pickTotals(pnl.totals) } : s);
+}
+
+async function refreshBrokers() {
+  const body = await api('GET', 'api/brokers');
+  const names = new Set(['ibkr', ...(body.brokers || []).map((b) => b.name)]);
+  const changed = names.size !== knownBrokers.size || [...names].some((n) => !knownBrokers.has(n));
+  knownBrokers = names;
+  if (changed) renderPositions();
+}
+
+// ----- Allocation: a bar per symbol and per broker
+
+function colorFor(group, name, index) {
+  if (group === 'broker' && BROKER_COLORS[name]) return BROKER_COLORS[name];
+  return PALETTE[index % PALETTE.length];
+}
+
+function renderAllocationGroup(container, group, shares) {
+  const entries = Object.entries(shares || {}).filter(([, v]) => Number.isFinite(v)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const items = entries.map(([name, share], i) => {
+    const item = document.createElement('div');
+    item.className = 'alloc-row';
+    item.dataset.allocation = `${group}:${name}`;
+    item.dataset.share = String(share);
+    const label = document.createElement('span');
+    label.className = 'alloc-label';
+    label.textContent = group === 'broker' ? brokerName(name) : name;
+    label.title = name;
+    const svg = allocationBar(share, colorFor(group, name, i));
+    const pct = document.createElement('span');
+    pct.className = 'alloc-pct';
+    pct.textContent = `${fixed(1).format(share * 100)}%`;
+    item.append(label, svg, pct);
+    return item;
+  });
+  container.replaceChildren(...items);
+  return entries.length;
+}
+
+async function refreshAllocation() {
+  const body = await api('GET', 'api/portfolio/allocation');
+  const n = renderAllocationGroup(pel.allocation.querySelector('[data-group="symbol"]'), 'symbol', body.bySymbol);
+  renderAllocationGroup(pel.allocation.querySelector('[data-group="broker"]'), 'broker', body.byBroker);
+  pel.allocation.dataset.state = n ? 'ready' : 'empty';
+  pel.allocation.querySelector('.alloc-groups').hidden = !n;
+  pel.allocation.querySelector('.chart-empty').hidden = !!n;
+}
+
+// ----- P&L history
+
+function renderHistory(snapshots) {
+  const plot = pel.history.querySelector('.history-plot');
+  const empty = pel.history.querySelector('.chart-empty');
+  const points = (snapshots || []).filter((s) => Number.isFinite(s.takenAt) && Number.isFinite(s.unrealizedPnl))
+    .sort((a, b) => a.takenAt - b.takenAt);
+  pel.history.dataset.points = String(points.length);
+  const sub = pel.history.querySelector('.chart-sub');
+  const subText = points.length ? `total, last 24 h · ${points.length} snapshot${points.length === 1 ? '' : 's'}` : 'total, last 24 h';
+  if (sub.textContent !== subText) sub.textContent = subText;
+  if (points.length === 0) {
+    pel.history.dataset.state = 'empty';
+    plot.replaceChildren();
+    plot.hidden = true;
+    empty.hidden = false;
+    return;
+  }
+  pel.history.dataset.state = 'ready';
+  plot.hidden = false;
+  empty.hidden = true;
+  plot.replaceChildren(pnlHistoryChart(points));
+}
+
+async function refreshHistory() {
+  const body = await api('GET', 'api/portfolio/history?scope=total');
+  renderHistory(body.snapshots);
+}
+
+function refreshPortfolio() {
+  // Each on its own: one failing (an old hub without the portfolio API) leaves the others.
+  refreshSummary().catch(() => {});
+  refreshBrokers().catch(() => {});
+  refreshAllocation().catch(() => {});
+}
+
+export function startPortfolio() {
+  renderPositions();
+  renderLive();
+  renderHistory([]);
+  refreshPortfolio();
+  refreshHistory().catch(() => {});
+  poll(refreshPortfolio, PORTFOLIO_REFRESH_MS);
+  poll(() => refreshHistory().catch(() => {}), HISTORY_REFRESH_MS);
+}
+
+/** A copy of the latest `pnl` message, or null. */
+export const latestPnl = () => (pnl ? JSON.parse(JSON.stringify(pnl)) : null);
+export const positionsTab = () => selectedBroker;
