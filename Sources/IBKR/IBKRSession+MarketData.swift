@@ -14,7 +14,7 @@ extension IBKRSession {
         assignLines()
     }
 
-    /// Takes the hub's ranking (FanoutHub+LineShare) and gives lines by it.
+    /// Takes the hub's ranking (SymbolInterest.fairShareOrder) and gives lines by it.
     func prioritize(_ ranked: [String]) {
         lineRanks = [:]
         for (place, name) in ranked.enumerated() where lineRanks[name] == nil { lineRanks[name] = place }

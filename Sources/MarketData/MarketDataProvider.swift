@@ -27,7 +27,7 @@ public protocol MarketDataProvider: AnyObject, Sendable {
     func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async
     func subscribe(_ instruments: [Instrument]) async
     func unsubscribe(_ symbols: [String]) async
-    /// Symbols best-ranked first: a provider with few lines gives them in this order (FanoutHub+LineShare).
+    /// Symbols best-ranked first: a provider with few lines gives them in this order (SymbolInterest.fairShareOrder).
     func prioritize(_ symbols: [String]) async
     func stop() async
 }

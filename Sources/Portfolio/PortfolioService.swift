@@ -284,23 +284,3 @@ struct RequestError: Error {
         self.message = message
     }
 }
-
-/// A JSON value that keeps numbers, strings and booleans apart (Foundation's bridging blurs `1` and `true`).
-enum JSONValue: Decodable {
-    case string(String), number(Double), bool(Bool), null, other
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let flag = try? container.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let text = try? container.decode(String.self) {
-            self = .string(text)
-        } else {
-            self = .other
-        }
-    }
-}

@@ -93,7 +93,7 @@ public enum AlphaVantageParsing {
     public static func parseGlobalQuote(
         status: Int = 200, contentType: String? = "application/json", body: Data, apiKey: String? = nil
     ) -> AlphaVantageOutcome {
-        let members: [String: ParsedJSON]
+        let members: [String: JSONValue]
         switch screen(status: status, contentType: contentType, body: body, apiKey: apiKey) {
         case let .failed(message): return .unavailable(message)
         case let .notice(notice):
@@ -111,7 +111,7 @@ public enum AlphaVantageParsing {
         }
         guard let fields = members[key]?.object else { return .unavailable("\"\(key)\" is not an object") }
         // "05. price" → "price": match on the name, not the number.
-        var byName: [String: ParsedJSON] = [:]
+        var byName: [String: JSONValue] = [:]
         for (name, value) in fields { byName[fieldName(name)] = value }
 
         let symbol = byName["symbol"]?.string?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -145,7 +145,7 @@ public enum AlphaVantageParsing {
     enum Screened {
         case failed(String)
         case notice(Notice)
-        case object([String: ParsedJSON])
+        case object([String: JSONValue])
     }
 
     static func screen(status: Int, contentType: String?, body: Data, apiKey: String?) -> Screened {
@@ -156,11 +156,11 @@ public enum AlphaVantageParsing {
         if ParsingText.looksLikeHTML(contentType: contentType, text: text) {
             return .failed(redact("an HTML page instead of JSON: \(ParsingText.snippet(text))", apiKey))
         }
-        let json: ParsedJSON
+        let json: JSONValue
         do {
-            json = try ParsedJSON.decode(body)
+            json = try JSONValue.decode(body)
         } catch {
-            return .failed("malformed JSON (\(body.count) bytes, truncated?): \(ParsedJSON.describe(error))")
+            return .failed("malformed JSON (\(body.count) bytes, truncated?): \(JSONValue.describe(error))")
         }
         guard let members = json.object else {
             return .failed(redact("JSON that is not an object: \(ParsingText.snippet(text))", apiKey))

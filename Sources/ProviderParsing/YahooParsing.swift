@@ -228,7 +228,7 @@ public enum YahooParsing {
     /// Parses a `/v8/finance/chart/{symbol}` response.
     /// - Parameter now: milliseconds since the epoch, kept as `receivedAt` for the stale decision.
     public static func parseChart(status: Int, contentType: String?, body: Data, now: Int64) -> YahooOutcome {
-        let json: ParsedJSON
+        let json: JSONValue
         switch screen(status: status, contentType: contentType, body: body) {
         case let .done(outcome): return outcome
         case let .json(parsed): json = parsed
@@ -273,13 +273,13 @@ public enum YahooParsing {
         return .quote(quote)
     }
 
-    static func chartBars(_ result: ParsedJSON) -> [YahooBar] {
+    static func chartBars(_ result: JSONValue) -> [YahooBar] {
         guard let times = result["timestamp"]?.array, !times.isEmpty else { return [] }
         let series = result["indicators"]?["quote"]?.array?.first
-        func column(_ name: String) -> [ParsedJSON] { series?[name]?.array ?? [] }
+        func column(_ name: String) -> [JSONValue] { series?[name]?.array ?? [] }
         let open = column("open"), high = column("high"), low = column("low")
         let close = column("close"), volume = column("volume")
-        func value(_ column: [ParsedJSON], _ i: Int) -> Double? { i < column.count ? column[i].number : nil }
+        func value(_ column: [JSONValue], _ i: Int) -> Double? { i < column.count ? column[i].number : nil }
         return times.enumerated().compactMap { i, time in
             guard let millis = time.number.flatMap(secondsToMillis) else { return nil }
             return YahooBar(
@@ -297,7 +297,7 @@ public enum YahooParsing {
     public static func parseQuotes(
         status: Int, contentType: String?, body: Data, requested: [String] = [], now: Int64
     ) -> YahooBatchOutcome {
-        let json: ParsedJSON
+        let json: JSONValue
         switch screen(status: status, contentType: contentType, body: body) {
         case let .done(outcome):
             switch outcome {
@@ -324,7 +324,7 @@ public enum YahooParsing {
         return .quotes(outcomes)
     }
 
-    static func quoteResult(_ item: ParsedJSON, symbol: String, now: Int64) -> YahooOutcome {
+    static func quoteResult(_ item: JSONValue, symbol: String, now: Int64) -> YahooOutcome {
         let type = item["quoteType"]?.string
         if type?.uppercased() == "NONE" {
             return .unknownSymbol("\(symbol): delisted or renamed (quoteType NONE)")
@@ -375,7 +375,7 @@ public enum YahooParsing {
 
     enum Screened {
         case done(YahooOutcome)
-        case json(ParsedJSON)
+        case json(JSONValue)
     }
 
     /// Everything that is not a 2xx JSON body with data: rate limits, HTML pages, error envelopes, bad statuses,
@@ -389,13 +389,13 @@ public enum YahooParsing {
             }
             return .done(.unavailable("HTTP \(status): an HTML page instead of JSON: \(ParsingText.snippet(text))"))
         }
-        let parsed: ParsedJSON?
+        let parsed: JSONValue?
         var parseError = ""
         do {
-            parsed = try ParsedJSON.decode(body)
+            parsed = try JSONValue.decode(body)
         } catch {
             parsed = nil
-            parseError = ParsedJSON.describe(error)
+            parseError = JSONValue.describe(error)
         }
         let envelope = parsed.flatMap(errorEnvelope)
         let detail = envelope.map { "\($0.code): \($0.description)" } ?? ParsingText.snippet(text)
@@ -443,7 +443,7 @@ public enum YahooParsing {
     }
 
     /// `{"<root>":{"result":null,"error":{"code":…,"description":…}}}` with a non-null error.
-    static func errorEnvelope(_ json: ParsedJSON) -> (code: String, description: String)? {
+    static func errorEnvelope(_ json: JSONValue) -> (code: String, description: String)? {
         guard case let .object(top) = json else { return nil }
         for (_, root) in top {
             guard let error = root["error"], error.isObject else { continue }
@@ -511,89 +511,5 @@ extension Duration {
     fileprivate var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
-
-/// A JSON value as decoded by JSONDecoder, with lenient accessors: numbers may arrive as numbers or as numeric
-/// strings ("123.4"); a non-finite or unparsable value is nil.
-enum ParsedJSON: Sendable, Equatable, Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([ParsedJSON])
-    case object([String: ParsedJSON])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([ParsedJSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: ParsedJSON].self))
-        }
-    }
-
-    static func decode(_ data: Data) throws -> ParsedJSON {
-        try JSONDecoder().decode(ParsedJSON.self, from: data)
-    }
-
-    /// A short description of a decoding error.
-    static func describe(_ error: any Error) -> String {
-        if case let DecodingError.dataCorrupted(context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return String(describing: error)
-    }
-
-    subscript(key: String) -> ParsedJSON? {
-        if case let .object(members) = self { return members[key] }
-        return nil
-    }
-
-    var isObject: Bool {
-        if case .object = self { return true }
-        return false
-    }
-
-    var array: [ParsedJSON]? {
-        if case let .array(elements) = self { return elements }
-        return nil
-    }
-
-    var object: [String: ParsedJSON]? {
-        if case let .object(members) = self { return members }
-        return nil
-    }
-
-    var string: String? {
-        if case let .string(value) = self { return value }
-        return nil
-    }
-
-    /// A finite number, from a JSON number or a numeric string (surrounding spaces and a `+` sign allowed).
-    var number: Double? {
-        switch self {
-        case let .number(value): return value.isFinite ? value : nil
-        case let .string(text):
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            guard let value = Double(trimmed), value.isFinite else { return nil }
-            return value
-        default: return nil
-        }
-    }
-
-    /// The top-level keys, for messages.
-    var keyList: String {
-        guard case let .object(members) = self else { return "not an object" }
-        return members.keys.sorted().joined(separator: ", ")
     }
 }
