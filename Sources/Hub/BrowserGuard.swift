@@ -24,14 +24,14 @@ package struct BrowserGuard {
     }
 
     /// The host part of a `Host` header or an origin's authority, lowercased, without port or brackets.
-    package static func hostname(_ authority: Substring) -> String {
+    static func hostname(_ authority: Substring) -> String {
         if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
             return String(authority[authority.index(after: authority.startIndex)..<close]).lowercased()
         }
         return String(authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").lowercased()
     }
 
-    package func hostAllowed(_ host: String?) -> Bool {
+    func hostAllowed(_ host: String?) -> Bool {
         // HTTP/1.0 has no Host; a browser always sends one, so its absence is no rebinding attempt.
         guard let host else { return true }
         let name = Self.hostname(Substring(host))
@@ -42,7 +42,7 @@ package struct BrowserGuard {
         return configuration.host == "0.0.0.0" && configuration.allowedHosts.isEmpty
     }
 
-    package func originAllowed(_ origin: String?, host: String?) -> Bool {
+    func originAllowed(_ origin: String?, host: String?) -> Bool {
         guard let origin else { return true }
         if configuration.allowedOrigins.contains(origin) { return true }
         guard let host, !host.isEmpty else { return false }

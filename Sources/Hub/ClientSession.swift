@@ -16,24 +16,24 @@ package final class ClientSession {
     /// The symbols it streams, each with when it was subscribed in the client's own count: its first symbols come
     /// first in the fair share of upstream lines (SymbolInterest.fairShareOrder).
     package var symbols: [String: Int] = [:]
-    package var subscriptionsMade = 0
+    var subscriptionsMade = 0
     package var channels: Set<Channel> = []
     /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
     package var pending: [String: PendingUpdate] = [:]
     /// The latest undelivered P&L (`pnl` channel): a valuation, kept apart from the quotes.
-    package var pendingPnL: SharedBytes?
+    var pendingPnL: SharedBytes?
     /// Messages that must all arrive, in order, before pending updates: snapshots, pongs, errors, statuses.
     package var immediate: [[UInt8]] = []
     /// When this client was first asked for a write it has not yet taken; nil when it has nothing waiting.
-    package var waitingSince: Int64?
-    package var writableRequested = false
+    var waitingSince: Int64?
+    var writableRequested = false
     /// In the hub's list of clients to write at the end of this turn of the loop.
-    package var flushQueued = false
+    var flushQueued = false
     /// Bytes of a fragmented incoming message, until its last fragment.
     package var incoming: [UInt8] = []
     /// µs since the epoch of the last frame (data or pong) from the client, and of the ping asking for one.
     package var lastHeardFrom: Int64
-    package var pingSentAt: Int64?
+    var pingSentAt: Int64?
     /// Upgraded without the token on a hub that needs one: until `{"op":"auth"}` presents it, nothing else is
     /// accepted and nothing is sent. Browsers cannot set headers on a WebSocket, and a token in the URL ends up
     /// in proxy logs.
@@ -43,14 +43,14 @@ package final class ClientSession {
     /// more is read from it or queued for it meanwhile.
     package var pendingClose: (status: UInt16, reason: String)?
     /// Error messages waiting in `immediate`, and those folded into one summary since the last write.
-    package var queuedErrors = 0
-    package var suppressedErrors = 0
+    var queuedErrors = 0
+    var suppressedErrors = 0
     /// Errors the client earned (bad messages, bad symbols) in the minute since `errorWindowStart`.
-    package var errorsInWindow = 0
-    package var errorWindowStart: Int64 = 0
+    var errorsInWindow = 0
+    var errorWindowStart: Int64 = 0
     /// Bytes waiting in `immediate`.
-    package var immediateBytes = 0
-    package let openedAt: Int64
+    var immediateBytes = 0
+    let openedAt: Int64
 
     package struct PendingUpdate {
         package var bytes: SharedBytes
@@ -66,7 +66,7 @@ package final class ClientSession {
         lastHeardFrom = openedAt
     }
 
-    package var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil }
+    var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil }
 
     /// Lets go of everything waiting: the client is about to be closed for not reading.
     func dropQueued() {

@@ -20,7 +20,7 @@ package final class FanoutHub {
     package let clock: WallClock
     package let metrics = Metrics()
     package let clients: StreamClients
-    package var interest: SymbolInterest
+    var interest: SymbolInterest
     package var market = MarketView()
     package var pnl = PnLView()
     package var publishers: Publishers
@@ -31,7 +31,7 @@ package final class FanoutHub {
     let archive: (any HubArchive)?
 
     /// The broker link as last reported, for the `status` channel, health and 503 reasons.
-    package private(set) var brokerStatus: BrokerConnectionStatus?
+    private(set) var brokerStatus: BrokerConnectionStatus?
     private var lastStatusMessage: [UInt8] = []
     /// Every provider's health, in preference order, when a provider manager is in use.
     package var providerHealth: [ProviderHealth] = []
@@ -142,7 +142,7 @@ package final class FanoutHub {
     }
 
     /// Releases symbols nobody streams, holds, or asked for over HTTP within the grace period, and forgets them.
-    package func releaseIdleSymbols(now: Int64) {
+    func releaseIdleSymbols(now: Int64) {
         let idle = interest.idle(now: now, graceMicros: Int64(configuration.releaseIdleSymbolsSeconds * 1_000_000)) {
             clients.isStreamed($0) || exchanges.isAwaiting($0)
         }

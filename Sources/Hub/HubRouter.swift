@@ -35,7 +35,7 @@ package struct HubRouter: Sendable {
     }
 
     /// Paths the dashboard's files are served from: everything outside the API that the table does not name.
-    package static func isDashboardPath(_ path: String) -> Bool { !path.hasPrefix("/api/") }
+    static func isDashboardPath(_ path: String) -> Bool { !path.hasPrefix("/api/") }
 }
 
 /// A part of Tickhub outside the hub that serves HTTP routes of its own.

@@ -32,7 +32,7 @@ package struct MarketView {
     }
 
     /// Records the symbol's source; true when this is its first (which is not news to anyone).
-    package mutating func setSource(_ symbol: String, _ source: QuoteSource?) -> Bool {
+    mutating func setSource(_ symbol: String, _ source: QuoteSource?) -> Bool {
         let first = sources.index(forKey: symbol) == nil
         sources[symbol] = .some(source)
         return first
@@ -50,15 +50,15 @@ package struct MarketView {
         book.remove(symbol)
     }
 
-    package func priced(_ symbol: String) -> QuoteBook.Entry? {
+    func priced(_ symbol: String) -> QuoteBook.Entry? {
         guard let entry = book[symbol], entry.quote.hasPrice else { return nil }
         return entry
     }
 
-    package func isUnknown(_ symbol: String) -> Bool { availability[symbol] == .unknown }
+    func isUnknown(_ symbol: String) -> Bool { availability[symbol] == .unknown }
 
     /// Settled, for a request waiting on it: a price to show, or no provider knows it.
-    package func isSettled(_ symbol: String) -> Bool { priced(symbol) != nil || isUnknown(symbol) }
+    func isSettled(_ symbol: String) -> Bool { priced(symbol) != nil || isUnknown(symbol) }
 
     /// The error code and words for a symbol in that state, on the stream and over HTTP alike.
     package static func describe(_ symbol: String, _ state: SymbolAvailability) -> (code: String, message: String) {

@@ -2,46 +2,46 @@ import TickhubCore
 
 /// Counters and the fan-out latency histogram, kept on the fan-out thread and rendered for Prometheus.
 package final class Metrics {
-    package var updatesIn = 0
-    package var updatesDelivered = 0
+    var updatesIn = 0
+    var updatesDelivered = 0
     /// P&L pushes written to `pnl` subscribers: valuations, not quote updates, so counted apart.
-    package var pnlUpdatesDelivered = 0
-    package var updatesConflated = 0
-    package var framesWritten = 0
-    package var bytesWritten = 0
-    package var clientsAccepted = 0
-    package var slowClientsClosed = 0
-    package var idleClientsClosed = 0
-    package var unauthorizedClosed = 0
-    package var clientsClosedForErrors = 0
-    package var symbolsRefusedAtCapacity = 0
+    var pnlUpdatesDelivered = 0
+    var updatesConflated = 0
+    var framesWritten = 0
+    var bytesWritten = 0
+    var clientsAccepted = 0
+    var slowClientsClosed = 0
+    var idleClientsClosed = 0
+    var unauthorizedClosed = 0
+    var clientsClosedForErrors = 0
+    var symbolsRefusedAtCapacity = 0
     /// `/quotes` requests and CSV imports refused for holding more symbols than one may.
     package var requestsRefusedForSymbols = 0
     /// Clients closed with 1002 for an unmasked frame.
     package var unmaskedFramesClosed = 0
-    package var errorsSuppressed = 0
-    package var badClientMessages = 0
+    var errorsSuppressed = 0
+    var badClientMessages = 0
     package var oversizedMessages = 0
-    package var httpRequests = 0
-    package var publishersAccepted = 0
+    var httpRequests = 0
+    var publishersAccepted = 0
     /// Pushed quotes taken, and rejected (bad fields, or part of a message that was not JSON).
-    package var quotesPublished = 0
-    package var quotesRejected = 0
+    var quotesPublished = 0
+    var quotesRejected = 0
     package var badPublishMessages = 0
 
     // Per-second rates, refreshed by housekeeping.
-    package var updatesInPerSecond = 0.0
-    package var updatesOutPerSecond = 0.0
+    var updatesInPerSecond = 0.0
+    var updatesOutPerSecond = 0.0
     private var lastUpdatesIn = 0
     private var lastUpdatesOut = 0
 
     /// Fan-out latency (update received → frame written), in microseconds: cumulative bucket bounds.
-    package static let latencyBoundsMicros: [Int64] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000]
-    package var latencyBuckets = [Int](repeating: 0, count: latencyBoundsMicros.count + 1)
-    package var latencySumMicros: Int64 = 0
-    package var latencyCount = 0
+    static let latencyBoundsMicros: [Int64] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000]
+    var latencyBuckets = [Int](repeating: 0, count: latencyBoundsMicros.count + 1)
+    var latencySumMicros: Int64 = 0
+    var latencyCount = 0
 
-    package func observeLatency(_ micros: Int64) {
+    func observeLatency(_ micros: Int64) {
         var index = 0
         while index < Self.latencyBoundsMicros.count, micros > Self.latencyBoundsMicros[index] { index += 1 }
         latencyBuckets[index] += 1
@@ -59,7 +59,7 @@ package final class Metrics {
     /// The Prometheus text exposition.
     package init() {}
 
-    package func render(clients: Int, publishers: Int = 0, subscriptions: Int, symbols: Int, providers: [ProviderHealth]) -> String {
+    func render(clients: Int, publishers: Int = 0, subscriptions: Int, symbols: Int, providers: [ProviderHealth]) -> String {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: CustomStringConvertible) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"

@@ -8,7 +8,7 @@ package struct PnLView {
     package private(set) var holdings: [String: [Holding]] = [:]
     package private(set) var balances: [String: [AccountBalance]] = [:]
     /// Quotes moved since the last push.
-    package var dirty = false
+    var dirty = false
     var lastPush: Int64 = 0
     var lastSnapshot: Int64 = 0
 
@@ -26,7 +26,7 @@ package struct PnLView {
         return wanted
     }
 
-    package var heldSymbols: Set<String> { Set(holdings.values.flatMap { $0.map(\.instrument.symbol) }) }
+    var heldSymbols: Set<String> { Set(holdings.values.flatMap { $0.map(\.instrument.symbol) }) }
 
     package mutating func setBalances(_ broker: String, _ values: [AccountBalance]) {
         balances[broker] = values
@@ -82,7 +82,7 @@ package struct PnLView {
         return w.bytes
     }
 
-    package func allocationBody(_ market: MarketView) -> [UInt8] {
+    func allocationBody(_ market: MarketView) -> [UInt8] {
         let valuations = valuations(market)
         var w = JSONWriter()
         w.beginObject()
@@ -98,7 +98,7 @@ package struct PnLView {
         return w.bytes
     }
 
-    package func summaryBody(_ market: MarketView) -> [UInt8] {
+    func summaryBody(_ market: MarketView) -> [UInt8] {
         let totals = PnLEngine.totals(valuations(market), by: { _ in "" })[""] ?? PnLTotals()
         func balance(_ tag: String) -> Double? {
             let values = balances.values.flatMap { $0 }.filter { $0.tag == tag }.compactMap { Double($0.value) }
@@ -117,7 +117,7 @@ package struct PnLView {
         return w.bytes
     }
 
-    package func brokersBody() -> [UInt8] {
+    func brokersBody() -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.key("brokers")
@@ -139,7 +139,7 @@ package struct PnLView {
     }
 
     /// Nil for a broker the hub has heard nothing of.
-    package func brokerPositionsBody(_ broker: String, _ market: MarketView) -> [UInt8]? {
+    func brokerPositionsBody(_ broker: String, _ market: MarketView) -> [UInt8]? {
         guard holdings[broker] != nil || balances[broker] != nil else { return nil }
         var w = JSONWriter()
         w.beginObject()
@@ -151,7 +151,7 @@ package struct PnLView {
         return w.bytes
     }
 
-    package func brokerBalancesBody(_ broker: String) -> [UInt8]? {
+    func brokerBalancesBody(_ broker: String) -> [UInt8]? {
         guard let values = balances[broker] ?? (holdings[broker] != nil ? [] : nil) else { return nil }
         var w = JSONWriter()
         w.beginObject()

@@ -8,10 +8,10 @@ package final class StreamClients {
     let configuration: ServerConfiguration
     let metrics: Metrics
     let clock: WallClock
-    package private(set) var byID: [Int: ClientSession] = [:]
+    private(set) var byID: [Int: ClientSession] = [:]
     /// Each symbol's subscribers.
-    package private(set) var bySymbol: [String: [Int: ClientSession]] = [:]
-    package private(set) var publisherCount = 0
+    private(set) var bySymbol: [String: [Int: ClientSession]] = [:]
+    private(set) var publisherCount = 0
     private var nextID = 1
     /// Clients with something to write, flushed at the end of each turn of the service loop.
     private var flushQueue: [ClientSession] = []
@@ -33,8 +33,8 @@ package final class StreamClients {
     package var isEmpty: Bool { byID.isEmpty }
     package var all: Dictionary<Int, ClientSession>.Values { byID.values }
     package subscript(_ id: Int) -> ClientSession? { byID[id] }
-    package var subscriberCount: Int { byID.count - publisherCount }
-    package var subscriptionCount: Int { byID.values.reduce(0) { $0 + $1.symbols.count } }
+    var subscriberCount: Int { byID.count - publisherCount }
+    var subscriptionCount: Int { byID.values.reduce(0) { $0 + $1.symbols.count } }
 
     func open(_ connection: any Connection, publisher: Bool, awaitingToken: Bool) -> ClientSession {
         let client = ClientSession(

@@ -16,7 +16,7 @@ package struct SymbolInterest {
     /// Symbols some position holds: they stay followed, and their quotes move P&L.
     package private(set) var held: Set<String> = []
     /// The fair share needs working out again; the last one sent.
-    package var lineShareDirty = false
+    var lineShareDirty = false
     private var lineShare: [String] = []
 
     package init(budget: Int, upstream: any MarketDataUpstream) {
@@ -51,14 +51,14 @@ package struct SymbolInterest {
         return refused
     }
 
-    package func isFollowed(_ symbol: String) -> Bool { followed[symbol] != nil }
+    func isFollowed(_ symbol: String) -> Bool { followed[symbol] != nil }
 
     /// Someone asked for it again: its grace period starts over.
-    package mutating func touch(_ symbol: String, now: Int64) {
+    mutating func touch(_ symbol: String, now: Int64) {
         if followed[symbol] != nil { followed[symbol] = now }
     }
 
-    package mutating func setHeld(_ symbols: Set<String>) { held = symbols }
+    mutating func setHeld(_ symbols: Set<String>) { held = symbols }
 
     /// Symbols past the grace period that nobody streams, holds or waits for; the caller releases them.
     package func idle(now: Int64, graceMicros: Int64, wanted: (String) -> Bool) -> [String] {
@@ -66,7 +66,7 @@ package struct SymbolInterest {
             .map(\.key)
     }
 
-    package mutating func release(_ symbols: [String]) {
+    mutating func release(_ symbols: [String]) {
         guard !symbols.isEmpty else { return }
         for symbol in symbols { followed[symbol] = nil }
         commands.send(.unsubscribe(symbols))
@@ -74,7 +74,7 @@ package struct SymbolInterest {
     }
 
     /// Sends the ranking upstream when it changed; at most once a housekeeping tick, however busy the clients.
-    package mutating func shareLinesIfChanged(_ clients: some Collection<ClientSession>) {
+    mutating func shareLinesIfChanged(_ clients: some Collection<ClientSession>) {
         guard lineShareDirty else { return }
         lineShareDirty = false
         let order = fairShareOrder(clients)
