@@ -54,7 +54,7 @@ package final class ClientSession {
 
     package struct PendingUpdate {
         package var bytes: SharedBytes
-        package var receivedAt: Int64
+        package var receivedAt: Timestamp
     }
 
     package init(id: Int, connection: any Connection, isPublisher: Bool, awaitingToken: Bool, openedAt: Int64) {

@@ -59,7 +59,7 @@ package final class FanoutHub {
 
     // MARK: From upstream
 
-    package func publish(_ quote: Quote, receivedAt: Int64) {
+    package func publish(_ quote: Quote, receivedAt: Timestamp) {
         metrics.updatesIn += 1
         let entry = market.update(quote, receivedAt: receivedAt)
         if interest.held.contains(quote.symbol) || quote.symbol.contains(".") { pnl.dirty = true }
@@ -122,7 +122,7 @@ package final class FanoutHub {
 
     /// One complete message from a `/publish` connection.
     package func receivePublished(_ bytes: [UInt8], from publisher: ClientSession) {
-        guard let error = publishers.receive(bytes, from: publisher.id, now: clock.nowMicros()) else { return }
+        guard let error = publishers.receive(bytes, from: publisher.id, now: clock.now()) else { return }
         clients.sendError(error, to: publisher, earned: false)
     }
 

@@ -11,7 +11,7 @@ enum MarketDataRoutes {
         routes.add("quotes", [.get], .exact("/api/market-data/quotes")) { hub, request, _ in hub.quotes(request.query["symbols"] ?? "") }
         routes.add("publish", [.post], .exact("/api/market-data/publish")) { hub, request, _ in
             .respond(hub.publishers.publish(request, token: hub.configuration.publishToken,
-                                            maxBytes: hub.configuration.maxPublishBytes, now: hub.clock.nowMicros()))
+                                            maxBytes: hub.configuration.maxPublishBytes, now: hub.clock.now()))
         }
         routes.add("stream", [.get], .exact("/stream")) { _, _, _ in
             .respond(.error(426, code: "upgrade_required", "/stream is a WebSocket: connect with ws://…/stream"))

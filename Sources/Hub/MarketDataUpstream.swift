@@ -9,16 +9,16 @@ public protocol MarketDataUpstream: Sendable {
     /// Every symbol followed, best-ranked first: the order in which providers with a few lines give them out.
     func prioritize(_ symbols: [String]) async
     /// Updates a publisher pushed, already validated; `publisher` is its `/publish` connection, nil for an
-    /// HTTP post; `receivedAt` in µs since the epoch. Called on the fan-out thread: must not block. Returns the
+    /// HTTP post. Called on the fan-out thread: must not block. Returns the
     /// patches refused against the quotes they would land on.
-    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch]
+    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Timestamp) -> [RefusedPatch]
     /// A `/publish` connection opened or closed: its quotes are live only while it is there.
     func publisher(_ id: Int, connected: Bool)
 }
 
 extension MarketDataUpstream {
     public func prioritize(_ symbols: [String]) async {}
-    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch] { [] }
+    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Timestamp) -> [RefusedPatch] { [] }
     public func publisher(_ id: Int, connected: Bool) {}
 }
 

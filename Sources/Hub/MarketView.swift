@@ -13,7 +13,7 @@ package struct MarketView {
 
     package init() {}
 
-    package mutating func update(_ quote: Quote, receivedAt: Int64) -> QuoteBook.Entry {
+    package mutating func update(_ quote: Quote, receivedAt: Timestamp) -> QuoteBook.Entry {
         if quote.hasPrice { availability[quote.symbol] = .available }
         return book.update(quote, receivedAt: receivedAt)
     }

@@ -60,7 +60,7 @@ package struct PnLView {
         if let type { w.field("type", type) }
         w.field("t", now)
         // When the newest quote behind these figures reached the hub: `t − quoteT` is the valuation's delay.
-        w.field("quoteT", valuations.compactMap { market.book[$0.holding.instrument.symbol]?.receivedAt }.max())
+        w.field("quoteT", valuations.compactMap { market.book[$0.holding.instrument.symbol]?.receivedAt }.max()?.microseconds)
         w.key("positions")
         w.beginArray()
         for v in valuations { Self.writePosition(v, into: &w) }

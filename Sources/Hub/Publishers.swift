@@ -16,9 +16,9 @@ package struct Publishers {
 
     /// One complete message from a `/publish` connection; the error to send back, if any. Errors go back one per
     /// message, so a feed sending garbage gets told without being flooded back.
-    mutating func receive(_ bytes: [UInt8], from publisher: Int, now: Int64) -> [UInt8]? {
+    mutating func receive(_ bytes: [UInt8], from publisher: Int, now: Timestamp) -> [UInt8]? {
         do {
-            var decoded = try decoder.decode(bytes, now: now)
+            var decoded = try decoder.decode(bytes, now: now.microseconds)
             accept(&decoded, publisher: publisher, receivedAt: now)
             return decoded.rejections.first.map { Self.rejectionMessage($0, count: decoded.rejections.count) }
         } catch {
@@ -28,7 +28,7 @@ package struct Publishers {
     }
 
     /// `POST /api/market-data/publish`: 200 with what was accepted and rejected, 400 when nothing could be read.
-    mutating func publish(_ request: HTTPRequest, token: String?, maxBytes: Int, now: Int64) -> HTTPResponse {
+    mutating func publish(_ request: HTTPRequest, token: String?, maxBytes: Int, now: Timestamp) -> HTTPResponse {
         guard let required = token else {
             return .error(403, code: "publishing_disabled", "publishing is disabled: start the hub with TICKHUB_PUBLISH_TOKEN set")
         }
@@ -41,7 +41,7 @@ package struct Publishers {
         }
         var decoded: PublishDecoder.Decoded
         do {
-            decoded = try decoder.decode(request.body, now: now)
+            decoded = try decoder.decode(request.body, now: now.microseconds)
         } catch {
             metrics.badPublishMessages += 1
             return .error(400, code: "bad_json", error.message)
@@ -67,7 +67,7 @@ package struct Publishers {
 
     /// Hands the patches to the push provider, which keeps the book they land on, and adds what it refused there
     /// to the decoder's rejections, in message order.
-    private func accept(_ decoded: inout PublishDecoder.Decoded, publisher: Int?, receivedAt: Int64) {
+    private func accept(_ decoded: inout PublishDecoder.Decoded, publisher: Int?, receivedAt: Timestamp) {
         if !decoded.patches.isEmpty {
             let refused = upstream.push(decoded.patches, publisher: publisher, receivedAt: receivedAt)
             if !refused.isEmpty {

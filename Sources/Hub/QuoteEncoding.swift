@@ -32,7 +32,7 @@ package enum QuoteEncoding {
         w.field("delayed", q.delayed)
         w.field("stale", q.stale)
         w.field("seq", Int64(entry.sequence))
-        w.field("t", entry.receivedAt)
+        w.field("t", entry.receivedAt.microseconds)
         if let sourceTime = q.sourceTime { w.field("ts", sourceTime) }
         if snapshot { w.field("snapshot", true) }
         w.endObject()

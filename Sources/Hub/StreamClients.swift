@@ -193,10 +193,10 @@ package final class StreamClients {
         }
         if count > 1 { base.storeBytes(of: UInt8(ascii: "["), as: UInt8.self); length = 1 }
         for message in client.immediate { append(message) }
-        let now = clock.nowMicros()
+        let now = clock.now()
         for update in client.pending.values {
             append(update.bytes.bytes)
-            metrics.observeLatency(now - update.receivedAt)
+            metrics.observeLatency(now.microseconds(since: update.receivedAt))
         }
         if let pnl { append(pnl) }
         if count > 1 { base.storeBytes(of: UInt8(ascii: "]"), toByteOffset: length, as: UInt8.self); length += 1 }

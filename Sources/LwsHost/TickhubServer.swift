@@ -13,7 +13,7 @@ import TickhubCore
 /// (sockets, subscriptions, the quote book) lives on the service thread.
 public final class TickhubServer: Sendable, FanoutHost {
     enum Command {
-        case quote(Quote, receivedAt: Int64)
+        case quote(Quote, receivedAt: Timestamp)
         case availability(String, SymbolAvailability)
         case ibkrStatus(BrokerConnectionStatus)
         case providerHealth([ProviderHealth])
@@ -64,7 +64,7 @@ public final class TickhubServer: Sendable, FanoutHost {
 
     /// Hands a quote to the fan-out; it is encoded once there, on the service thread.
     public func publish(_ quote: Quote) {
-        enqueue(.quote(quote, receivedAt: WallClock.system.nowMicros()))
+        enqueue(.quote(quote, receivedAt: WallClock.system.now()))
     }
 
     public func publishAvailability(_ symbol: String, _ availability: SymbolAvailability) {

@@ -89,16 +89,16 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
 
     // MARK: From the server
 
-    /// Updates a publisher sent; `publisher` is its connection, nil for an HTTP post. `receivedAt` in µs.
+    /// Updates a publisher sent; `publisher` is its connection, nil for an HTTP post.
     /// Returns the patches refused because the quote they would make has a `bookProblem` (checked in order, each
     /// against what came before it); the others are taken.
     @discardableResult
-    public func ingest(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch] {
-        let origin: Origin = publisher.map { .connection($0) } ?? .http(at: receivedAt)
+    public func ingest(_ patches: [QuotePatch], publisher: Int?, receivedAt: Timestamp) -> [RefusedPatch] {
+        let origin: Origin = publisher.map { .connection($0) } ?? .http(at: receivedAt.microseconds)
         return locked {
             var out: [ProviderEvent] = []
             var refused: [RefusedPatch] = []
-            if publisher == nil { lastHTTPPublish = receivedAt }
+            if publisher == nil { lastHTTPPublish = receivedAt.microseconds }
             if latest.count + patches.count > configuration.maximumSymbols { forgetUnwanted() }
             for (position, patch) in patches.enumerated() {
                 let quote = patch.applied(to: latest[patch.symbol], receivedAt: receivedAt)
@@ -112,7 +112,7 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
                 if serving.insert(patch.symbol).inserted { out.append(.symbol(patch.symbol, .serving)) }
                 out.append(.quote(quote))
             }
-            if publisher == nil { events.report(health(now: receivedAt)) }
+            if publisher == nil { events.report(health(now: receivedAt.microseconds)) }
             out.forEach(events.emit)
             return refused
         }

@@ -76,8 +76,8 @@ public struct YahooQuote: Sendable, Equatable {
     public var regularPeriod: YahooTradingPeriod?
     /// Chart bars (empty when Yahoo sent none: weekends, holidays, dead symbols; always empty for v7).
     public var bars: [YahooBar]
-    /// The `now` given to the parser, milliseconds since the epoch.
-    public var receivedAt: Int64
+    /// The `now` given to the parser.
+    public var receivedAt: Timestamp
 
     public init(
         symbol: String, price: Double, marketTime: Int64, open: Double? = nil, dayHigh: Double? = nil,
@@ -85,7 +85,7 @@ public struct YahooQuote: Sendable, Equatable {
         ask: Double? = nil, bidSize: Double? = nil, askSize: Double? = nil, currency: String? = nil,
         exchangeName: String? = nil, instrumentType: String? = nil, delayMinutes: Int,
         quoteSourceName: String? = nil, marketState: String? = nil, regularPeriod: YahooTradingPeriod? = nil,
-        bars: [YahooBar] = [], receivedAt: Int64
+        bars: [YahooBar] = [], receivedAt: Timestamp
     ) {
         self.symbol = symbol
         self.price = price
@@ -139,7 +139,7 @@ public struct YahooQuote: Sendable, Equatable {
     ///   - pollInterval: how often the caller polls this symbol, for the stale allowance.
     ///   - now: milliseconds since the epoch; defaults to `receivedAt`.
     public func quote(for symbol: String, pollInterval: Duration = .seconds(15), now: Int64? = nil) -> Quote {
-        let now = now ?? receivedAt
+        let now = now ?? receivedAt.milliseconds
         var quote = Quote(
             symbol: symbol, source: .yahoo, timestamp: marketTime, delayed: isDelayed,
             stale: isStale(now: now, pollInterval: pollInterval))
@@ -268,7 +268,7 @@ public enum YahooParsing {
             currency: meta["currency"]?.string.flatMap { $0.isEmpty ? nil : $0 },
             exchangeName: exchange, instrumentType: meta["instrumentType"]?.string,
             delayMinutes: delayMinutes(forExchange: exchange), quoteSourceName: nil, marketState: nil,
-            regularPeriod: period, bars: bars, receivedAt: now)
+            regularPeriod: period, bars: bars, receivedAt: .milliseconds(now))
         convertMinorCurrency(&quote)
         return .quote(quote)
     }
@@ -347,7 +347,7 @@ public enum YahooParsing {
             exchangeName: exchange, instrumentType: type,
             delayMinutes: item["exchangeDataDelayedBy"]?.number.flatMap(delayMinutes(fromField:)) ?? delayMinutes(forExchange: exchange),
             quoteSourceName: item["quoteSourceName"]?.string, marketState: item["marketState"]?.string,
-            regularPeriod: nil, bars: [], receivedAt: now)
+            regularPeriod: nil, bars: [], receivedAt: .milliseconds(now))
         convertMinorCurrency(&quote)
         return .quote(quote)
     }

@@ -13,7 +13,7 @@ struct ProviderUpstream: MarketDataUpstream {
     func unsubscribe(_ symbols: [String]) async { manager.unsubscribe(symbols) }
     func prioritize(_ symbols: [String]) async { await manager.prioritize(symbols) }
 
-    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Int64) -> [RefusedPatch] {
+    func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Timestamp) -> [RefusedPatch] {
         pushed.ingest(patches, publisher: publisher, receivedAt: receivedAt)
     }
 

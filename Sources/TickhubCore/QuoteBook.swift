@@ -6,7 +6,7 @@ public struct QuoteBook: Sendable {
         public var quote: Quote
         public var sequence: UInt64
         /// Microseconds since the Unix epoch when the hub received the update.
-        public var receivedAt: Int64
+        public var receivedAt: Timestamp
     }
 
     public private(set) var entries: [String: Entry] = [:]
@@ -15,7 +15,7 @@ public struct QuoteBook: Sendable {
 
     /// Records an update and returns its entry with the next sequence number for the symbol.
     @discardableResult
-    public mutating func update(_ quote: Quote, receivedAt: Int64) -> Entry {
+    public mutating func update(_ quote: Quote, receivedAt: Timestamp) -> Entry {
         let sequence = (entries[quote.symbol]?.sequence ?? 0) + 1
         let entry = Entry(quote: quote, sequence: sequence, receivedAt: receivedAt)
         entries[quote.symbol] = entry

@@ -26,8 +26,8 @@ public struct QuotePatch: Equatable, Sendable {
     }
 
     /// The quote after this update: `previous` with the named fields replaced, stamped at the source time
-    /// (or `receivedAt`, both µs since the epoch, when the publisher gave none).
-    public func applied(to previous: Quote?, receivedAt: Int64) -> Quote {
+    /// (or `receivedAt` when the publisher gave none).
+    public func applied(to previous: Quote?, receivedAt: Timestamp) -> Quote {
         var quote = previous ?? Quote(symbol: symbol, source: .push)
         quote.source = .push
         func set(_ field: WritableKeyPath<Quote, Double?>, _ value: Double??) {
@@ -45,7 +45,7 @@ public struct QuotePatch: Equatable, Sendable {
         set(\.low, low)
         set(\.close, close)
         quote.sourceTime = sourceTime
-        quote.timestamp = (sourceTime ?? receivedAt) / 1_000
+        quote.timestamp = (sourceTime.map(Timestamp.init(microseconds:)) ?? receivedAt).milliseconds
         if let last = last, last != nil { quote.lastTradeTime = quote.timestamp }
         quote.delayed = delayed ?? quote.delayed
         // A pushed update is live unless its publisher says otherwise; staleness is not inherited.

@@ -7,6 +7,9 @@ public struct WallClock: Sendable {
 
     public init(_ read: @escaping @Sendable () -> Int64) { self.read = read }
 
+    public func now() -> Timestamp { Timestamp(microseconds: read()) }
+
+    /// The hub's own timers (deadlines, silences) count in µs.
     public func nowMicros() -> Int64 { read() }
 
     public static let system = WallClock {

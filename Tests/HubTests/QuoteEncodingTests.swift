@@ -29,7 +29,7 @@ struct QuoteEncodingTests {
         return q
     }
 
-    func entry(_ quote: Quote, receivedAt: Int64 = 1_795_320_831_924_126, updates: Int = 1) -> QuoteBook.Entry {
+    func entry(_ quote: Quote, receivedAt: Timestamp = Timestamp(microseconds: 1_795_320_831_924_126), updates: Int = 1) -> QuoteBook.Entry {
         var book = QuoteBook()
         var entry = book.update(quote, receivedAt: receivedAt)
         for _ in 1..<updates { entry = book.update(quote, receivedAt: receivedAt) }
@@ -78,7 +78,7 @@ struct QuoteEncodingTests {
         q.stale = true
         q.delayed = true
         q.source = .alphaVantage
-        let o = try object(QuoteEncoding.encode(entry(q, receivedAt: 42, updates: 7)))
+        let o = try object(QuoteEncoding.encode(entry(q, receivedAt: Timestamp(microseconds: 42), updates: 7)))
         #expect(o["stale"] as? Bool == true && o["delayed"] as? Bool == true)
         #expect(o["source"] as? String == "alphavantage")
         #expect(o["seq"] as? Int == 7 && o["t"] as? Int == 42)

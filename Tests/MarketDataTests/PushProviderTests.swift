@@ -33,7 +33,7 @@ struct PushProviderTests {
         return patch
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+    static func now() -> Timestamp { WallClock.system.now() }
 
     @Test func quotesFlowOnlyForWantedSymbols() async throws {
         let (push, events) = await provider()

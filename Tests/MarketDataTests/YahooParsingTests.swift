@@ -208,7 +208,7 @@ struct YahooParsingTests {
         #expect(q.bars.first?.time == ms(1_645_540_200))
         #expect(q.bars.first?.close == 164.32000732421875)
         #expect(q.bid == nil && q.ask == nil)
-        #expect(q.receivedAt == now)
+        #expect(q.receivedAt == .milliseconds(now))
     }
 
     @Test func chartAAPLStaleRuleInAndOutOfTheSession() throws {

@@ -59,14 +59,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let patch = readPatch(&input, symbol: symbol)
             clock += Int64(input.byte()) * 1_000
             let previous = book[symbol]
-            let quote = patch.applied(to: previous?.quote, receivedAt: clock)
+            let quote = patch.applied(to: previous?.quote, receivedAt: Timestamp(microseconds: clock))
             checkApplied(patch, to: previous?.quote, receivedAt: clock, gives: quote)
             checkDerived(quote)
 
-            let entry = book.update(quote, receivedAt: clock)
+            let entry = book.update(quote, receivedAt: Timestamp(microseconds: clock))
             let expected = (sequences[symbol] ?? 0) + 1
             invariant(entry.sequence == expected, "update \(expected) of \(symbol) got sequence \(entry.sequence)")
-            invariant(entry.receivedAt == clock, "entry received at \(entry.receivedAt), not \(clock)")
+            invariant(entry.receivedAt.microseconds == clock, "entry received at \(entry.receivedAt), not \(clock)")
             invariant(same(entry.quote, quote), "the book holds \(entry.quote), not the update \(quote)")
             guard let stored = book[symbol] else { violated("\(symbol) is not in the book after update") }
             invariant(same(stored, entry), "the book holds \(stored) for \(symbol), update returned \(entry)")

@@ -69,7 +69,7 @@ func checkQuote(_ yahoo: YahooQuote, for symbol: String) {
         invariant(YahooParsing.minorCurrencies[currency] == nil, "currency \(currency) left in minor units")
     }
     invariant(yahoo.delayMinutes >= 0, "a delay of \(yahoo.delayMinutes) minutes")
-    invariant(yahoo.receivedAt == now, "receivedAt \(yahoo.receivedAt), the clock said \(now)")
+    invariant(yahoo.receivedAt == .milliseconds(now), "receivedAt \(yahoo.receivedAt), the clock said \(now)")
 
     // The provider's clock may be anywhere around the market time; the stale decision must hold at all of them.
     for clock in [now, yahoo.marketTime, now + 86_400_000 * 365 * 50, 0] {

@@ -47,12 +47,12 @@ import HubTestSupport
 
     @Test func aSubscriberGetsTheStandingQuoteAsASnapshotThenUpdates() async {
         let hub = makeHub()
-        hub.publish(quote("AAPL", bid: 100, ask: 100.1), receivedAt: 1)
+        hub.publish(quote("AAPL", bid: 100, ask: 100.1), receivedAt: Timestamp(microseconds: 1))
         let (client, connection) = connect(hub)
         send(#"{"op":"subscribe","symbols":["aapl"]}"#, from: client, to: hub)
         #expect(connection.quotes("AAPL").count == 1)
         #expect(connection.quotes("AAPL").first?["snapshot"] as? Bool == true)
-        hub.publish(quote("AAPL", bid: 101, ask: 101.1), receivedAt: 2)
+        hub.publish(quote("AAPL", bid: 101, ask: 101.1), receivedAt: Timestamp(microseconds: 2))
         hub.flushWrites()
         let quotes = connection.quotes("AAPL")
         #expect(quotes.count == 2)
@@ -66,8 +66,8 @@ import HubTestSupport
         let (client, connection) = connect(hub)
         send(#"{"op":"subscribe","symbols":["AAPL","MSFT"]}"#, from: client, to: hub)
         connection.choked = true
-        for step in 1...5 { hub.publish(quote("AAPL", bid: 100 + Double(step), ask: 200), receivedAt: Int64(step)) }
-        for step in 1...3 { hub.publish(quote("MSFT", bid: 300 + Double(step), ask: 400), receivedAt: Int64(step)) }
+        for step in 1...5 { hub.publish(quote("AAPL", bid: 100 + Double(step), ask: 200), receivedAt: Timestamp(microseconds: Int64(step))) }
+        for step in 1...3 { hub.publish(quote("MSFT", bid: 300 + Double(step), ask: 400), receivedAt: Timestamp(microseconds: Int64(step))) }
         hub.flushWrites()
         #expect(connection.frames.isEmpty)
         #expect(connection.writableRequests == 1)
@@ -90,7 +90,7 @@ import HubTestSupport
         send(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: fast, to: hub)
         slowConnection.choked = true
         for step in 1...50 {
-            hub.publish(quote("AAPL", bid: Double(step), ask: 100), receivedAt: Int64(step))
+            hub.publish(quote("AAPL", bid: Double(step), ask: 100), receivedAt: Timestamp(microseconds: Int64(step)))
             hub.flushWrites()
         }
         #expect(fastConnection.quotes("AAPL").count == 50)
@@ -145,7 +145,7 @@ import HubTestSupport
         let hub = makeHub { $0.releaseIdleSymbolsSeconds = 60 }
         let (client, _) = connect(hub)
         send(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: client, to: hub)
-        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: time.now)
+        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: time.clock.now())
         hub.close(client)
         time.advance(seconds: 59)
         hub.releaseIdleSymbols(now: time.now)
@@ -174,7 +174,7 @@ import HubTestSupport
         let (client, connection) = connect(hub)
         send(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: client, to: hub)
         connection.choked = true
-        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: 1)
+        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: Timestamp(microseconds: 1))
         hub.flushWrites()
         send(#"{"op":"unsubscribe","symbols":["AAPL"]}"#, from: client, to: hub)
         connection.choked = false
@@ -187,7 +187,7 @@ import HubTestSupport
         let clients = (0..<3).map { _ in connect(hub) }
         for (client, _) in clients { send(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: client, to: hub) }
         for (_, connection) in clients { connection.choked = true }
-        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: 1)
+        hub.publish(quote("AAPL", bid: 1, ask: 2), receivedAt: Timestamp(microseconds: 1))
         let shared = clients.map { $0.0.pending["AAPL"]?.bytes }
         #expect(shared.allSatisfy { $0 != nil && $0 === shared[0] })
     }
@@ -200,7 +200,7 @@ import HubTestSupport
         hub.setHoldings("other", [aapl])
         connection.choked = true
         for step in 1...3 {
-            hub.publish(quote("AAPL", bid: 100 + Double(step), ask: 101 + Double(step)), receivedAt: time.now)
+            hub.publish(quote("AAPL", bid: 100 + Double(step), ask: 101 + Double(step)), receivedAt: time.clock.now())
             time.advance(seconds: 0.2)
             hub.housekeeping(secondElapsed: false)
         }
@@ -224,7 +224,7 @@ import HubTestSupport
         let request = HTTPRequest(method: .get, path: "/api/market-data/quote/MSFT", headers: ["host": "127.0.0.1:8080"])
         #expect(hub.handle(request, exchange: hub.exchanges.newID(), connection: connection) == nil)
         #expect(connection.writableRequests == 0)
-        hub.publish(quote("MSFT", bid: 400, ask: 401), receivedAt: time.now)
+        hub.publish(quote("MSFT", bid: 400, ask: 401), receivedAt: time.clock.now())
         #expect(connection.writableRequests == 1)
         #expect(await upstreamCommands(of: hub) == ["subscribe MSFT"])
     }
