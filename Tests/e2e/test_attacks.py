@@ -380,14 +380,14 @@ def test_twenty_five_thousand_positions_are_listed_page_by_page(tmp_path):
         symbols = [f"P{i:04d}" for i in range(1000)]
         for account in range(25):
             assert import_csv(hub, f"ACCT{account:02d}", symbols).status == 200
-        first = hub.get("/api/positions", timeout=10)
+        first = hub.get("/api/positions", timeout=30)
         assert first.status == 200, first
         page = first.json()
         assert len(page["positions"]) == 1000 and page["nextCursor"]
         seen, cursor, pages = len(page["positions"]), page["nextCursor"], 1
         ids = {p["id"] for p in page["positions"]}
         while cursor and pages < 100:
-            page = hub.get(f"/api/positions?limit=5000&cursor={cursor}", timeout=10).json()
+            page = hub.get(f"/api/positions?limit=5000&cursor={cursor}", timeout=30).json()
             ids |= {p["id"] for p in page["positions"]}
             seen, cursor, pages = seen + len(page["positions"]), page["nextCursor"], pages + 1
         assert cursor is None and seen == len(ids) == 25_005, (seen, len(ids), pages)
