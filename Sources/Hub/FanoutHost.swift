@@ -10,6 +10,8 @@ package protocol FanoutHost: AnyObject, Sendable {
     func reply(_ exchange: Int, _ response: HTTPResponse)
     /// The outcome of the latest database write: nil when it worked.
     func reportDatabase(_ problem: String?)
+    /// A file of `directory` (the dashboard's, the docs'), for `path`; 404 when there is none.
+    func file(_ path: String, in directory: String?) -> HTTPResponse
 }
 
 /// The parts of Tickhub the hub is wired to, each behind a protocol the hub owns.

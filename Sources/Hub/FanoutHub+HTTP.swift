@@ -50,7 +50,7 @@ extension FanoutHub {
             guard request.method == .get, HubRouter.isDashboardPath(path) else {
                 return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(path))"))
             }
-            return .respond(StaticFiles.shared.response(for: path, in: configuration.dashboardDirectory))
+            return .respond(host.file(path, in: configuration.dashboardDirectory))
         }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import HubProtocol
 import TickhubCore
 
@@ -13,7 +12,7 @@ enum HealthRoutes {
             return .respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: Array(text.utf8)))
         }
         routes.add("openapi", [.get], .exact("/api/openapi.yaml")) { hub, _, _ in
-            .respond(StaticFiles.shared.response(for: "openapi.yaml", in: hub.configuration.docsDirectory))
+            .respond(hub.host.file("openapi.yaml", in: hub.configuration.docsDirectory))
         }
     }
 }

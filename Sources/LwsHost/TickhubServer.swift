@@ -102,6 +102,10 @@ public final class TickhubServer: Sendable, FanoutHost {
         enqueue(.reply(exchange, response))
     }
 
+    package func file(_ path: String, in directory: String?) -> HTTPResponse {
+        StaticFiles.shared.response(for: path, in: directory)
+    }
+
 
     private func enqueue(_ command: Command) {
         shared.withLock { state in

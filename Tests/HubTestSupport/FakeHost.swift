@@ -16,6 +16,7 @@ package final class FakeHost: FanoutHost {
     package var isStopping: Bool { false }
     package func reply(_ exchange: Int, _ response: HTTPResponse) { reported.yield((exchange, response)) }
     package func reportDatabase(_ problem: String?) {}
+    package func file(_ path: String, in directory: String?) -> HTTPResponse { .error(404, code: "not_found", "no files here") }
 }
 
 /// Each subscribe and unsubscribe it gets, as one line, in the order they arrive (prioritize is left out).

@@ -2,7 +2,8 @@ import HubProtocol
 import Foundation
 import Synchronization
 
-/// The dashboard's files and the OpenAPI document, read from disk once and kept.
+/// The dashboard's files and the OpenAPI document, read from disk once and kept: the host's, so that the hub does
+/// no I/O of its own.
 package final class StaticFiles: Sendable {
     package static let shared = StaticFiles()
     private let cache = Mutex<[String: HTTPResponse]>([:])
