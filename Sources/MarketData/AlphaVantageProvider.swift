@@ -7,21 +7,6 @@ import TickhubCore
 /// Alpha Vantage as the last-resort source: GLOBAL_QUOTE within a tiny request budget (25 a day, 1 a second on
 /// the free tier), one symbol at a time, round-robin. Without `ALPHAVANTAGE_API_KEY` it is disabled and says so.
 public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable {
-    public struct Configuration: Sendable, Equatable {
-        /// `ALPHAVANTAGE_BASE_URL`.
-        public var baseURL = "https://www.alphavantage.co"
-        /// From `ALPHAVANTAGE_API_KEY` only: never from a file, never logged.
-        public var apiKey: String?
-        /// Requests per UTC day.
-        public var dailyBudget = 25
-        /// Spacing between requests (the free tier allows one a second).
-        public var minimumSpacingSeconds = 1.2
-        /// How often one symbol is asked again; with 25 requests a day, rarely.
-        public var pollSeconds = 300.0
-        public var requestTimeoutSeconds = 10.0
-        public init() {}
-    }
-
     public let name: QuoteSource = .alphaVantage
     public let configuration: Configuration
     private let fetcher: HTTPFetcher

@@ -18,13 +18,6 @@ public enum ManagerEvent: Sendable {
 /// Providers report from their own threads; the manager's state sits behind one lock, held only for
 /// bookkeeping. Subscriptions to providers are made outside it.
 public final class DataProviderManager: @unchecked Sendable {
-    public struct Configuration: Sendable {
-        public var policy = SourceSelector.Policy()
-        /// How often silence and failback are re-evaluated.
-        public var evaluationInterval: Duration = .milliseconds(250)
-        public init() {}
-    }
-
     struct Entry {
         let instrument: Instrument
         var selector: SourceSelector

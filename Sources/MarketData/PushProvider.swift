@@ -10,16 +10,6 @@ import TickhubCore
 /// `staleSeconds`. Otherwise the symbol is reported unavailable here, and the manager fails over or marks the
 /// last quote stale, so a feed that died is never shown as live.
 public final class PushProvider: MarketDataProvider, @unchecked Sendable {
-    public struct Configuration: Sendable, Equatable {
-        /// Publishing needs `TICKHUB_PUBLISH_TOKEN`; without it the provider reports itself disabled.
-        public var enabled = false
-        /// How long a quote posted over HTTP stays live without another.
-        public var staleSeconds = 30.0
-        /// Symbols kept; beyond it the ones nobody wants are forgotten.
-        public var maximumSymbols = 100_000
-        public init() {}
-    }
-
     enum Origin: Equatable {
         case connection(Int)
         case http(at: Int64)

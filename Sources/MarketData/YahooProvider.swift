@@ -8,22 +8,6 @@ import TickhubCore
 /// the v8 chart per symbol when v7 fails on its own (a crumb it cannot get, a 404 or any other answer that is not
 /// a quote). Only 429 and transport failures, which would fail every endpoint alike, pause the provider.
 public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
-    public struct Configuration: Sendable, Equatable {
-        /// `YAHOO_BASE_URL`; tests and proxies point it elsewhere.
-        public var baseURL = "https://query1.finance.yahoo.com"
-        /// How often each subscribed symbol is polled.
-        public var pollSeconds = 15.0
-        public var requestTimeoutSeconds = 10.0
-        /// After a 429 or an outage: wait from this, doubling, up to the cap (15 min).
-        public var backoffInitialSeconds = 30.0
-        public var backoffCapSeconds = 900.0
-        /// Symbols per v7 request.
-        public var batchSize = 50
-        /// A symbol Yahoo does not know is asked again after this long.
-        public var unknownRetrySeconds = 6 * 3600.0
-        public init() {}
-    }
-
     public let name: QuoteSource = .yahoo
     public let configuration: Configuration
     private let fetcher: HTTPFetcher
