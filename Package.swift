@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // Pure domain values and logic: no I/O, no threads.
@@ -58,6 +59,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
@@ -68,6 +70,7 @@ let package = Package(
                 "TickhubCore", "IBKR", "ProviderParsing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
@@ -99,7 +102,7 @@ let package = Package(
         // upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
         .target(
             name: "Hub",
-            dependencies: ["TickhubCore", "HubProtocol"]
+            dependencies: ["TickhubCore", "HubProtocol", .product(name: "Configuration", package: "swift-configuration")]
         ),
 
         // The libwebsockets host: the service thread and its libuv loop, the inbox, the callback switch, and the
@@ -131,6 +134,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
@@ -266,6 +270,7 @@ let package = Package(
                 "IBKR", "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .testTarget(
@@ -291,7 +296,10 @@ let package = Package(
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
-        .testTarget(name: "TickhubAppTests", dependencies: ["TickhubApp", "Hub", "IBKR"]),
+        .testTarget(
+            name: "TickhubAppTests",
+            dependencies: ["TickhubApp", "Hub", "IBKR", "MarketData", .product(name: "Configuration", package: "swift-configuration")]
+        ),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,8 @@
-/// The server's limits and listening address. Defaults in one place, documented in config/tickhub.example.json.
+import Configuration
+import TickhubCore
+
+/// The server's limits and listening address. Defaults in one place, documented in config/tickhub.example.json;
+/// `init(config:)` reads the `server` section over them.
 public struct ServerConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -71,4 +75,65 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// `http://127.0.0.1:8080/`, or `https://` with TLS.
     public func url(port: Int) -> String { "\(tls == nil ? "http" : "https")://\(host):\(port)/" }
+}
+
+extension ServerConfiguration {
+    /// Reads the `server` section: every key config/tickhub.example.json lists under it, and the two tokens, which
+    /// are secrets (the app maps them to `TICKHUB_TOKEN` and `TICKHUB_PUBLISH_TOKEN`; no file may hold them).
+    /// An empty token is no token.
+    public init(config: ConfigReader) throws {
+        self.init()
+        if let listen = config.string(forKey: "listen") { (host, port) = try Self.listenAddress(listen) }
+        maxSymbolsPerClient = config.int(forKey: "maxSymbolsPerClient", default: maxSymbolsPerClient)
+        maxMessageBytes = config.int(forKey: "maxMessageBytes", default: maxMessageBytes)
+        slowClientSeconds = config.double(forKey: "slowClientSeconds", default: slowClientSeconds)
+        pingIdleSeconds = config.int(forKey: "pingIdleSeconds", default: pingIdleSeconds)
+        idleHangupSeconds = config.int(forKey: "idleHangupSeconds", default: idleHangupSeconds)
+        firstQuoteWaitSeconds = config.double(forKey: "firstQuoteWaitSeconds", default: firstQuoteWaitSeconds)
+        allowedOrigins = config.stringArray(forKey: "allowedOrigins", default: allowedOrigins)
+        allowedHosts = config.stringArray(forKey: "allowedHosts", default: allowedHosts)
+        releaseIdleSymbolsSeconds = config.double(forKey: "releaseIdleSymbolsSeconds", default: releaseIdleSymbolsSeconds)
+        snapshotSeconds = config.double(forKey: "snapshotSeconds", default: snapshotSeconds)
+        pnlPerSecond = config.double(forKey: "pnlPerSecond", default: pnlPerSecond)
+        maxPublishBytes = config.int(forKey: "maxPublishBytes", default: maxPublishBytes)
+        authTimeoutSeconds = config.double(forKey: "authTimeoutSeconds", default: authTimeoutSeconds)
+        maxQueuedErrors = config.int(forKey: "maxQueuedErrors", default: maxQueuedErrors)
+        maxUpstreamSymbols = config.int(forKey: "maxUpstreamSymbols", default: maxUpstreamSymbols)
+        maxSymbolsPerRequest = config.int(forKey: "maxSymbolsPerRequest", default: maxSymbolsPerRequest)
+        maxSymbolsPerImport = config.int(forKey: "maxSymbolsPerImport", default: maxSymbolsPerImport)
+        maxErrorsPerMinute = config.int(forKey: "maxErrorsPerMinute", default: maxErrorsPerMinute)
+        maxQueuedBytes = config.int(forKey: "maxQueuedBytes", default: maxQueuedBytes)
+        // Read with an empty default rather than as optionals, so that even a read that finds nothing says it
+        // was of a secret.
+        let token = config.string(forKey: "token", isSecret: true, default: "")
+        self.token = token.isEmpty ? nil : token
+        let publishToken = config.string(forKey: "publishToken", isSecret: true, default: "")
+        self.publishToken = publishToken.isEmpty ? nil : publishToken
+        tls = try Self.tls(config.scoped(to: "tls"))
+    }
+
+    /// `HOST:PORT` (`[v6]:PORT` too, so that the app can refuse IPv6 by name); an empty host is loopback, port 0
+    /// picks a free one. The host is not resolved here: that is the app's, which binds it.
+    private static func listenAddress(_ text: String) throws(InvalidSetting) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw InvalidSetting(key: "listen") { "\($0) wants HOST:PORT, e.g. 127.0.0.1:8080, not \"\(text)\"" }
+        }
+        guard (0...65535).contains(port) else {
+            throw InvalidSetting(key: "listen") { "\($0): port \(port) is outside 1–65535 (0 picks a free port)" }
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// Both paths empty (as in the example file) is plain HTTP; one without the other is a mistake worth saying.
+    private static func tls(_ config: ConfigReader) throws(InvalidSetting) -> TLS? {
+        let certificate = config.string(forKey: "certificate", default: "")
+        let privateKey = config.string(forKey: "privateKey", default: "")
+        switch (certificate.isEmpty, privateKey.isEmpty) {
+        case (true, true): return nil
+        case (false, false): return TLS(certificate: certificate, privateKey: privateKey)
+        default: throw InvalidSetting(key: "tls") { "\($0) needs both \"certificate\" and \"privateKey\" (PEM file paths)" }
+        }
+    }
 }

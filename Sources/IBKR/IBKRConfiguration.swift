@@ -1,10 +1,7 @@
-import Foundation
+import Configuration
 
 /// How to reach TWS or IB Gateway and how to behave there. Defaults suit a local paper TWS.
-///
-/// Resolution order: these defaults, then a config file's `ibkr` section, then the environment
-/// (`IBKR_HOST`, `IBKR_PORT`, `IBKR_CLIENT_ID`, `IBKR_ACCOUNT_ID`), then command-line flags.
-public struct IBKRConfiguration: Sendable, Equatable, Codable {
+public struct IBKRConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     /// 7497 TWS paper, 7496 TWS live, 4002 IB Gateway paper, 4001 IB Gateway live.
     public var port = 7497
@@ -36,49 +33,44 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case host, port, clientId, accountId, marketDataType, lineBudget, connectTimeoutSeconds, pacingPerSecond
-        case reconnectInitialSeconds, reconnectCapSeconds, resumeCheckSeconds, accountSummaryTags, autoConnect
-        case heartbeatIdleSeconds, heartbeatTimeoutSeconds
-    }
-
-    /// Reads every key that is present, keeping defaults for the rest.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = IBKRConfiguration()
-        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
-        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
-        clientId = try c.decodeIfPresent(Int.self, forKey: .clientId) ?? d.clientId
-        accountId = try c.decodeIfPresent(String.self, forKey: .accountId) ?? d.accountId
-        marketDataType = try c.decodeIfPresent(Int.self, forKey: .marketDataType) ?? d.marketDataType
-        lineBudget = try c.decodeIfPresent(Int.self, forKey: .lineBudget) ?? d.lineBudget
-        connectTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .connectTimeoutSeconds) ?? d.connectTimeoutSeconds
-        pacingPerSecond = try c.decodeIfPresent(Double.self, forKey: .pacingPerSecond) ?? d.pacingPerSecond
-        reconnectInitialSeconds = try c.decodeIfPresent(Double.self, forKey: .reconnectInitialSeconds) ?? d.reconnectInitialSeconds
-        reconnectCapSeconds = try c.decodeIfPresent(Double.self, forKey: .reconnectCapSeconds) ?? d.reconnectCapSeconds
-        resumeCheckSeconds = try c.decodeIfPresent(Double.self, forKey: .resumeCheckSeconds) ?? d.resumeCheckSeconds
-        accountSummaryTags = try c.decodeIfPresent([String].self, forKey: .accountSummaryTags) ?? d.accountSummaryTags
-        autoConnect = try c.decodeIfPresent(Bool.self, forKey: .autoConnect) ?? d.autoConnect
-        heartbeatIdleSeconds = try c.decodeIfPresent(Double.self, forKey: .heartbeatIdleSeconds) ?? d.heartbeatIdleSeconds
-        heartbeatTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .heartbeatTimeoutSeconds) ?? d.heartbeatTimeoutSeconds
+    /// Reads the `ibkr` section over the defaults and checks the result. The app maps `IBKR_HOST`, `IBKR_PORT`,
+    /// `IBKR_CLIENT_ID` and `IBKR_ACCOUNT_ID` and the `--ibkr-*` flags onto the first four keys.
+    public init(config: ConfigReader) throws {
+        self.init()
+        host = config.string(forKey: "host", default: host)
+        port = config.int(forKey: "port", default: port)
+        clientId = config.int(forKey: "clientId", default: clientId)
+        accountId = config.string(forKey: "accountId", default: accountId)
+        marketDataType = config.int(forKey: "marketDataType", default: marketDataType)
+        lineBudget = config.int(forKey: "lineBudget", default: lineBudget)
+        connectTimeoutSeconds = config.double(forKey: "connectTimeoutSeconds", default: connectTimeoutSeconds)
+        pacingPerSecond = config.double(forKey: "pacingPerSecond", default: pacingPerSecond)
+        reconnectInitialSeconds = config.double(forKey: "reconnectInitialSeconds", default: reconnectInitialSeconds)
+        reconnectCapSeconds = config.double(forKey: "reconnectCapSeconds", default: reconnectCapSeconds)
+        resumeCheckSeconds = config.double(forKey: "resumeCheckSeconds", default: resumeCheckSeconds)
+        heartbeatIdleSeconds = config.double(forKey: "heartbeatIdleSeconds", default: heartbeatIdleSeconds)
+        heartbeatTimeoutSeconds = config.double(forKey: "heartbeatTimeoutSeconds", default: heartbeatTimeoutSeconds)
+        accountSummaryTags = config.stringArray(forKey: "accountSummaryTags", default: accountSummaryTags)
+        autoConnect = config.bool(forKey: "autoConnect", default: autoConnect)
+        try validate()
     }
 
     public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
-        case invalid(variable: String, value: String)
+        case invalid(setting: String, value: String)
         case outOfRange(setting: String, value: String, range: String)
         public var description: String {
             switch self {
-            case let .invalid(variable, value): "\(variable)=\"\(value)\" is not valid"
+            case let .invalid(setting, value): "\(setting)=\"\(value)\" is not valid"
             case let .outOfRange(setting, value, range): "\(setting) is \(value); it must be \(range)"
             }
         }
     }
 
-    /// Rejects values TWS could never accept, after every layer is applied: a port of 99999 must be an error,
-    /// not wrap round to a port that happens to exist.
+    /// Rejects values TWS could never accept, once every source has had its say: a port of 99999 must be an
+    /// error, not wrap round to a port that happens to exist.
     public func validate() throws {
         guard (1...65535).contains(port) else { throw ConfigurationError.outOfRange(setting: "ibkr.port", value: "\(port)", range: "1–65535") }
-        guard !host.isEmpty else { throw ConfigurationError.invalid(variable: "ibkr.host", value: host) }
+        guard !host.isEmpty else { throw ConfigurationError.invalid(setting: "ibkr.host", value: host) }
         guard clientId >= 0 else { throw ConfigurationError.outOfRange(setting: "ibkr.clientId", value: "\(clientId)", range: "0 or more") }
         guard (1...4).contains(marketDataType) else {
             throw ConfigurationError.outOfRange(setting: "ibkr.marketDataType", value: "\(marketDataType)", range: "1–4")
@@ -91,21 +83,5 @@ public struct IBKRConfiguration: Sendable, Equatable, Codable {
         guard pacingPerSecond > 0, pacingPerSecond <= 50 else {
             throw ConfigurationError.outOfRange(setting: "ibkr.pacingPerSecond", value: "\(pacingPerSecond)", range: "above 0, at most 50 (TWS's limit)")
         }
-    }
-
-    /// Applies `IBKR_*` environment variables over this configuration.
-    public func applyingEnvironment(_ environment: [String: String]) throws -> IBKRConfiguration {
-        var c = self
-        if let host = environment["IBKR_HOST"], !host.isEmpty { c.host = host }
-        if let text = environment["IBKR_PORT"] {
-            guard let port = Int(text), (1...65535).contains(port) else { throw ConfigurationError.invalid(variable: "IBKR_PORT", value: text) }
-            c.port = port
-        }
-        if let text = environment["IBKR_CLIENT_ID"] {
-            guard let id = Int(text) else { throw ConfigurationError.invalid(variable: "IBKR_CLIENT_ID", value: text) }
-            c.clientId = id
-        }
-        if let account = environment["IBKR_ACCOUNT_ID"] { c.accountId = account }
-        return c
     }
 }

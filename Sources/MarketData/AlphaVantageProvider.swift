@@ -2,41 +2,30 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import ProviderParsing
+import Synchronization
 import TickhubCore
 
 /// Alpha Vantage as the last-resort source: GLOBAL_QUOTE within a tiny request budget (25 a day, 1 a second on
 /// the free tier), one symbol at a time, round-robin. Without `ALPHAVANTAGE_API_KEY` it is disabled and says so.
-public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable {
-    public struct Configuration: Sendable, Equatable {
-        /// `ALPHAVANTAGE_BASE_URL`.
-        public var baseURL = "https://www.alphavantage.co"
-        /// From `ALPHAVANTAGE_API_KEY` only: never from a file, never logged.
-        public var apiKey: String?
-        /// Requests per UTC day.
-        public var dailyBudget = 25
-        /// Spacing between requests (the free tier allows one a second).
-        public var minimumSpacingSeconds = 1.2
-        /// How often one symbol is asked again; with 25 requests a day, rarely.
-        public var pollSeconds = 300.0
-        public var requestTimeoutSeconds = 10.0
-        public init() {}
-    }
-
+public final class AlphaVantageProvider: MarketDataProvider, Sendable {
     public let name: QuoteSource = .alphaVantage
     public let configuration: Configuration
     private let fetcher: HTTPFetcher
     private let logger: Logger
-    private let lock = NSLock()
     private let events = ProviderEvents()
-    private var subscribed: [String: Instrument] = [:]
-    private var lastAsked: [String: Int64] = [:]
-    /// Symbols Alpha Vantage said it does not know, with when to ask again: the budget is too small to waste.
-    private var unknownUntil: [String: Int64] = [:]
-    private var lastQuotes: [String: Quote] = [:]
-    private var day = ""
-    private var usedToday = 0
-    private var pausedUntil: Int64 = 0
-    private var worker: Task<Void, Never>?
+    private let state = Mutex(State())
+
+    struct State {
+        var subscribed: [String: Instrument] = [:]
+        var lastAsked: [String: Int64] = [:]
+        /// Symbols Alpha Vantage said it does not know, with when to ask again: the budget is too small to waste.
+        var unknownUntil: [String: Int64] = [:]
+        var lastQuotes: [String: Quote] = [:]
+        var day = ""
+        var usedToday = 0
+        var pausedUntil: Int64 = 0
+        var worker: Task<Void, Never>?
+    }
 
     public init(configuration: Configuration, client: HTTPClient, logger: Logger = Logger(label: "tickhub.alphavantage")) {
         self.configuration = configuration
@@ -53,23 +42,24 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
             return
         }
         report(ProviderHealth(name: .alphaVantage, state: .ready, available: true))
-        worker = Task { [weak self] in
+        let worker = Task { [weak self] in
             while !Task.isCancelled {
                 guard let self else { return }
                 await self.step()
                 try? await Task.sleep(for: .seconds(self.configuration.minimumSpacingSeconds))
             }
         }
+        state.withLock { $0.worker = worker }
     }
 
     public func subscribe(_ instruments: [Instrument]) async {
         var unsupported: [String] = []
-        locked {
+        state.withLock { state in
             for instrument in instruments {
                 if ProviderSymbols.alphaVantageSymbol(for: instrument) == nil {
                     unsupported.append(instrument.symbol)
                 } else {
-                    subscribed[instrument.symbol] = instrument
+                    state.subscribed[instrument.symbol] = instrument
                 }
             }
         }
@@ -82,36 +72,37 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
     }
 
     public func unsubscribe(_ symbols: [String]) async {
-        locked {
+        state.withLock { state in
             for symbol in symbols {
-                subscribed[symbol] = nil
-                lastAsked[symbol] = nil
-                lastQuotes[symbol] = nil
+                state.subscribed[symbol] = nil
+                state.lastAsked[symbol] = nil
+                state.lastQuotes[symbol] = nil
             }
         }
     }
 
-    public func stop() async { worker?.cancel() }
+    public func stop() async { state.withLock { $0.worker }?.cancel() }
 
     /// Asks for the symbol that has waited longest, if it is due and the budget allows.
     func step() async {
         let now = nowMillis()
         let today = Self.utcDay(now)
-        let next = locked { () -> (String, Instrument)? in
-            if today != day {
-                day = today
-                usedToday = 0
+        let next = state.withLock { state -> (String, Instrument)? in
+            if today != state.day {
+                state.day = today
+                state.usedToday = 0
             }
-            guard now >= pausedUntil, usedToday < configuration.dailyBudget else { return nil }
-            let due = subscribed.filter {
+            guard now >= state.pausedUntil, state.usedToday < configuration.dailyBudget else { return nil }
+            let lastAsked = state.lastAsked, unknownUntil = state.unknownUntil
+            let due = state.subscribed.filter {
                 now - (lastAsked[$0.key] ?? 0) >= Int64(configuration.pollSeconds * 1000) && (unknownUntil[$0.key] ?? 0) <= now
             }
             guard let pick = due.min(by: { (lastAsked[$0.key] ?? 0) < (lastAsked[$1.key] ?? 0) }) else { return nil }
-            lastAsked[pick.key] = now
-            usedToday += 1
+            state.lastAsked[pick.key] = now
+            state.usedToday += 1
             return (pick.key, pick.value)
         }
-        if locked({ usedToday >= configuration.dailyBudget && now >= pausedUntil }) {
+        if state.withLock({ $0.usedToday >= configuration.dailyBudget && now >= $0.pausedUntil }) {
             exhausted(until: Self.nextUTCMidnight(now), detail: "the daily budget of \(configuration.dailyBudget) requests is spent")
         }
         guard let (symbol, instrument) = next, let avSymbol = ProviderSymbols.alphaVantageSymbol(for: instrument) else { return }
@@ -128,21 +119,21 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
         switch AlphaVantageParsing.parseGlobalQuote(status: response.status, contentType: response.contentType, body: response.body, apiKey: key) {
         case let .quote(av):
             let quote = av.quote(for: symbol, isLatestSession: true)
-            locked { lastQuotes[symbol] = quote }
+            state.withLock { $0.lastQuotes[symbol] = quote }
             report(ProviderHealth(name: .alphaVantage, state: .ready, available: true))
             emit(.symbol(symbol, .serving))
             emit(.quote(quote))
         case .unknownSymbol:
-            locked { unknownUntil[symbol] = now + 24 * 3_600_000 }
+            state.withLock { $0.unknownUntil[symbol] = now + 24 * 3_600_000 }
             emit(.symbol(symbol, .unknown))
         case let .rateLimited(limit, message):
             switch limit {
             case .daily, .other:
                 exhausted(until: Self.nextUTCMidnight(now), detail: message)
             case .burst:
-                locked {
-                    pausedUntil = now + 2_000
-                    lastAsked[symbol] = nil
+                state.withLock { state in
+                    state.pausedUntil = now + 2_000
+                    state.lastAsked[symbol] = nil
                 }
             case .premium, .demo:
                 report(ProviderHealth(name: .alphaVantage, state: .error, detail: message, available: false))
@@ -155,15 +146,15 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
     }
 
     private func exhausted(until: Int64, detail: String) {
-        let symbols = locked { () -> [String] in
-            pausedUntil = until
-            usedToday = configuration.dailyBudget
-            return Array(lastQuotes.keys)
+        let symbols = state.withLock { state in
+            state.pausedUntil = until
+            state.usedToday = configuration.dailyBudget
+            return Array(state.lastQuotes.keys)
         }
         logger.warning("Alpha Vantage rate-limited until the next UTC day: \(detail)")
         report(ProviderHealth(name: .alphaVantage, state: .rateLimited, detail: detail, until: until, available: false))
         for symbol in symbols {
-            guard var quote = locked({ lastQuotes[symbol] }), !quote.stale else { continue }
+            guard var quote = state.withLock({ $0.lastQuotes[symbol] }), !quote.stale else { continue }
             quote.stale = true
             emit(.quote(quote))
         }
@@ -176,10 +167,4 @@ public final class AlphaVantageProvider: MarketDataProvider, @unchecked Sendable
     private func report(_ health: ProviderHealth) { events.report(health) }
 
     private func emit(_ event: ProviderEvent) { events.emit(event) }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
 }

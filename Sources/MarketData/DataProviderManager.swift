@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TickhubCore
 
 /// What the manager tells its consumer (the server).
@@ -17,14 +18,7 @@ public enum ManagerEvent: Sendable {
 ///
 /// Providers report from their own threads; the manager's state sits behind one lock, held only for
 /// bookkeeping. Subscriptions to providers are made outside it.
-public final class DataProviderManager: @unchecked Sendable {
-    public struct Configuration: Sendable {
-        public var policy = SourceSelector.Policy()
-        /// How often silence and failback are re-evaluated.
-        public var evaluationInterval: Duration = .milliseconds(250)
-        public init() {}
-    }
-
+public final class DataProviderManager: Sendable {
     struct Entry {
         let instrument: Instrument
         var selector: SourceSelector
@@ -37,15 +31,18 @@ public final class DataProviderManager: @unchecked Sendable {
     let providers: [QuoteSource: any MarketDataProvider]
     let output: @Sendable (ManagerEvent) -> Void
     let logger: Logger
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    private var health: [QuoteSource: ProviderHealth] = [:]
-    /// Per-symbol source changes written to the log per minute: thousands of symbols asked at once otherwise
-    /// become thousands of lines.
-    private var sourceChangeLog = LogAllowance(perMinute: 60)
-    private var evaluator: Task<Void, Never>?
-    /// Set by `stop()`: providers going down on the way out are no failover, so nothing more is decided or said.
-    private var stopping = false
+    private let state = Mutex(State())
+
+    struct State {
+        var entries: [String: Entry] = [:]
+        var health: [QuoteSource: ProviderHealth] = [:]
+        /// Per-symbol source changes written to the log per minute: thousands of symbols asked at once otherwise
+        /// become thousands of lines.
+        var sourceChangeLog = LogAllowance(perMinute: 60)
+        var evaluator: Task<Void, Never>?
+        /// Set by `stop()`: providers going down on the way out are no failover, so nothing more is decided or said.
+        var stopping = false
+    }
 
     public init(
         configuration: Configuration, providers: [any MarketDataProvider], logger: Logger = Logger(label: "tickhub.providers"),
@@ -67,16 +64,20 @@ public final class DataProviderManager: @unchecked Sendable {
             await provider.start { [weak self] event in self?.handle(event, from: name) }
         }
         let interval = configuration.evaluationInterval
-        evaluator = Task { [weak self] in
+        let evaluator = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 self?.evaluateAll()
             }
         }
+        state.withLock { $0.evaluator = evaluator }
     }
 
     public func stop() async {
-        locked { stopping = true }
+        let evaluator = state.withLock { state in
+            state.stopping = true
+            return state.evaluator
+        }
         evaluator?.cancel()
         for provider in providers.values { await provider.stop() }
     }
@@ -84,14 +85,14 @@ public final class DataProviderManager: @unchecked Sendable {
     public func subscribe(_ instruments: [Instrument]) {
         let now = Self.nowMillis()
         var work: [(QuoteSource, [Instrument], Bool)] = []
-        locked {
-            for instrument in instruments where entries[instrument.symbol] == nil {
+        state.withLock { state in
+            for instrument in instruments where state.entries[instrument.symbol] == nil {
                 var selector = SourceSelector(policy: configuration.policy)
                 // A new symbol starts from what is known of each provider, not from optimism.
-                for (name, report) in health { selector.providerAvailable(name, report.available, now: now) }
-                entries[instrument.symbol] = Entry(instrument: instrument, selector: selector)
+                for (name, report) in state.health { selector.providerAvailable(name, report.available, now: now) }
+                state.entries[instrument.symbol] = Entry(instrument: instrument, selector: selector)
             }
-            for instrument in instruments { work += reconcile(instrument.symbol, now: now) }
+            for instrument in instruments { work += reconcile(instrument.symbol, now: now, in: &state) }
         }
         perform(work)
     }
@@ -103,9 +104,9 @@ public final class DataProviderManager: @unchecked Sendable {
 
     public func unsubscribe(_ symbols: [String]) {
         var work: [(QuoteSource, [Instrument], Bool)] = []
-        locked {
+        state.withLock { state in
             for symbol in symbols {
-                guard let entry = entries.removeValue(forKey: symbol) else { continue }
+                guard let entry = state.entries.removeValue(forKey: symbol) else { continue }
                 for provider in entry.subscribed { work.append((provider, [entry.instrument], false)) }
             }
         }
@@ -114,11 +115,11 @@ public final class DataProviderManager: @unchecked Sendable {
 
     /// Which provider serves each symbol now.
     public func sources() -> [String: QuoteSource?] {
-        locked { entries.mapValues(\.selector.current) }
+        state.withLock { $0.entries.mapValues(\.selector.current) }
     }
 
     public func providerHealth() -> [ProviderHealth] {
-        locked { configuration.policy.order.compactMap { health[$0] } }
+        state.withLock { state in configuration.policy.order.compactMap { state.health[$0] } }
     }
 
     // MARK: Events
@@ -127,34 +128,34 @@ public final class DataProviderManager: @unchecked Sendable {
         let now = Self.nowMillis()
         var work: [(QuoteSource, [Instrument], Bool)] = []
         var events: [ManagerEvent] = []
-        locked {
-            guard !stopping else { return }
+        state.withLock { state in
+            guard !state.stopping else { return }
             switch event {
             case let .quote(quote):
-                guard var entry = entries[quote.symbol] else { return }
+                guard var entry = state.entries[quote.symbol] else { return }
                 let wasServing = entry.selector.knows(provider) == .serving
                 entry.lastQuotes[provider] = quote
                 entry.selector.quote(from: provider, fresh: !quote.stale, now: now)
-                entries[quote.symbol] = entry
+                state.entries[quote.symbol] = entry
                 // The steady state, once per update: a fresh quote from the current source changes no decision
                 // (failback and silence are time-driven and re-evaluated on the timer), so skip the evaluation.
                 if entry.selector.current == provider, !quote.stale, wasServing {
                     events.append(.quote(quote))
                     break
                 }
-                events += decide(quote.symbol, now: now, work: &work)
-                if entries[quote.symbol]?.selector.current == provider { events.append(.quote(quote)) }
-            case let .symbol(symbol, state):
-                guard entries[symbol] != nil else { return }
-                entries[symbol]?.selector.state(provider, state, now: now)
-                events += decide(symbol, now: now, work: &work)
+                events += decide(quote.symbol, now: now, work: &work, in: &state)
+                if state.entries[quote.symbol]?.selector.current == provider { events.append(.quote(quote)) }
+            case let .symbol(symbol, symbolState):
+                guard state.entries[symbol] != nil else { return }
+                state.entries[symbol]?.selector.state(provider, symbolState, now: now)
+                events += decide(symbol, now: now, work: &work, in: &state)
             case let .health(report):
-                health[report.name] = report
-                for symbol in entries.keys {
-                    entries[symbol]?.selector.providerAvailable(provider, report.available, now: now)
-                    events += decide(symbol, now: now, work: &work)
+                state.health[report.name] = report
+                for symbol in state.entries.keys {
+                    state.entries[symbol]?.selector.providerAvailable(provider, report.available, now: now)
+                    events += decide(symbol, now: now, work: &work, in: &state)
                 }
-                events.append(.health(configuration.policy.order.compactMap { health[$0] }))
+                events.append(.health(configuration.policy.order.compactMap { state.health[$0] }))
             }
         }
         events.forEach(output)
@@ -165,23 +166,25 @@ public final class DataProviderManager: @unchecked Sendable {
         let now = Self.nowMillis()
         var work: [(QuoteSource, [Instrument], Bool)] = []
         var events: [ManagerEvent] = []
-        locked {
-            guard !stopping else { return }
-            for symbol in entries.keys { events += decide(symbol, now: now, work: &work) }
+        state.withLock { state in
+            guard !state.stopping else { return }
+            for symbol in state.entries.keys { events += decide(symbol, now: now, work: &work, in: &state) }
         }
         events.forEach(output)
         perform(work)
     }
 
-    /// Re-decides a symbol's source and its provider subscriptions. Called with the lock held.
-    private func decide(_ symbol: String, now: Int64, work: inout [(QuoteSource, [Instrument], Bool)]) -> [ManagerEvent] {
+    /// Re-decides a symbol's source and its provider subscriptions, in the state the lock holds.
+    private func decide(
+        _ symbol: String, now: Int64, work: inout [(QuoteSource, [Instrument], Bool)], in state: inout State
+    ) -> [ManagerEvent] {
         // Ask the providers that are needed first, so a failover goes straight to the next one.
-        work += reconcile(symbol, now: now)
-        guard var entry = entries[symbol] else { return [] }
+        work += reconcile(symbol, now: now, in: &state)
+        guard var entry = state.entries[symbol] else { return [] }
         let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
         var events: [ManagerEvent] = []
         if let change = entry.selector.evaluate(now: now, marketOpen: open) {
-            let allowance = sourceChangeLog.admit(now: now)
+            let allowance = state.sourceChangeLog.admit(now: now)
             if allowance.write {
                 logger.notice("\(symbol): source \(change.from?.rawValue ?? "none") → \(change.to?.rawValue ?? "none") (\(change.reason))\(LogAllowance.suffix(allowance.leftOut))")
             }
@@ -204,14 +207,15 @@ public final class DataProviderManager: @unchecked Sendable {
             entry.reportedUnknown = true
             events.append(.unknownSymbol(symbol))
         }
-        entries[symbol] = entry
-        work += reconcile(symbol, now: now)
+        state.entries[symbol] = entry
+        work += reconcile(symbol, now: now, in: &state)
         return events
     }
 
-    /// Subscribes the providers the selector wants and drops the ones it no longer needs. Lock held.
-    private func reconcile(_ symbol: String, now: Int64) -> [(QuoteSource, [Instrument], Bool)] {
-        guard var entry = entries[symbol] else { return [] }
+    /// Subscribes the providers the selector wants and drops the ones it no longer needs, in the state the lock
+    /// holds.
+    private func reconcile(_ symbol: String, now: Int64, in state: inout State) -> [(QuoteSource, [Instrument], Bool)] {
+        guard var entry = state.entries[symbol] else { return [] }
         let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
         let wanted = Set(entry.selector.wanted(now: now, marketOpen: open)).filter { providers[$0] != nil }
         var work: [(QuoteSource, [Instrument], Bool)] = []
@@ -225,7 +229,7 @@ public final class DataProviderManager: @unchecked Sendable {
             entry.lastQuotes[provider] = nil
         }
         entry.subscribed = wanted
-        entries[symbol] = entry
+        state.entries[symbol] = entry
         return work
     }
 
@@ -242,12 +246,6 @@ public final class DataProviderManager: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
     }
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

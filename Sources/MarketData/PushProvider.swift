@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TickhubCore
 
 /// Quotes pushed into Tickhub by publishers (a bot, another broker's streamer) over `/publish` or
@@ -9,17 +10,7 @@ import TickhubCore
 /// still connected, or, for quotes posted over HTTP (no connection to watch), it is younger than
 /// `staleSeconds`. Otherwise the symbol is reported unavailable here, and the manager fails over or marks the
 /// last quote stale, so a feed that died is never shown as live.
-public final class PushProvider: MarketDataProvider, @unchecked Sendable {
-    public struct Configuration: Sendable, Equatable {
-        /// Publishing needs `TICKHUB_PUBLISH_TOKEN`; without it the provider reports itself disabled.
-        public var enabled = false
-        /// How long a quote posted over HTTP stays live without another.
-        public var staleSeconds = 30.0
-        /// Symbols kept; beyond it the ones nobody wants are forgotten.
-        public var maximumSymbols = 100_000
-        public init() {}
-    }
-
+public final class PushProvider: MarketDataProvider, Sendable {
     enum Origin: Equatable {
         case connection(Int)
         case http(at: Int64)
@@ -27,16 +18,19 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
 
     public let name: QuoteSource = .push
     public let configuration: Configuration
-    private let lock = NSLock()
     private let events = ProviderEvents()
-    private var latest: [String: Quote] = [:]
-    private var origins: [String: Origin] = [:]
-    private var wanted: Set<String> = []
-    /// Wanted symbols the manager has been told are served here.
-    private var serving: Set<String> = []
-    private var publishers: Set<Int> = []
-    private var lastHTTPPublish: Int64 = 0
-    private var watcher: Task<Void, Never>?
+    private let state = Mutex(State())
+
+    struct State {
+        var latest: [String: Quote] = [:]
+        var origins: [String: Origin] = [:]
+        var wanted: Set<String> = []
+        /// Wanted symbols the manager has been told are served here.
+        var serving: Set<String> = []
+        var publishers: Set<Int> = []
+        var lastHTTPPublish: Int64 = 0
+        var watcher: Task<Void, Never>?
+    }
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -44,29 +38,30 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
 
     public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
         events.connect(sink)
-        locked { events.report(health(now: Self.nowMicros())) }
+        state.withLock { events.report(health(now: Self.nowMicros(), in: $0)) }
         guard configuration.enabled else { return }
-        watcher = Task { [weak self] in
+        let watcher = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 self?.expire()
             }
         }
+        state.withLock { $0.watcher = watcher }
     }
 
     public func stop() async {
-        watcher?.cancel()
+        state.withLock { $0.watcher }?.cancel()
     }
 
     public func subscribe(_ instruments: [Instrument]) async {
         let now = Self.nowMicros()
         var out: [ProviderEvent] = []
-        locked {
+        state.withLock { state in
             for instrument in instruments {
                 let symbol = instrument.symbol
-                wanted.insert(symbol)
-                if let quote = latest[symbol], isLive(symbol, now: now) {
-                    serving.insert(symbol)
+                state.wanted.insert(symbol)
+                if let quote = state.latest[symbol], isLive(symbol, now: now, in: state) {
+                    state.serving.insert(symbol)
                     out.append(.symbol(symbol, .serving))
                     out.append(.quote(quote))
                 } else {
@@ -79,10 +74,10 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
     }
 
     public func unsubscribe(_ symbols: [String]) async {
-        locked {
+        state.withLock { state in
             for symbol in symbols {
-                wanted.remove(symbol)
-                serving.remove(symbol)
+                state.wanted.remove(symbol)
+                state.serving.remove(symbol)
             }
         }
     }
@@ -95,47 +90,47 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
     @discardableResult
     public func ingest(_ patches: [QuotePatch], publisher: Int?, receivedAt: Timestamp) -> [RefusedPatch] {
         let origin: Origin = publisher.map { .connection($0) } ?? .http(at: receivedAt.microseconds)
-        return locked {
+        return state.withLock { state in
             var out: [ProviderEvent] = []
             var refused: [RefusedPatch] = []
-            if publisher == nil { lastHTTPPublish = receivedAt.microseconds }
-            if latest.count + patches.count > configuration.maximumSymbols { forgetUnwanted() }
+            if publisher == nil { state.lastHTTPPublish = receivedAt.microseconds }
+            if state.latest.count + patches.count > configuration.maximumSymbols { state.forgetUnwanted() }
             for (position, patch) in patches.enumerated() {
-                let quote = patch.applied(to: latest[patch.symbol], receivedAt: receivedAt)
+                let quote = patch.applied(to: state.latest[patch.symbol], receivedAt: receivedAt)
                 if let problem = quote.bookProblem {
                     refused.append(RefusedPatch(position: position, reason: "\(patch.symbol): \(problem)"))
                     continue
                 }
-                latest[patch.symbol] = quote
-                origins[patch.symbol] = origin
-                guard wanted.contains(patch.symbol) else { continue }
-                if serving.insert(patch.symbol).inserted { out.append(.symbol(patch.symbol, .serving)) }
+                state.latest[patch.symbol] = quote
+                state.origins[patch.symbol] = origin
+                guard state.wanted.contains(patch.symbol) else { continue }
+                if state.serving.insert(patch.symbol).inserted { out.append(.symbol(patch.symbol, .serving)) }
                 out.append(.quote(quote))
             }
-            if publisher == nil { events.report(health(now: receivedAt.microseconds)) }
+            if publisher == nil { events.report(health(now: receivedAt.microseconds, in: state)) }
             out.forEach(events.emit)
             return refused
         }
     }
 
     public func publisherConnected(_ id: Int) {
-        locked {
-            publishers.insert(id)
-            events.report(health(now: Self.nowMicros()))
+        state.withLock { state in
+            state.publishers.insert(id)
+            events.report(health(now: Self.nowMicros(), in: state))
         }
     }
 
     /// Its symbols stop being live at once, not at the next check.
     public func publisherDisconnected(_ id: Int) {
-        locked { _ = publishers.remove(id) }
+        state.withLock { _ = $0.publishers.remove(id) }
         expire()
     }
 
     // MARK: Liveness
 
-    private func isLive(_ symbol: String, now: Int64) -> Bool {
-        switch origins[symbol] {
-        case let .connection(id)?: publishers.contains(id)
+    private func isLive(_ symbol: String, now: Int64, in state: State) -> Bool {
+        switch state.origins[symbol] {
+        case let .connection(id)?: state.publishers.contains(id)
         case let .http(at)?: now - at <= Int64(configuration.staleSeconds * 1_000_000)
         case nil: false
         }
@@ -144,27 +139,27 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
     /// Reports symbols whose publisher is gone or whose last post is too old.
     func expire() {
         let now = Self.nowMicros()
-        locked {
+        state.withLock { state in
             var out: [ProviderEvent] = []
-            for symbol in serving where !isLive(symbol, now: now) {
-                serving.remove(symbol)
-                let why = if case .connection = origins[symbol] { "its publisher disconnected" } else {
+            for symbol in state.serving where !isLive(symbol, now: now, in: state) {
+                state.serving.remove(symbol)
+                let why = if case .connection = state.origins[symbol] { "its publisher disconnected" } else {
                     "no update posted for \(configuration.staleSeconds.formatted(.number.precision(.fractionLength(0...1)))) s"
                 }
                 out.append(.symbol(symbol, .unavailable(why)))
             }
-            events.report(health(now: now))
+            events.report(health(now: now, in: state))
             out.forEach(events.emit)
         }
     }
 
-    /// Called with the lock held.
-    func health(now: Int64) -> ProviderHealth {
+    /// What the provider reports of itself, from the state the lock holds.
+    func health(now: Int64, in state: State) -> ProviderHealth {
         guard configuration.enabled else {
             return ProviderHealth(name: .push, state: .disabled, detail: "set TICKHUB_PUBLISH_TOKEN to accept publishers", available: false)
         }
-        let connected = publishers.count
-        let recentHTTP = lastHTTPPublish > 0 && now - lastHTTPPublish <= Int64(configuration.staleSeconds * 1_000_000)
+        let connected = state.publishers.count
+        let recentHTTP = state.lastHTTPPublish > 0 && now - state.lastHTTPPublish <= Int64(configuration.staleSeconds * 1_000_000)
         guard connected > 0 || recentHTTP else {
             return ProviderHealth(name: .push, state: .idle, detail: "no publisher connected", available: false)
         }
@@ -172,18 +167,15 @@ public final class PushProvider: MarketDataProvider, @unchecked Sendable {
         return ProviderHealth(name: .push, state: .ready, detail: connected > 0 ? detail : "quotes posted over HTTP", available: true)
     }
 
-    private func forgetUnwanted() {
+    static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+}
+
+extension PushProvider.State {
+    /// Makes room when the symbols kept reach the limit: quotes nobody wants can go.
+    mutating func forgetUnwanted() {
         for symbol in latest.keys where !wanted.contains(symbol) {
             latest[symbol] = nil
             origins[symbol] = nil
         }
     }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
-
-    static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 }

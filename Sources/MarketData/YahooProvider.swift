@@ -2,64 +2,53 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import ProviderParsing
+import Synchronization
 import TickhubCore
 
 /// Yahoo Finance as a fallback source: polls the v7 batch quote for every subscribed symbol, and falls back to
 /// the v8 chart per symbol when v7 fails on its own (a crumb it cannot get, a 404 or any other answer that is not
 /// a quote). Only 429 and transport failures, which would fail every endpoint alike, pause the provider.
-public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
-    public struct Configuration: Sendable, Equatable {
-        /// `YAHOO_BASE_URL`; tests and proxies point it elsewhere.
-        public var baseURL = "https://query1.finance.yahoo.com"
-        /// How often each subscribed symbol is polled.
-        public var pollSeconds = 15.0
-        public var requestTimeoutSeconds = 10.0
-        /// After a 429 or an outage: wait from this, doubling, up to the cap (15 min).
-        public var backoffInitialSeconds = 30.0
-        public var backoffCapSeconds = 900.0
-        /// Symbols per v7 request.
-        public var batchSize = 50
-        /// A symbol Yahoo does not know is asked again after this long.
-        public var unknownRetrySeconds = 6 * 3600.0
-        public init() {}
-    }
-
+public final class YahooProvider: MarketDataProvider, Sendable {
     public let name: QuoteSource = .yahoo
     public let configuration: Configuration
     private let fetcher: HTTPFetcher
     private let logger: Logger
-    private let lock = NSLock()
     private let events = ProviderEvents()
-    /// Tickhub symbol → instrument.
-    private var subscribed: [String: Instrument] = [:]
-    private var unknownUntil: [String: Int64] = [:]
-    private var lastQuotes: [String: Quote] = [:]
-    private var backoff: ProviderBackoff
-    private var pausedUntil: Int64 = 0
-    private var crumb: String?
-    /// Until when v7 is skipped in favour of the chart endpoint (after a crumb failure).
-    private var chartOnlyUntil: Int64 = 0
-    private var poller: Task<Void, Never>?
-    /// Set when a new subscription (or the end of a pause) should not wait for the next round.
-    private var pollSoon = true
+    private let state: Mutex<State>
+
+    struct State {
+        /// Tickhub symbol → instrument.
+        var subscribed: [String: Instrument] = [:]
+        var unknownUntil: [String: Int64] = [:]
+        var lastQuotes: [String: Quote] = [:]
+        var backoff: ProviderBackoff
+        var pausedUntil: Int64 = 0
+        var crumb: String?
+        /// Until when v7 is skipped in favour of the chart endpoint (after a crumb failure).
+        var chartOnlyUntil: Int64 = 0
+        var poller: Task<Void, Never>?
+        /// Set when a new subscription (or the end of a pause) should not wait for the next round.
+        var pollSoon = true
+    }
 
     public init(configuration: Configuration, client: HTTPClient, logger: Logger = Logger(label: "tickhub.yahoo")) {
         self.configuration = configuration
         fetcher = HTTPFetcher(client: client, timeout: .milliseconds(Int64(configuration.requestTimeoutSeconds * 1000)))
         self.logger = logger
-        backoff = ProviderBackoff(initialSeconds: configuration.backoffInitialSeconds, capSeconds: configuration.backoffCapSeconds)
+        state = Mutex(State(
+            backoff: ProviderBackoff(initialSeconds: configuration.backoffInitialSeconds, capSeconds: configuration.backoffCapSeconds)))
     }
 
     public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
         events.connect(sink)
         report(ProviderHealth(name: .yahoo, state: .ready, available: true))
-        poller = Task { [weak self] in
+        let poller = Task { [weak self] in
             var nextRound = ContinuousClock.now
             while !Task.isCancelled {
                 guard let self else { return }
-                let soon = self.locked { () -> Bool in
-                    defer { self.pollSoon = false }
-                    return self.pollSoon
+                let soon = self.state.withLock { state in
+                    defer { state.pollSoon = false }
+                    return state.pollSoon
                 }
                 if soon || ContinuousClock.now >= nextRound {
                     nextRound = ContinuousClock.now + .seconds(self.configuration.pollSeconds)
@@ -69,49 +58,50 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
+        state.withLock { $0.poller = poller }
     }
 
     public func subscribe(_ instruments: [Instrument]) async {
         var unsupported: [String] = []
-        locked {
+        state.withLock { state in
             for instrument in instruments {
                 if ProviderSymbols.yahooSymbol(for: instrument) == nil {
                     unsupported.append(instrument.symbol)
                 } else {
-                    subscribed[instrument.symbol] = instrument
+                    state.subscribed[instrument.symbol] = instrument
                 }
             }
         }
         for symbol in unsupported { emit(.symbol(symbol, .unknown)) }
-        locked { pollSoon = true }
+        state.withLock { $0.pollSoon = true }
     }
 
     public func unsubscribe(_ symbols: [String]) async {
-        locked {
+        state.withLock { state in
             for symbol in symbols {
-                subscribed[symbol] = nil
-                lastQuotes[symbol] = nil
+                state.subscribed[symbol] = nil
+                state.lastQuotes[symbol] = nil
             }
         }
     }
 
     public func stop() async {
-        poller?.cancel()
+        state.withLock { $0.poller }?.cancel()
     }
 
     // MARK: Polling
 
     func pollOnce() async {
         let now = nowMillis()
-        let (targets, paused, chartOnly, crumb) = locked { () -> ([(String, Instrument)], Bool, Bool, String?) in
-            let targets = subscribed.filter { (unknownUntil[$0.key] ?? 0) <= now }.sorted { $0.key < $1.key }
-            return (targets, now < pausedUntil, now < chartOnlyUntil, self.crumb)
+        let (targets, paused, chartOnly, crumb) = state.withLock { state in
+            let targets = state.subscribed.filter { (state.unknownUntil[$0.key] ?? 0) <= now }.sorted { $0.key < $1.key }
+            return (targets, now < state.pausedUntil, now < state.chartOnlyUntil, state.crumb)
         }
         guard !paused else { return }
         // A pause that ended with nothing to poll: say Yahoo may be tried again; the next poll is the probe.
         if targets.isEmpty {
-            if locked({ pausedUntil > 0 }) {
-                locked { pausedUntil = 0 }
+            if state.withLock({ $0.pausedUntil > 0 }) {
+                state.withLock { $0.pausedUntil = 0 }
                 report(ProviderHealth(name: .yahoo, state: .ready, available: true))
             }
             return
@@ -155,10 +145,10 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
         case let .unauthorized(message):
             // v7 wants a crumb: get one once; if that fails too, poll charts, which need none.
             if crumb == nil, let fresh = await fetchCrumb() {
-                locked { self.crumb = fresh }
+                state.withLock { $0.crumb = fresh }
                 return await pollBatch(batch, crumb: fresh)
             }
-            locked { self.crumb = nil }
+            state.withLock { $0.crumb = nil }
             await useChartEndpoint(for: batch, because: "v7 refused: \(message)")
             return true
         case let .unavailable(message):
@@ -171,7 +161,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
     /// Polls this batch, and everything for the next 10 minutes, through the per-symbol chart endpoint.
     func useChartEndpoint(for batch: [(String, Instrument)], because reason: String) async {
         logger.notice("Yahoo \(reason); polling the chart endpoint per symbol for 10 minutes")
-        locked { chartOnlyUntil = nowMillis() + 600_000 }
+        state.withLock { $0.chartOnlyUntil = nowMillis() + 600_000 }
         for (symbol, instrument) in batch { await pollChart(symbol, instrument) }
     }
 
@@ -210,9 +200,9 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
         switch outcome {
         case let .quote(yahoo):
             let quote = yahoo.quote(for: symbol, pollInterval: .seconds(configuration.pollSeconds), now: now)
-            let known = locked { () -> Bool in
-                guard subscribed[symbol] != nil else { return false }
-                lastQuotes[symbol] = quote
+            let known = state.withLock { state in
+                guard state.subscribed[symbol] != nil else { return false }
+                state.lastQuotes[symbol] = quote
                 return true
             }
             guard known else { return }
@@ -220,7 +210,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
             emit(.quote(quote))
         case let .unknownSymbol(message):
             logger.info("Yahoo does not know \(symbol): \(message)")
-            locked { unknownUntil[symbol] = now + Int64(configuration.unknownRetrySeconds * 1000) }
+            state.withLock { $0.unknownUntil[symbol] = now + Int64(configuration.unknownRetrySeconds * 1000) }
             emit(.symbol(symbol, .unknown))
         case let .unavailable(message), let .unauthorized(message):
             emit(.symbol(symbol, .unavailable("Yahoo: \(message)")))
@@ -233,7 +223,7 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
     // MARK: Provider state
 
     private func succeeded() {
-        locked { backoff.reset() }
+        state.withLock { $0.backoff.reset() }
         report(ProviderHealth(name: .yahoo, state: .ready, available: true))
     }
 
@@ -247,9 +237,9 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
     }
 
     private func pause(state: ProviderState, detail: String) {
-        let (until, symbols) = locked { () -> (Int64, [String]) in
-            pausedUntil = nowMillis() + Int64(backoff.next() * 1000)
-            return (pausedUntil, Array(lastQuotes.keys))
+        let (until, symbols) = self.state.withLock { state in
+            state.pausedUntil = nowMillis() + Int64(state.backoff.next() * 1000)
+            return (state.pausedUntil, Array(state.lastQuotes.keys))
         }
         logger.warning("Yahoo \(state.rawValue): \(detail); pausing until \(Date(timeIntervalSince1970: Double(until) / 1000))")
         report(ProviderHealth(name: .yahoo, state: state, detail: detail, until: until, available: false))
@@ -258,19 +248,13 @@ public final class YahooProvider: MarketDataProvider, @unchecked Sendable {
     }
 
     private func resendStale(_ symbol: String) {
-        guard var quote = locked({ lastQuotes[symbol] }), !quote.stale else { return }
+        guard var quote = state.withLock({ $0.lastQuotes[symbol] }), !quote.stale else { return }
         quote.stale = true
-        locked { lastQuotes[symbol] = quote }
+        state.withLock { $0.lastQuotes[symbol] = quote }
         emit(.quote(quote))
     }
 
     private func report(_ health: ProviderHealth) { events.report(health) }
 
     private func emit(_ event: ProviderEvent) { events.emit(event) }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
 }

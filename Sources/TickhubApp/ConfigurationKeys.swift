@@ -1,57 +1,84 @@
+import Configuration
 import Foundation
 
-/// The keys a configuration type reads, learned from the type itself by decoding it from nothing: every key it
-/// asks for is recorded, and sections are entered. The file check and the test that the example file lists
-/// every key both use this, so neither keeps a list of its own.
-public enum ConfigurationKeys {
-    /// Dotted paths of every key `T` reads: `server`, `server.listen`, `ibkr.port`, ...
-    public static func paths<T: Decodable>(of type: T.Type) -> Set<String> {
-        let recorder = KeyRecorder()
-        _ = try? T(from: RecordingDecoder(recorder: recorder, prefix: []))
-        return recorder.paths
-    }
+/// The keys the hub reads, learned by reading: `HubSettings` is built once over a provider that holds nothing,
+/// and every key its components ask for is recorded with the type it is read as. The check of a file and the test
+/// that the example file lists every key both use this, so neither keeps a list of its own.
+enum ConfigurationKeys {
+    private static let learned: [String: SettingReads.Read] = {
+        let reads = SettingReads()
+        // Over nothing every component keeps its defaults, which are valid: nothing throws, and were something
+        // to, the keys read before it would still be recorded.
+        _ = try? HubSettings(config: ConfigReader(provider: InMemoryProvider(values: [:]), accessReporter: reads))
+        return reads.reads
+    }()
 
-    public struct UnknownKey: Equatable, Sendable {
-        public let path: String
-        /// The known key it most resembles, if any is close.
-        public let suggestion: String?
-    }
+    /// Every key a configuration file may hold, with the type it is read as: `server.listen`, `ibkr.port`, ...
+    static let file: [String: ConfigType] = learned.filter { !$0.value.isSecret }.mapValues(\.type)
 
-    /// Keys in `json` (a parsed JSON object) that `known` does not have, in document order where the parser
-    /// keeps it, sorted otherwise.
-    public static func unknown(in json: Any, known: Set<String>) -> [UnknownKey] {
-        var found: [UnknownKey] = []
-        walk(json, prefix: "", known: known, into: &found)
+    /// Keys read as secrets: they come from the environment only, and a file that holds one is refused.
+    static let secrets: Set<String> = Set(learned.filter(\.value.isSecret).keys)
+
+    /// The file's keys and the sections above them (`server`, `server.tls`), which hold objects.
+    private static let sections: Set<String> = Set(file.keys.flatMap { key in
+        let parts = key.split(separator: ".")
+        return (1..<parts.count).map { parts.prefix($0).joined(separator: ".") }
+    })
+
+    /// What is wrong with a parsed file, one message a problem, in key order: a key the hub does not read (with the
+    /// nearest one it does), a secret, or a value of the wrong type. A null is an absent value, as in JSON itself.
+    static func problems(in object: [String: Any], under prefix: String = "") -> [String] {
+        var found: [String] = []
+        for key in object.keys.sorted() {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            let value = object[key]!
+            if value is NSNull { continue }
+            if let type = file[path] {
+                if !holds(value, type) { found.append("\(path): expected \(type.expectation)") }
+            } else if sections.contains(path) {
+                if let inner = value as? [String: Any] {
+                    found += problems(in: inner, under: path)
+                } else {
+                    found.append("\(path): expected an object")
+                }
+            } else if secrets.contains(path) {
+                let variable = EnvironmentSettings.variable(setting: path).map { "; set \($0.name) in the environment" }
+                found.append("\(path) is a secret, never read from a file\(variable ?? "")")
+            } else {
+                let hint = nearest(to: path).map { " (did you mean \"\($0)\"?)" } ?? ""
+                found.append("unknown key \"\(path)\"\(hint)")
+            }
+        }
         return found
     }
 
-    private static func walk(_ value: Any, prefix: String, known: Set<String>, into found: inout [UnknownKey]) {
-        guard let object = value as? [String: Any] else { return }
-        for key in object.keys.sorted() {
-            let path = prefix.isEmpty ? key : prefix + "." + key
-            if known.contains(path) {
-                // Only sections have keys below them; a leaf holding an object is the decoder's type error.
-                if known.contains(where: { $0.hasPrefix(path + ".") }) {
-                    walk(object[key]!, prefix: path, known: known, into: &found)
-                }
-            } else {
-                found.append(UnknownKey(path: path, suggestion: nearest(to: path, in: known)))
-            }
+    /// JSON as JSONSerialization gives it: numbers and booleans are both NSNumber, told apart by the type code.
+    private static func holds(_ value: Any, _ type: ConfigType) -> Bool {
+        let number = value as? NSNumber
+        let isBoolean = number.map { String(cString: $0.objCType) == "c" } ?? false
+        switch type {
+        case .string: return value is String
+        case .bool: return isBoolean
+        case .int: return number.map { !isBoolean && $0.doubleValue.rounded() == $0.doubleValue } ?? false
+        case .double: return number != nil && !isBoolean
+        case .stringArray: return (value as? [Any])?.allSatisfy { $0 is String } ?? false
+        default: return false
         }
     }
 
     /// The sibling key closest in spelling, else the same name in another section (`listen` → `server.listen`).
-    static func nearest(to path: String, in known: Set<String>) -> String? {
+    static func nearest(to path: String) -> String? {
+        let known = Set(file.keys).union(sections).sorted()
         let (parent, name) = split(path)
         var best: (path: String, distance: Int)?
-        for candidate in known.sorted() {
+        for candidate in known {
             let (candidateParent, candidateName) = split(candidate)
             guard candidateParent == parent else { continue }
             let d = distance(name.lowercased(), candidateName.lowercased())
             if d <= max(2, name.count / 3), d < (best?.distance ?? .max) { best = (candidate, d) }
         }
         if let best { return best.path }
-        return known.sorted().first { split($0).name.lowercased() == name.lowercased() }
+        return known.first { split($0).name.lowercased() == name.lowercased() }
     }
 
     /// `server.tls.certificate` → (`server.tls`, `certificate`).
@@ -76,62 +103,16 @@ public enum ConfigurationKeys {
     }
 }
 
-private final class KeyRecorder {
-    var paths: Set<String> = []
-}
-
-/// A decoder over no data that answers "absent" to every optional key and records the question.
-private struct RecordingDecoder: Decoder {
-    let recorder: KeyRecorder
-    let prefix: [String]
-    var codingPath: [any CodingKey] { [] }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
-
-    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        KeyedDecodingContainer(RecordingContainer<Key>(recorder: recorder, prefix: prefix))
+extension ConfigType {
+    /// What a value of this type looks like to someone writing one: `ibkr.port: expected a whole number`.
+    var expectation: String {
+        switch self {
+        case .string: "a string"
+        case .int: "a whole number"
+        case .double: "a number"
+        case .bool: "true or false"
+        case .stringArray: "an array of strings"
+        default: rawValue
+        }
     }
-    func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw NotASection() }
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { throw NotASection() }
-}
-
-private struct NotASection: Error {}
-
-private struct RecordingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let recorder: KeyRecorder
-    let prefix: [String]
-    var codingPath: [any CodingKey] { [] }
-    var allKeys: [Key] { [] }
-
-    private func record(_ key: Key) -> [String] {
-        let path = prefix + [key.stringValue]
-        recorder.paths.insert(path.joined(separator: "."))
-        return path
-    }
-
-    func contains(_ key: Key) -> Bool {
-        _ = record(key)
-        return false
-    }
-    func decodeNil(forKey key: Key) throws -> Bool { true }
-
-    /// Optional sections are entered so their own keys are recorded too; leaves throw and come back nil.
-    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        let path = record(key)
-        _ = try? T(from: RecordingDecoder(recorder: recorder, prefix: path))
-        return nil
-    }
-
-    // A required key cannot be answered from nothing; configuration types read every key as optional.
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        _ = record(key)
-        throw NotASection()
-    }
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
-        -> KeyedDecodingContainer<NestedKey>
-    {
-        KeyedDecodingContainer(RecordingContainer<NestedKey>(recorder: recorder, prefix: record(key)))
-    }
-    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer { throw NotASection() }
-    func superDecoder() throws -> any Decoder { throw NotASection() }
-    func superDecoder(forKey key: Key) throws -> any Decoder { throw NotASection() }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Configuration
 import Foundation
 import Hub
 import IBKR
@@ -13,27 +14,9 @@ import TWSSimulator
 import TickhubCore
 import TickhubProcess
 
-/// What the `tickhub` command line says; nil leaves the setting to the file, the environment or the default.
-public struct HubCommandLine: Sendable {
-    public var config: String?
-    public var listen: String?
-    public var ibkrHost: String?
-    public var ibkrPort: Int?
-    public var ibkrClientId: Int?
-    public var ibkrAccount: String?
-    public var yahooBaseURL: String?
-    public var alphaVantageBaseURL: String?
-    public var db: String?
-    public var assets: String?
-    public var noDashboard = false
-    public var demo = false
-    public var offline = false
-
-    public init() {}
-}
-
-/// The hub as a process: configuration layered (defaults, file, environment, flags), every part built and wired,
-/// started in an order that fails early (the port before TWS hears from us), and stopped in the reverse order.
+/// The hub as a process: configuration read (flags over the environment over the file over the defaults), every
+/// part built and wired, started in an order that fails early (the port before TWS hears from us), and stopped in
+/// the reverse order.
 public struct HubLauncher {
     let options: HubCommandLine
     let environment: [String: String]
@@ -45,26 +28,19 @@ public struct HubLauncher {
     }
 
     public func run() async throws {
-        let file = try options.config.map(HubConfigurationFile.load)
+        let file = try options.config.map(ConfigurationFile.load)
+        let sources = ConfigurationSources(commandLine: options, environment: environment, file: file)
+        let config = sources.reader
+        let settings = try sources.settings()
 
-        // Defaults, then the file, then the environment, then flags.
-        var server = ServerConfiguration()
-        try file?.apply(to: &server)
-        var ibkr = file?.ibkr ?? IBKRConfiguration()
-        ibkr = try ibkr.applyingEnvironment(environment)
-        if let listen = options.listen { (server.host, server.port) = try ListenAddress.parse(listen) }
+        var server = settings.server
         server.host = try ListenAddress.resolve(server.host)
-        if let host = options.ibkrHost { ibkr.host = host }
-        if let port = options.ibkrPort { ibkr.port = port }
-        if let clientId = options.ibkrClientId { ibkr.clientId = clientId }
-        if let account = options.ibkrAccount { ibkr.accountId = account }
-        try ibkr.validate()
-        if let token = environment["TICKHUB_TOKEN"], !token.isEmpty { server.token = token }
+        var ibkr = settings.ibkr
         guard server.isLoopback || server.token != nil else {
             throw ConfigurationError("listening on \(server.host) exposes market data beyond this machine: set TICKHUB_TOKEN first")
         }
         if let tls = server.tls { try TLSFiles.check(tls) }
-        let found = try Assets.locate(explicit: options.assets ?? environment["TICKHUB_ASSETS"], requireDashboard: !options.noDashboard)
+        let found = try Assets.locate(explicit: config.string(forKey: "assets"), requireDashboard: !options.noDashboard)
         server.dashboardDirectory = options.noDashboard ? nil : found.dashboard
         server.docsDirectory = found.openAPIDirectory
 
@@ -85,33 +61,17 @@ public struct HubLauncher {
             logger.notice("demo: TWS simulator on 127.0.0.1:\(ibkr.port)")
         }
 
-        // HTTP fallbacks: defaults, file, environment, flags; the Alpha Vantage key only from the environment.
-        var yahoo = YahooProvider.Configuration()
-        var yahooEnabled = true
-        file?.apply(to: &yahoo, enabled: &yahooEnabled)
-        if options.offline { yahooEnabled = false }
-        if let url = environment["YAHOO_BASE_URL"], !url.isEmpty { yahoo.baseURL = url }
-        if let url = options.yahooBaseURL { yahoo.baseURL = url }
-        var alphaVantage = AlphaVantageProvider.Configuration()
-        file?.apply(to: &alphaVantage)
-        if let url = environment["ALPHAVANTAGE_BASE_URL"], !url.isEmpty { alphaVantage.baseURL = url }
-        if let url = options.alphaVantageBaseURL { alphaVantage.baseURL = url }
-        alphaVantage.apiKey = options.offline ? nil : environment["ALPHAVANTAGE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        var managerConfiguration = DataProviderManager.Configuration()
-        try file?.apply(to: &managerConfiguration)
-        if let order = environment["TICKHUB_PROVIDERS"], !order.isEmpty {
-            managerConfiguration.policy.order = try order.split(separator: ",").map { name in
-                guard let provider = QuoteSource(rawValue: String(name)) else {
-                    throw ConfigurationError("TICKHUB_PROVIDERS: unknown provider \"\(name)\" (ibkr, yahoo, alphavantage, push)")
-                }
-                return provider
-            }
+        // --offline keeps every outside service off, whatever the settings say.
+        var yahoo = settings.yahoo
+        var alphaVantage = settings.alphaVantage
+        if options.offline {
+            yahoo.enabled = false
+            alphaVantage.apiKey = nil
         }
         // Publishers: enabled by their token; last in line unless the order names push somewhere else.
-        if let token = environment["TICKHUB_PUBLISH_TOKEN"], !token.isEmpty { server.publishToken = token }
-        var push = PushProvider.Configuration()
+        var managerConfiguration = settings.providers
+        var push = settings.push
         push.enabled = server.publishToken != nil
-        file?.apply(to: &push)
         if push.enabled, !managerConfiguration.policy.order.contains(.push) { managerConfiguration.policy.order.append(.push) }
         let pushed = PushProvider(configuration: push)
 
@@ -121,7 +81,7 @@ public struct HubLauncher {
         let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
         let provider = IBKRProvider(configuration: ibkr)
         var feeds: [any MarketDataProvider] = [IBKRMarketDataProvider(provider)]
-        if yahooEnabled { feeds.append(YahooProvider(configuration: yahoo, client: httpClient)) }
+        if yahoo.enabled { feeds.append(YahooProvider(configuration: yahoo, client: httpClient)) }
         feeds.append(AlphaVantageProvider(configuration: alphaVantage, client: httpClient))
         feeds.append(pushed)
         let slot = ServerSlot()
@@ -129,7 +89,7 @@ public struct HubLauncher {
             if let hub = slot.server { ProviderUpstream.forward(event, to: hub) }
         }
         // Positions live in one SQLite file: --db, else the config file's `db`, else the data directory.
-        let databasePath = options.db ?? file?.databasePath ?? Self.defaultDatabasePath(environment)
+        let databasePath = settings.databasePath ?? Self.defaultDatabasePath(config)
         let store: PositionStore
         do {
             store = try PositionStore(path: databasePath)
@@ -170,7 +130,7 @@ public struct HubLauncher {
             lines.append("IBKR: TWS / IB Gateway at \(ibkr.host):\(ibkr.port), client id \(ibkr.clientId)")
         }
         lines.append(contentsOf: OutsideServices.describe(
-            yahoo: yahooEnabled ? yahoo.baseURL : nil, alphaVantage: alphaVantage.apiKey == nil ? nil : alphaVantage.baseURL,
+            yahoo: yahoo.enabled ? yahoo.baseURL : nil, alphaVantage: alphaVantage.apiKey == nil ? nil : alphaVantage.baseURL,
             offline: options.offline))
         if server.dashboardDirectory != nil { lines.append("Open the dashboard: \(url)") }
         FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
@@ -180,11 +140,12 @@ public struct HubLauncher {
         try await ProcessLifecycle.run(parts, logger: logger)
     }
 
-    /// `$TICKHUB_DATA_DIR/tickhub.sqlite`, else under `$XDG_DATA_HOME/tickhub`, else `~/.local/share/tickhub`.
-    static func defaultDatabasePath(_ environment: [String: String]) -> String {
-        if let dir = environment["TICKHUB_DATA_DIR"], !dir.isEmpty { return dir + "/tickhub.sqlite" }
-        if let dir = environment["XDG_DATA_HOME"], !dir.isEmpty { return dir + "/tickhub/tickhub.sqlite" }
-        return (environment["HOME"] ?? ".") + "/.local/share/tickhub/tickhub.sqlite"
+    /// `$TICKHUB_DATA_DIR/tickhub.sqlite`, else under `$XDG_DATA_HOME/tickhub`, else `~/.local/share/tickhub`
+    /// (empty variables count as unset).
+    static func defaultDatabasePath(_ config: ConfigReader) -> String {
+        if let dir = config.string(forKey: "dataDirectory") { return dir + "/tickhub.sqlite" }
+        if let dir = config.string(forKey: "xdgDataHome") { return dir + "/tickhub/tickhub.sqlite" }
+        return config.string(forKey: "home", default: ".") + "/.local/share/tickhub/tickhub.sqlite"
     }
 }
 

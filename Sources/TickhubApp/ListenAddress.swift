@@ -1,21 +1,8 @@
 import Foundation
 
-/// `--listen HOST:PORT` and `server.listen`, checked and resolved to the IPv4 address the server will bind, so
-/// the loopback rule is decided on what is really bound, not on how it was spelt.
+/// The listen address (`--listen`, `server.listen`, split by `ServerConfiguration`) resolved to the IPv4 address the
+/// server will bind, so the loopback rule is decided on what is really bound, not on how it was spelt.
 public enum ListenAddress {
-    /// Splits `HOST:PORT` (`[v6]:PORT` too, so it can be refused by name). Port 0 picks a free one.
-    public static func parse(_ text: String, source: String = "--listen") throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
-            throw ConfigurationError("\(source) wants HOST:PORT, e.g. 127.0.0.1:8080, not \"\(text)\"")
-        }
-        guard (0...65535).contains(port) else {
-            throw ConfigurationError("\(source): port \(port) is outside 1–65535 (0 picks a free port)")
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "127.0.0.1" : host, port)
-    }
-
     /// The IPv4 address for `host`: a literal as it is, `localhost` and other names through the resolver.
     /// IPv6 is refused by name: the server listens on IPv4 only, and binding `::1` would not mean loopback.
     public static func resolve(_ host: String) throws -> String {

@@ -1,10 +1,15 @@
-import Foundation
+import Configuration
 import IBKR
 import Testing
 
-/// Configuration: defaults, a partial JSON section, and the IBKR_* environment over it.
+/// Configuration: defaults, and a section read over them. Where the section's values come from (file, environment,
+/// flags) is the app's business and tested there.
 @Suite("IBKRConfiguration")
 struct IBKRConfigurationTests {
+    static func read(_ values: [AbsoluteConfigKey: ConfigContent]) throws -> IBKRConfiguration {
+        try IBKRConfiguration(config: ConfigReader(provider: InMemoryProvider(values: values.mapValues { ConfigValue($0, isSecret: false) })))
+    }
+
     @Test func defaultsSuitALocalPaperTWS() {
         let c = IBKRConfiguration()
         #expect(c.host == "127.0.0.1")
@@ -18,9 +23,12 @@ struct IBKRConfigurationTests {
         #expect(c.accountSummaryTags.contains("NetLiquidation"))
     }
 
-    @Test func jsonWithSomeKeysKeepsDefaultsForTheRest() throws {
-        let json = #"{"port": 4002, "clientId": 17, "lineBudget": 50, "reconnectCapSeconds": 10}"#
-        let c = try JSONDecoder().decode(IBKRConfiguration.self, from: Data(json.utf8))
+    @Test func anEmptySectionIsTheDefaults() throws {
+        #expect(try Self.read([:]) == IBKRConfiguration())
+    }
+
+    @Test func aSectionWithSomeKeysKeepsDefaultsForTheRest() throws {
+        let c = try Self.read(["port": .int(4002), "clientId": .int(17), "lineBudget": .int(50), "reconnectCapSeconds": .double(10)])
         var expected = IBKRConfiguration()
         expected.port = 4002
         expected.clientId = 17
@@ -29,71 +37,42 @@ struct IBKRConfigurationTests {
         #expect(c == expected)
     }
 
-    @Test func emptyJsonIsTheDefaults() throws {
-        let c = try JSONDecoder().decode(IBKRConfiguration.self, from: Data("{}".utf8))
-        #expect(c == IBKRConfiguration())
-    }
-
-    @Test func everyKeyRoundTrips() throws {
-        var c = IBKRConfiguration()
-        c.host = "10.0.0.5"
-        c.port = 4001
-        c.clientId = 9
-        c.accountId = "U123"
-        c.marketDataType = 3
-        c.lineBudget = 7
-        c.connectTimeoutSeconds = 2
-        c.pacingPerSecond = 20
-        c.reconnectInitialSeconds = 0.25
-        c.reconnectCapSeconds = 4
-        c.resumeCheckSeconds = 1.5
-        c.accountSummaryTags = ["NetLiquidation"]
-        c.autoConnect = false
-        let decoded = try JSONDecoder().decode(IBKRConfiguration.self, from: JSONEncoder().encode(c))
-        #expect(decoded == c)
-    }
-
-    @Test func aWronglyTypedKeyIsAnError() {
-        let json = #"{"port": "seven"}"#
-        #expect(throws: DecodingError.self) {
-            try JSONDecoder().decode(IBKRConfiguration.self, from: Data(json.utf8))
-        }
-    }
-
-    @Test func environmentOverrides() throws {
-        var base = IBKRConfiguration()
-        base.lineBudget = 42
-        let c = try base.applyingEnvironment([
-            "IBKR_HOST": "gateway.local", "IBKR_PORT": "4002", "IBKR_CLIENT_ID": "23", "IBKR_ACCOUNT_ID": "DU999",
-            "UNRELATED": "x",
+    @Test func everyKeyIsRead() throws {
+        let c = try Self.read([
+            "host": .string("10.0.0.5"), "port": .int(4001), "clientId": .int(9), "accountId": .string("U123"),
+            "marketDataType": .int(3), "lineBudget": .int(7), "connectTimeoutSeconds": .double(2),
+            "pacingPerSecond": .double(20), "reconnectInitialSeconds": .double(0.5), "reconnectCapSeconds": .double(4),
+            "resumeCheckSeconds": .double(1.5), "heartbeatIdleSeconds": .double(20), "heartbeatTimeoutSeconds": .double(8),
+            "accountSummaryTags": .stringArray(["NetLiquidation"]), "autoConnect": .bool(false),
         ])
-        #expect(c.host == "gateway.local")
-        #expect(c.port == 4002)
-        #expect(c.clientId == 23)
-        #expect(c.accountId == "DU999")
-        #expect(c.lineBudget == 42)
+        var expected = IBKRConfiguration()
+        expected.host = "10.0.0.5"
+        expected.port = 4001
+        expected.clientId = 9
+        expected.accountId = "U123"
+        expected.marketDataType = 3
+        expected.lineBudget = 7
+        expected.connectTimeoutSeconds = 2
+        expected.pacingPerSecond = 20
+        expected.reconnectInitialSeconds = 0.5
+        expected.reconnectCapSeconds = 4
+        expected.resumeCheckSeconds = 1.5
+        expected.heartbeatIdleSeconds = 20
+        expected.heartbeatTimeoutSeconds = 8
+        expected.accountSummaryTags = ["NetLiquidation"]
+        expected.autoConnect = false
+        #expect(c == expected)
     }
 
-    @Test func anEmptyEnvironmentChangesNothing() throws {
-        var base = IBKRConfiguration()
-        base.port = 4001
-        #expect(try base.applyingEnvironment([:]) == base)
-        // An empty host is ignored rather than blanking the host.
-        #expect(try base.applyingEnvironment(["IBKR_HOST": ""]).host == "127.0.0.1")
-    }
-
-    @Test(arguments: ["abc", "0", "65536", "-1", "", "74 97"])
-    func invalidPortGivesAClearError(port: String) {
-        #expect(throws: IBKRConfiguration.ConfigurationError.invalid(variable: "IBKR_PORT", value: port)) {
-            try IBKRConfiguration().applyingEnvironment(["IBKR_PORT": port])
+    @Test func whatIsReadIsChecked() {
+        #expect(throws: IBKRConfiguration.ConfigurationError.outOfRange(setting: "ibkr.port", value: "99999", range: "1–65535")) {
+            try Self.read(["port": .int(99999)])
         }
-        let error = IBKRConfiguration.ConfigurationError.invalid(variable: "IBKR_PORT", value: port)
-        #expect(error.description == "IBKR_PORT=\"\(port)\" is not valid")
-    }
-
-    @Test func invalidClientIdGivesAClearError() {
-        #expect(throws: IBKRConfiguration.ConfigurationError.invalid(variable: "IBKR_CLIENT_ID", value: "one")) {
-            try IBKRConfiguration().applyingEnvironment(["IBKR_CLIENT_ID": "one"])
+        #expect(throws: IBKRConfiguration.ConfigurationError.invalid(setting: "ibkr.host", value: "")) {
+            try Self.read(["host": .string("")])
         }
+        let error = IBKRConfiguration.ConfigurationError.outOfRange(setting: "ibkr.marketDataType", value: "5", range: "1–4")
+        #expect(throws: error) { try Self.read(["marketDataType": .int(5)]) }
+        #expect(error.description == "ibkr.marketDataType is 5; it must be 1–4")
     }
 }

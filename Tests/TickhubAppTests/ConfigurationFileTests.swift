@@ -1,53 +1,67 @@
+import Configuration
 import Foundation
+import Hub
 import IBKR
+import MarketData
 import Testing
 @testable import TickhubApp
-import Hub
-import LwsHost
 
 @Suite struct ConfigurationFileTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let example = root.appendingPathComponent("config/tickhub.example.json")
 
-    /// Dotted paths of every key in a JSON document.
-    static func keyPaths(_ value: Any, prefix: String = "") -> Set<String> {
-        guard let object = value as? [String: Any] else { return [] }
+    /// Dotted paths of every value in a JSON document that is not an object.
+    static func valuePaths(_ value: Any, prefix: String = "") -> Set<String> {
+        guard let object = value as? [String: Any] else { return [prefix] }
         var paths: Set<String> = []
         for (key, child) in object {
-            let path = prefix.isEmpty ? key : prefix + "." + key
-            paths.insert(path)
-            paths.formUnion(keyPaths(child, prefix: path))
+            paths.formUnion(valuePaths(child, prefix: prefix.isEmpty ? key : prefix + "." + key))
         }
         return paths
     }
 
-    @Test func theKeysTheHubReadsAreLearnedFromItsTypes() {
-        let known = HubConfigurationFile.knownKeys
-        for path in ["server", "server.listen", "server.tls", "server.tls.certificate", "ibkr.port", "ibkr.autoConnect",
-                     "yahoo.baseURL", "alphaVantage.dailyBudget", "providers.order", "push.staleSeconds", "db"] {
-            #expect(known.contains(path), "\(path)")
+    static func parse(_ json: String) throws -> ConfigurationFile {
+        try ConfigurationFile.parse(Data(json.utf8), source: "hub.json")
+    }
+
+    @Test func theKeysAFileMayHoldAreTheKeysTheComponentsRead() {
+        let known = ConfigurationKeys.file
+        let expected: [(String, ConfigType)] = [
+            ("server.listen", .string), ("server.tls.certificate", .string), ("server.allowedOrigins", .stringArray),
+            ("ibkr.port", .int), ("ibkr.autoConnect", .bool), ("yahoo.baseURL", .string), ("yahoo.enabled", .bool),
+            ("alphaVantage.dailyBudget", .int), ("providers.order", .stringArray), ("push.staleSeconds", .double),
+            ("db", .string),
+        ]
+        for (path, type) in expected { #expect(known[path] == type, "\(path)") }
+        for secret in ["server.token", "server.publishToken", "alphaVantage.apiKey"] {
+            #expect(known[secret] == nil, "secrets are never read from a file: \(secret)")
+            #expect(ConfigurationKeys.secrets.contains(secret), "\(secret)")
         }
-        #expect(!known.contains("server.token"), "secrets are never read from a file")
+        // Settings of the process rather than of a component are not the file's either.
+        for processSetting in ["assets", "dataDirectory", "home"] { #expect(known[processSetting] == nil) }
     }
 
     @Test func theExampleFileListsEveryKeyTheHubReadsAndNoOther() throws {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.example))
-        let listed = Self.keyPaths(json)
-        let known = HubConfigurationFile.knownKeys
+        let listed = Self.valuePaths(json)
+        let known = Set(ConfigurationKeys.file.keys)
         #expect(known.subtracting(listed).sorted() == [], "keys the hub reads that config/tickhub.example.json does not list")
         #expect(listed.subtracting(known).sorted() == [], "keys in the example the hub does not read")
         // And it loads as it stands: it is what a user copies.
-        _ = try HubConfigurationFile.load(Self.example.path)
+        _ = try ConfigurationFile.load(Self.example.path)
     }
 
     @Test func theExampleHoldsTheDefaults() throws {
-        let file = try HubConfigurationFile.load(Self.example.path)
-        var server = ServerConfiguration()
-        try file.apply(to: &server)
-        #expect(server == ServerConfiguration())
-        #expect(file.databasePath == nil)
-        #expect(file.ibkr == IBKRConfiguration())
+        let file = try ConfigurationFile.load(Self.example.path)
+        let settings = try ConfigurationSources(commandLine: HubCommandLine(), environment: [:], file: file).settings()
+        #expect(settings.server == ServerConfiguration())
+        #expect(settings.ibkr == IBKRConfiguration())
+        #expect(settings.yahoo == YahooProvider.Configuration())
+        #expect(settings.alphaVantage == AlphaVantageProvider.Configuration())
+        #expect(settings.providers.policy == DataProviderManager.Configuration().policy)
+        #expect(settings.push == PushProvider.Configuration())
+        #expect(settings.databasePath == nil)
     }
 
     @Test(arguments: [
@@ -56,29 +70,53 @@ import LwsHost
         (#"{"listen": "127.0.0.1:9000"}"#, #"unknown key "listen" (did you mean "server.listen"?)"#),
         (#"{"server": {"zzz": 1}}"#, #"unknown key "server.zzz""#),
         (#"{"yahoo": {"baseUrl": "http://x"}}"#, #"unknown key "yahoo.baseUrl" (did you mean "yahoo.baseURL"?)"#),
+        (#"{"server": {"tls": {"certficate": "/c.pem"}}}"#, #"unknown key "server.tls.certficate" (did you mean "server.tls.certificate"?)"#),
     ])
     func anUnknownKeyIsAnErrorNamingItsPathAndTheNearestKnownKey(json: String, message: String) throws {
-        let error = #expect(throws: ConfigurationError.self) {
-            try HubConfigurationFile.parse(Data(json.utf8), source: "hub.json")
-        }
+        let error = #expect(throws: ConfigurationError.self) { try Self.parse(json) }
         #expect(error?.description == "hub.json: " + message)
     }
 
-    @Test func aWrongTypeNamesTheKeyAndTheTypeExpected() throws {
-        let error = #expect(throws: ConfigurationError.self) {
-            try HubConfigurationFile.parse(Data(#"{"ibkr": {"port": "seven"}}"#.utf8), source: "hub.json")
-        }
-        #expect(error?.description == "hub.json: ibkr.port: expected a whole number")
-        let syntax = #expect(throws: ConfigurationError.self) {
-            try HubConfigurationFile.parse(Data(#"{"ibkr": "#.utf8), source: "hub.json")
-        }
+    @Test func aSecretInAFileIsRefusedNamingItsVariable() throws {
+        let error = #expect(throws: ConfigurationError.self) { try Self.parse(#"{"server": {"token": "s3cret"}}"#) }
+        #expect(error?.description == "hub.json: server.token is a secret, never read from a file; set TICKHUB_TOKEN in the environment")
+    }
+
+    @Test(arguments: [
+        (#"{"ibkr": {"port": "seven"}}"#, "ibkr.port: expected a whole number"),
+        (#"{"ibkr": {"port": 7497.5}}"#, "ibkr.port: expected a whole number"),
+        (#"{"ibkr": {"autoConnect": 1}}"#, "ibkr.autoConnect: expected true or false"),
+        (#"{"server": {"slowClientSeconds": true}}"#, "server.slowClientSeconds: expected a number"),
+        (#"{"server": {"listen": 8080}}"#, "server.listen: expected a string"),
+        (#"{"server": {"allowedHosts": "hub.example.net"}}"#, "server.allowedHosts: expected an array of strings"),
+        (#"{"providers": {"order": ["ibkr", 2]}}"#, "providers.order: expected an array of strings"),
+        (#"{"server": {"tls": "on"}}"#, "server.tls: expected an object"),
+    ])
+    func aWrongTypeNamesTheKeyAndTheTypeExpected(json: String, message: String) throws {
+        let error = #expect(throws: ConfigurationError.self) { try Self.parse(json) }
+        #expect(error?.description == "hub.json: " + message)
+    }
+
+    @Test func whatIsNotAJSONObjectIsRefusedAsAWhole() {
+        let syntax = #expect(throws: ConfigurationError.self) { try Self.parse(#"{"ibkr": "#) }
         #expect(syntax?.description.hasPrefix("hub.json is not valid JSON") == true)
+        let array = #expect(throws: ConfigurationError.self) { try Self.parse("[]") }
+        #expect(array?.description == "hub.json must hold a JSON object")
+    }
+
+    @Test func nullIsAnAbsentValue() throws {
+        let file = try Self.parse(#"{"server": {"listen": null}, "ibkr": null}"#)
+        let settings = try ConfigurationSources(commandLine: HubCommandLine(), environment: [:], file: file).settings()
+        #expect(settings.server == ServerConfiguration())
+        #expect(settings.ibkr == IBKRConfiguration())
     }
 
     @Test func tlsNeedsBothFiles() throws {
-        let file = try HubConfigurationFile.parse(Data(#"{"server": {"tls": {"certificate": "/c.pem"}}}"#.utf8), source: "f")
-        var server = ServerConfiguration()
-        #expect(throws: ConfigurationError.self) { try file.apply(to: &server) }
+        let file = try Self.parse(#"{"server": {"tls": {"certificate": "/c.pem"}}}"#)
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationSources(commandLine: HubCommandLine(), environment: [:], file: file).settings()
+        }
+        #expect(error?.description == #"server.tls needs both "certificate" and "privateKey" (PEM file paths)"#)
     }
 
     @Test(arguments: [99999, 0, -1])
