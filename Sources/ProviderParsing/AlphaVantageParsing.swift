@@ -234,7 +234,10 @@ public enum AlphaVantageParsing {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),
-              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
+              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
+              // New York kept local mean time (UTC−4:56:02) until 1883: a day before that has no 16:00 close on the
+              // hour, and no quote a provider sends today is from it.
+              year >= 1900
         else { return nil }
         return (year, month, day)
     }

@@ -210,6 +210,11 @@ struct AlphaVantageParsingTests {
         #expect(AlphaVantageParsing.sessionCloseMillis("2024-13-01") == nil)
         #expect(AlphaVantageParsing.sessionCloseMillis("20240101") == nil)
         #expect(AlphaVantageParsing.sessionCloseMillis("") == nil)
+        // fuzz-alphavantage: before standard time, New York's 16:00 was 20:56:02 UTC.
+        #expect(AlphaVantageParsing.sessionCloseMillis("0677-10-05") == nil)
+        #expect(AlphaVantageParsing.sessionCloseMillis("1899-12-29") == nil)
+        let first = try #require(AlphaVantageParsing.sessionCloseMillis("1900-01-02"))
+        #expect((first % 86_400_000 + 86_400_000) % 86_400_000 == 21 * 3_600_000, "before 1970 the stamp is negative")
     }
 
     @Test func sessionCloseAgreesWithFoundationsTimeZone() throws {
