@@ -15,6 +15,9 @@ package struct HTTPExchanges {
     }
 
     private var byID: [Int: Exchange] = [:]
+    /// Unanswered exchanges by the symbols they wait for: every published quote asks, so the answer must not
+    /// cost a walk over every exchange.
+    private var awaitedBy: [String: Set<Int>] = [:]
     private var nextID = 1
 
     package init() {}
@@ -27,6 +30,7 @@ package struct HTTPExchanges {
 
     mutating func wait(_ id: Int, _ connection: any Connection, for symbols: [String], single: Bool, until deadline: Int64) {
         byID[id] = Exchange(connection: connection, awaiting: symbols, single: single, deadline: deadline)
+        for symbol in symbols { awaitedBy[symbol, default: []].insert(id) }
     }
 
     mutating func expect(_ id: Int, _ connection: any Connection) {
@@ -36,6 +40,7 @@ package struct HTTPExchanges {
     /// The answer is ready: the connection is asked to write it.
     package mutating func answer(_ id: Int, _ response: HTTPResponse) {
         guard byID[id] != nil else { return }
+        stopWaiting(id)
         byID[id]!.response = response
         byID[id]!.connection.requestWritable()
     }
@@ -47,13 +52,32 @@ package struct HTTPExchanges {
         return response
     }
 
-    package mutating func forget(_ id: Int) { byID[id] = nil }
-
-    func isAwaiting(_ symbol: String) -> Bool { byID.values.contains { $0.response == nil && $0.awaiting.contains(symbol) } }
-
-    /// Unanswered exchanges waiting on a quote, with what they wait for.
-    func waiting(for symbol: String? = nil) -> [(id: Int, exchange: Exchange)] {
-        byID.filter { $0.value.response == nil && !$0.value.awaiting.isEmpty && (symbol.map($0.value.awaiting.contains) ?? true) }
-            .map { ($0.key, $0.value) }
+    package mutating func forget(_ id: Int) {
+        stopWaiting(id)
+        byID[id] = nil
     }
+
+    private mutating func stopWaiting(_ id: Int) {
+        guard let exchange = byID[id], exchange.response == nil else { return }
+        for symbol in exchange.awaiting {
+            awaitedBy[symbol]?.remove(id)
+            if awaitedBy[symbol]?.isEmpty == true { awaitedBy[symbol] = nil }
+        }
+    }
+
+    func isAwaiting(_ symbol: String) -> Bool { awaitedBy[symbol] != nil }
+
+    /// Unanswered exchanges waiting on the symbol's quote, with all they wait for.
+    func waiting(for symbol: String) -> [(id: Int, exchange: Exchange)] {
+        guard let ids = awaitedBy[symbol] else { return [] }
+        return ids.compactMap { id in byID[id].map { (id, $0) } }
+    }
+
+    /// Every unanswered exchange waiting on quotes, for their deadlines.
+    func waitingForQuotes() -> [(id: Int, exchange: Exchange)] {
+        byID.filter { $0.value.response == nil && !$0.value.awaiting.isEmpty }.map { ($0.key, $0.value) }
+    }
+
+    /// How many symbols have a request waiting on them (for tests: the index empties as requests are answered).
+    var awaitedSymbolCount: Int { awaitedBy.count }
 }

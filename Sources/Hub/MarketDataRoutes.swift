@@ -116,7 +116,7 @@ extension FanoutHub {
 
     /// Answers, with what is known, the requests whose wait is over.
     func expireExchanges(now: Int64) {
-        for (id, exchange) in exchanges.waiting() where now >= exchange.deadline {
+        for (id, exchange) in exchanges.waitingForQuotes() where now >= exchange.deadline {
             exchanges.answer(id, answer(waitingFor: exchange.awaiting, single: exchange.single))
         }
     }

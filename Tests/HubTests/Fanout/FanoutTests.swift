@@ -224,8 +224,12 @@ import HubTestSupport
         let request = HTTPRequest(method: .get, path: "/api/market-data/quote/MSFT", headers: ["host": "127.0.0.1:8080"])
         #expect(hub.handle(request, exchange: hub.exchanges.newID(), connection: connection) == nil)
         #expect(connection.writableRequests == 0)
+        #expect(hub.exchanges.awaitedSymbolCount == 1)
         hub.publish(quote("MSFT", bid: 400, ask: 401), receivedAt: time.clock.now())
         #expect(connection.writableRequests == 1)
+        #expect(hub.exchanges.awaitedSymbolCount == 0, "an answered request still indexed as waiting")
+        hub.publish(quote("MSFT", bid: 401, ask: 402), receivedAt: time.clock.now())
+        #expect(connection.writableRequests == 1, "an answered request asked to write again")
         #expect(await upstreamCommands(of: hub) == ["subscribe MSFT"])
     }
 
