@@ -54,14 +54,8 @@ import Testing
 
     @Test func theExampleHoldsTheDefaults() throws {
         let file = try ConfigurationFile.load(Self.example.path)
-        let settings = try ConfigurationSources(commandLine: HubCommandLine(), environment: [:], file: file).settings()
-        #expect(settings.server == ServerConfiguration())
-        #expect(settings.ibkr == IBKRConfiguration())
-        #expect(settings.yahoo == YahooProvider.Configuration())
-        #expect(settings.alphaVantage == AlphaVantageProvider.Configuration())
-        #expect(settings.providers.policy == DataProviderManager.Configuration().policy)
-        #expect(settings.push == PushProvider.Configuration())
-        #expect(settings.databasePath == nil)
+        ConfigurationLayersTests.expectDefaults(
+            try ConfigurationSources(commandLine: HubCommandLine(), environment: [:], file: file).settings())
     }
 
     @Test(arguments: [

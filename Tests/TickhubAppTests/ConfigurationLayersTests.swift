@@ -29,15 +29,19 @@ import Testing
         return options
     }
 
+    /// Every component's configuration is its own default.
+    static func expectDefaults(_ settings: HubSettings, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(settings.server == ServerConfiguration(), sourceLocation: sourceLocation)
+        #expect(settings.ibkr == IBKRConfiguration(), sourceLocation: sourceLocation)
+        #expect(settings.yahoo == YahooProvider.Configuration(), sourceLocation: sourceLocation)
+        #expect(settings.alphaVantage == AlphaVantageProvider.Configuration(), sourceLocation: sourceLocation)
+        #expect(settings.providers.policy == DataProviderManager.Configuration().policy, sourceLocation: sourceLocation)
+        #expect(settings.push == PushProvider.Configuration(), sourceLocation: sourceLocation)
+        #expect(settings.databasePath == nil, sourceLocation: sourceLocation)
+    }
+
     @Test func nothingSetIsEveryComponentsDefaults() throws {
-        let settings = try Self.settings()
-        #expect(settings.server == ServerConfiguration())
-        #expect(settings.ibkr == IBKRConfiguration())
-        #expect(settings.yahoo == YahooProvider.Configuration())
-        #expect(settings.alphaVantage == AlphaVantageProvider.Configuration())
-        #expect(settings.providers.policy == DataProviderManager.Configuration().policy)
-        #expect(settings.push == PushProvider.Configuration())
-        #expect(settings.databasePath == nil)
+        Self.expectDefaults(try Self.settings())
     }
 
     // MARK: server
