@@ -13,8 +13,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// µs from `earlier` to this instant (negative when `earlier` is later).
     public func microseconds(since earlier: Timestamp) -> Int64 { microseconds &- earlier.microseconds }
 
-    public func adding(microseconds delta: Int64) -> Timestamp { Timestamp(microseconds: microseconds &+ delta) }
-
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
 
     public var description: String { "\(microseconds) µs" }
