@@ -92,6 +92,9 @@ let package = Package(
         // The recv tap that lets the server see WebSocket frame masks lws does not report; linked into `tickhub`
         // alone, which exports its recv so that lws's calls reach it.
         .target(name: "CRecvTap", dependencies: ["CReadWatch"], linkerSettings: [.linkedLibrary("dl")]),
+        // libuv's uv_poll_start changing a live watcher's events in place rather than dropping and re-adding it;
+        // linked into `tickhub` alone, which exports it so that lws's calls reach it.
+        .target(name: "CPollRearm", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("uv")]),
 
         // What publishers send the hub, decoded and checked, and text from requests made fit to quote: pure, so the
         // fuzz targets over it build without the server's C and HTTP client.
@@ -153,15 +156,15 @@ let package = Package(
         .executableTarget(
             name: "tickhub",
             dependencies: [
-                "TickhubApp", "TickhubProcess", "CRecvTap",
+                "TickhubApp", "TickhubProcess", "CRecvTap", "CPollRearm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // lws is a shared library: its recv, SSL_read and close calls reach the tap only if the executable
-            // exports them.
+            // lws is a shared library: its recv, SSL_read, close and uv_poll_start calls reach ours only if the
+            // executable exports them.
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--export-dynamic-symbol=recv", "-Xlinker", "--export-dynamic-symbol=SSL_read",
-                "-Xlinker", "--export-dynamic-symbol=close",
+                "-Xlinker", "--export-dynamic-symbol=close", "-Xlinker", "--export-dynamic-symbol=uv_poll_start",
             ])]
         ),
         .executableTarget(

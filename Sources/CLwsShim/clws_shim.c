@@ -25,26 +25,24 @@ static int write_with_headroom(struct lws *wsi, const unsigned char *bytes, size
     return written < (int)length;
 }
 
-int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
-                      const unsigned char *body, size_t body_length,
-                      const char *const *header_names, const char *const *header_values, int header_count,
-                      int omit_body) {
-    unsigned char headers[LWS_PRE + 2048];
-    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof(headers) - 1;
-
-    if (lws_add_http_common_headers(wsi, status, content_type, (lws_filepos_t)body_length, &p, end))
+int clws_http_respond(struct lws *wsi, unsigned int status, const unsigned char *tail, size_t tail_length) {
+    // The status line (lws writes it, in the request's HTTP version) and the prepared rest go out in one write:
+    // two writes would cost two sends, and on loopback each send also runs the receiver's TCP path.
+    enum { status_room = 128, small = 4096 };
+    unsigned char stack[LWS_PRE + small];
+    unsigned char *buffer = tail_length + status_room <= small ? stack : malloc(LWS_PRE + status_room + tail_length);
+    if (!buffer)
         return 1;
-    for (int i = 0; i < header_count; i++) {
-        if (lws_add_http_header_by_name(wsi, (const unsigned char *)header_names[i],
-                                        (const unsigned char *)header_values[i],
-                                        (int)strlen(header_values[i]), &p, end))
-            return 1;
+    unsigned char *start = buffer + LWS_PRE, *p = start, *end = start + status_room;
+    int failed = lws_add_http_header_status(wsi, status, &p, end);
+    if (!failed) {
+        memcpy(p, tail, tail_length);
+        size_t length = (size_t)(p - start) + tail_length;
+        failed = lws_write(wsi, start, length, LWS_WRITE_HTTP_FINAL) < (int)length;
     }
-    if (lws_finalize_write_http_header(wsi, start, &p, end))
-        return 1;
-    if (body_length > 0 && !omit_body && write_with_headroom(wsi, body, body_length, LWS_WRITE_HTTP_FINAL))
-        return 1;
-    if (lws_http_transaction_completed(wsi))
+    if (buffer != stack)
+        free(buffer);
+    if (failed || lws_http_transaction_completed(wsi))
         return 1;
     // The connection stays open for its next request, whose line is read from here on.
     clws_request_line_watch(lws_get_socket_fd(wsi));

@@ -21,6 +21,12 @@ enum MarketDataRoutes {
 
 extension FanoutHub {
     func quote(_ text: String) -> Outcome {
+        // The lookup users repeat, a followed symbol with a price, skips the grammar: what the hub follows is
+        // already in its canonical spelling, so the text names it exactly.
+        if interest.isFollowed(text), let entry = market.priced(text) {
+            interest.touch(text, now: clock.nowMicros())
+            return .respond(market.quoteResponse(entry))
+        }
         let instrument: Instrument
         do {
             instrument = try SymbolGrammar.parse(text)
@@ -31,7 +37,7 @@ extension FanoutHub {
         if let entry = market.priced(symbol) {
             // A quote remembered from the last run is stale: serve it as such, and ask for a fresh one.
             if interest.isFollowed(symbol) { interest.touch(symbol, now: clock.nowMicros()) } else { want([instrument]) }
-            return .respond(.json(200, market.encoded(entry).bytes))
+            return .respond(market.quoteResponse(entry))
         }
         if market.isUnknown(symbol) {
             return .respond(.error(404, code: "unknown_symbol", "no provider knows the instrument \(symbol)"))
@@ -94,7 +100,7 @@ extension FanoutHub {
     /// The answer to a request that waited for quotes, from what is known now.
     func answer(waitingFor symbols: [String], single: Bool) -> HTTPResponse {
         guard single, let symbol = symbols.first else { return .json(200, quotesBody(symbols)) }
-        if let entry = market.priced(symbol) { return .json(200, QuoteEncoding.encode(entry)) }
+        if let entry = market.priced(symbol) { return market.quoteResponse(entry) }
         if market.isUnknown(symbol) { return .error(404, code: "unknown_symbol", "no provider knows the instrument \(symbol)") }
         let reason: String
         if case let .unavailable(why)? = market.availability[symbol] {

@@ -10,6 +10,8 @@ package struct MarketView {
     package private(set) var sources: [String: QuoteSource?] = [:]
     /// The last encoding of each symbol's quote, by sequence number.
     private var encodedQuotes: [String: (sequence: UInt64, bytes: SharedBytes)] = [:]
+    /// The last HTTP answer for each symbol's quote, by sequence number: lookups between two updates reuse it.
+    private var quoteResponses: [String: (sequence: UInt64, response: HTTPResponse)] = [:]
 
     package init() {}
 
@@ -24,6 +26,14 @@ package struct MarketView {
         let bytes = SharedBytes(QuoteEncoding.encode(entry))
         encodedQuotes[entry.quote.symbol] = (entry.sequence, bytes)
         return bytes
+    }
+
+    /// The entry as `GET /api/market-data/quote/<symbol>` answers it, headers and all, rendered once per update.
+    package mutating func quoteResponse(_ entry: QuoteBook.Entry) -> HTTPResponse {
+        if let cached = quoteResponses[entry.quote.symbol], cached.sequence == entry.sequence { return cached.response }
+        let response = HTTPResponse.json(200, encoded(entry).bytes).prepared()
+        quoteResponses[entry.quote.symbol] = (entry.sequence, response)
+        return response
     }
 
     /// Records the symbol's availability; true when it changed.
@@ -47,6 +57,7 @@ package struct MarketView {
     package mutating func forget(_ symbol: String) {
         availability[symbol] = nil
         encodedQuotes[symbol] = nil
+        quoteResponses[symbol] = nil
         book.remove(symbol)
     }
 

@@ -23,15 +23,44 @@ public struct HTTPRequest: Sendable {
 /// A complete HTTP response.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    public var contentType: String
-    public var body: [UInt8]
-    public var headers: [(String, String)]
+    public var contentType: String { didSet { rendered = nil } }
+    public var body: [UInt8] { didSet { rendered = nil } }
+    public var headers: [(String, String)] { didSet { rendered = nil } }
+    /// `wire(omittingBody: false)`, kept by `prepared()` for a response served many times as it is.
+    private var rendered: [UInt8]?
 
     public init(status: Int, contentType: String = "application/json", body: [UInt8], headers: [(String, String)] = []) {
         self.status = status
         self.contentType = contentType
         self.body = body
         self.headers = headers
+    }
+
+    /// Everything after the status line, as HTTP/1.1 puts it on the wire: the headers, the blank line and the
+    /// body. The host writes the status line (its version follows the request's) and these bytes in one write.
+    public func wire(omittingBody: Bool) -> [UInt8] {
+        if !omittingBody, let rendered { return rendered }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(96 + headers.count * 32 + (omittingBody ? 0 : body.count))
+        func line(_ name: String, _ value: String) {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        line("content-type", contentType)
+        line("content-length", String(body.count))
+        for (name, value) in headers { line(name, value) }
+        bytes.append(contentsOf: "\r\n".utf8)
+        if !omittingBody { bytes.append(contentsOf: body) }
+        return bytes
+    }
+
+    /// The same response with its wire form rendered now, so that serving it again costs no encoding.
+    public func prepared() -> HTTPResponse {
+        var response = self
+        response.rendered = wire(omittingBody: false)
+        return response
     }
 
     public static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {

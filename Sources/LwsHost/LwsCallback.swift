@@ -250,9 +250,9 @@ extension TickhubServer {
 
     /// The same, written whole on a raw socket, where lws adds no headers of its own.
     static let notAProxyText: [UInt8] = {
-        let head = "HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\ncontent-length: \(notAProxy.body.count)\r\n"
-            + notAProxy.headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "connection: close\r\n\r\n"
-        return Array(head.utf8) + notAProxy.body
+        var response = notAProxy
+        response.headers.append(("connection", "close"))
+        return Array("HTTP/1.1 405 Method Not Allowed\r\n".utf8) + response.wire(omittingBody: false)
     }()
 
     private func dispatch(_ request: HTTPRequest, id: Int, wsi: OpaquePointer, hub: FanoutHub) -> Int32 {
@@ -271,20 +271,8 @@ extension TickhubServer {
         let closing = exchange.map { confined.closeAfterReply.remove($0) != nil } ?? false
         var response = response
         if closing { response.headers.append(("connection", "close")) }
-        let names = response.headers.map { strdup($0.0 + ":") }
-        let values = response.headers.map { strdup($0.1) }
-        defer {
-            names.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        let result = response.body.withUnsafeBufferPointer { body in
-            names.map { UnsafePointer($0) }.withUnsafeBufferPointer { namePointers in
-                values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
-                    clws_http_respond(
-                        wsi, UInt32(response.status), response.contentType, body.baseAddress, body.count,
-                        namePointers.baseAddress, valuePointers.baseAddress, Int32(response.headers.count), omitBody ? 1 : 0)
-                }
-            }
+        let result = response.wire(omittingBody: omitBody).withUnsafeBufferPointer { tail in
+            clws_http_respond(wsi, UInt32(response.status), tail.baseAddress, tail.count)
         }
         return result == 0 && !closing ? 0 : -1
     }

@@ -90,6 +90,7 @@ public enum SymbolGrammar {
 
 extension String {
     func trimmingCharacters(in character: Character) -> String {
-        String(drop(while: { $0 == character }).reversed().drop(while: { $0 == character }).reversed())
+        guard let first = firstIndex(where: { $0 != character }), let last = lastIndex(where: { $0 != character }) else { return "" }
+        return String(self[first...last])
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPollRearm
 import CRecvTap
 import Foundation
 import Logging
@@ -33,6 +34,9 @@ struct Tickhub: AsyncParsableCommand {
         // default the kernel's SIGXFSZ would kill the hub and every client with it.
         signal(SIGXFSZ, SIG_IGN)
         recv_tap_install()
+        if poll_rearm_active() == 0 {
+            Logger(label: "tickhub").info("libuv is not 1.44: lws's poll changes go through uv_poll_start's stop and start")
+        }
         var options = HubCommandLine()
         options.config = config
         options.listen = listen

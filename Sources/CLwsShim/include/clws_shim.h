@@ -11,13 +11,10 @@ struct lws_context;
 /// LWS_PRE: the headroom lws_write needs in front of every payload.
 size_t clws_pre(void);
 
-/// Writes a complete HTTP response (status line, headers, body) and completes the transaction.
-/// `header_names` / `header_values` are `header_count` extra headers. Returns nonzero when the connection
-/// must be closed. `omit_body` answers a HEAD request: the headers announce the body's length, none follows.
-int clws_http_respond(struct lws *wsi, unsigned int status, const char *content_type,
-                      const unsigned char *body, size_t body_length,
-                      const char *const *header_names, const char *const *header_values, int header_count,
-                      int omit_body);
+/// Writes a complete HTTP response, the status line for `status` followed by `tail` (headers, blank line and
+/// any body, as `HTTPResponse.wire` renders them), and completes the transaction. Nonzero when the connection
+/// must be closed.
+int clws_http_respond(struct lws *wsi, unsigned int status, const unsigned char *tail, size_t tail_length);
 
 /// Writes `length` bytes on a raw socket (lws's LWS_PRE headroom added here). Returns nonzero on failure.
 int clws_raw_write(struct lws *wsi, const unsigned char *bytes, size_t length);
