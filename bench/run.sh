@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Tickhub's benchmarks and writes JSON, markdown summaries and charts under bench/results/.
-#   bench/run.sh           everything on the release build (at most 15 minutes on a 2-core machine)
+#   bench/run.sh           everything on the release build, three runs per suite system (about 23 minutes
+#                          on a 2-core machine, at most 28: bench/README.md, Timing of a full run)
 #   bench/run.sh --smoke   every benchmark, scenario and peer at tiny scale on the current build:
 #                          keeps the harness working, no figures
 # Part one measures Tickhub's own paths (TWS decoding, the simulator, IBKR recovery, simulator → hub fan-out);
