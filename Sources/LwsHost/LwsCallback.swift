@@ -18,11 +18,12 @@ final class LwsProtocols: @unchecked Sendable {
 
     private init() {
         list = .allocate(capacity: 2)
-        // 4 KiB of receive buffer per connection rather than the 64 KiB service buffer: idle connections are
-        // the common case, and longer messages arrive in several callbacks that are joined anyway.
+        // 1 KiB of receive buffer per connection rather than the 64 KiB service buffer: idle connections are the
+        // common case (each KiB here is a KiB of every one of them), a subscribe message fits, and longer messages
+        // arrive in several callbacks that are joined anyway.
         list[0] = lws_protocols(
             name: strdup("tickhub"), callback: lwsCallback, per_session_data_size: MemoryLayout<Int>.size,
-            rx_buffer_size: 4096, id: 0, user: nil, tx_packet_size: 0)
+            rx_buffer_size: 1024, id: 0, user: nil, tx_packet_size: 0)
         list[1] = lws_protocols()
         noValidityChecks = .allocate(capacity: 1)
         noValidityChecks.initialize(to: lws_retry_bo_t())

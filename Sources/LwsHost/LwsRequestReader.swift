@@ -43,17 +43,26 @@ enum LwsRequestReader {
             let length = Int(lws_hdr_fragment_length(wsi, token, index))
             guard length > 0 else {
                 // lws answers 0 both for an empty fragment and for one that does not exist; a copy tells which.
-                var probe = [CChar](repeating: 0, count: 1)
+                var probe: CChar = 0
                 if lws_hdr_copy_fragment(wsi, &probe, 1, token, index) == 0 { result.append(""); continue }
                 break
             }
             total += length
             longest = max(longest, length)
             guard total <= limit else { return ([], longest) }
-            var buffer = [CChar](repeating: 0, count: length + 1)
-            let copied = Int(lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), token, index))
+            // Copied straight into the string's own storage (lws adds a NUL, hence the extra byte): every request
+            // reads several headers, and an intermediate array per header was most of their cost.
+            var copied = 0
+            let text = String(unsafeUninitializedCapacity: length + 1) { storage in
+                copied = storage.baseAddress.map { base in
+                    base.withMemoryRebound(to: CChar.self, capacity: length + 1) {
+                        Int(lws_hdr_copy_fragment(wsi, $0, Int32(length + 1), token, index))
+                    }
+                } ?? -1
+                return copied == length ? length : 0
+            }
             guard copied == length else { break }
-            result.append(String(decoding: buffer[..<copied].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            result.append(text)
         }
         return (result, longest)
     }
