@@ -333,7 +333,7 @@ def main():
     log(f"done in {time.monotonic() - started:.0f} s; results in {out}")
     subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), str(out)], check=not failures)
     if failures:
-        log("failed runs:", *failures, sep="\n  ")
+        log("failed runs:\n  " + "\n  ".join(failures))
         sys.exit(1)
 
 

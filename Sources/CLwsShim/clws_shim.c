@@ -100,3 +100,36 @@ void clws_uv_loop_close(void *loop) {
     uv_loop_close(l);
     free(l);
 }
+
+struct clws_pacer {
+    lws_sorted_usec_list_t sul;
+    struct lws_context *context;
+    void *owner;
+    void (*fire)(void *owner);
+};
+
+static void pacer_ripe(lws_sorted_usec_list_t *sul) {
+    struct clws_pacer *pacer = lws_container_of(sul, struct clws_pacer, sul);
+    pacer->fire(pacer->owner);
+}
+
+struct clws_pacer *clws_pacer_new(struct lws_context *context, void *owner, void (*fire)(void *owner)) {
+    struct clws_pacer *pacer = calloc(1, sizeof(*pacer));
+    if (pacer) {
+        pacer->context = context;
+        pacer->owner = owner;
+        pacer->fire = fire;
+    }
+    return pacer;
+}
+
+void clws_pacer_arm(struct clws_pacer *pacer, long long microseconds) {
+    lws_sul_schedule(pacer->context, 0, &pacer->sul, pacer_ripe, (lws_usec_t)microseconds);
+}
+
+void clws_pacer_free(struct clws_pacer *pacer) {
+    if (!pacer)
+        return;
+    lws_sul_cancel(&pacer->sul);
+    free(pacer);
+}

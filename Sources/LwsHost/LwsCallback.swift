@@ -16,14 +16,19 @@ final class LwsProtocols: @unchecked Sendable {
     /// buffer (0).
     let tokenLimits: UnsafeMutablePointer<lws_token_limits>
 
+    static let readerReceiveBytes = 1024
+    /// lws reads a WebSocket at most one receive buffer per turn of its loop: a publisher read 1 KiB at a time fell
+    /// seconds behind at 2,000 updates/s while the loop wrote to a thousand readers between its reads.
+    static let publisherReceiveBytes = 64 * 1024
+
     private init() {
         list = .allocate(capacity: 2)
-        // 1 KiB of receive buffer per connection rather than the 64 KiB service buffer: idle connections are the
-        // common case (each KiB here is a KiB of every one of them), a subscribe message fits, and longer messages
-        // arrive in several callbacks that are joined anyway.
+        // A reader's receive buffer is 1 KiB rather than the 64 KiB service buffer: idle connections are the common
+        // case (each KiB here is a KiB of every one of them), a subscribe message fits, and longer messages arrive
+        // in several callbacks that are joined anyway. Publishers get more (see `raiseReceiveBuffer`).
         list[0] = lws_protocols(
             name: strdup("tickhub"), callback: lwsCallback, per_session_data_size: MemoryLayout<Int>.size,
-            rx_buffer_size: 1024, id: 0, user: nil, tx_packet_size: 0)
+            rx_buffer_size: Self.readerReceiveBytes, id: 0, user: nil, tx_packet_size: 0)
         list[1] = lws_protocols()
         noValidityChecks = .allocate(capacity: 1)
         noValidityChecks.initialize(to: lws_retry_bo_t())
@@ -59,14 +64,18 @@ extension TickhubServer {
         input: UnsafeMutableRawPointer?, length: Int
     ) -> Int32 {
         guard let hub = confined.hub else { return lws_callback_http_dummy(wsi, reason, session, input, length) }
+        if confined.raisedReceiveBuffer != nil, reason != LWS_CALLBACK_ADD_HEADERS { restoreReceiveBuffer() }
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drain()
-            hub.flushWrites()
+            flushSoon(hub)
             return 0
 
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-            guard let refusal = refuseUpgrade(wsi) else { return 0 }
+            guard let refusal = refuseUpgrade(wsi) else {
+                if LwsRequestReader.header(wsi, WSI_TOKEN_GET_URI) == "/publish" { raiseReceiveBuffer(wsi) }
+                return 0
+            }
             // Say why in HTTP before hanging up, so a client can tell a bad token from a network failure.
             lws_return_http_status(wsi, refusal.status, refusal.reason)
             return 1
@@ -113,7 +122,7 @@ extension TickhubServer {
                 let message = client.incoming
                 client.incoming.removeAll(keepingCapacity: true)
                 if client.isPublisher { hub.receivePublished(message, from: client) } else { hub.receive(message, from: client) }
-                hub.flushWrites()
+                flushSoon(hub)
             }
             return 0
 
@@ -184,6 +193,24 @@ extension TickhubServer {
         default:
             return lws_callback_http_dummy(wsi, reason, session, input, length)
         }
+    }
+
+    /// lws sizes a WebSocket's receive buffer from its protocol's `rx_buffer_size` once, after this callback and
+    /// the handshake (lws_server_init_wsi_for_ws), and every connection here has the one protocol (clients send no
+    /// subprotocol). So for a publisher the vhost's copy of the protocol says 64 KiB until the next callback of any
+    /// kind but the handshake's ADD_HEADERS, which is ESTABLISHED once the buffer exists, or a close callback if
+    /// the handshake failed. It must never stay raised: lws fills a buffer until it holds `rx_buffer_size` bytes,
+    /// so a reader with 1 KiB parsing under a raised size would overrun its buffer.
+    private func raiseReceiveBuffer(_ wsi: OpaquePointer) {
+        guard let bound = lws_get_protocol(wsi) else { return }
+        let proto = UnsafeMutablePointer(mutating: bound)
+        proto.pointee.rx_buffer_size = LwsProtocols.publisherReceiveBytes
+        confined.raisedReceiveBuffer = proto
+    }
+
+    private func restoreReceiveBuffer() {
+        confined.raisedReceiveBuffer?.pointee.rx_buffer_size = LwsProtocols.readerReceiveBytes
+        confined.raisedReceiveBuffer = nil
     }
 
     private func http(

@@ -44,6 +44,9 @@ public final class TickhubServer: Sendable, FanoutHost {
 
     final class Confined: @unchecked Sendable {
         var hub: FanoutHub?
+        var pacer: FlushPacer?
+        /// The protocol whose receive buffer size is raised for a publisher's handshake (`raiseReceiveBuffer`).
+        var raisedReceiveBuffer: UnsafeMutablePointer<lws_protocols>?
         var stopping = false
         var stopDeadline: Int64 = 0
         /// Requests whose bodies are still arriving, by exchange id.
@@ -205,7 +208,9 @@ public final class TickhubServer: Sendable, FanoutHost {
             started.resume(throwing: ServerError.startFailed(listenFailure()))
             return
         }
-        confined.hub = FanoutHub(configuration: configuration, host: self, wiring: wiring, frameHeadroom: LwsConnection.headroom)
+        let hub = FanoutHub(configuration: configuration, host: self, wiring: wiring, frameHeadroom: LwsConnection.headroom)
+        confined.hub = hub
+        confined.pacer = FlushPacer(context: context, clock: hub.clock) { [weak self] in self?.confined.hub?.flushWrites() }
         shared.withLock {
             $0.context = context
             $0.loop = loop
@@ -216,6 +221,8 @@ public final class TickhubServer: Sendable, FanoutHost {
         clws_uv_loop_run(loop)
 
         shared.withLock { $0.context = nil; $0.commands.removeAll() }
+        confined.pacer?.close()
+        confined.pacer = nil
         lws_context_destroy(context)
         clws_uv_loop_close(loop)
         confined.hub = nil
@@ -295,6 +302,12 @@ public final class TickhubServer: Sendable, FanoutHost {
     }
 
     package var isStopping: Bool { confined.stopping }
+
+    /// What is pending goes out now or within `FlushPacer.interval`.
+    func flushSoon(_ hub: FanoutHub) {
+        guard let pacer = confined.pacer else { return hub.flushWrites() }
+        pacer.request(now: hub.clock.nowMicros())
+    }
 
     public enum ServerError: Error, CustomStringConvertible {
         case startFailed(String)

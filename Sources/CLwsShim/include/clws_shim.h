@@ -34,4 +34,12 @@ void clws_uv_loop_stop(void *loop);
 /// Lets lws finish closing its handles after lws_context_destroy, then frees the loop.
 void clws_uv_loop_close(void *loop);
 
+/// A one-shot timer on the context's service thread (an lws scheduled callback): `fire(owner)` runs there once
+/// per `clws_pacer_arm`, the given microseconds later. Arming it again before it fires moves it.
+struct clws_pacer;
+struct clws_pacer *clws_pacer_new(struct lws_context *context, void *owner, void (*fire)(void *owner));
+void clws_pacer_arm(struct clws_pacer *pacer, long long microseconds);
+/// Cancels it if armed and frees it; before the context is destroyed.
+void clws_pacer_free(struct clws_pacer *pacer);
+
 #endif
