@@ -89,9 +89,9 @@ let package = Package(
         .target(name: "CLwsShim", dependencies: ["CLws", "CReadWatch"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
         // Frame masks and request lines, walked per descriptor in the bytes the read tap sees; plain C.
         .target(name: "CReadWatch"),
-        // The recv tap that lets the server see WebSocket frame masks lws does not report; linked into `tickhub`
-        // alone, which exports its recv so that lws's calls reach it.
-        .target(name: "CRecvTap", dependencies: ["CReadWatch"], linkerSettings: [.linkedLibrary("dl")]),
+        // The recv tap that lets the server see WebSocket frame masks lws does not report, and the bind tap that lets
+        // the shards share their port; linked into `tickhub` alone, which exports them so that lws's calls reach them.
+        .target(name: "CRecvTap", dependencies: ["CReadWatch", "CLwsShim"], linkerSettings: [.linkedLibrary("dl")]),
 
         // What publishers send the hub, decoded and checked, and text from requests made fit to quote: pure, so the
         // fuzz targets over it build without the server's C and HTTP client.
@@ -157,11 +157,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // lws is a shared library: its recv, SSL_read and close calls reach the tap only if the executable
+            // lws is a shared library: its recv, SSL_read, close and bind calls reach the tap only if the executable
             // exports them.
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--export-dynamic-symbol=recv", "-Xlinker", "--export-dynamic-symbol=SSL_read",
-                "-Xlinker", "--export-dynamic-symbol=close",
+                "-Xlinker", "--export-dynamic-symbol=close", "-Xlinker", "--export-dynamic-symbol=bind",
             ])]
         ),
         .executableTarget(
