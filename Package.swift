@@ -98,8 +98,9 @@ let package = Package(
         .target(name: "HubProtocol", dependencies: ["TickhubCore"]),
 
         // The fan-out engine, C-free: stream clients and their conflated updates, symbol interest, the market view, the
-        // P&L view, publishers, and the route table features register into. Clients are reached through `Connection`,
-        // upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
+        // P&L view, publishers, and the route table features register into; and what a server's shards share (the
+        // broadcast of hub-wide events, the union of their upstream interest). Clients are reached through
+        // `Connection`, upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
         .target(
             name: "Hub",
             dependencies: ["TickhubCore", "HubProtocol", .product(name: "Configuration", package: "swift-configuration")]

@@ -32,7 +32,7 @@ package final class InterestUnion: Sendable {
     }
 
     /// Follows the instruments for `shard`, within the hub's budget, and subscribes upstream those no shard
-    /// followed before; returns those refused for want of room. One another shard follows already costs nothing.
+    /// followed before; returns those refused for want of room. A symbol another shard follows costs nothing more.
     func follow(_ instruments: [Instrument], held: Bool, by shard: Int) -> [Instrument] {
         state.withLock { state in
             var added: [Instrument] = [], refused: [Instrument] = []

@@ -58,6 +58,7 @@ extension LwsShard {
         input: UnsafeMutableRawPointer?, length: Int
     ) -> Int32 {
         guard let hub = confined.hub else { return lws_callback_http_dummy(wsi, reason, session, input, length) }
+        if reason == LWS_CALLBACK_RECEIVE || reason == LWS_CALLBACK_HTTP { catchUp() }
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drain()

@@ -21,6 +21,14 @@ final class LwsShard: Sendable, FanoutHost, ShardInbox {
         case figures(CheckedContinuation<ShardFigures, Never>)
         case housekeeping(secondElapsed: Bool)
         case stop
+
+        /// Whether it may run inside a client's callback (`catchUp`): it closes no connection.
+        var runsInsideCallbacks: Bool {
+            switch self {
+            case .event, .reply, .figures: true
+            case .housekeeping, .stop: false
+            }
+        }
     }
 
     /// What a running shard reaches of the server: every shard, itself included, and the broadcast that tells them
@@ -275,17 +283,34 @@ final class LwsShard: Sendable, FanoutHost, ShardInbox {
             return state.commands
         }
         guard let hub = confined.hub else { return }
-        for command in commands {
-            switch command {
-            case let .event(event): hub.apply(event)
-            case let .reply(id, response): hub.exchanges.answer(id, response)
-            case let .figures(answer): answer.resume(returning: hub.figures)
-            case let .housekeeping(secondElapsed):
-                hub.housekeeping(secondElapsed: secondElapsed)
-                if confined.stopping, hub.clients.isEmpty || hub.clock.nowMicros() > confined.stopDeadline { finishStop() }
-            case .stop:
-                beginStop(hub)
-            }
+        for command in commands { run(command, hub) }
+    }
+
+    /// Runs, before a client's message or request is handled, what is queued ahead of it: the hub's events published
+    /// before the client sent it are in the inbox by then (`HubBroadcast` hands each to every shard at once), and
+    /// another shard may already have shown their quotes to a client, so a snapshot or an HTTP answer here must not
+    /// be older. Only up to the first housekeeping or stop, which close connections: not from inside a client's own
+    /// callback, and not out of order.
+    func catchUp() {
+        guard let hub = confined.hub else { return }
+        let ready = shared.withLock { state -> ArraySlice<Command> in
+            let ready = state.commands.prefix { $0.runsInsideCallbacks }
+            state.commands.removeFirst(ready.count)
+            return ready
+        }
+        for command in ready { run(command, hub) }
+    }
+
+    private func run(_ command: Command, _ hub: FanoutHub) {
+        switch command {
+        case let .event(event): hub.apply(event)
+        case let .reply(id, response): hub.exchanges.answer(id, response)
+        case let .figures(answer): answer.resume(returning: hub.figures)
+        case let .housekeeping(secondElapsed):
+            hub.housekeeping(secondElapsed: secondElapsed)
+            if confined.stopping, hub.clients.isEmpty || hub.clock.nowMicros() > confined.stopDeadline { finishStop() }
+        case .stop:
+            beginStop(hub)
         }
     }
 

@@ -71,6 +71,13 @@ def test_every_client_of_both_shards_gets_a_published_quote_and_either_shard_ans
                                        10, "the published ACME quote") for ws in clients]
             assert {q["source"] for q in quotes} == {"push"}
             assert len({q["seq"] for q in quotes}) == 1, "the shards numbered one update differently"
+            # Whichever shard a late subscriber lands on, its snapshot is no older than what the others were sent.
+            late = [await hub.connect() for _ in range(8)]
+            clients.extend(late)
+            for ws in late:
+                await ws.send(compact({"op": "subscribe", "symbols": ["ACME"]}))
+                snapshot = await expect(ws, lambda m: m.get("type") == "quote" and m["symbol"] == "ACME", 10, "an ACME snapshot")
+                assert snapshot.get("snapshot") is True and snapshot["seq"] >= quotes[0]["seq"], snapshot
 
             # HTTP on fresh connections, which the kernel spreads over both shards: each one knows the quote.
             for _ in range(8):
