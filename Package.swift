@@ -89,9 +89,9 @@ let package = Package(
         .target(name: "CLwsShim", dependencies: ["CLws", "CReadWatch"], linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("uv")]),
         // Frame masks and request lines, walked per descriptor in the bytes the read tap sees; plain C.
         .target(name: "CReadWatch"),
-        // The recv tap that lets the server see WebSocket frame masks lws does not report; linked into `tickhub`
-        // alone, which exports its recv so that lws's calls reach it.
-        .target(name: "CRecvTap", dependencies: ["CReadWatch"], linkerSettings: [.linkedLibrary("dl")]),
+        // The recv tap that lets the server see WebSocket frame masks lws does not report, and the bind tap that lets
+        // the shards share their port; linked into `tickhub` alone, which exports them so that lws's calls reach them.
+        .target(name: "CRecvTap", dependencies: ["CReadWatch", "CLwsShim"], linkerSettings: [.linkedLibrary("dl")]),
         // libuv's uv_poll_start changing a live watcher's events in place rather than dropping and re-adding it;
         // linked into `tickhub` alone, which exports it so that lws's calls reach it.
         .target(name: "CPollRearm", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("uv")]),
@@ -101,8 +101,9 @@ let package = Package(
         .target(name: "HubProtocol", dependencies: ["TickhubCore"]),
 
         // The fan-out engine, C-free: stream clients and their conflated updates, symbol interest, the market view, the
-        // P&L view, publishers, and the route table features register into. Clients are reached through `Connection`,
-        // upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
+        // P&L view, publishers, and the route table features register into; and what a server's shards share (the
+        // broadcast of hub-wide events, the union of their upstream interest). Clients are reached through
+        // `Connection`, upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
         .target(
             name: "Hub",
             dependencies: ["TickhubCore", "HubProtocol", .product(name: "Configuration", package: "swift-configuration")]
@@ -160,11 +161,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // lws is a shared library: its recv, SSL_read, close and uv_poll_start calls reach ours only if the
+            // lws is a shared library: its recv, SSL_read, close, bind and uv_poll_start calls reach ours only if the
             // executable exports them.
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--export-dynamic-symbol=recv", "-Xlinker", "--export-dynamic-symbol=SSL_read",
-                "-Xlinker", "--export-dynamic-symbol=close", "-Xlinker", "--export-dynamic-symbol=uv_poll_start",
+                "-Xlinker", "--export-dynamic-symbol=close", "-Xlinker", "--export-dynamic-symbol=bind",
+                "-Xlinker", "--export-dynamic-symbol=uv_poll_start",
             ])]
         ),
         .executableTarget(

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,6 +72,14 @@ int clws_probe_bind(const char *ipv4, int port) {
     close(fd);
     return result;
 }
+
+static _Thread_local int share_listeners;
+static atomic_int listen_share_tap;
+
+void clws_share_listeners(int on) { share_listeners = on; }
+int clws_listeners_shared(void) { return share_listeners; }
+int clws_listen_share_tap_installed(void) { return atomic_load(&listen_share_tap); }
+void clws_set_listen_share_tap_installed(void) { atomic_store(&listen_share_tap, 1); }
 
 void *clws_uv_loop_new(void) {
     uv_loop_t *loop = malloc(sizeof(uv_loop_t));

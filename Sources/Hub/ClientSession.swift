@@ -77,8 +77,8 @@ package final class ClientSession {
     }
 }
 
-/// Encoded bytes shared by reference: one allocation per update, whatever the number of subscribers.
-package final class SharedBytes {
+/// Encoded bytes shared by reference: one allocation per update, whatever the number of subscribers or shards.
+package final class SharedBytes: Sendable {
     package let bytes: [UInt8]
     package init(_ bytes: [UInt8]) { self.bytes = bytes }
 }

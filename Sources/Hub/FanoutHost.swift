@@ -1,17 +1,24 @@
 import HubProtocol
 import TickhubCore
 
-/// What the fan-out asks of the server around it: answers that come later, and whether it is stopping.
-/// `TickhubServer` is the one in the product; the fan-out's tests use a fake.
+/// What the fan-out asks of the server around it: answers that come later, whether it is stopping, and the other
+/// shards' figures. One of `TickhubServer`'s shards is the one in the product; the fan-out's tests use a fake.
 package protocol FanoutHost: AnyObject, Sendable {
     /// The server is shutting down: nothing more is written to clients.
     var isStopping: Bool { get }
     /// An HTTP answer worked out off the service thread; it reaches the exchange on the service thread.
     func reply(_ exchange: Int, _ response: HTTPResponse)
-    /// The outcome of the latest database write: nil when it worked.
-    func reportDatabase(_ problem: String?)
+    /// Something this shard learnt that every shard must apply, this one included.
+    func tellEveryShard(_ event: HubEvent)
     /// A file of `directory` (the dashboard's, the docs'), for `path`; 404 when there is none.
     func file(_ path: String, in directory: String?) -> HTTPResponse
+    /// The other shards' figures, each taken on its own thread when asked; none when this is the only shard.
+    func otherShards() async -> [ShardFigures]
+}
+
+extension FanoutHost {
+    /// The outcome of the latest database write: nil when it worked. Every shard's `/api/health` reports it.
+    package func reportDatabase(_ problem: String?) { tellEveryShard(.databaseProblem(problem)) }
 }
 
 /// The parts of Tickhub the hub is wired to, each behind a protocol the hub owns.

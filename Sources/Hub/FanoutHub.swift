@@ -2,11 +2,12 @@ import HubProtocol
 import TickhubCore
 
 /// The fan-out engine: it owns the parts below and carries each event to the ones it concerns. Touched on the
-/// host's service thread only.
+/// host's service thread only. A hub with several service threads has one per thread (a shard), each with clients of
+/// its own and a copy of the rest, kept alike by `HubEvent`s; what they share is upstream interest (`ShardPlace`).
 ///
 /// - `clients`: the stream clients and what waits for each (conflated quotes, must-arrive messages, P&L);
-/// - `interest`: the symbols followed upstream, their budget, idle release and the fair share of lines;
-/// - `market`: the book, each quote encoded once, availability and sources;
+/// - `interest`: the symbols this shard follows upstream, their idle release and the fair share of lines;
+/// - `market`: the book, each quote as it was encoded once for every shard, availability and sources;
 /// - `pnl`: positions and balances, valued against the market;
 /// - `publishers`: pushed quotes in;
 /// - `exchanges`: HTTP requests answered later;
@@ -18,6 +19,7 @@ package final class FanoutHub {
     package let configuration: ServerConfiguration
     package unowned let host: any FanoutHost
     package let clock: WallClock
+    package let place: ShardPlace
     package let metrics = Metrics()
     package let clients: StreamClients
     var interest: SymbolInterest
@@ -40,16 +42,19 @@ package final class FanoutHub {
     let startedAt: Int64
     private var lastQuoteSave: Int64 = 0
 
+    /// `place` is nil for a hub of one shard.
     package init(configuration: ServerConfiguration, host: any FanoutHost, wiring: HubWiring, frameHeadroom: Int,
-                 clock: WallClock = .system) {
+                 clock: WallClock = .system, place: ShardPlace? = nil) {
         self.configuration = configuration
         self.host = host
         self.clock = clock
+        let place = place ?? .alone(budget: configuration.maxUpstreamSymbols, upstream: wiring.upstream)
+        self.place = place
         upstream = wiring.upstream
         connectionControl = wiring.connection
         archive = wiring.archive
-        clients = StreamClients(configuration: configuration, metrics: metrics, clock: clock, frameHeadroom: frameHeadroom)
-        interest = SymbolInterest(budget: configuration.maxUpstreamSymbols, upstream: wiring.upstream)
+        clients = StreamClients(configuration: configuration, metrics: metrics, clock: clock, frameHeadroom: frameHeadroom, place: place)
+        interest = SymbolInterest(place: place)
         publishers = Publishers(upstream: wiring.upstream, metrics: metrics)
         var routes = HubRouter.hubRoutes()
         for feature in wiring.features { feature.register(into: &routes) }
@@ -59,13 +64,15 @@ package final class FanoutHub {
 
     // MARK: From upstream
 
-    package func publish(_ quote: Quote, receivedAt: Timestamp) {
+    /// An update, already numbered and encoded (`HubBroadcast`): its bytes go to every subscriber as they are.
+    package func publish(_ update: EncodedQuote) {
         metrics.updatesIn += 1
-        let entry = market.update(quote, receivedAt: receivedAt)
-        if interest.held.contains(quote.symbol) || quote.symbol.contains(".") { pnl.dirty = true }
-        answerWaitingExchanges(for: quote.symbol)
-        guard clients.isStreamed(quote.symbol) else { return }
-        clients.deliver(ClientSession.PendingUpdate(bytes: market.encoded(entry), receivedAt: receivedAt), for: quote.symbol)
+        market.update(update)
+        let symbol = update.symbol
+        if interest.held.contains(symbol) || symbol.contains(".") { pnl.dirty = true }
+        answerWaitingExchanges(for: symbol)
+        guard clients.isStreamed(symbol) else { return }
+        clients.deliver(ClientSession.PendingUpdate(bytes: update.bytes, receivedAt: update.entry.receivedAt), for: symbol)
     }
 
     package func setAvailability(_ symbol: String, _ state: SymbolAvailability) {
@@ -141,13 +148,22 @@ package final class FanoutHub {
         }
     }
 
-    /// Releases symbols nobody streams, holds, or asked for over HTTP within the grace period, and forgets them.
+    /// Releases symbols nobody here streams, holds, or asked for over HTTP within the grace period; those no other
+    /// shard follows either are released upstream and forgotten (here now, on the other shards by `HubEvent`).
     func releaseIdleSymbols(now: Int64) {
         let idle = interest.idle(now: now, graceMicros: Int64(configuration.releaseIdleSymbolsSeconds * 1_000_000)) {
             clients.isStreamed($0) || exchanges.isAwaiting($0)
         }
-        for symbol in idle { market.forget(symbol) }
-        interest.release(idle)
+        let released = interest.release(idle)
+        guard !released.isEmpty else { return }
+        for symbol in released { market.forget(symbol) }
+        host.tellEveryShard(.released(released))
+    }
+
+    /// The hub released the symbols upstream: their quotes, which no longer come, are forgotten, unless a client
+    /// here wanted one again since (it is then followed afresh).
+    func forgetReleased(_ symbols: [String]) {
+        for symbol in symbols where !interest.isFollowed(symbol) { market.forget(symbol) }
     }
 
     // MARK: Housekeeping
@@ -181,7 +197,7 @@ package final class FanoutHub {
 
     /// Every `snapshotSeconds`: totals for the P&L history. Every ten seconds: the book, for the next start.
     func persist(now: Int64) {
-        guard let archive else { return }
+        guard let archive, place.keepsArchive else { return }
         let host = host
         if now - pnl.lastSnapshot >= Int64(configuration.snapshotSeconds * 1_000_000), !pnl.holdings.isEmpty {
             pnl.lastSnapshot = now

@@ -15,12 +15,15 @@ package struct MarketView {
 
     package init() {}
 
-    package mutating func update(_ quote: Quote, receivedAt: Timestamp) -> QuoteBook.Entry {
-        if quote.hasPrice { availability[quote.symbol] = .available }
-        return book.update(quote, receivedAt: receivedAt)
+    /// Records an update with the wire form it was published with, so that neither streaming it nor asking for it
+    /// over HTTP encodes it again.
+    package mutating func update(_ update: EncodedQuote) {
+        if update.entry.quote.hasPrice { availability[update.symbol] = .available }
+        book.store(update.entry)
+        encodedQuotes[update.symbol] = (update.entry.sequence, update.bytes)
     }
 
-    /// The entry's wire form, encoded once per update whether streamed or asked for over HTTP.
+    /// The entry's wire form: the one it was published with, else (a snapshot of an older entry) encoded once here.
     package mutating func encoded(_ entry: QuoteBook.Entry) -> SharedBytes {
         if let cached = encodedQuotes[entry.quote.symbol], cached.sequence == entry.sequence { return cached.bytes }
         let bytes = SharedBytes(QuoteEncoding.encode(entry))

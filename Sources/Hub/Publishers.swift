@@ -3,7 +3,8 @@ import TickhubCore
 
 /// Quotes pushed by publishers: `/publish` messages and `POST /api/market-data/publish` bodies, decoded, handed to
 /// the push provider, and answered. See docs/protocol.md, Publishing. The push provider treats them like any other
-/// source: they come back through `FanoutHub.publish(_:receivedAt:)` when push is the symbol's source.
+/// source: when push is the symbol's source they come back through the server's `publish`, to every shard, whichever
+/// shard the publisher is connected to.
 package struct Publishers {
     private var decoder = PublishDecoder()
     let upstream: any MarketDataUpstream

@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import TickhubCore
 
 /// The server's limits and listening address. Defaults in one place, documented in config/tickhub.example.json;
@@ -6,6 +7,9 @@ import TickhubCore
 public struct ServerConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
+    /// Service threads (shards), each with its own lws context and libuv loop and the clients the kernel gives its
+    /// listening socket, all on `port`. One per core: lws serves a context from one thread only.
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Required when listening on anything but loopback; checked on WebSocket upgrade and every /api call.
     public var token: String?
     /// `TICKHUB_PUBLISH_TOKEN`: publishers present it on `/publish` and `POST /api/market-data/publish`;
@@ -84,6 +88,7 @@ extension ServerConfiguration {
     public init(config: ConfigReader) throws {
         self.init()
         if let listen = config.string(forKey: "listen") { (host, port) = try Self.listenAddress(listen) }
+        threads = try Self.threads(config.int(forKey: "threads", default: threads))
         maxSymbolsPerClient = config.int(forKey: "maxSymbolsPerClient", default: maxSymbolsPerClient)
         maxMessageBytes = config.int(forKey: "maxMessageBytes", default: maxMessageBytes)
         slowClientSeconds = config.double(forKey: "slowClientSeconds", default: slowClientSeconds)
@@ -124,6 +129,19 @@ extension ServerConfiguration {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// Most service threads a hub may have: far more than any machine it runs on has cores, and far fewer than a
+    /// typo (`800` for `8`) would start, each with its own loop, buffers and listening socket.
+    public static let maxThreads = 256
+
+    private static func threads(_ count: Int) throws(InvalidSetting) -> Int {
+        guard (1...maxThreads).contains(count) else {
+            throw InvalidSetting(key: "threads") {
+                "\($0) is \(count); it must be 1–\(maxThreads) (the default is one per core, \(ProcessInfo.processInfo.activeProcessorCount) here)"
+            }
+        }
+        return count
     }
 
     /// Both paths empty (as in the example file) is plain HTTP; one without the other is a mistake worth saying.

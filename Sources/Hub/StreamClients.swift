@@ -12,7 +12,10 @@ package final class StreamClients {
     /// Each symbol's subscribers.
     private(set) var bySymbol: [String: [Int: ClientSession]] = [:]
     private(set) var publisherCount = 0
-    private var nextID = 1
+    /// Ids are unique across shards, each shard counting in steps of the shard count from its own start: upstream
+    /// knows publishers by them.
+    private var nextID: Int
+    private let idStep: Int
     /// Clients with something to write, flushed at the end of each turn of the service loop.
     private var flushQueue: [ClientSession] = []
     /// Frame scratch space with `headroom` bytes in front of each frame (see `Connection`), reused for every write.
@@ -20,10 +23,12 @@ package final class StreamClients {
     private var scratchCapacity = 64 * 1024
     private let headroom: Int
 
-    init(configuration: ServerConfiguration, metrics: Metrics, clock: WallClock, frameHeadroom: Int) {
+    init(configuration: ServerConfiguration, metrics: Metrics, clock: WallClock, frameHeadroom: Int, place: ShardPlace) {
         self.configuration = configuration
         self.metrics = metrics
         self.clock = clock
+        nextID = place.index + 1
+        idStep = place.count
         headroom = frameHeadroom
         scratch = .allocate(byteCount: headroom + scratchCapacity, alignment: 16)
     }
@@ -39,7 +44,7 @@ package final class StreamClients {
     func open(_ connection: any Connection, publisher: Bool, awaitingToken: Bool) -> ClientSession {
         let client = ClientSession(
             id: nextID, connection: connection, isPublisher: publisher, awaitingToken: awaitingToken, openedAt: clock.nowMicros())
-        nextID += 1
+        nextID += idStep
         byID[client.id] = client
         if publisher {
             metrics.publishersAccepted += 1

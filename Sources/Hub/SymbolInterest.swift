@@ -1,53 +1,46 @@
 import TickhubCore
 
-/// Who wants what upstream: the symbols the hub follows (asked for by stream clients, by HTTP requests, or held
-/// in a position), when each was last wanted, the budget that bounds them, the release of idle ones, and the
-/// fair share of upstream lines. Changes reach providers through one ordered queue.
+/// Who wants what upstream on one shard: the symbols it follows (asked for by its stream clients, by HTTP requests,
+/// or held in a position), when each was last wanted, the release of idle ones, and its clients' ranks in the fair
+/// share of upstream lines. What the hub as a whole follows, and the budget that bounds it, is the `InterestUnion`
+/// of every shard's, which changes reach providers through.
 ///
 /// Every symbol followed costs a provider line or poll whoever asked, so no mix of clients may make the hub follow
 /// an unbounded set: `maxUpstreamSymbols` in all, and held symbols (P&L needs them) a budget of the same size of
 /// their own, so a crowd of streamed symbols never leaves P&L unvalued and positions never crowd out what clients
 /// stream.
 package struct SymbolInterest {
-    let budget: Int
-    let commands: UpstreamQueue
+    package let union: InterestUnion
+    let shard: Int
     /// Symbols followed, with when they were last wanted (µs since the epoch) by anyone but a current subscriber.
     package private(set) var followed: [String: Int64] = [:]
     /// Symbols some position holds: they stay followed, and their quotes move P&L.
     package private(set) var held: Set<String> = []
-    /// The fair share needs working out again; the last one sent.
+    /// The fair share needs working out again.
     var lineShareDirty = false
-    private var lineShare: [String] = []
 
-    package init(budget: Int, upstream: any MarketDataUpstream) {
-        self.budget = budget
-        commands = UpstreamQueue(upstream: upstream)
+    package init(place: ShardPlace) {
+        union = place.interest
+        shard = place.index
     }
 
-    /// Follows the instruments not yet followed, within budget; returns those refused for want of room.
-    /// Counted only when a symbol is new: a request for symbols already followed (the usual one) costs nothing.
+    /// Follows the instruments not yet followed, within the hub's budget; returns those refused for want of room.
+    /// Only a symbol new to this shard is taken to the union: a request for symbols already followed (the usual
+    /// one) costs nothing.
     package mutating func want(_ instruments: [Instrument], held: Bool, now: Int64) -> [Instrument] {
-        var added: [Instrument] = [], refused: [Instrument] = []
-        var heldFollowedCount: Int?
+        var new: [Instrument] = [], newSymbols: Set<String> = []
         for instrument in instruments {
             if followed[instrument.symbol] != nil {
                 followed[instrument.symbol] = now
-                continue
-            }
-            let heldFollowed = heldFollowedCount ?? self.held.filter { followed[$0] != nil }.count
-            heldFollowedCount = heldFollowed
-            if (held ? heldFollowed : followed.count - heldFollowed) < budget {
-                if held { heldFollowedCount = heldFollowed + 1 }
-                followed[instrument.symbol] = now
-                added.append(instrument)
-            } else {
-                refused.append(instrument)
+            } else if newSymbols.insert(instrument.symbol).inserted {
+                new.append(instrument)
             }
         }
-        if !added.isEmpty {
-            commands.send(.subscribe(added))
-            lineShareDirty = true
-        }
+        guard !new.isEmpty else { return [] }
+        let refused = union.follow(new, held: held, by: shard)
+        let refusedSymbols = Set(refused.map(\.symbol))
+        for symbol in newSymbols where !refusedSymbols.contains(symbol) { followed[symbol] = now }
+        if refused.count < new.count { lineShareDirty = true }
         return refused
     }
 
@@ -58,7 +51,10 @@ package struct SymbolInterest {
         if followed[symbol] != nil { followed[symbol] = now }
     }
 
-    mutating func setHeld(_ symbols: Set<String>) { held = symbols }
+    mutating func setHeld(_ symbols: Set<String>) {
+        held = symbols
+        union.setHeld(symbols, by: shard)
+    }
 
     /// Symbols past the grace period that nobody streams, holds or waits for; the caller releases them.
     package func idle(now: Int64, graceMicros: Int64, wanted: (String) -> Bool) -> [String] {
@@ -66,21 +62,20 @@ package struct SymbolInterest {
             .map(\.key)
     }
 
-    mutating func release(_ symbols: [String]) {
-        guard !symbols.isEmpty else { return }
+    /// Stops following the symbols here; returns those the whole hub no longer follows, now released upstream.
+    mutating func release(_ symbols: [String]) -> [String] {
+        guard !symbols.isEmpty else { return [] }
         for symbol in symbols { followed[symbol] = nil }
-        commands.send(.unsubscribe(symbols))
         lineShareDirty = true
+        return union.release(symbols, by: shard)
     }
 
-    /// Sends the ranking upstream when it changed; at most once a housekeeping tick, however busy the clients.
+    /// Sends this shard's ranking to the union, which sends the hub's order upstream when it changed; at most once
+    /// a housekeeping tick, however busy the clients.
     mutating func shareLinesIfChanged(_ clients: some Collection<ClientSession>) {
         guard lineShareDirty else { return }
         lineShareDirty = false
-        let order = fairShareOrder(clients)
-        guard order != lineShare else { return }
-        lineShare = order
-        commands.send(.prioritize(order))
+        union.rank(fairShareRanks(clients), by: shard)
     }
 
     /// The fair share of upstream lines (IBKR's 100 market-data lines, by default).
@@ -98,6 +93,12 @@ package struct SymbolInterest {
     /// So with N clients each gets at least lines/N of them, and what one does not use goes to those that want
     /// more. docs/providers.md explains it for users.
     package func fairShareOrder(_ clients: some Collection<ClientSession>) -> [String] {
+        Self.order(followed.keys, ranks: fairShareRanks(clients))
+    }
+
+    /// Each followed symbol's best rank among this shard's clients: -1 held, else its best place in a client's
+    /// order of subscription; absent when only HTTP requests asked for it.
+    func fairShareRanks(_ clients: some Collection<ClientSession>) -> [String: Int] {
         var rank: [String: Int] = [:]
         for symbol in held where followed[symbol] != nil { rank[symbol] = -1 }
         for client in clients where !client.isPublisher && !client.symbols.isEmpty {
@@ -106,8 +107,13 @@ package struct SymbolInterest {
                 rank[entry.key] = min(rank[entry.key] ?? .max, place)
             }
         }
-        return followed.keys.sorted { a, b in
-            let (ra, rb) = (rank[a] ?? .max, rank[b] ?? .max)
+        return rank
+    }
+
+    /// The symbols best-ranked first, ties (and the unranked, last) by name.
+    static func order(_ symbols: some Collection<String>, ranks: [String: Int]) -> [String] {
+        symbols.sorted { a, b in
+            let (ra, rb) = (ranks[a] ?? .max, ranks[b] ?? .max)
             return ra != rb ? ra < rb : a < b
         }
     }

@@ -43,17 +43,17 @@ final class LwsProtocols: @unchecked Sendable {
     }
 }
 
-/// The one lws callback: a thin switch that hands each event to the server on its service thread.
+/// The one lws callback: a thin switch that hands each event to its context's shard, on that shard's service thread.
 let lwsCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int) -> Int32 = {
     wsi, reason, user, input, length in
     guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
-    let server = Unmanaged<TickhubServer>.fromOpaque(owner).takeUnretainedValue()
-    return server.handle(wsi: wsi, reason: reason, session: user, input: input, length: length)
+    let shard = Unmanaged<LwsShard>.fromOpaque(owner).takeUnretainedValue()
+    return shard.handle(wsi: wsi, reason: reason, session: user, input: input, length: length)
 }
 
-extension TickhubServer {
+extension LwsShard {
     /// The per-connection slot lws keeps for us: a client id (WebSocket) or an exchange id (HTTP).
     private func slot(_ session: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<Int>? {
         session?.assumingMemoryBound(to: Int.self)
@@ -65,6 +65,7 @@ extension TickhubServer {
     ) -> Int32 {
         guard let hub = confined.hub else { return lws_callback_http_dummy(wsi, reason, session, input, length) }
         if confined.raisedReceiveBuffer != nil, reason != LWS_CALLBACK_ADD_HEADERS { restoreReceiveBuffer() }
+        if reason == LWS_CALLBACK_RECEIVE || reason == LWS_CALLBACK_HTTP { catchUp() }
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drain()

@@ -4,6 +4,7 @@ import Configuration
 public struct HubCommandLine: Sendable {
     public var config: String?
     public var listen: String?
+    public var threads: Int?
     public var ibkrHost: String?
     public var ibkrPort: Int?
     public var ibkrClientId: Int?
@@ -32,6 +33,7 @@ public struct HubCommandLine: Sendable {
     var settings: [Setting] {
         let options: [(String, String, ConfigContent?)] = [
             ("--listen", "server.listen", listen.map(ConfigContent.string)),
+            ("--threads", "server.threads", threads.map(ConfigContent.int)),
             ("--ibkr-host", "ibkr.host", ibkrHost.map(ConfigContent.string)),
             ("--ibkr-port", "ibkr.port", ibkrPort.map(ConfigContent.int)),
             ("--ibkr-client-id", "ibkr.clientId", ibkrClientId.map(ConfigContent.int)),

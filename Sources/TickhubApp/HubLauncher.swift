@@ -123,7 +123,7 @@ public struct HubLauncher {
 
         let url = server.url(port: port)
         // One parseable line for scripts and tests, then the human ones.
-        var lines = ["tickhub: listening url=\(url) port=\(port)"]
+        var lines = ["tickhub: listening url=\(url) port=\(port) threads=\(server.threads)"]
         if options.demo {
             lines.append("IBKR: the built-in TWS simulator on 127.0.0.1:\(ibkr.port) (demo)")
         } else {

@@ -15,6 +15,7 @@ struct Tickhub: AsyncParsableCommand {
 
     @Option(help: "JSON configuration file (see config/tickhub.example.json).") var config: String?
     @Option(help: "Address and port to serve HTTP and WebSocket on (IPv4; port 0 picks a free one).") var listen: String?
+    @Option(help: "Service threads sharing the port, each with its own clients (default: one per core).") var threads: Int?
     @Option(help: "TWS / IB Gateway host.") var ibkrHost: String?
     @Option(help: "TWS / IB Gateway port (7497 TWS paper, 7496 live, 4002 / 4001 IB Gateway).") var ibkrPort: Int?
     @Option(help: "API client id; unique per connection to TWS.") var ibkrClientId: Int?
@@ -40,6 +41,7 @@ struct Tickhub: AsyncParsableCommand {
         var options = HubCommandLine()
         options.config = config
         options.listen = listen
+        options.threads = threads
         options.ibkrHost = ibkrHost
         options.ibkrPort = ibkrPort
         options.ibkrClientId = ibkrClientId

@@ -15,16 +15,25 @@ package final class FakeHost: FanoutHost {
 
     package var isStopping: Bool { false }
     package func reply(_ exchange: Int, _ response: HTTPResponse) { reported.yield((exchange, response)) }
-    package func reportDatabase(_ problem: String?) {}
+    package func tellEveryShard(_ event: HubEvent) {}
     package func file(_ path: String, in directory: String?) -> HTTPResponse { .error(404, code: "not_found", "no files here") }
+    package func otherShards() async -> [ShardFigures] { [] }
 }
 
-/// Each subscribe and unsubscribe it gets, as one line, in the order they arrive (prioritize is left out).
+/// Each subscribe and unsubscribe it gets, as one line, in the order they arrive; prioritize too when asked to.
 package final class RecordingUpstream: MarketDataUpstream {
     package let commands: AsyncStream<String>
     private let report: AsyncStream<String>.Continuation
+    private let recordsPriorities: Bool
 
-    package init() { (commands, report) = AsyncStream<String>.makeStream() }
+    package init(recordingPriorities: Bool = false) {
+        (commands, report) = AsyncStream<String>.makeStream()
+        recordsPriorities = recordingPriorities
+    }
+
+    package func prioritize(_ symbols: [String]) async {
+        if recordsPriorities { report.yield("prioritize " + symbols.joined(separator: ",")) }
+    }
 
     package func subscribe(_ instruments: [Instrument]) async { report.yield("subscribe " + instruments.map(\.symbol).joined(separator: ",")) }
     package func unsubscribe(_ symbols: [String]) async { report.yield("unsubscribe " + symbols.sorted().joined(separator: ",")) }

@@ -13,6 +13,11 @@ extension FanoutHub {
                          frameHeadroom: 16, clock: clock.clock)
     }
 
+    /// A quote as a hub of one shard takes it: numbered after the book's entry for the symbol, and encoded.
+    package func publish(_ quote: Quote, receivedAt: Timestamp) {
+        publish(EncodedQuote(quote, sequence: (market.book[quote.symbol]?.sequence ?? 0) + 1, receivedAt: receivedAt))
+    }
+
     /// The answer to a request, awaited when it is worked out off the thread; nil when it waits for quotes.
     package func answer(_ request: HTTPRequest) async -> HTTPResponse? {
         switch route(request) {

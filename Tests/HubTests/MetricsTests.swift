@@ -31,10 +31,14 @@ struct MetricsTests {
 
     func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
+    static func figures(_ m: Metrics, shard: Int = 0, clients: Int = 0, publishers: Int = 0, subscriptions: Int = 0) -> ShardFigures {
+        ShardFigures(shard: shard, clients: clients, publishers: publishers, subscriptions: subscriptions, counts: m.counts)
+    }
+
     @Test func renderHistogramIsCumulative() {
         let m = Metrics()
         for micros: Int64 in [50, 100, 200, 700, 700, 30_000, 2_000_000] { m.observeLatency(micros) }
-        let text = m.render(clients: 0, subscriptions: 0, symbols: 0, providers: [])
+        let text = Metrics.render([Self.figures(m)], symbols: 0, providers: [])
         let buckets = lines(text).filter { $0.hasPrefix("tickhub_fanout_latency_seconds_bucket") }
         #expect(buckets == [
             #"tickhub_fanout_latency_seconds_bucket{le="0.0001"} 2"#,
@@ -70,8 +74,8 @@ struct MetricsTests {
         m.everySecond(seconds: 1)
         m.updatesIn = 1600
         m.everySecond(seconds: 2)
-        let text = m.render(
-            clients: 2, subscriptions: 5, symbols: 4,
+        let text = Metrics.render(
+            [Self.figures(m, clients: 2, subscriptions: 5)], symbols: 4,
             providers: [ProviderHealth(name: .ibkr, state: .ready, detail: nil, available: true)])
         let all = lines(text)
         for expected in [
@@ -90,7 +94,7 @@ struct MetricsTests {
     }
 
     @Test func everySampleHasHelpAndTypeBeforeIt() {
-        let text = Metrics().render(clients: 0, subscriptions: 0, symbols: 0, providers: [ProviderHealth(name: .ibkr, state: .ready, detail: nil, available: true)])
+        let text = Metrics.render([Self.figures(Metrics())], symbols: 0, providers: [ProviderHealth(name: .ibkr, state: .ready, detail: nil, available: true)])
         #expect(text.hasSuffix("\n"))
         var described: Set<String> = []
         for line in lines(text) {
@@ -108,5 +112,44 @@ struct MetricsTests {
             #expect(described.contains(family), "\(name) has no # TYPE line before it")
             #expect(Double(line.split(separator: " ").last!) != nil, "\(line)")
         }
+    }
+
+    @Test func theHubsFiguresAddUpEveryShardsButUpdatesInWhichEveryShardCountsWhole() {
+        let first = Metrics(), second = Metrics()
+        for m in [first, second] {
+            m.updatesIn = 100  // every shard takes every update
+            m.everySecond(seconds: 1)
+        }
+        first.updatesDelivered = 30
+        second.updatesDelivered = 12
+        first.clientsClosedForErrors = 1
+        second.clientsClosedForErrors = 1
+        first.observeLatency(200)
+        second.observeLatency(2_000_000)
+        let text = Metrics.render(
+            [Self.figures(first, shard: 0, clients: 3, publishers: 1, subscriptions: 7),
+             Self.figures(second, shard: 1, clients: 2, subscriptions: 4)],
+            symbols: 9, providers: [])
+        let all = lines(text)
+        for expected in [
+            "tickhub_clients 5", "tickhub_publishers 1", "tickhub_subscriptions 11", "tickhub_symbols 9",
+            "tickhub_updates_in_total 100", "tickhub_updates_in_per_second 100.0", "tickhub_updates_out_total 42",
+            "tickhub_clients_closed_for_errors_total 2", "tickhub_fanout_latency_seconds_count 2",
+            #"tickhub_fanout_latency_seconds_bucket{le="0.00025"} 1"#, #"tickhub_fanout_latency_seconds_bucket{le="+Inf"} 2"#,
+            #"tickhub_shard_clients{shard="0"} 3"#, #"tickhub_shard_clients{shard="1"} 2"#,
+        ] {
+            #expect(all.contains(expected), "missing \(expected)")
+        }
+    }
+
+    @Test func everyCounterIsCombined() {
+        // A counter added to the exposition but left out of the combination would read 0 on a hub of several shards.
+        let m = Metrics()
+        for counter in Metrics.counters { m[dynamicMember: counter.count] = 1 }
+        let total = MetricCounts.combined([m.counts, m.counts])
+        for counter in Metrics.counters where counter.count != \.updatesIn {
+            #expect(total[keyPath: counter.count] == 2, "\(counter.name)")
+        }
+        #expect(total.updatesIn == 1)
     }
 }

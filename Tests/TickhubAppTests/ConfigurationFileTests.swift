@@ -28,7 +28,7 @@ import Testing
     @Test func theKeysAFileMayHoldAreTheKeysTheComponentsRead() {
         let known = ConfigurationKeys.file
         let expected: [(String, ConfigType)] = [
-            ("server.listen", .string), ("server.tls.certificate", .string), ("server.allowedOrigins", .stringArray),
+            ("server.listen", .string), ("server.threads", .int), ("server.tls.certificate", .string), ("server.allowedOrigins", .stringArray),
             ("ibkr.port", .int), ("ibkr.autoConnect", .bool), ("yahoo.baseURL", .string), ("yahoo.enabled", .bool),
             ("alphaVantage.dailyBudget", .int), ("providers.order", .stringArray), ("push.staleSeconds", .double),
             ("db", .string),

@@ -78,6 +78,24 @@ import Testing
             == "--listen: port \(port) is outside 1–65535 (0 picks a free port)")
     }
 
+    @Test func serviceThreadsFromTheFileThenTheEnvironmentThenTheFlag() throws {
+        #expect(try Self.settings().server.threads == ProcessInfo.processInfo.activeProcessorCount, "one per core by default")
+        let file = #"{"server": {"threads": 3}}"#
+        #expect(try Self.settings(file: file).server.threads == 3)
+        #expect(try Self.settings(environment: ["TICKHUB_SERVER_THREADS": "5"], file: file).server.threads == 5)
+        #expect(try Self.settings(Self.flags { $0.threads = 1 }, environment: ["TICKHUB_SERVER_THREADS": "5"], file: file).server.threads == 1)
+        #expect(try Self.settings(file: #"{"server": {"threads": null}}"#).server.threads == ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    @Test(arguments: [0, -2, 257, 100_000])
+    func anAbsurdNumberOfServiceThreadsIsRefusedWhereverItCameFrom(count: Int) {
+        let why = "is \(count); it must be 1–256 (the default is one per core, \(ProcessInfo.processInfo.activeProcessorCount) here)"
+        #expect(Self.refusal(Self.flags { $0.threads = count }) == "--threads " + why)
+        #expect(Self.refusal(environment: ["TICKHUB_SERVER_THREADS": "\(count)"]) == "TICKHUB_SERVER_THREADS " + why)
+        #expect(Self.refusal(file: #"{"server": {"threads": \#(count)}}"#) == "server.threads " + why)
+        #expect(Self.refusal(environment: ["TICKHUB_SERVER_THREADS": "many"]) == #"TICKHUB_SERVER_THREADS="many" is not valid: expected a whole number"#)
+    }
+
     @Test func tokensComeFromTheEnvironmentOnlyAndEmptyIsNone() throws {
         let server = try Self.settings(environment: ["TICKHUB_TOKEN": "t0k3n", "TICKHUB_PUBLISH_TOKEN": "pub"]).server
         #expect(server.token == "t0k3n")

@@ -89,7 +89,8 @@ def simulator():
 def start_hub(*extra, listen="127.0.0.1:0", env=None):
     """`tickhub --demo`: the hub with its built-in TWS simulator, on a free loopback port unless told otherwise.
 
-    `fields` has `url` and `port` from its first line: `tickhub: listening url=http://127.0.0.1:PORT/ port=PORT`.
+    `fields` has `url`, `port` and `threads` from its first line:
+    `tickhub: listening url=http://127.0.0.1:PORT/ port=PORT threads=N`.
     `env` adds to the environment (e.g. TICKHUB_TOKEN).
     """
     # IBKR (the demo's simulator) alone unless a test brings fake fallbacks: see DEMO_ENV.

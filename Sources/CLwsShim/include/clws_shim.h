@@ -26,6 +26,18 @@ void clws_close_async(struct lws *wsi);
 /// the bind works, else the errno that says why it does not: lws reports only that the vhost failed.
 int clws_probe_bind(const char *ipv4, int port);
 
+/// Listeners shared by the server's shards. lws 4.1 sets SO_REUSEPORT on a listening socket only for a context of
+/// several service threads, never with LWS_MAX_SMP 1, whatever LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE says; and it
+/// binds inside lws_create_context, with no hook before the bind. So the tickhub executable's tap wraps bind(2)
+/// (CRecvTap), and sets SO_REUSEPORT on a socket bound by a thread that asked for it here, around its
+/// lws_create_context. Without the tap no listener can be shared.
+void clws_share_listeners(int on);
+/// Nonzero while the calling thread asked for shared listeners.
+int clws_listeners_shared(void);
+/// Whether a bind tap is installed in this process (set by it at startup), and the setter the tap calls.
+int clws_listen_share_tap_installed(void);
+void clws_set_listen_share_tap_installed(void);
+
 /// A libuv loop owned by the server, handed to lws as its foreign loop.
 void *clws_uv_loop_new(void);
 /// Runs the loop until clws_uv_loop_stop is called on the loop's thread.

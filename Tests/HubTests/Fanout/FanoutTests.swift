@@ -31,7 +31,7 @@ import HubTestSupport
     /// Everything the hub has asked upstream so far, in order: a last command of the test's own marks the end,
     /// and the queue keeps the order, so nothing is waited for that never comes.
     func upstreamCommands(of hub: FanoutHub) async -> [String] {
-        hub.interest.commands.send(.unsubscribe(["END"]))
+        hub.interest.union.commands.send(.unsubscribe(["END"]))
         var seen: [String] = []
         for await command in host.upstream.commands {
             if command == "unsubscribe END" { break }

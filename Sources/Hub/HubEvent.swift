@@ -1,0 +1,35 @@
+import HubProtocol
+import TickhubCore
+
+/// What happens to the hub as a whole, told to every shard: each keeps its own copy of the market, the positions
+/// and the providers' state, so that it answers its own clients and HTTP requests without asking another thread.
+package enum HubEvent: Sendable {
+    case quote(EncodedQuote)
+    case availability(String, SymbolAvailability)
+    case brokerStatus(BrokerConnectionStatus)
+    case providerHealth([ProviderHealth])
+    case holdings(broker: String, [Holding])
+    case balances(broker: String, [AccountBalance])
+    case sourceChanged(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String)
+    /// The outcome of the latest database write: nil when it worked.
+    case databaseProblem(String?)
+    /// No shard follows these any more and they were released upstream: quotes for them no longer come.
+    case released([String])
+}
+
+extension FanoutHub {
+    /// Applies a hub-wide event to this shard's state and clients.
+    package func apply(_ event: HubEvent) {
+        switch event {
+        case let .quote(update): publish(update)
+        case let .availability(symbol, state): setAvailability(symbol, state)
+        case let .brokerStatus(status): setBrokerStatus(status)
+        case let .providerHealth(health): providerHealth = health
+        case let .holdings(broker, list): setHoldings(broker, list)
+        case let .balances(broker, values): setBalances(broker, values)
+        case let .sourceChanged(symbol, from, to, reason): sourceChanged(symbol, from: from, to: to, reason: reason)
+        case let .databaseProblem(problem): databaseProblem = problem
+        case let .released(symbols): forgetReleased(symbols)
+        }
+    }
+}
