@@ -16,16 +16,18 @@ final class LwsProtocols: @unchecked Sendable {
     /// buffer (0).
     let tokenLimits: UnsafeMutablePointer<lws_token_limits>
 
-    static let readerReceiveBytes = 1024
+    static let readerReceiveBytes = 4 * 1024
     /// lws reads a WebSocket at most one receive buffer per turn of its loop: a publisher read 1 KiB at a time fell
     /// seconds behind at 2,000 updates/s while the loop wrote to a thousand readers between its reads.
     static let publisherReceiveBytes = 64 * 1024
 
     private init() {
         list = .allocate(capacity: 2)
-        // A reader's receive buffer is 1 KiB rather than the 64 KiB service buffer: idle connections are the common
-        // case (each KiB here is a KiB of every one of them), a subscribe message fits, and longer messages arrive
-        // in several callbacks that are joined anyway. Publishers get more (see `raiseReceiveBuffer`).
+        // A reader's receive buffer is 4 KiB rather than the 64 KiB service buffer: idle connections are the common
+        // case. Not less: with 1 KiB, a 12 KiB message from a client condemned for its errors arrived in a dozen
+        // reads, and under load lws then closed it without the close frame that says why (e2e
+        // test_a_client_that_never_reads_cannot_inflate_memory_with_errors, 11 failures in 12 on a busy machine).
+        // Publishers get more (see `raiseReceiveBuffer`).
         list[0] = lws_protocols(
             name: strdup("tickhub"), callback: lwsCallback, per_session_data_size: MemoryLayout<Int>.size,
             rx_buffer_size: Self.readerReceiveBytes, id: 0, user: nil, tx_packet_size: 0)
@@ -201,7 +203,7 @@ extension LwsShard {
     /// subprotocol). So for a publisher the vhost's copy of the protocol says 64 KiB until the next callback of any
     /// kind but the handshake's ADD_HEADERS, which is ESTABLISHED once the buffer exists, or a close callback if
     /// the handshake failed. It must never stay raised: lws fills a buffer until it holds `rx_buffer_size` bytes,
-    /// so a reader with 1 KiB parsing under a raised size would overrun its buffer.
+    /// so a reader with 4 KiB parsing under a raised size would overrun its buffer.
     private func raiseReceiveBuffer(_ wsi: OpaquePointer) {
         guard let bound = lws_get_protocol(wsi) else { return }
         let proto = UnsafeMutablePointer(mutating: bound)
