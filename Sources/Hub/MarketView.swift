@@ -9,9 +9,15 @@ package struct MarketView {
     /// Where each symbol's quotes come from now (nil: no provider can serve it); absent until it first has one.
     package private(set) var sources: [String: QuoteSource?] = [:]
     /// The last encoding of each symbol's quote, by sequence number.
-    private var encodedQuotes: [String: (sequence: UInt64, bytes: SharedBytes)] = [:]
-    /// The last HTTP answer for each symbol's quote, by sequence number: lookups between two updates reuse it.
-    private var quoteResponses: [String: (sequence: UInt64, response: HTTPResponse)] = [:]
+    private var wireForms: [String: WireForm] = [:]
+
+    /// One update's forms on the wire: its stream bytes, and the HTTP answer made from them the first time it is
+    /// asked for (lookups between two updates reuse it).
+    private struct WireForm {
+        let sequence: UInt64
+        let bytes: SharedBytes
+        var response: HTTPResponse?
+    }
 
     package init() {}
 
@@ -20,23 +26,30 @@ package struct MarketView {
     package mutating func update(_ update: EncodedQuote) {
         if update.entry.quote.hasPrice { availability[update.symbol] = .available }
         book.store(update.entry)
-        encodedQuotes[update.symbol] = (update.entry.sequence, update.bytes)
+        wireForms[update.symbol] = WireForm(sequence: update.entry.sequence, bytes: update.bytes)
     }
 
     /// The entry's wire form: the one it was published with, else (a snapshot of an older entry) encoded once here.
     package mutating func encoded(_ entry: QuoteBook.Entry) -> SharedBytes {
-        if let cached = encodedQuotes[entry.quote.symbol], cached.sequence == entry.sequence { return cached.bytes }
-        let bytes = SharedBytes(QuoteEncoding.encode(entry))
-        encodedQuotes[entry.quote.symbol] = (entry.sequence, bytes)
-        return bytes
+        wireForm(entry).bytes
     }
 
     /// The entry as `GET /api/market-data/quote/<symbol>` answers it, headers and all, rendered once per update.
     package mutating func quoteResponse(_ entry: QuoteBook.Entry) -> HTTPResponse {
-        if let cached = quoteResponses[entry.quote.symbol], cached.sequence == entry.sequence { return cached.response }
-        let response = HTTPResponse.json(200, encoded(entry).bytes).prepared()
-        quoteResponses[entry.quote.symbol] = (entry.sequence, response)
+        var form = wireForm(entry)
+        if let response = form.response { return response }
+        let response = HTTPResponse.json(200, form.bytes.bytes).prepared()
+        form.response = response
+        wireForms[entry.quote.symbol] = form
         return response
+    }
+
+    /// The entry's cached forms, encoded here first when the cache holds another sequence number.
+    private mutating func wireForm(_ entry: QuoteBook.Entry) -> WireForm {
+        if let cached = wireForms[entry.quote.symbol], cached.sequence == entry.sequence { return cached }
+        let form = WireForm(sequence: entry.sequence, bytes: SharedBytes(QuoteEncoding.encode(entry)))
+        wireForms[entry.quote.symbol] = form
+        return form
     }
 
     /// Records the symbol's availability; true when it changed.
@@ -59,8 +72,7 @@ package struct MarketView {
     /// A symbol released upstream is forgotten: a later request starts afresh.
     package mutating func forget(_ symbol: String) {
         availability[symbol] = nil
-        encodedQuotes[symbol] = nil
-        quoteResponses[symbol] = nil
+        wireForms[symbol] = nil
         book.remove(symbol)
     }
 
