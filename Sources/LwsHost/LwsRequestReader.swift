@@ -19,6 +19,8 @@ enum LwsRequestReader {
 
     /// lws's buffer for one request's headers and URI: two URI parts at their limit and the usual headers.
     static let headerBufferBytes: UInt32 = 96 * 1024
+    /// Header buffers one service thread lends at once: requests and handshakes whose headers are being read.
+    static let headerBuffersPerThread = 128
 
     /// The header's value; fragments of a repeated header are joined with "," as HTTP lists are, a URI's with
     /// the ";" lws split it at, so `/a;b` reads back as sent. Nil when absent or longer than its limit.
