@@ -297,7 +297,7 @@ let package = Package(
         // The fan-out's fakes (a connection, a host, an upstream, a clock), for every test target that drives a hub.
         .target(name: "HubTestSupport", dependencies: ["Hub", "HubProtocol", "TickhubCore"], path: "Tests/HubTestSupport"),
         .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport"]),
-        .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch"]),
+        .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch", "CLwsShim"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),

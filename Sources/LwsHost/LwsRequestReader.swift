@@ -19,8 +19,11 @@ enum LwsRequestReader {
 
     /// lws's buffer for one request's headers and URI: two URI parts at their limit and the usual headers.
     static let headerBufferBytes: UInt32 = 96 * 1024
-    /// Header buffers one service thread lends at once: requests and handshakes whose headers are being read.
-    static let headerBuffersPerThread = 128
+    /// Header buffers lent at once from their own region (`clws_header_pool_install`), past which they come from the
+    /// heap: address space reserved, not memory (1.5 GiB of it).
+    static let headerBufferSlots = 16_384
+    /// Free header buffers that keep their pages for the next requests; the others go back to the kernel when freed.
+    static let headerBuffersKept = 64
 
     /// The header's value; fragments of a repeated header are joined with "," as HTTP lists are, a URI's with
     /// the ";" lws split it at, so `/a;b` reads back as sent. Nil when absent or longer than its limit.

@@ -212,10 +212,6 @@ final class LwsShard: Sendable, FanoutHost, ShardInbox {
                 info.pt_serv_buf_size = 64 * 1024
                 // Room for a 1,000-symbol /quotes URL, and limits that make a longer one a 414, not a hang-up.
                 info.max_http_header_data2 = LwsRequestReader.headerBufferBytes
-                // lws's default lets every connection hold a header buffer at once: a burst of 5,000 handshakes took
-                // 5,000 of them (470 MiB of heap), whose touched pages stayed behind. Past this many, a connection
-                // waits for one before its headers are read.
-                info.max_http_header_pool2 = UInt32(LwsRequestReader.headerBuffersPerThread)
                 info.token_limits = UnsafePointer(protocols.tokenLimits)
                 clws_share_listeners(sharing ? 1 : 0)
                 defer { clws_share_listeners(0) }

@@ -1,4 +1,5 @@
 import CLws
+import CLwsShim
 import Foundation
 import Hub
 import HubProtocol
@@ -69,6 +70,10 @@ public final class TickhubServer: Sendable {
     /// share it. A shard that cannot listen stops those already started and fails the start.
     public func start() async throws -> Int {
         lws_set_log_level(LLL_ERR | LLL_WARN, nil)
+        if clws_header_pool_install(Int(LwsRequestReader.headerBufferBytes), LwsRequestReader.headerBufferSlots,
+                                    LwsRequestReader.headerBuffersKept) == 0 {
+            logger.info("header buffers come from the heap: their region could not be reserved")
+        }
         let fleet = LwsShard.Fleet(shards: shards, broadcast: broadcast)
         var port = configuration.port
         for (index, shard) in shards.enumerated() {

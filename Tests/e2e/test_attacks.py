@@ -129,6 +129,31 @@ def test_dns_rebinding_is_refused_by_host():
         hub.stop()
 
 
+def test_connections_that_never_finish_their_headers_neither_stall_others_nor_hold_a_heap():
+    """Each request's headers take a 96 KiB buffer until they are complete. 600 connections that send half a request
+    and stop (more than lws would lend from a bounded pool) must not keep a new request waiting, and their buffers
+    come from their own region (clws_header_pool), not from the heap: RSS grows by what the headers touch."""
+    hub = Hub(providers="push", demo=False)
+    held = []
+    try:
+        before = hub.rss_kib()
+        for _ in range(600):
+            s = socket.create_connection(("127.0.0.1", hub.port), timeout=5)
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            held.append(s)
+        # Every one of them reached the hub: a health request on each of two fresh connections answers at once.
+        for _ in range(2):
+            status, body = raw_get(hub.port, "/api/health")
+            assert status.endswith("200 OK"), status
+        grown = hub.rss_kib() - before
+        assert grown < 600 * 24, f"RSS grew {grown} KiB for 600 half-sent requests"
+        print(f"600 half-sent requests: RSS +{grown} KiB")
+    finally:
+        for s in held:
+            s.close()
+        hub.stop()
+
+
 def test_a_client_that_never_reads_cannot_inflate_memory_with_errors():
     """150 subscribes of 64 KiB, each full of invalid symbols, from a client that reads nothing: every symbol used to
     become a queued error (RSS 60 MB → 1.5 GB). Now at most `maxQueuedErrors` wait, and a client that earns more

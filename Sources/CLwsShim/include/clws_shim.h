@@ -54,4 +54,19 @@ void clws_pacer_arm(struct clws_pacer *pacer, long long microseconds);
 /// Cancels it if armed and frees it; before the context is destroyed.
 void clws_pacer_free(struct clws_pacer *pacer);
 
+/// Header buffers ("ah data") of `buffer_bytes` in a region of `slots` of their own, apart from malloc's heap, with
+/// at most `kept` free ones keeping their pages (clws_header_pool.c says why); every other lws allocation, and a
+/// header buffer when every slot is lent, goes to the C library. Call before the first context is created; the
+/// first call sets the region up, later ones only install the allocator again. Nonzero when installed.
+int clws_header_pool_install(size_t buffer_bytes, size_t slots, size_t kept);
+struct clws_header_pool_figures {
+    long lent;     ///< header buffers lent to lws now
+    long released; ///< times a freed buffer's pages went back to the kernel
+};
+struct clws_header_pool_figures clws_header_pool_figures(void);
+/// Whether `pointer` is a header buffer of the region.
+int clws_header_pool_owns(const void *pointer);
+/// The allocator lws is given, as lws calls it: realloc(pointer, size, reason), size 0 to free.
+void *clws_header_pool_realloc(void *pointer, size_t size, const char *reason);
+
 #endif
