@@ -48,10 +48,12 @@ import Testing
             buffer.storeBytes(of: 1, as: UInt64.self)
             free(buffer)
         }
-        #expect(clws_header_pool_figures().released >= released + 5)
-        // A released buffer is lent again as zeroed pages, not as garbage or a fault.
+        #expect(clws_header_pool_figures().released == released + 5)
+        // The kept ones come back as they were; the released ones as fresh zeroed pages, not garbage or a fault.
         let reused = try (0..<(kept + 5)).map { _ in try #require(lend()) }
         #expect(reused.allSatisfy { clws_header_pool_owns($0) != 0 })
+        #expect(reused.filter { $0.load(as: UInt64.self) == 0 }.count == 5)
+        #expect(reused.filter { $0.load(as: UInt64.self) == 1 }.count == kept)
         reused.forEach(free)
     }
 }
