@@ -6,6 +6,30 @@ public enum QuoteSource: String, Sendable, Codable, CaseIterable {
     case push
 }
 
+/// An option's implied volatility (annualized, a fraction: 0.25 is 25 %), sensitivities per share, and the
+/// underlying price they were computed at. Each is nil when the source does not know it.
+public struct OptionGreeks: Equatable, Sendable {
+    public var impliedVolatility: Double?
+    /// Change in option price per 1.00 move of the underlying: 0…1 for calls, −1…0 for puts.
+    public var delta: Double?
+    public var gamma: Double?
+    /// Change in option price per one point (0.01) of implied volatility.
+    public var vega: Double?
+    /// Change in option price per calendar day.
+    public var theta: Double?
+    public var underlyingPrice: Double?
+
+    public init(impliedVolatility: Double? = nil, delta: Double? = nil, gamma: Double? = nil, vega: Double? = nil,
+                theta: Double? = nil, underlyingPrice: Double? = nil) {
+        self.impliedVolatility = impliedVolatility
+        self.delta = delta
+        self.gamma = gamma
+        self.vega = vega
+        self.theta = theta
+        self.underlyingPrice = underlyingPrice
+    }
+}
+
 /// The latest known state of one instrument's market: book, last trade and session statistics.
 ///
 /// Absent values are nil, never a placeholder: TWS's "-1" for "no data" and Yahoo's nulls both become nil.
@@ -33,6 +57,9 @@ public struct Quote: Equatable, Sendable {
     /// with it a client can measure latency from the source, not only from the hub.
     public var sourceTime: Int64?
     public var source: QuoteSource
+    /// An option's model figures as its source computes them (TWS's tickOptionComputation); nil for other
+    /// instruments and until the source sends them.
+    public var greeks: OptionGreeks?
     public var delayed: Bool
     public var stale: Bool
 
