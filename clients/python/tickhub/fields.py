@@ -1,0 +1,101 @@
+"""How a hub message becomes a dataclass: each field read by its annotated type, leniently.
+
+Prices and other figures become floats or None (JSON writes integral values as `100`, and an absent value is
+null or missing); timestamps become ints; a value of the wrong type becomes None rather than an exception, so a
+newer or older hub never stops a bot. A class may name the older spellings of a field (`OLD_NAMES`): the hub's
+JSON moves to the ib_async vocabulary (`marketPrice`, not `mark`), and both are read while hubs catch up.
+"""
+import dataclasses
+import typing
+from datetime import datetime, timezone
+
+_HINTS = {}
+
+
+def _hints(cls):
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def number(value):
+    """A float, or None for null, a missing value, a boolean or anything not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+def integer(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def text(value):
+    return value if isinstance(value, str) else None
+
+
+def flag(value):
+    """True only for JSON true: a missing flag is not a claim."""
+    return value is True
+
+
+def optional_flag(value):
+    """True, False, or None when the hub did not say (an older hub without the field)."""
+    return value if isinstance(value, bool) else None
+
+
+def strings(value):
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+_READERS = {
+    float: number, typing.Optional[float]: number,
+    int: integer, typing.Optional[int]: integer,
+    str: text, typing.Optional[str]: text,
+    bool: flag, typing.Optional[bool]: optional_flag,
+    typing.List[str]: strings, list[str]: strings,
+}
+
+
+def lookup(message, name, old_names=()):
+    """The value under `name`, or under its first older spelling present."""
+    if name in message:
+        return message[name]
+    for old in old_names:
+        if old in message:
+            return message[old]
+    return None
+
+
+def read(cls, message, **given):
+    """An instance of dataclass `cls` from `message` (a dict): every field with a plain type is read by it;
+    the others (nested values) must be in `given`. `raw` keeps the message itself."""
+    old_names = getattr(cls, "OLD_NAMES", {})
+    values = {}
+    for field in dataclasses.fields(cls):
+        if field.name in given or not field.init:
+            continue
+        if field.name == "raw":
+            values["raw"] = message
+            continue
+        reader = _READERS.get(_hints(cls)[field.name])
+        if reader is None:
+            raise TypeError(f"{cls.__name__}.{field.name}: no reader for {_hints(cls)[field.name]}")
+        values[field.name] = reader(lookup(message, field.name, old_names.get(field.name, ())))
+    return cls(**values, **given)
+
+
+def from_ms(ms):
+    """A timezone-aware UTC datetime from milliseconds since the epoch, or None."""
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def from_us(us):
+    return None if us is None else datetime.fromtimestamp(us / 1_000_000, tz=timezone.utc)
