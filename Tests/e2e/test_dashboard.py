@@ -1,11 +1,8 @@
 """Mission Control in a real browser (Debian's Chromium, through Playwright) against a real `tickhub --demo`,
-plus the Python example client and the OpenAPI document against the same kind of hub."""
+plus the OpenAPI document against the same kind of hub. (The Python client's tests are in test_python_client.py.)"""
 import json
 import pathlib
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -18,7 +15,6 @@ from conftest import ROOT, start_hub
 expect.set_options(timeout=10_000)
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
-CLIENT = ROOT / "clients" / "python" / "tickhub_client.py"
 
 ROWS = "tr[data-symbol]"
 ALL_STALE = "() => { const r = [...document.querySelectorAll('tr[data-symbol]')]; return r.length > 0 && r.every(e => e.dataset.stale === 'true'); }"
@@ -225,57 +221,6 @@ def test_dashboard_passes_its_token_on(browser):
     finally:
         context.close()
         hub.stop()
-
-
-def run_client(port, *args, timeout=30):
-    return subprocess.run(
-        [sys.executable, str(CLIENT), "--url", f"ws://127.0.0.1:{port}/stream", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-
-
-def test_python_client_prints_quotes(hub):
-    result = run_client(hub.fields["port"], "--duration", "2", "AAPL", "EUR.USD")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert any(line.startswith("status     ibkr ready") for line in lines), result.stdout[:2000]
-    aapl = [line for line in lines if line.startswith("AAPL ")]
-    eurusd = [line for line in lines if line.startswith("EUR.USD ")]
-    assert len(aapl) >= 3 and len(eurusd) >= 3, result.stdout[:2000]
-    assert re.search(r"bid\s+\d+\.\d{2}\s+ask\s+\d+\.\d{2}\s+last\s+\d+\.\d{2}", aapl[-1])
-    assert re.search(r"bid\s+\d\.\d{5}\s+ask\s+\d\.\d{5}", eurusd[-1])
-
-    # --json --count: raw messages, one per line; stops by itself.
-    result = run_client(hub.fields["port"], "--json", "--count", "5", "--no-status", "BTC")
-    assert result.returncode == 0, result.stderr
-    quotes = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(quotes) == 5 and all(q["type"] == "quote" and q["symbol"] == "BTC" for q in quotes)
-    assert [q["seq"] for q in quotes] == sorted(q["seq"] for q in quotes)
-    assert {"bid", "ask", "last", "source", "stale", "delayed", "timestamp", "t"} <= quotes[0].keys()
-
-
-def test_python_client_reconnects_after_a_hub_restart():
-    first = start_hub()
-    port = first.fields["port"]
-    client = subprocess.Popen(
-        [sys.executable, str(CLIENT), "--url", f"ws://127.0.0.1:{port}/stream", "--duration", "7", "--max-backoff", "1.5", "AAPL"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    second = None
-    try:
-        time.sleep(1.5)
-        first.stop()
-        second = start_hub(listen=f"127.0.0.1:{port}")
-        out, err = client.communicate(timeout=30)
-    finally:
-        client.kill() if client.poll() is None else None
-        first.stop()
-        if second:
-            second.stop()
-    assert client.returncode == 0, err
-    assert err.count("connected to") >= 2, err
-    assert "closed by the hub: 1001 server shutting down" in err, err
-    # Quotes after the restart: the new hub's sequence numbers start again from 1.
-    seqs = [int(m) for m in re.findall(r"^AAPL .* seq (\d+)", out, re.M)]
-    assert any(later < earlier for earlier, later in zip(seqs, seqs[1:])), out[-2000:]
 
 
 def test_http_api_matches_openapi(hub):
