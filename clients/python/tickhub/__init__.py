@@ -6,7 +6,7 @@
         async with tickhub.Client("ws://127.0.0.1:8080/stream", ["AAPL", "EUR.USD"], channels=["pnl"]) as hub:
             async for event in hub:
                 if isinstance(event, tickhub.Quote) and not event.stale:
-                    print(event.symbol, event.price, "open" if event.marketOpen else "closed")
+                    print(event.symbol, event.price, "market open:", event.marketOpen)
 
     asyncio.run(main())
 
