@@ -17,6 +17,7 @@ extension IBKRSession {
         case let .tickSize(tick): quoteTick(tick.requestID) { $0.apply(tick) }
         case let .tickString(tick): quoteTick(tick.requestID) { $0.apply(tick) }
         case let .tickGeneric(tick): quoteTick(tick.requestID) { _ in false }
+        case let .tickOptionComputation(tick): optionComputation(tick)
         case let .marketDataType(message): marketDataType(message)
         case let .error(error): self.error(error)
         case let .nextValidID(next): nextValidID(next.orderID)
@@ -36,6 +37,13 @@ extension IBKRSession {
         case let .positionPnL(message): positionPnL(message)
         default: break
         }
+    }
+
+    func optionComputation(_ tick: TickOptionComputation) {
+        guard let name = marketDataRequests[tick.requestID] else { return }
+        var held = symbols[name]?.greeksTickType
+        quoteTick(tick.requestID) { $0.apply(tick, held: &held) }
+        symbols[name]?.greeksTickType = held
     }
 
     func nextValidID(_ id: Int) {

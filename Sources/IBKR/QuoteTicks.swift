@@ -61,6 +61,32 @@ extension Quote {
         }
     }
 
+    /// Applies an option computation to `greeks`. TWS sends up to four per option: from the bid (10), the ask (11),
+    /// the last trade (12) and its model (13), each also delayed (80–83). The model is the one that is always
+    /// coherent (the bid's implied volatility is often not computable, the last trade may be hours old), so it wins
+    /// once seen; until then the last trade's, then the bid's or the ask's stand in. `held` is the tick type the
+    /// quote's greeks came from, kept by the caller across ticks. Returns whether anything changed.
+    @discardableResult
+    public mutating func apply(_ tick: TickOptionComputation, held: inout Int?) -> Bool {
+        let live = TickType.liveID[tick.tickType] ?? tick.tickType
+        guard let rank = Self.greeksRank[live] else { return false }
+        if live != tick.tickType { delayed = true }
+        if let held, let heldRank = Self.greeksRank[held], heldRank > rank { return false }
+        held = live
+        let computed = OptionGreeks(
+            impliedVolatility: tick.impliedVolatility, delta: tick.delta, gamma: tick.gamma, vega: tick.vega,
+            theta: tick.theta, underlyingPrice: tick.underlyingPrice)
+        guard greeks != computed else { return false }
+        greeks = computed
+        return true
+    }
+
+    /// Which computation's greeks a quote keeps: higher replaces lower and its equal, never the other way round.
+    private static let greeksRank: [Int: Int] = [
+        TickType.bidOptionComputation: 0, TickType.askOptionComputation: 0,
+        TickType.lastOptionComputation: 1, TickType.modelOptionComputation: 2,
+    ]
+
     /// Both sides already evaluated: unlike `||`, nothing is skipped.
     private func either(_ a: Bool, _ b: Bool) -> Bool { a || b }
 

@@ -21,6 +21,8 @@ struct SymbolSubscription {
     var phase: Phase = .waiting
     var quote: Quote
     var lastTickAt: NIODeadline?
+    /// The tickOptionComputation type the quote's greeks came from (see `Quote.apply(_:held:)`).
+    var greeksTickType: Int?
 
     init(instrument: Instrument) {
         self.instrument = instrument

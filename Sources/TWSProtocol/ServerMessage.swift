@@ -6,6 +6,7 @@ public enum ServerMessage: Equatable, Sendable {
     case tickSize(TickSize)
     case tickString(TickString)
     case tickGeneric(TickGeneric)
+    case tickOptionComputation(TickOptionComputation)
     case tickRequestParameters(TickRequestParameters)
     case marketDataType(MarketDataType)
     case tickSnapshotEnd(TickSnapshotEnd)
@@ -41,6 +42,7 @@ public enum ServerMessage: Equatable, Sendable {
             case TickSize.id: return .tickSize(try .read(from: &r))
             case TickString.id: return .tickString(try .read(from: &r))
             case TickGeneric.id: return .tickGeneric(try .read(from: &r))
+            case TickOptionComputation.id: return .tickOptionComputation(try .read(from: &r))
             case TickRequestParameters.id: return .tickRequestParameters(try .read(from: &r))
             case MarketDataType.id: return .marketDataType(try .read(from: &r))
             case TickSnapshotEnd.id: return .tickSnapshotEnd(try .read(from: &r))
@@ -77,6 +79,7 @@ public enum ServerMessage: Equatable, Sendable {
         case let .tickSize(m): m
         case let .tickString(m): m
         case let .tickGeneric(m): m
+        case let .tickOptionComputation(m): m
         case let .tickRequestParameters(m): m
         case let .marketDataType(m): m
         case let .tickSnapshotEnd(m): m

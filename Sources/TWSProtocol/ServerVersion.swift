@@ -8,6 +8,8 @@ public enum ServerVersion {
     public static let unrealizedPnL = 129
     public static let realizedPnL = 135
     public static let encodeMessageASCII7 = 153
+    /// tickOptionComputation drops its version field and gains tickAttrib (0 return-based, 1 price-based).
+    public static let priceBasedVolatility = 156
     public static let sizeRules = 164
     public static let advancedOrderReject = 166
     public static let bondIssuerID = 176

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -21,6 +22,8 @@ public final class GatewaySimulator: Sendable {
         public var linkDown: Bool
         public var farmDown: Bool
         public var refusingConnections: Bool
+        /// The simulated time (ISO 8601, UTC): sessions, trading days and option expiries go by it.
+        public var clock: String
     }
 
     public let configuration: SimulatorConfiguration
@@ -64,6 +67,11 @@ public final class GatewaySimulator: Sendable {
         try? await loop.submit { self.engine.value.inject(fault) }.get()
     }
 
+    /// Sets the simulated time; it runs on in real time from there. Markets open or shut as that time says.
+    public func setClock(_ date: Date) async {
+        try? await loop.submit { self.engine.value.setClock(date) }.get()
+    }
+
     public func status() async throws -> Status {
         try await loop.submit {
             let e = self.engine.value
@@ -73,7 +81,8 @@ public final class GatewaySimulator: Sendable {
                 requestsReceived: e.counters.requestsReceived, currentTimeRequests: e.counters.currentTimeRequests,
                 ticksSent: e.counters.ticksSent,
                 errorsSent: e.counters.errorsSent, malformedRequests: e.counters.malformedRequests,
-                linkDown: e.linkDown, farmDown: e.farmDown, refusingConnections: e.refusingUntil != nil)
+                linkDown: e.linkDown, farmDown: e.farmDown, refusingConnections: e.refusingUntil != nil,
+                clock: TradingCalendar.format(Date(timeIntervalSince1970: e.simulatedTime)))
         }.get()
     }
 }

@@ -1,7 +1,26 @@
+import Foundation
 import TickhubCore
 
 /// How a simulated TWS behaves. Defaults give a paper-trading TWS at server version 176.
 public struct SimulatorConfiguration: Sendable {
+    /// The standard deviation of one trading day's log return, a fraction, by asset class; a listing may carry its
+    /// own. A stock's day is its 6.5-hour session, FX's and crypto's 24 hours.
+    public struct DailyVolatility: Sendable, Equatable {
+        public var forex = 0.005
+        public var stock = 0.015
+        public var crypto = 0.03
+
+        public init() {}
+
+        func of(_ type: SecurityType) -> Double {
+            switch type {
+            case .forex: forex
+            case .crypto: crypto
+            case .stock, .option, .future, .index: stock
+            }
+        }
+    }
+
     public var host = "127.0.0.1"
     /// 0 picks a free port.
     public var port = 7497
@@ -24,6 +43,12 @@ public struct SimulatorConfiguration: Sendable {
     public var portfolio = SimulatedPortfolio.standard
     /// Seconds between unsolicited account and portfolio updates to a reqAccountUpdates subscriber.
     public var accountUpdateInterval = 5.0
+    public var volatility = DailyVolatility()
+    /// The risk-free rate options are priced with, annualized (0.04 is 4 %).
+    public var riskFreeRate = 0.04
+    /// The simulated time when the simulator starts; nil for the machine's clock. It runs in real time from there,
+    /// and decides which markets are in session, the trading day and an option's time to expiry.
+    public var clock: Date? = nil
 
     public init() {}
 }

@@ -6,7 +6,8 @@ import NIOPosix
 /// A small HTTP surface for injecting faults into a running simulator from scripts and other processes.
 ///
 /// `GET /status`; `POST /fault/<name>` with `drop`, `refuse?seconds=N`, `link-lost`, `link-restored?dataLost=1`,
-/// `farm-broken`, `farm-restored`, `competing-session`, `competing-session-ended`, `malformed?kind=field|length|truncated`.
+/// `farm-broken`, `farm-restored`, `competing-session`, `competing-session-ended`, `malformed?kind=field|length|truncated`;
+/// `POST /clock?time=<ISO 8601>` sets the simulated time (it runs on from there).
 public enum SimulatorControlServer {
     /// Starts listening on `host:port` (0 for a free port) and returns the channel; close it to stop.
     public static func start(
@@ -79,7 +80,14 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
             else { return (.internalServerError, #"{"error":"status unavailable"}"#) }
             return (.ok, String(decoding: json, as: UTF8.self))
         }
-        guard method == .POST else { return (.methodNotAllowed, #"{"error":"use POST for faults, GET for /status"}"#) }
+        guard method == .POST else { return (.methodNotAllowed, #"{"error":"use POST for faults and /clock, GET for /status"}"#) }
+        if path == "/clock" {
+            guard let text = query["time"], let date = TradingCalendar.parse(text) else {
+                return (.badRequest, #"{"error":"POST /clock?time=<ISO 8601 time with an offset, e.g. 2026-12-02T10:00:00-05:00>"}"#)
+            }
+            await simulator.setClock(date)
+            return (.ok, #"{"clock":"\#(TradingCalendar.format(date))"}"#)
+        }
         guard let fault = SimulatorControlServer.fault(path: path, query: query) else {
             return (.notFound, #"{"error":"unknown fault \#(path)"}"#)
         }

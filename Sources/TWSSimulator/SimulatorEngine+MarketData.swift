@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import TWSProtocol
 import TickhubCore
@@ -17,9 +18,17 @@ extension SimulatorEngine {
         return listing
     }
 
+    /// The walk of a listing, made on first use; an option's makes its underlying's first.
     func walk(for listing: SymbolUniverse.Listing) -> PriceWalk {
         if let walk = walks[listing.instrument.symbol] { return walk }
-        let walk = PriceWalk(listing: listing, generator: &generator, now: now)
+        var underlying: PriceWalk?
+        if let terms = listing.instrument.option, let listed = configuration.universe.listings[terms.underlying] {
+            underlying = walk(for: listed)
+        }
+        let walk = PriceWalk(
+            listing: listing,
+            dailyVolatility: listing.dailyVolatility ?? configuration.volatility.of(listing.instrument.securityType),
+            rate: configuration.riskFreeRate, underlying: underlying, generator: &generator, at: simulatedTime)
         walks[listing.instrument.symbol] = walk
         return walk
     }
@@ -122,13 +131,20 @@ extension SimulatorEngine {
             }
         }
         let walk = walk(for: listing)
+        // Frozen data is what a shut market gives: its last values, labelled type 2 (or 4 when delayed).
+        let frozen = [2, 4].contains(session.marketDataType)
+            && !MarketHours.isOpen(listing.instrument, at: Date(timeIntervalSince1970: simulatedTime))
         session.send(TickRequestParameters(requestID: requestID, minTick: walk.minTick, bboExchange: "9c0001", snapshotPermissions: 3))
-        session.send(MarketDataType(requestID: requestID, marketDataType: delayed ? 3 : 1))
-        if ticksFlowing { sendFullQuote(walk, requestID: requestID, delayed: delayed, on: session) }
+        session.send(MarketDataType(requestID: requestID, marketDataType: (delayed ? 3 : 1) + (frozen ? 1 : 0)))
+        let openInterest = request.genericTickList.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "101" }
+        if ticksFlowing {
+            sendFullQuote(walk, requestID: requestID, delayed: delayed, openInterest: openInterest, on: session)
+        }
         if request.snapshot {
             session.send(TickSnapshotEnd(requestID: requestID))
         } else {
-            subscriptions.append(Subscription(sessionID: session.id, requestID: requestID, symbol: symbol, delayed: delayed))
+            subscriptions.append(Subscription(
+                sessionID: session.id, requestID: requestID, symbol: symbol, delayed: delayed, frozen: frozen))
         }
     }
 
@@ -140,67 +156,24 @@ extension SimulatorEngine {
         }
     }
 
-    /// The first burst after reqMktData: the whole book and the session statistics.
-    func sendFullQuote(_ walk: PriceWalk, requestID: Int, delayed: Bool, on session: SimulatorSession) {
-        func id(_ live: Int) -> Int { delayed ? TickType.delayedID[live]! : live }
-        session.send(TickPrice(requestID: requestID, tickType: id(TickType.bid), price: walk.bid, size: walk.bidSize, attributes: 1))
-        session.send(TickPrice(requestID: requestID, tickType: id(TickType.ask), price: walk.ask, size: walk.askSize, attributes: 1))
+    /// The first burst after reqMktData: the whole book and the session statistics (an option's greeks and, with
+    /// generic tick 101, its open interest). A shut market's too: TWS sends the last book once, then nothing until
+    /// the session opens.
+    func sendFullQuote(_ walk: PriceWalk, requestID: Int, delayed: Bool, openInterest: Bool, on session: SimulatorSession) {
+        var out = TickWriter(walk: walk, requestID: requestID, delayed: delayed, session: session)
+        out.bid()
+        out.ask()
+        out.statistics()
         if walk.hasTrades {
-            session.send(TickPrice(requestID: requestID, tickType: id(TickType.last), price: walk.last, size: walk.lastSize))
-            session.send(TickSize(requestID: requestID, tickType: id(TickType.volume), size: walk.volume))
-            session.send(TickString(requestID: requestID, tickType: id(TickType.lastTimestamp), value: String(walk.lastTradeTime)))
+            out.last()
+            out.volume()
         }
-        session.send(TickPrice(requestID: requestID, tickType: id(TickType.high), price: walk.high, size: nil))
-        session.send(TickPrice(requestID: requestID, tickType: id(TickType.low), price: walk.low, size: nil))
-        session.send(TickPrice(requestID: requestID, tickType: id(TickType.close), price: walk.close, size: nil))
-        session.send(TickPrice(requestID: requestID, tickType: id(TickType.open), price: walk.open, size: nil))
-        counters.ticksSent += walk.hasTrades ? 9 : 6
-    }
-
-    /// One round of the tick clock: spend the round's share of the tick rate round-robin over subscriptions.
-    func produceTicks(elapsed: Double) {
-        guard ticksFlowing, !subscriptions.isEmpty else {
-            tickCredit = 0
-            return
+        if walk.valuation != nil {
+            for tickType in [TickType.bidOptionComputation, TickType.askOptionComputation, TickType.modelOptionComputation] {
+                out.optionComputation(tickType)
+            }
+            if openInterest { out.openInterest() }
         }
-        // A stalled loop must not come back with a flood: pay out at most a tenth of a second at once.
-        tickCredit = min(tickCredit + configuration.ticksPerSecond * elapsed, configuration.ticksPerSecond * 0.1)
-        var touched: [Int: SimulatorSession] = [:]
-        let time = now
-        while tickCredit >= 1 {
-            if tickCursor >= subscriptions.count { tickCursor = 0 }
-            let subscription = subscriptions[tickCursor]
-            tickCursor += 1
-            guard let session = sessions[subscription.sessionID], var walk = walks[subscription.symbol] else { continue }
-            let changes = walk.step(&generator, now: time)
-            walks[subscription.symbol] = walk
-            tickCredit -= Double(sendUpdate(changes, walk, subscription, on: session))
-            touched[session.id] = session
-        }
-        for session in touched.values { session.flush() }
-    }
-
-    /// The ticks one step of the walk produces; returns how many messages went out.
-    func sendUpdate(_ changes: PriceWalk.Changes, _ walk: PriceWalk, _ subscription: Subscription, on session: SimulatorSession) -> Int {
-        let delayed = subscription.delayed
-        func id(_ live: Int) -> Int { delayed ? TickType.delayedID[live]! : live }
-        let requestID = subscription.requestID
-        let bid = TickPrice(requestID: requestID, tickType: id(TickType.bid), price: walk.bid, size: walk.bidSize, attributes: 1)
-        let ask = TickPrice(requestID: requestID, tickType: id(TickType.ask), price: walk.ask, size: walk.askSize, attributes: 1)
-        var sent = 0
-        if changes.contains(.askFirst) { session.send(ask) }
-        if changes.contains(.bid) { session.send(bid); sent += 1 }
-        if changes.contains(.ask) {
-            if !changes.contains(.askFirst) { session.send(ask) }
-            sent += 1
-        }
-        if changes.contains(.trade) {
-            session.send(TickPrice(requestID: requestID, tickType: id(TickType.last), price: walk.last, size: walk.lastSize))
-            session.send(TickSize(requestID: requestID, tickType: id(TickType.volume), size: walk.volume))
-            session.send(TickString(requestID: requestID, tickType: id(TickType.lastTimestamp), value: String(walk.lastTradeTime)))
-            sent += 3
-        }
-        counters.ticksSent += sent
-        return sent
+        counters.ticksSent += out.sent
     }
 }

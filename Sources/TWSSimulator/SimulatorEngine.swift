@@ -12,6 +12,8 @@ final class SimulatorEngine {
         var requestID: Int
         var symbol: String
         var delayed: Bool
+        /// Asked for frozen data (type 2 or 4) while the market was shut: told type 1 (or 3) once it moves again.
+        var frozen = false
     }
 
     struct Counters {
@@ -30,9 +32,21 @@ final class SimulatorEngine {
     var walks: [String: PriceWalk] = [:]
     var sessions: [Int: SimulatorSession] = [:]
     var nextSessionID = 1
-    /// Streaming market-data subscriptions, in subscription order; ticks go round-robin over them.
-    var subscriptions: [Subscription] = []
+    /// Streaming market-data subscriptions, in subscription order.
+    var subscriptions: [Subscription] = [] {
+        didSet { rotationIsCurrent = false }
+    }
+    /// The walks ticks go round-robin over: every subscribed symbol but options, which move with their underlying
+    /// (listed here when only its options are subscribed). Rebuilt when subscriptions change.
+    var rotation: [String] = []
+    /// Subscribed options by underlying.
+    var optionsByUnderlying: [String: [String]] = [:]
+    /// Indices into `subscriptions` by symbol.
+    var subscribersBySymbol: [String: [Int]] = [:]
+    var rotationIsCurrent = false
     var tickCursor = 0
+    /// Seconds added to the machine's clock to get the simulated one (`SimulatorConfiguration.clock`, POST /clock).
+    var clockOffset: Double
     var tickCredit = 0.0
     var counters = Counters()
     /// Listed instruments, and every option a client has named, by conId.
@@ -56,13 +70,24 @@ final class SimulatorEngine {
         self.loop = loop
         self.logger = logger
         generator = SeededGenerator(seed: configuration.seed)
+        clockOffset = configuration.clock.map { $0.timeIntervalSinceNow } ?? 0
         listingsByConId = Dictionary(
             configuration.universe.listings.values.map { ($0.conId, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     var ticksFlowing: Bool { !linkDown && !farmDown && !competingSession }
 
-    var now: Int { Int(Date().timeIntervalSince1970) }
+    /// The simulated time, Unix seconds: what decides sessions, trading days and time to expiry, and what the
+    /// wire's timestamps say.
+    var simulatedTime: Double { Date().timeIntervalSince1970 + clockOffset }
+
+    var now: Int { Int(simulatedTime) }
+
+    /// Moves the simulated clock; it runs on in real time from `date`.
+    func setClock(_ date: Date) {
+        clockOffset = date.timeIntervalSinceNow
+        logger.notice("clock set to \(TradingCalendar.format(date)) (\(TradingCalendar.newYorkDescription(date)))")
+    }
 
     // MARK: Lifecycle
 

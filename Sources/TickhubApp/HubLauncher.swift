@@ -54,6 +54,12 @@ public struct HubLauncher {
             if let path = found.demoPortfolio {
                 simulation.portfolio = try SimulatedPortfolio.load(from: URL(fileURLWithPath: path))
             }
+            // A demo that looks dead on a weekend is a poor first one: outside the US session the simulated clock
+            // starts inside the last one.
+            simulation.clock = TradingCalendar.demoStart(now: Date())
+            if let clock = simulation.clock {
+                logger.notice("demo: US markets are shut now; the simulator's clock starts at \(TradingCalendar.newYorkDescription(clock)) so the market is open")
+            }
             let simulator = GatewaySimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
             ibkr.host = "127.0.0.1"
             ibkr.port = try await simulator.start()

@@ -31,7 +31,24 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Comma-separated symbols with no market-data entitlement (354 / 10168).") var unentitled = ""
     @Option(help: "Portfolio JSON (accounts, cash, positions); default: the built-in paper account.") var portfolio: String?
     @Option(help: "Seconds between account and portfolio updates to subscribers.") var accountUpdateInterval = 5.0
+    @Option(help: "Simulated time to start at, ISO 8601 with an offset (e.g. 2026-12-02T10:00:00-05:00); it runs on in real time. Default: the machine's clock.")
+    var clock: String?
+    @Option(help: "Daily volatility of FX pairs (a fraction: 0.005 is 0.5 %).") var fxVolatility = 0.005
+    @Option(help: "Daily volatility of stocks without one of their own (over the 6.5-hour session).") var stockVolatility = 0.015
+    @Option(help: "Daily volatility of crypto.") var cryptoVolatility = 0.03
+    @Option(help: "Risk-free rate options are priced with (annualized fraction).") var rate = 0.04
     @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
+
+    func validate() throws {
+        if let clock, TradingCalendar.parse(clock) == nil {
+            throw ValidationError("--clock '\(clock)' is not an ISO 8601 time with an offset, such as 2026-12-02T10:00:00-05:00")
+        }
+        for (flag, value) in [("--fx-volatility", fxVolatility), ("--stock-volatility", stockVolatility),
+                              ("--crypto-volatility", cryptoVolatility)] where !(value >= 0 && value < 1) {
+            throw ValidationError("\(flag) \(value) is not a daily volatility: give a fraction from 0 up to 1 (0.015 is 1.5 %)")
+        }
+        guard rate > -0.5, rate < 1 else { throw ValidationError("--rate \(rate) is not an annual rate: give a fraction such as 0.04") }
+    }
 
     func run() async throws {
         ProcessLogging.bootstrap(level: try ProcessLogging.level(flag: logLevel, environment: ProcessInfo.processInfo.environment))
@@ -48,6 +65,11 @@ struct TickhubSim: AsyncParsableCommand {
         config.delayedOnlySymbols = Self.symbols(delayedOnly)
         config.unentitledSymbols = Self.symbols(unentitled)
         config.accountUpdateInterval = accountUpdateInterval
+        config.clock = clock.flatMap(TradingCalendar.parse)
+        config.volatility.forex = fxVolatility
+        config.volatility.stock = stockVolatility
+        config.volatility.crypto = cryptoVolatility
+        config.riskFreeRate = rate
         if let portfolio {
             config.portfolio = try SimulatedPortfolio.load(from: URL(fileURLWithPath: portfolio))
         }
@@ -61,7 +83,8 @@ struct TickhubSim: AsyncParsableCommand {
             controlLine = " control=\(control.localAddress?.port ?? 0)"
         }
         // One parseable line for scripts and tests that start us on port 0.
-        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion)\n"
+        let started = config.clock ?? Date()
+        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion) clock=\(TradingCalendar.format(started))\n"
         FileHandle.standardOutput.write(Data(line.utf8))
 
         try await ProcessLifecycle.run([.init("simulator") { await simulator.stop() }], logger: Logger(label: "tickhub-sim"))

@@ -61,7 +61,7 @@ struct RecordedIbkrGoTests {
             // additional frames
             "currentTime", "unknown(109)", "accountPnL", "unknown(3)", "accountValue", "portfolioValue",
             "accountUpdateTime", "accountDownloadEnd", "accountUpdateMulti", "accountUpdateMultiEnd", "unknown(72)",
-            "tickRequestParameters", "tickGeneric", "tickString", "unknown(21)", "unknown(21)", "unknown(59)",
+            "tickRequestParameters", "tickGeneric", "tickString", "tickOptionComputation", "tickOptionComputation", "unknown(59)",
             "completedOrdersEnd", "unknown(78)",
         ])
     }

@@ -342,6 +342,7 @@ extension ServerMessage {
         case let .tickSize(t): t.requestID
         case let .tickString(t): t.requestID
         case let .tickGeneric(t): t.requestID
+        case let .tickOptionComputation(t): t.requestID
         default: nil
         }
     }
@@ -352,6 +353,7 @@ extension ServerMessage {
         case let .tickSize(t): t.tickType
         case let .tickString(t): t.tickType
         case let .tickGeneric(t): t.tickType
+        case let .tickOptionComputation(t): t.tickType
         default: nil
         }
     }
