@@ -10,7 +10,7 @@ import Foundation
 /// - a state-changing request or a `/stream` upgrade that carries an `Origin` must come from the hub's own origin
 ///   (the one its `Host` names) or one in `server.allowedOrigins`;
 /// - a write to the positions API must say what it sends (`application/json`, or `text/csv` for an import), which a
-///   cross-site page can only do after a preflight the hub never grants.
+///   cross-site page can only do after a preflight the hub grants only to `server.allowedOrigins` (`CrossOrigin`).
 /// Programs (curl, bots) send no `Origin` and pass; a wrong `Host` is refused from anyone.
 package struct BrowserGuard {
     package let configuration: ServerConfiguration
@@ -44,7 +44,8 @@ package struct BrowserGuard {
 
     func originAllowed(_ origin: String?, host: String?) -> Bool {
         guard let origin else { return true }
-        if configuration.allowedOrigins.contains(origin) { return true }
+        // The same allowlist, compared the same way, as the CORS headers that let such a page read the answer.
+        if CrossOrigin(configuration: configuration).isAllowed(origin) { return true }
         guard let host, !host.isEmpty else { return false }
         let lowered = origin.lowercased(), own = host.lowercased()
         return lowered == "http://" + own || lowered == "https://" + own

@@ -34,8 +34,7 @@ extension FanoutHub {
         if let refusal = BrowserGuard(configuration: configuration).check(request) {
             return .respond(.error(refusal.status, code: refusal.code, refusal.message))
         }
-        // Publishing has its own token (a feed is not a reader), checked by `Publishers`.
-        if path.hasPrefix("/api/") || path == "/metrics", path != "/api/market-data/publish", let required = configuration.token {
+        if HubRouter.needsToken(request), let required = configuration.token {
             guard Auth.matches(Auth.presentedToken(request), required) else {
                 return .respond(.error(401, code: "unauthorized", "this server needs a token: Authorization: Bearer <token> or ?token="))
             }

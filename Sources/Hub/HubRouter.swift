@@ -15,7 +15,8 @@ package struct HubRouter: Sendable {
         package let answer: Answer
     }
 
-    package private(set) var table = RouteTable<Route>()
+    /// Every path answers OPTIONS (its methods, or a CORS preflight) without a route of its own.
+    package private(set) var table = RouteTable<Route>(options: Route(name: "options", answer: CrossOrigin.answerOptions))
 
     package init() {}
 
@@ -31,7 +32,17 @@ package struct HubRouter: Sendable {
         PnLRoutes.register(into: &routes)
         ConnectionRoutes.register(into: &routes)
         HealthRoutes.register(into: &routes)
+        CompatibilityRoutes.register(into: &routes)
         return routes
+    }
+
+    /// Whether the request must present the access token (when one is set): the API, `/metrics` and `/health`, but
+    /// not a publish (publishers have a token of their own, checked by `Publishers`) nor an OPTIONS request (a
+    /// browser's preflight never carries credentials, and the answer is only the path's methods).
+    static func needsToken(_ request: HTTPRequest) -> Bool {
+        let path = request.path
+        guard request.method != .options, path != "/api/market-data/publish" else { return false }
+        return path.hasPrefix("/api/") || path == "/metrics" || path == "/health"
     }
 
     /// Paths the dashboard's files are served from: everything outside the API that the table does not name.

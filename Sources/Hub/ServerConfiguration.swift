@@ -18,7 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A publisher's message may be this large: arrays of thousands of quotes are normal for a feed.
     public var maxPublishBytes = 1 << 20
     /// Browser origins allowed, besides the hub's own, to open /stream and to send state-changing requests
-    /// (BrowserGuard); e.g. `https://dashboard.example.net`.
+    /// (BrowserGuard), and to read the API's answers (CORS, `CrossOrigin`); e.g. `https://dashboard.example.net`.
+    /// Read as `scheme://host[:port]`; empty adds no CORS header anywhere.
     public var allowedOrigins: [String] = []
     /// Names the hub answers to in `Host`, besides its listen address (and `localhost` on loopback): the names a
     /// proxy or DNS gives it. Anything else is refused, which is what stops DNS rebinding.
@@ -95,7 +96,7 @@ extension ServerConfiguration {
         pingIdleSeconds = config.int(forKey: "pingIdleSeconds", default: pingIdleSeconds)
         idleHangupSeconds = config.int(forKey: "idleHangupSeconds", default: idleHangupSeconds)
         firstQuoteWaitSeconds = config.double(forKey: "firstQuoteWaitSeconds", default: firstQuoteWaitSeconds)
-        allowedOrigins = config.stringArray(forKey: "allowedOrigins", default: allowedOrigins)
+        allowedOrigins = try Self.origins(config.stringArray(forKey: "allowedOrigins", default: allowedOrigins))
         allowedHosts = config.stringArray(forKey: "allowedHosts", default: allowedHosts)
         releaseIdleSymbolsSeconds = config.double(forKey: "releaseIdleSymbolsSeconds", default: releaseIdleSymbolsSeconds)
         snapshotSeconds = config.double(forKey: "snapshotSeconds", default: snapshotSeconds)
@@ -129,6 +130,19 @@ extension ServerConfiguration {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// Each origin as a browser writes it in `Origin` (lowercase, no trailing slash, no default port); a wildcard,
+    /// a path or `null` is refused, since an origin listed here may drive the hub.
+    private static func origins(_ list: [String]) throws(InvalidSetting) -> [String] {
+        try list.map { (text: String) throws(InvalidSetting) -> String in
+            guard let origin = CrossOrigin.canonical(text.trimmingCharacters(in: .whitespaces)) else {
+                throw InvalidSetting(key: "allowedOrigins") {
+                    "\($0): \"\(text)\" is not an origin; list each as scheme://host[:port], e.g. http://localhost:3000 (no path, no wildcard)"
+                }
+            }
+            return origin
+        }
     }
 
     /// Most service threads a hub may have: far more than any machine it runs on has cores, and far fewer than a

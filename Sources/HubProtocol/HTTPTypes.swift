@@ -48,8 +48,11 @@ public struct HTTPResponse: Sendable {
             bytes.append(contentsOf: value.utf8)
             bytes.append(contentsOf: "\r\n".utf8)
         }
-        line("content-type", contentType)
-        line("content-length", String(body.count))
+        // RFC 9110 8.6: a 204 has no content, and no Content-Length either (an OPTIONS answer, a preflight).
+        if status != 204 {
+            line("content-type", contentType)
+            line("content-length", String(body.count))
+        }
         for (name, value) in headers { line(name, value) }
         bytes.append(contentsOf: "\r\n".utf8)
         if !omittingBody { bytes.append(contentsOf: body) }
@@ -65,6 +68,11 @@ public struct HTTPResponse: Sendable {
 
     public static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
         HTTPResponse(status: status, body: body, headers: [("cache-control", "no-store")])
+    }
+
+    /// 204: the answer is all in the headers.
+    public static func noContent(_ headers: [(String, String)]) -> HTTPResponse {
+        HTTPResponse(status: 204, body: [], headers: headers)
     }
 
     public static func error(_ status: Int, code: String, _ message: String) -> HTTPResponse {

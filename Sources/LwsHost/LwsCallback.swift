@@ -170,7 +170,7 @@ extension LwsShard {
             guard let id = slot(session)?.pointee, let input, var pending = confined.pendingBodies[id] else { return 0 }
             guard pending.body.count + length <= 1 << 20 else {
                 confined.pendingBodies[id] = nil
-                return respond(wsi, .error(413, code: "too_large", "request bodies are limited to 1 MiB"))
+                return respond(wsi, .error(413, code: "too_large", "request bodies are limited to 1 MiB"), exchange: id)
             }
             pending.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
             confined.pendingBodies[id] = pending
@@ -190,6 +190,7 @@ extension LwsShard {
                 confined.pendingBodies[id] = nil
                 confined.headRequests.remove(id)
                 confined.closeAfterReply.remove(id)
+                confined.requestOrigins[id] = nil
             }
             return 0
 
@@ -230,6 +231,8 @@ extension LwsShard {
         }
         // HEAD is GET without the body (RFC 9110 9.3.2): the same route, status and headers.
         if method == .head { confined.headRequests.insert(id) }
+        // Every answer, an early refusal included, carries the CORS headers its origin earns.
+        if !configuration.allowedOrigins.isEmpty { confined.requestOrigins[id] = LwsRequestReader.header(wsi, WSI_TOKEN_ORIGIN) ?? "" }
         // Never `input`/`length` (or `uri`/`uriLength`): they can reach past the path into another request's bytes.
         let target = LwsRequestReader.uri(wsi, methodIndex: methodIndex)
         guard !target.cut else {
@@ -247,10 +250,14 @@ extension LwsShard {
             confined.closeAfterReply.insert(id)
             return respond(wsi, .error(411, code: "length_required", "send the body with a Content-Length; chunked request bodies are not accepted"), exchange: id)
         }
+        var headers = Self.requestHeaders(wsi)
+        // A CORS preflight's questions, read only for OPTIONS: every other request would pay for a custom-header walk.
+        if method == .options {
+            headers["access-control-request-method"] = LwsRequestReader.customHeader(wsi, "access-control-request-method")
+            headers["access-control-request-headers"] = LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS)
+        }
         let request = HTTPRequest(
-            method: method == .head ? .get : method, path: target.path ?? "/", query: target.query,
-            headers: Self.requestHeaders(wsi),
-            body: [])
+            method: method == .head ? .get : method, path: target.path ?? "/", query: target.query, headers: headers, body: [])
         // A body is waited for only when one is announced: `Content-Length: 0` has none, and lws then never reports
         // its completion. One length, digits only: a repeated header or a sign is how requests get smuggled
         // past a proxy that reads them differently.
@@ -301,6 +308,9 @@ extension LwsShard {
         let omitBody = exchange.map { confined.headRequests.remove($0) != nil } ?? false
         let closing = exchange.map { confined.closeAfterReply.remove($0) != nil } ?? false
         var response = response
+        if let origin = exchange.flatMap({ confined.requestOrigins.removeValue(forKey: $0) }) {
+            response = CrossOrigin(configuration: configuration).decorate(response, origin: origin.isEmpty ? nil : origin)
+        }
         if closing { response.headers.append(("connection", "close")) }
         let result = response.wire(omittingBody: omitBody).withUnsafeBufferPointer { tail in
             clws_http_respond(wsi, UInt32(response.status), tail.baseAddress, tail.count)

@@ -69,6 +69,8 @@ final class LwsShard: Sendable, FanoutHost, ShardInbox {
         var headRequests: Set<Int> = []
         /// Exchanges whose connection closes once answered: what follows them on the wire cannot be trusted.
         var closeAfterReply: Set<Int> = []
+        /// With `server.allowedOrigins` set: each exchange's `Origin` ("" for none), for the CORS headers of its answer.
+        var requestOrigins: [Int: String] = [:]
     }
 
     init(place: ShardPlace, configuration: ServerConfiguration, wiring: HubWiring, logger: Logger) {

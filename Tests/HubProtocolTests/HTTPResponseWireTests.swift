@@ -22,4 +22,9 @@ import Testing
         response.body = Array("[1]".utf8)
         #expect(String(decoding: response.wire(omittingBody: false), as: UTF8.self).hasSuffix("content-length: 3\r\ncache-control: no-store\r\nconnection: close\r\n\r\n[1]"))
     }
+
+    @Test func a204CarriesNeitherContentTypeNorContentLength() {
+        let text = String(decoding: HTTPResponse.noContent([("allow", "GET, HEAD, OPTIONS")]).wire(omittingBody: false), as: UTF8.self)
+        #expect(text == "allow: GET, HEAD, OPTIONS\r\n\r\n")
+    }
 }

@@ -29,6 +29,10 @@ import TickhubCore
         #expect(route(.get, "/api/brokers")?.0 == "brokers")
         #expect(route(.get, "/metrics")?.0 == "metrics")
         #expect(route(.head, "/api/health")?.0 == "health", "GET brings HEAD")
+        #expect(route(.options, "/api/ibkr/connect")?.0 == "options", "every path answers OPTIONS")
+        #expect(route(.get, "/health")?.0 == "health-broker")
+        #expect(route(.get, "/api/trading/ibkr/status")?.0 == "trading-ibkr-status")
+        #expect(route(.post, "/api/brokers/ibkr/connect")?.0 == "broker-connect")
         // Positions are not the hub's: without the Portfolio feature they are not found.
         #expect(route(.get, "/api/positions") == nil)
     }
@@ -40,8 +44,8 @@ import TickhubCore
 
     @Test func aKnownPathWithAnotherMethodIs405FromTheTable() async {
         let hub = FanoutHub.forTesting(host: host, clock: time)
-        for (method, path, allow) in [(HTTPRequest.Method.post, "/api/health", "GET, HEAD"), (.get, "/api/ibkr/disconnect", "POST"),
-                                      (.delete, "/api/market-data/quote/AAPL", "GET, HEAD")] {
+        for (method, path, allow) in [(HTTPRequest.Method.post, "/api/health", "GET, HEAD, OPTIONS"), (.get, "/api/ibkr/disconnect", "POST, OPTIONS"),
+                                      (.delete, "/api/market-data/quote/AAPL", "GET, HEAD, OPTIONS")] {
             let response = await hub.answer(request(method, path))
             #expect(response?.status == 405, "\(method) \(path)")
             #expect(response?.header["allow"] == allow, "\(method) \(path)")
@@ -64,7 +68,7 @@ import TickhubCore
         let hub = FanoutHub.forTesting(host: host, clock: time, features: [Echo()])
         #expect(await hub.answer(request(.put, "/api/echo/abc"))?.text == "\"abc\"")
         let refused = await hub.answer(request(.get, "/api/echo/abc"))
-        #expect(refused?.status == 405 && refused?.header["allow"] == "PUT")
+        #expect(refused?.status == 405 && refused?.header["allow"] == "PUT, OPTIONS")
     }
 
     @Test func withoutABrokerLinkTheIBKRRoutesSaySo() async {
