@@ -312,7 +312,7 @@ def check_positions_panel(hub, page):
     assert {k.split(":")[2].split(" ")[0] for k in keys} == {"AAPL", "MSFT", "SPY", "EUR.USD", "BTC"}
     expect(page.locator(position(aapl, "quantity"))).to_have_text("100")
     expect(page.locator(position(aapl, "avgCost"))).to_have_text("190.25")
-    expect(page.locator(position(aapl, "mark"))).to_have_text(STOCK_PRICE)
+    expect(page.locator(position(aapl, "marketPrice"))).to_have_text(STOCK_PRICE)
     expect(page.locator(position(aapl, "marketValue"))).to_have_text(MONEY)
     expect(page.locator(position(aapl, "unrealizedPnl"))).to_have_text(MONEY)
     expect(page.locator(position(aapl, "dailyPnl"))).to_have_text(MONEY)
@@ -323,7 +323,7 @@ def check_positions_panel(hub, page):
     theirs = float(page.locator(position(aapl, "brokerUnrealizedPnl")).get_attribute("data-value"))
     assert abs(ours - theirs) < 0.05 * abs(theirs) + 50, (ours, theirs)
     expect(page.locator(f'#positions tr[data-position="{aapl}"]')).to_have_attribute("data-stale", "false")
-    expect(page.locator(f'{position(aapl, "mark")} [data-badge="stale"]')).to_have_count(0)
+    expect(page.locator(f'{position(aapl, "marketPrice")} [data-badge="stale"]')).to_have_count(0)
     # Coloured by sign: green for a gain, red for a loss.
     page.wait_for_function(SIGN_MATCHES_VALUE)
     assert page.locator(position(aapl, "unrealizedPnl")).evaluate("c => getComputedStyle(c).color") in (
@@ -357,7 +357,7 @@ def check_positions_panel(hub, page):
     assert status == 201
     ibm = "tastytrade:5WT1:IBM"
     expect(page.locator(f'#positions tr[data-position="{ibm}"]')).to_have_count(1)
-    expect(page.locator(position(ibm, "mark"))).to_have_text(STOCK_PRICE)
+    expect(page.locator(position(ibm, "marketPrice"))).to_have_text(STOCK_PRICE)
     expect(page.locator(position(ibm, "unrealizedPnl"))).to_have_text(MONEY)
     expect(rows).to_have_count(6)
     expect(total.locator('[data-field="positions"]')).to_have_attribute("data-value", "6")

@@ -1,6 +1,6 @@
 // The charts, drawn as inline SVG by hand: a sparkline per quote row, a bar per allocation share, and the P&L
 // history's line chart. No charting library, so that the hub can serve these files as they are.
-import { compactMoney, formatMoney, formatPrice } from './format.js';
+import { compactMoney, formatMoney, formatPrice, formatTime } from './format.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -130,8 +130,7 @@ export function pnlHistoryChart(points) {
   }
   svg.append(svgEl('line', { class: 'hist-zero', x1: HIST_L, x2: HIST_W - HIST_R, y1: y(0), y2: y(0) }));
   const withSeconds = t1 - t0 < 5 * 60000;
-  const timeLabel = (t) => new Date(t).toLocaleTimeString('en-GB',
-    withSeconds ? { hour12: false } : { hour: '2-digit', minute: '2-digit', hour12: false });
+  const timeLabel = (t) => formatTime(t, { seconds: withSeconds });
   svg.append(svgEl('text', { class: 'hist-axis', x: t1 === t0 ? x(t0) : HIST_L, y: HIST_H - 6, 'text-anchor': t1 === t0 ? 'middle' : 'start' }, timeLabel(t0)));
   if (t1 !== t0) svg.append(svgEl('text', { class: 'hist-axis', x: HIST_W - HIST_R, y: HIST_H - 6, 'text-anchor': 'end' }, timeLabel(t1)));
 

@@ -1,4 +1,5 @@
-// How the dashboard writes numbers and times: prices by instrument, percentages, volumes, quantities, money.
+// How the dashboard writes numbers and times: prices by instrument, percentages, volumes, quantities, money,
+// clock times and ages.
 // Negative numbers get a real minus sign, and a missing value is a dash, everywhere.
 import { isForex, isOption } from './symbols.js';
 
@@ -65,8 +66,32 @@ export function compactMoney(v, scale = Math.abs(v)) {
   return `${sign}${fixed(0).format(a)}`;
 }
 
-export function formatTime(ms) {
+// Times are 24-hour everywhere, whatever the browser's locale: a trader compares them with exchange hours and
+// logs, which are 24-hour. `hourCycle: 'h23'` (not `hour12: false`, which some engines turn into 24:05).
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const CLOCK_MINUTES = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+});
+
+/** HH:MM:SS in the browser's time zone, or HH:MM with `seconds: false`; a dash for no time. */
+export function formatTime(ms, { seconds = true } = {}) {
   if (!ms) return DASH;
-  const d = new Date(ms);
-  return d.toLocaleTimeString('en-GB', { hour12: false });
+  return (seconds ? CLOCK : CLOCK_MINUTES).format(new Date(ms));
+}
+
+/** The full date and time, for tooltips. */
+export function formatDateTime(ms) {
+  return ms ? DATE_TIME.format(new Date(ms)) : '';
+}
+
+/** How long ago, in the largest unit that matters: "0.4 s", "12 s", "6 min", "1 h 05 min", "3 d". */
+export function formatAge(ms) {
+  if (ms == null || !Number.isFinite(ms)) return DASH;
+  const age = Math.max(0, ms);
+  if (age < 10000) return `${(Math.floor(age / 100) / 10).toFixed(1)} s`;
+  if (age < 60000) return `${Math.floor(age / 1000)} s`;
+  if (age < 3600000) return `${Math.floor(age / 60000)} min`;
+  if (age < 86400000) return `${Math.floor(age / 3600000)} h ${String(Math.floor(age % 3600000 / 60000)).padStart(2, '0')} min`;
+  return `${Math.floor(age / 86400000)} d`;
 }

@@ -2,7 +2,7 @@
 // the Connect and Disconnect buttons.
 import { api, reportUnauthorized, poll } from './api.js';
 import { $ } from './dom.js';
-import { DASH, formatTime } from './format.js';
+import { DASH, formatDateTime, formatTime } from './format.js';
 import { showMessage } from './message.js';
 
 const STATE_TEXT = {
@@ -57,7 +57,7 @@ function renderIBKR(s) {
   el.lines.textContent = s && s.lineBudget != null ? `${s.linesInUse ?? 0} / ${s.lineBudget}` : DASH;
   el.accounts.textContent = s && Array.isArray(s.accounts) && s.accounts.length ? s.accounts.join(', ') : DASH;
   el.since.textContent = s && s.connectedSince ? formatTime(s.connectedSince) : DASH;
-  el.since.title = s && s.connectedSince ? new Date(s.connectedSince).toString() : '';
+  el.since.title = s && s.connectedSince ? formatDateTime(s.connectedSince) : '';
   if (s && s.lastError) {
     el.error.textContent = s.lastError;
     el.error.hidden = false;

@@ -4,7 +4,8 @@ import { api, poll } from './api.js';
 import { flash, setNumber, setSigned } from './cells.js';
 import { allocationBar, pnlHistoryChart } from './charts.js';
 import { $, badge, fields } from './dom.js';
-import { DASH, fixed, formatMoney, formatPercent, formatPrice, formatQuantity, formatTime, upTo4 } from './format.js';
+import { DASH, fixed, formatAge, formatDateTime, formatMoney, formatPercent, formatPrice, formatQuantity, upTo4 } from './format.js';
+import { ACCOUNT_LIMITS, POSITION_LIMITS, everySecond, freshness } from './freshness.js';
 import { providerName } from './providers.js';
 
 const PORTFOLIO_REFRESH_MS = 4000;
@@ -26,6 +27,20 @@ const pel = {
 
 const brokerName = (broker) => BROKER_NAMES[broker] || broker;
 const positionKey = (p) => `${p.broker}:${p.account}:${p.symbol}`;
+
+/** A valued position in the ib_async vocabulary whichever the hub speaks: hubs are moving from `mark`,
+ *  `averageCost` and `securityType` to `marketPrice`, `avgCost` and `secType`, and the page reads both. */
+function valued(p) {
+  return {
+    ...p,
+    marketPrice: p.marketPrice !== undefined ? p.marketPrice : p.mark,
+    avgCost: p.avgCost !== undefined ? p.avgCost : p.averageCost,
+    secType: p.secType !== undefined ? p.secType : p.securityType,
+  };
+}
+
+/** When the quote behind a position's mark was made, in ms; null when the hub does not say. */
+const quoteTime = (p) => (Number.isFinite(p.quoteTimestamp) ? p.quoteTimestamp : null);
 
 function loadTab() {
   try { return localStorage.getItem(TAB_KEY) || 'all'; } catch (_) { return 'all'; }
@@ -119,7 +134,7 @@ function createPositionRow(p) {
   tr.querySelector('.sym').textContent = p.symbol;
   const markText = document.createElement('span');
   markText.className = 'mark-value';
-  cells.mark.appendChild(markText);
+  cells.marketPrice.appendChild(markText);
   const row = { key, el: tr, cells, shown: {}, note: tr.querySelector('.note'), markText, markBadge: null };
   positionRows.set(key, row);
   return row;
@@ -134,6 +149,10 @@ function renderPositionRow(row, p) {
   const parts = [SEC_TYPES[p.secType] || p.secType];
   if (p.multiplier && p.multiplier !== 1) parts.push(`×${upTo4.format(p.multiplier)}`);
   if (p.currency && p.currency !== 'USD') parts.push(p.currency);
+  // An option's delta, and its exposure in shares of the underlying.
+  if (Number.isFinite(p.delta)) {
+    parts.push(`Δ ${fixed(2).format(p.delta)}` + (Number.isFinite(p.deltaExposure) ? ` (${formatQuantity(Math.round(p.deltaExposure))} sh)` : ''));
+  }
   const note = parts.filter(Boolean).join(' · ');
   if (row.note.textContent !== note) row.note.textContent = note;
 
@@ -146,25 +165,30 @@ function renderPositionRow(row, p) {
       ? `${brokerName(p.broker)} reports ${formatPrice(p.symbol, p.avgCost)} per contract (×${upTo4.format(p.multiplier)})` : '',
   });
 
-  // The mark: its value, how it was found, and a stale mark when it is not live.
-  const markLabel = formatPrice(p.symbol, p.mark);
+  // The mark: its value, how it was found, how old its quote is, and a stale mark when it is not live.
+  const mark = p.marketPrice;
+  const cell = row.cells.marketPrice;
+  const markLabel = formatPrice(p.symbol, mark);
   if (row.markText.textContent !== markLabel) {
     const before = row.shown.mark;
     row.markText.textContent = markLabel;
-    if (!stale && before != null && p.mark != null && p.mark !== before) flash(row.cells.mark, p.mark > before, 'mark');
+    if (!stale && before != null && mark != null && mark !== before) flash(cell, mark > before, 'mark');
   }
-  row.shown.mark = p.mark;
-  row.cells.mark.dataset.value = p.mark == null ? '' : String(p.mark);
-  row.cells.mark.dataset.method = p.markMethod || '';
-  row.cells.mark.classList.toggle('missing', p.mark == null);
-  row.cells.mark.classList.toggle('mid', p.markMethod === 'midpoint');
+  row.shown.mark = mark;
+  cell.dataset.value = mark == null ? '' : String(mark);
+  cell.dataset.method = p.markMethod || '';
+  cell.classList.toggle('missing', mark == null);
+  cell.classList.toggle('mid', p.markMethod === 'midpoint');
   const methods = { last: 'last trade', midpoint: 'bid/ask midpoint', lastKnown: 'last known price' };
-  row.cells.mark.title = p.mark == null ? 'no price yet'
+  const quotedAt = quoteTime(p);
+  tr.dataset.quoteTimestamp = quotedAt == null ? '' : String(quotedAt);
+  cell.title = mark == null ? 'no price yet'
     : `${methods[p.markMethod] || 'mark'}${p.quoteSource ? ` from ${providerName(p.quoteSource)}` : ''}` +
+      (quotedAt != null ? ` · quoted ${formatDateTime(quotedAt)}` : '') +
       (stale ? ' · stale: not live' : '');
   if (stale && !row.markBadge) {
     row.markBadge = badge('mark-stale', 'stale', { kind: 'stale' });
-    row.cells.mark.prepend(row.markBadge);
+    cell.prepend(row.markBadge);
   } else if (!stale && row.markBadge) {
     row.markBadge.remove();
     row.markBadge = null;
@@ -214,6 +238,9 @@ function renderPositions() {
   // The IBKR column only where there is something to compare.
   pel.table.classList.toggle('has-broker-pnl', shown.some((p) => p.broker === 'ibkr'));
 
+  shownPositions = shown;
+  renderFreshness();
+
   pel.empty.hidden = shown.length > 0 || !pnl;
   pel.empty.textContent = selectedBroker === 'all'
     ? 'No positions. Add one with POST /api/positions, or import a CSV (POST /api/positions/import).'
@@ -259,23 +286,52 @@ function renderTotals(shown) {
     theirs == null ? '' : `IBKR's own total; Tickhub − IBKR = ${formatMoney(t.unrealizedPnl - theirs, { signed: true })}`);
 }
 
-function renderLive() {
-  const state = pnlLive ? 'live' : pnl ? 'stale' : 'waiting';
-  pel.live.dataset.state = state;
-  pel.section.dataset.live = String(pnlLive);
-  let text = 'waiting for the hub…';
-  if (pnl) {
-    const when = pnl.t ? formatTime(Math.floor(pnl.t / 1000)) : '';
-    text = pnlLive ? `Live · ${when}` : `Offline · as of ${when}`;
+// ----- The header: how old the positions' figures are
+
+let shownPositions = [];
+
+/** The newest quote behind the positions in view (ms), from their own stamps, or from the message's `quoteT`
+ *  (µs) for a hub that does not stamp positions. */
+function newestQuote() {
+  const times = shownPositions.map(quoteTime).filter((t) => t != null);
+  if (times.length) return Math.max(...times);
+  return pnl && Number.isFinite(pnl.quoteT) ? Math.floor(pnl.quoteT / 1000) : null;
+}
+
+function renderFreshness() {
+  const el = pel.live;
+  if (!pnl) {
+    el.dataset.state = 'waiting';
+    el.removeAttribute('data-age-ms');
+    if (el.textContent !== 'waiting for the hub…') el.textContent = 'waiting for the hub…';
+    pel.section.dataset.live = 'false';
+    return;
   }
-  if (pel.live.textContent !== text) pel.live.textContent = text;
+  const quotedAt = newestQuote();
+  const ageMs = quotedAt == null ? null : Date.now() - quotedAt;
+  const staleCount = shownPositions.filter((p) => p.stale).length;
+  const state = freshness({ ageMs, flaggedStale: staleCount > 0, streamLive: pnlLive }, POSITION_LIMITS);
+  const age = ageMs == null ? 'no quote yet' : `last quote ${formatAge(ageMs)} ago`;
+  let text;
+  if (state === 'live') text = `Live · ${age}`;
+  else if (!pnlLive) text = `Offline · ${age}`;
+  else if (staleCount) text = `Stale · ${staleCount} of ${shownPositions.length} not live · ${age}`;
+  else text = `Stale · ${age}`;
+  el.dataset.state = state;
+  el.dataset.ageMs = ageMs == null ? '' : String(Math.round(ageMs));
+  if (el.textContent !== text) el.textContent = text;
+  el.title = quotedAt == null ? '' : `newest quote behind these figures: ${formatDateTime(quotedAt)}`;
+  pel.section.dataset.live = String(state === 'live');
+  // The summary's P&L cards are these positions' totals: as fresh as they are.
+  for (const field of ['marketValue', 'unrealizedPnl', 'dailyPnl']) {
+    pel.summary.querySelector(`dd[data-field="${field}"]`).closest('.card').dataset.freshness = state;
+  }
 }
 
 export function onPnl(message) {
-  pnl = message;
+  pnl = { ...message, positions: (message.positions || []).map(valued) };
   pnlLive = true;
   renderPositions();
-  renderLive();
   // The summary's P&L figures are these totals; keep them as live as the table.
   if (message.totals) renderSummary({ ...lastSummary, ...pickTotals(message.totals) });
 }
@@ -285,7 +341,6 @@ export function pnlOffline() {
   if (!pnlLive) return;
   pnlLive = false;
   renderPositions();
-  renderLive();
 }
 
 // ----- Summary
@@ -293,8 +348,37 @@ export function pnlOffline() {
 let lastSummary = {};
 const pickTotals = (t) => ({ marketValue: t.marketValue, unrealizedPnl: t.unrealizedPnl, dailyPnl: t.dailyPnl, positions: t.positions });
 
+/** Net liquidation and cash come from the broker's account updates, not from quotes: each shows when it was
+ *  last updated (`…UpdatedAt`, ms), or that the hub does not say. */
+const ACCOUNT_FIELDS = { netLiquidation: 'netLiquidationUpdatedAt', cash: 'cashUpdatedAt' };
+
+function renderAccountAges() {
+  for (const [field, stamp] of Object.entries(ACCOUNT_FIELDS)) {
+    const el = pel.summary.querySelector(`[data-asof="${field}"]`);
+    const at = lastSummary[stamp];
+    let state, text, title;
+    delete el.dataset.ageMs;
+    if (lastSummary[field] == null) {
+      state = 'none'; text = ''; title = '';
+    } else if (!Number.isFinite(at)) {
+      state = 'unknown'; text = 'update time unknown';
+      title = 'the hub does not say when the broker last reported this';
+    } else {
+      const ageMs = Date.now() - at;
+      state = freshness({ ageMs }, ACCOUNT_LIMITS);
+      text = `updated ${formatAge(ageMs)} ago`;
+      title = `reported by the broker ${formatDateTime(at)}`;
+      el.dataset.ageMs = String(Math.round(ageMs));
+    }
+    el.dataset.state = state;
+    if (el.textContent !== text) el.textContent = text;
+    el.title = title;
+  }
+}
+
 function renderSummary(s) {
   lastSummary = s;
+  renderAccountAges();
   for (const dd of pel.summary.querySelectorAll('dd[data-field]')) {
     const field = dd.dataset.field;
     const value = s[field];
@@ -400,7 +484,8 @@ function refreshPortfolio() {
 
 export function startPortfolio() {
   renderPositions();
-  renderLive();
+  everySecond(renderFreshness);
+  everySecond(renderAccountAges);
   renderHistory([]);
   refreshPortfolio();
   refreshHistory().catch(() => {});

@@ -2,6 +2,7 @@
 // states from /api/health, with how many symbols each serves.
 import { api, poll } from './api.js';
 import { $ } from './dom.js';
+import { formatTime } from './format.js';
 
 const PROVIDERS = {
   ibkr: ['IBKR', 'src-ibkr'],
@@ -34,7 +35,7 @@ async function refreshProviders() {
     item.dataset.state = p.state;
     let text = `${providerName(p.name)}: ${p.state}`;
     if (p.available) text += ` · ${p.servingSymbols} serving`;
-    if (p.until) text += ` until ${new Date(p.until).toLocaleTimeString()}`;
+    if (p.until) text += ` until ${formatTime(p.until)}`;
     item.textContent = text;
     if (p.detail) item.title = p.detail;
     return item;

@@ -1,10 +1,10 @@
-// The quote table: a row per watchlist symbol with its latest quote, its source and a sparkline of the last
-// minute, repainted in batches.
+// The quote table: a row per watchlist symbol with its latest quote, whether its market is open, an option's
+// greeks, its source and a sparkline of the last minute, repainted in batches.
 import { createSparkline, pushSparkPoint, renderSparkline } from './charts.js';
 import { setNumber } from './cells.js';
 import { isOpen } from './connection.js';
 import { $, badge, fields } from './dom.js';
-import { DASH, formatPercent, formatPrice, formatSize, formatTime, formatVolume } from './format.js';
+import { DASH, fixed, formatDateTime, formatPercent, formatPrice, formatSize, formatTime, formatVolume } from './format.js';
 import { staleNote as ibkrStaleNote } from './ibkr.js';
 import { sourceBadge } from './providers.js';
 
@@ -40,6 +40,7 @@ function createRow(symbol) {
   remove.addEventListener('click', () => removeSymbol(symbol));
   const row = {
     symbol, el: tr, cells, note: tr.querySelector('.note'),
+    market: tr.querySelector('[data-badge="market"]'), greeks: tr.querySelector('.greeks'),
     quote: null, shown: {}, live: false, error: null, dirty: true,
     spark: createSparkline(cells.trend),
   };
@@ -159,13 +160,51 @@ function renderRow(row) {
     renderSource(row, q, stale);
     const time = formatTime(q.timestamp);
     if (row.cells.time.textContent !== time) row.cells.time.textContent = time;
-    row.cells.time.title = q.timestamp ? new Date(q.timestamp).toString() + ` · seq ${q.seq}` : '';
+    row.cells.time.title = q.timestamp ? `${formatDateTime(q.timestamp)} · seq ${q.seq}` : '';
   } else {
     for (const field of ['bid', 'ask', 'last', 'changePercent', 'volume']) setNumber(row, field, null, DASH, { flash: false });
     row.cells.source.textContent = '';
     row.cells.time.textContent = DASH;
   }
+  renderMarket(row, q);
+  renderGreeks(row, q);
   renderSparkline(row.spark, row.symbol);
+}
+
+/** Open or closed, from the instrument's regular session as the hub judges it; nothing from a hub that does
+ *  not say. */
+function renderMarket(row, q) {
+  const open = q && typeof q.marketOpen === 'boolean' ? q.marketOpen : null;
+  const key = String(open);
+  if (row.shown.market === key) return;
+  row.shown.market = key;
+  row.el.dataset.marketOpen = open == null ? '' : key;
+  row.market.hidden = open == null;
+  row.market.textContent = open ? 'open' : 'closed';
+  row.market.classList.toggle('market-open', open === true);
+  row.market.classList.toggle('market-closed', open === false);
+  row.market.title = open ? 'the regular session is open'
+    : 'outside the regular session: prices may not move until it opens';
+}
+
+const greek = (value, decimals) => (Number.isFinite(value) ? fixed(decimals).format(value) : DASH);
+
+/** An option's delta and implied volatility under its symbol, the other greeks in the tooltip; when the
+ *  source has computed them. */
+function renderGreeks(row, q) {
+  const known = !!q && (Number.isFinite(q.delta) || Number.isFinite(q.impliedVolatility));
+  row.greeks.hidden = !known;
+  if (!known) return;
+  const { delta, impliedVolatility: iv } = row.cells;
+  const deltaText = `Δ ${greek(q.delta, 3)}`;
+  const ivText = `IV ${Number.isFinite(q.impliedVolatility) ? `${fixed(1).format(q.impliedVolatility * 100)}%` : DASH}`;
+  if (delta.textContent !== deltaText) delta.textContent = deltaText;
+  if (iv.textContent !== ivText) iv.textContent = ivText;
+  delta.dataset.value = Number.isFinite(q.delta) ? String(q.delta) : '';
+  iv.dataset.value = Number.isFinite(q.impliedVolatility) ? String(q.impliedVolatility) : '';
+  row.greeks.title = `delta ${greek(q.delta, 4)} · gamma ${greek(q.gamma, 4)} · vega ${greek(q.vega, 4)} · ` +
+    `theta ${greek(q.theta, 4)} · implied volatility ${ivText.slice(3)}` +
+    (Number.isFinite(q.underlyingPrice) ? ` · underlying ${formatPrice(row.symbol.split(' ')[0], q.underlyingPrice)}` : '');
 }
 
 function renderSource(row, q, stale) {
