@@ -109,7 +109,7 @@ package final class FanoutHub {
         want(wanted, held: true)
     }
 
-    package func setBalances(_ broker: String, _ values: [AccountBalance]) { pnl.setBalances(broker, values) }
+    package func setBalances(_ broker: String, _ values: [AccountBalance]) { pnl.setBalances(broker, values, at: clock.now()) }
 
     // MARK: Clients
 

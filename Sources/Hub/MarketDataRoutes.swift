@@ -25,7 +25,7 @@ extension FanoutHub {
         // already in its canonical spelling, so the text names it exactly.
         if interest.isFollowed(text), let entry = market.priced(text) {
             interest.touch(text, now: clock.nowMicros())
-            return .respond(market.quoteResponse(entry))
+            return .respond(market.quoteResponse(entry, at: clock.now()))
         }
         let instrument: Instrument
         do {
@@ -37,7 +37,7 @@ extension FanoutHub {
         if let entry = market.priced(symbol) {
             // A quote remembered from the last run is stale: serve it as such, and ask for a fresh one.
             if interest.isFollowed(symbol) { interest.touch(symbol, now: clock.nowMicros()) } else { want([instrument]) }
-            return .respond(market.quoteResponse(entry))
+            return .respond(market.quoteResponse(entry, at: clock.now()))
         }
         if market.isUnknown(symbol) {
             return .respond(.error(404, code: "unknown_symbol", "no provider knows the instrument \(symbol)"))
@@ -73,12 +73,13 @@ extension FanoutHub {
     }
 
     func quotesBody(_ symbols: [String]) -> [UInt8] {
+        let now = clock.now()
         var w = JSONWriter(capacity: 400 * symbols.count)
         w.beginObject()
         w.key("quotes")
         w.beginArray()
         for symbol in symbols {
-            if let entry = market.priced(symbol) { QuoteEncoding.write(entry, into: &w) }
+            if let entry = market.priced(symbol) { QuoteEncoding.write(entry, at: now, into: &w) }
         }
         w.endArray()
         w.key("errors")
@@ -100,7 +101,7 @@ extension FanoutHub {
     /// The answer to a request that waited for quotes, from what is known now.
     func answer(waitingFor symbols: [String], single: Bool) -> HTTPResponse {
         guard single, let symbol = symbols.first else { return .json(200, quotesBody(symbols)) }
-        if let entry = market.priced(symbol) { return market.quoteResponse(entry) }
+        if let entry = market.priced(symbol) { return market.quoteResponse(entry, at: clock.now()) }
         if market.isUnknown(symbol) { return .error(404, code: "unknown_symbol", "no provider knows the instrument \(symbol)") }
         let reason: String
         if case let .unavailable(why)? = market.availability[symbol] {

@@ -12,10 +12,14 @@ package struct MarketView {
     private var wireForms: [String: WireForm] = [:]
 
     /// One update's forms on the wire: its stream bytes, and the HTTP answer made from them the first time it is
-    /// asked for (lookups between two updates reuse it).
+    /// asked for (lookups between two updates reuse it). `marketOpen` is the session the bytes claim; nil for the
+    /// form the update was published with (judged when it was received) until a lookup needs it. The session can
+    /// end between two updates (after the close none may come), so a form that claims another session than the
+    /// one at the lookup is encoded again.
     private struct WireForm {
         let sequence: UInt64
         let bytes: SharedBytes
+        var marketOpen: Bool?
         var response: HTTPResponse?
     }
 
@@ -29,14 +33,16 @@ package struct MarketView {
         wireForms[update.symbol] = WireForm(sequence: update.entry.sequence, bytes: update.bytes)
     }
 
-    /// The entry's wire form: the one it was published with, else (a snapshot of an older entry) encoded once here.
-    package mutating func encoded(_ entry: QuoteBook.Entry) -> SharedBytes {
-        wireForm(entry).bytes
+    /// The entry's wire form at `now`: the one it was published with while its session holds, else encoded once
+    /// here.
+    package mutating func encoded(_ entry: QuoteBook.Entry, at now: Timestamp) -> SharedBytes {
+        wireForm(entry, at: now).bytes
     }
 
-    /// The entry as `GET /api/market-data/quote/<symbol>` answers it, headers and all, rendered once per update.
-    package mutating func quoteResponse(_ entry: QuoteBook.Entry) -> HTTPResponse {
-        var form = wireForm(entry)
+    /// The entry as `GET /api/market-data/quote/<symbol>` answers it at `now`, headers and all, rendered once per
+    /// update and session.
+    package mutating func quoteResponse(_ entry: QuoteBook.Entry, at now: Timestamp) -> HTTPResponse {
+        var form = wireForm(entry, at: now)
         if let response = form.response { return response }
         let response = HTTPResponse.json(200, form.bytes.bytes).prepared()
         form.response = response
@@ -44,11 +50,19 @@ package struct MarketView {
         return response
     }
 
-    /// The entry's cached forms, encoded here first when the cache holds another sequence number.
-    private mutating func wireForm(_ entry: QuoteBook.Entry) -> WireForm {
-        if let cached = wireForms[entry.quote.symbol], cached.sequence == entry.sequence { return cached }
-        let form = WireForm(sequence: entry.sequence, bytes: SharedBytes(QuoteEncoding.encode(entry)))
-        wireForms[entry.quote.symbol] = form
+    /// The entry's cached forms, encoded here first when the cache holds another sequence number or session.
+    private mutating func wireForm(_ entry: QuoteBook.Entry, at now: Timestamp) -> WireForm {
+        let symbol = entry.quote.symbol
+        let open = QuoteEncoding.isMarketOpen(symbol, at: now)
+        if var cached = wireForms[symbol], cached.sequence == entry.sequence {
+            if cached.marketOpen == nil {
+                cached.marketOpen = QuoteEncoding.isMarketOpen(symbol, at: entry.receivedAt)
+                wireForms[symbol] = cached
+            }
+            if cached.marketOpen == open { return cached }
+        }
+        let form = WireForm(sequence: entry.sequence, bytes: SharedBytes(QuoteEncoding.encode(entry, at: now)), marketOpen: open)
+        wireForms[symbol] = form
         return form
     }
 

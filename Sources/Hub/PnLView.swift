@@ -7,6 +7,8 @@ package struct PnLView {
     /// Positions by broker (IBKR's from the provider, others' from the database), and account balances by broker.
     package private(set) var holdings: [String: [Holding]] = [:]
     package private(set) var balances: [String: [AccountBalance]] = [:]
+    /// When each broker's balances last arrived, ms since the epoch.
+    package private(set) var balancesArrived: [String: Int64] = [:]
     /// Quotes moved since the last push.
     var dirty = false
     var lastPush: Int64 = 0
@@ -28,8 +30,9 @@ package struct PnLView {
 
     var heldSymbols: Set<String> { Set(holdings.values.flatMap { $0.map(\.instrument.symbol) }) }
 
-    package mutating func setBalances(_ broker: String, _ values: [AccountBalance]) {
+    package mutating func setBalances(_ broker: String, _ values: [AccountBalance], at now: Timestamp) {
         balances[broker] = values
+        balancesArrived[broker] = now.milliseconds
     }
 
     package func valuations(_ market: MarketView) -> [PositionValuation] {
@@ -63,7 +66,7 @@ package struct PnLView {
         w.field("quoteT", valuations.compactMap { market.book[$0.holding.instrument.symbol]?.receivedAt }.max()?.microseconds)
         w.key("positions")
         w.beginArray()
-        for v in valuations { Self.writePosition(v, into: &w) }
+        for v in valuations { Self.writePosition(v, market, into: &w) }
         w.endArray()
         w.key("totals")
         Self.writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
@@ -91,27 +94,40 @@ package struct PnLView {
             w.key(name)
             w.beginObject()
             let shares = PnLEngine.allocation(valuations, by: key)
-            for group in shares.keys.sorted() { w.field(group, (shares[group]! * 1e6).rounded() / 1e6) }
+            for group in shares.keys.sorted() { w.field(group, shares[group]!, decimals: PricePrecision.fractionDecimals) }
             w.endObject()
         }
         w.endObject()
         return w.bytes
     }
 
+    /// Balances are summed across brokers as they report them (IBKR in the account's base currency), and shown in
+    /// USD's cents. Each sum says when the oldest of its figures arrived: the sum is no fresher than that.
     func summaryBody(_ market: MarketView) -> [UInt8] {
         let totals = PnLEngine.totals(valuations(market), by: { _ in "" })[""] ?? PnLTotals()
-        func balance(_ tag: String) -> Double? {
-            let values = balances.values.flatMap { $0 }.filter { $0.tag == tag }.compactMap { Double($0.value) }
-            return values.isEmpty ? nil : values.reduce(0, +)
+        func balance(_ tag: String) -> (sum: Double, arrived: Int64?)? {
+            var sum = 0.0, found = false, arrived: Int64?
+            for (broker, values) in balances {
+                let figures = values.filter { $0.tag == tag }.compactMap { Double($0.value) }
+                guard !figures.isEmpty else { continue }
+                found = true
+                sum += figures.reduce(0, +)
+                if let at = balancesArrived[broker] { arrived = min(arrived ?? at, at) }
+            }
+            return found ? (sum, arrived) : nil
         }
+        let usd = CurrencyMinorUnit.decimals("USD")
+        let netLiquidation = balance("NetLiquidation"), cash = balance("TotalCashValue")
         var w = JSONWriter()
         w.beginObject()
-        w.field("netLiquidation", balance("NetLiquidation"))
-        w.field("cash", balance("TotalCashValue"))
+        w.field("netLiquidation", netLiquidation?.sum, decimals: usd)
+        w.field("netLiquidationUpdatedAt", netLiquidation?.arrived)
+        w.field("cash", cash?.sum, decimals: usd)
+        w.field("cashUpdatedAt", cash?.arrived)
         w.field("positions", totals.positions)
-        w.field("marketValue", totals.marketValue)
-        w.field("unrealizedPnl", totals.unrealizedPnL)
-        w.field("dailyPnl", totals.dailyPnL)
+        w.field("marketValue", totals.marketValue, decimals: usd)
+        w.field("unrealizedPnl", totals.unrealizedPnL, decimals: usd)
+        w.field("dailyPnl", totals.dailyPnL, decimals: usd)
         w.field("stale", totals.stale)
         w.endObject()
         return w.bytes
@@ -145,7 +161,7 @@ package struct PnLView {
         w.beginObject()
         w.key("positions")
         w.beginArray()
-        for v in valuations(market) where v.holding.broker == broker { Self.writePosition(v, into: &w) }
+        for v in valuations(market) where v.holding.broker == broker { Self.writePosition(v, market, into: &w) }
         w.endArray()
         w.endObject()
         return w.bytes
@@ -170,37 +186,51 @@ package struct PnLView {
         return w.bytes
     }
 
-    static func writePosition(_ v: PositionValuation, into w: inout JSONWriter) {
+    /// One valued position. Amounts are rounded to its currency's minor unit, each from its exact value; prices to
+    /// the instrument's decimals. `quoteTimestamp` is the time (ms) of the quote the position is marked at.
+    static func writePosition(_ v: PositionValuation, _ market: MarketView, into w: inout JSONWriter) {
         let h = v.holding
+        let quote = market.book[h.instrument.symbol]?.quote
+        let money = CurrencyMinorUnit.decimals(h.currency)
+        let price = PricePrecision.decimals(h.instrument.securityType)
         w.beginObject()
         w.field("broker", h.broker)
         w.field("account", h.account)
         w.field("symbol", h.instrument.symbol)
         w.field("secType", h.instrument.securityType.rawValue)
         w.field("quantity", h.quantity)
-        w.field("avgCost", h.averageCost)
-        w.field("costPerUnit", h.costPerUnit)
+        w.field("avgCost", h.averageCost, decimals: PricePrecision.costDecimals)
+        w.field("costPerUnit", h.costPerUnit, decimals: PricePrecision.costDecimals)
         w.field("multiplier", h.multiplier)
         w.field("currency", h.currency)
-        w.field("mark", v.mark?.price)
+        w.field("marketPrice", v.mark?.price, decimals: price)
         w.field("markMethod", v.mark?.method.rawValue)
-        w.field("marketValue", v.marketValue)
-        w.field("unrealizedPnl", v.unrealizedPnL)
-        w.field("dailyPnl", v.dailyPnL)
-        w.field("unrealizedPercent", v.unrealizedPercent.map { ($0 * 100).rounded() / 100 })
-        w.field("usdRate", v.usdRate)
+        w.field("quoteTimestamp", v.mark == nil ? nil : quote?.timestamp)
+        w.field("marketValue", v.marketValue, decimals: money)
+        w.field("unrealizedPnl", v.unrealizedPnL, decimals: money)
+        w.field("dailyPnl", v.dailyPnL, decimals: money)
+        w.field("unrealizedPercent", v.unrealizedPercent, decimals: PricePrecision.percentDecimals)
+        w.field("usdRate", v.usdRate, decimals: PricePrecision.decimals(.forex))
         w.field("quoteSource", v.mark?.source.rawValue)
         w.field("stale", v.stale)
-        w.field("brokerUnrealizedPnl", h.brokerUnrealizedPnL)
+        w.field("brokerUnrealizedPnl", h.brokerUnrealizedPnL, decimals: money)
+        if h.instrument.securityType == .option {
+            // Underlying shares the position moves like: delta per share × contracts × shares per contract.
+            let delta = quote?.greeks?.delta
+            w.field("delta", delta, decimals: PricePrecision.modelDecimals)
+            w.field("deltaExposure", delta.map { $0 * h.quantity * h.multiplier }, decimals: 2)
+        }
         w.endObject()
     }
 
+    /// Totals are in USD, each rounded once from the sum of the unrounded positions.
     static func writeTotals(_ t: PnLTotals, into w: inout JSONWriter) {
+        let usd = CurrencyMinorUnit.decimals("USD")
         w.beginObject()
         w.field("positions", t.positions)
-        w.field("marketValue", t.marketValue)
-        w.field("unrealizedPnl", t.unrealizedPnL)
-        w.field("dailyPnl", t.dailyPnL)
+        w.field("marketValue", t.marketValue, decimals: usd)
+        w.field("unrealizedPnl", t.unrealizedPnL, decimals: usd)
+        w.field("dailyPnl", t.dailyPnL, decimals: usd)
         w.field("unvalued", t.unvalued)
         w.field("stale", t.stale)
         w.endObject()

@@ -80,7 +80,7 @@ extension FanoutHub {
             interest.lineShareDirty = true
             clients.join(symbol, client)
             if let entry = market.book[symbol] {
-                clients.send(QuoteEncoding.encode(entry, snapshot: true), to: client)
+                clients.send(QuoteEncoding.encode(entry, at: clock.now(), snapshot: true), to: client)
             } else if let state = market.availability[symbol], state != .available {
                 let (code, message) = MarketView.describe(symbol, state)
                 clients.sendError(StreamMessages.error(code: code, message: message, symbol: symbol), to: client, earned: false)

@@ -42,6 +42,32 @@ public struct JSONWriter {
         }
     }
 
+    /// The number rounded to `decimals` places (half away from zero), written as the shortest decimal of at most
+    /// that many places: `193.99999999999977` with 2 is `194`, `5169.750000000004` is `5169.75`. The digits come
+    /// from the integer count of units, so nothing of the binary value below the last place can show.
+    @inlinable public mutating func value(_ number: Double?, decimals: Int) {
+        guard let number, number.isFinite else { separate(); appendLiteral("null"); return }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let units = (number * scale).rounded()
+        // Beyond 2^53 units a double has no digit left to round; it is written as it is.
+        guard decimals > 0, abs(units) < 9_007_199_254_740_992 else { value(decimals > 0 ? number : units); return }
+        separate()
+        let count = Int64(units)
+        let magnitude = count.magnitude
+        let divisor = UInt64(scale)
+        var fraction = magnitude % divisor
+        var places = decimals
+        while places > 0, fraction % 10 == 0 { fraction /= 10; places -= 1 }
+        if count < 0 { output.append(UInt8(ascii: "-")) }
+        appendLiteral(String(magnitude / divisor))
+        guard places > 0 else { return }
+        output.append(UInt8(ascii: "."))
+        let digits = String(fraction)
+        for _ in digits.count..<places { output.append(UInt8(ascii: "0")) }
+        appendLiteral(digits)
+    }
+
     @inlinable public mutating func value(_ number: Int64?) {
         separate()
         guard let number else { appendLiteral("null"); return }
@@ -57,6 +83,7 @@ public struct JSONWriter {
 
     @inlinable public mutating func field(_ name: String, _ text: String?) { key(name); value(text) }
     @inlinable public mutating func field(_ name: String, _ number: Double?) { key(name); value(number) }
+    @inlinable public mutating func field(_ name: String, _ number: Double?, decimals: Int) { key(name); value(number, decimals: decimals) }
     @inlinable public mutating func field(_ name: String, _ number: Int64?) { key(name); value(number) }
     @inlinable public mutating func field(_ name: String, _ number: Int) { key(name); value(number) }
     @inlinable public mutating func field(_ name: String, _ flag: Bool) { key(name); value(flag) }

@@ -4,7 +4,7 @@ import HubProtocol
 import TickhubCore
 
 /// The positions kept in the database, registered into the hub's route table: `/api/positions` (list, create),
-/// `/api/positions/{id}` (update, delete), `/api/positions/import` and `/api/portfolio/history`. Each is answered
+/// `/api/positions/{id}` (read, update, delete), `/api/positions/import` and `/api/portfolio/history`. Each is answered
 /// off the fan-out thread, by the database; a write's outcome is the database's health as much as the periodic
 /// snapshots are.
 extension PortfolioService: HubFeature {
@@ -13,9 +13,15 @@ extension PortfolioService: HubFeature {
         routes.add("position-create", [.post], .exact("/api/positions")) { hub, request, _ in
             self.answer(hub, request) { await $0.create(request) }
         }
-        routes.add("position", [.put, .delete], .prefix("/api/positions/")) { hub, request, remainder in
+        routes.add("position", [.get, .put, .delete], .prefix("/api/positions/")) { hub, request, remainder in
             guard let id = Int64(remainder) else { return .respond(.error(404, code: "not_found", "no such position: \(quoted(request.path))")) }
-            return self.answer(hub, request) { request.method == .put ? await $0.update(id, request) : await $0.delete(id) }
+            return self.answer(hub, request) {
+                switch request.method {
+                case .put: await $0.update(id, request)
+                case .delete: await $0.delete(id)
+                default: await $0.position(id)
+                }
+            }
         }
         routes.add("positions-import", [.post], .exact("/api/positions/import")) { hub, request, _ in
             // Every imported position is a symbol followed upstream; a file bigger than an account holds is an attack.

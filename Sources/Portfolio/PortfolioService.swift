@@ -56,70 +56,68 @@ public final class PortfolioService: HubArchive {
         }
     }
 
-    // MARK: HTTP (routes in PortfolioRoutes.swift)
-
-    static let fields: Set<String> = ["broker", "account", "symbol", "quantity", "averageCost", "multiplier", "currency", "securityType"]
-
-    /// A position from a JSON body; unknown fields and wrong types are refused by name.
-    func draft(_ body: [UInt8], requireAccount: Bool) throws(RequestError) -> (PositionDraft, broker: String?, account: String?) {
-        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body)) else {
-            throw RequestError("bad_json", "the body must be a JSON object")
-        }
-        if let unknown = Set(object.keys).subtracting(Self.fields).sorted().first {
-            throw RequestError("unknown_field", "unknown field \"\(quoted(unknown, limit: 40))\"; allowed: \(Self.fields.sorted().joined(separator: ", "))")
-        }
-        func number(_ key: String) throws(RequestError) -> Double? {
-            switch object[key] {
-            case nil, .null?: return nil
-            case let .number(n)?: return n
-            default: throw RequestError("invalid_field", "\(key) must be a number")
-            }
-        }
-        func text(_ key: String) throws(RequestError) -> String? {
-            switch object[key] {
-            case nil, .null?: return nil
-            case let .string(s)?: return s
-            default: throw RequestError("invalid_field", "\(key) must be a string")
-            }
-        }
-        guard let symbol = try text("symbol") else { throw RequestError("missing_symbol", "symbol is required") }
-        guard let quantity = try number("quantity") else { throw RequestError("invalid_field", "quantity is required and must be a number") }
-        guard let cost = try number("averageCost") else { throw RequestError("invalid_field", "averageCost is required and must be a number") }
-        let broker = try text("broker"), account = try text("account")
-        if requireAccount, broker?.isEmpty ?? true || account?.isEmpty ?? true {
-            throw RequestError("missing_account", "broker and account are required")
-        }
-        if broker == "ibkr" { throw RequestError("read_only_broker", "IBKR positions come from IBKR; add them to another broker") }
-        let draft = PositionDraft(
-            symbol: symbol, quantity: quantity, averageCost: cost, multiplier: try number("multiplier"),
-            currency: try text("currency"), securityType: try text("securityType"))
-        return (draft, broker, account)
-    }
+    // MARK: HTTP (routes in PortfolioRoutes.swift; bodies in PositionBody.swift)
 
     func create(_ request: HTTPRequest) async -> HTTPResponse {
+        await Self.answering(request) { body throws(RequestError) in
+            try body.refuseReadOnly()
+            let (draft, broker, account) = try body.draft(requireAccount: true)
+            return await self.storing {
+                try await self.ensureAccount(broker!, account!)
+                return .json(201, PositionBody.encode(try await self.store.insertManual(draft, broker: broker!, accountId: account!)))
+            }
+        }
+    }
+
+    func update(_ id: Int64, _ request: HTTPRequest) async -> HTTPResponse {
+        await Self.answering(request) { body throws(RequestError) in
+            let (draft, _, _) = try body.draft(requireAccount: false)
+            let existing: PositionRecord?
+            do { existing = try await self.store.position(id: id) } catch { return Self.response(error) }
+            guard let existing, existing.isOpen else { return .error(404, code: "not_found", "no position \(id)") }
+            guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
+            try body.checkUnchanged(existing)
+            if let read = body.staleUpdate(existing) {
+                return .error(409, code: "conflict", "position \(id) changed at \(existing.updatedAt), after the updatedAt \(read) this update was based on: read it again")
+            }
+            return await self.storing { .json(200, PositionBody.encode(try await self.store.update(id: id, draft))) }
+        }
+    }
+
+    /// One open position, as the list shows it and as a PUT takes it back.
+    func position(_ id: Int64) async -> HTTPResponse {
         do {
-            let (draft, broker, account) = try draft(request.body, requireAccount: true)
-            try await ensureAccount(broker!, account!)
-            let record = try await store.insertManual(draft, broker: broker!, accountId: account!)
-            await publishStored()
-            return .json(201, Self.encode(record))
-        } catch let error as RequestError {
-            return .error(400, code: error.code, error.message)
+            guard let record = try await store.position(id: id), record.isOpen else { return .error(404, code: "not_found", "no position \(id)") }
+            return .json(200, PositionBody.encode(record))
         } catch {
             return Self.response(error)
         }
     }
 
-    func update(_ id: Int64, _ request: HTTPRequest) async -> HTTPResponse {
+    /// A write's body read, the work done, and the answer marked `Deprecation: true` when the body used an old
+    /// field name (whatever the outcome, so a client learns it on its first try).
+    static func answering(_ request: HTTPRequest,
+                          _ work: (PositionBody) async throws(RequestError) -> HTTPResponse) async -> HTTPResponse {
+        let body: PositionBody
+        do { body = try PositionBody(request.body) } catch { return .error(400, code: error.code, error.message) }
+        var response: HTTPResponse
+        do { response = try await work(body) } catch { response = .error(400, code: error.code, error.message) }
+        if body.usesDeprecatedNames {
+            response.headers.append(("deprecation", "true"))
+            response.headers.append(("link", "<\(deprecationDoc)>; rel=\"deprecation\""))
+        }
+        return response
+    }
+
+    /// Where the field names, old and new, are listed.
+    static let deprecationDoc = "docs/protocol.md#field-names"
+
+    /// Store work, its failure answered by what failed; then the other brokers' holdings published again.
+    func storing(_ work: () async throws -> HTTPResponse) async -> HTTPResponse {
         do {
-            let (draft, _, _) = try draft(request.body, requireAccount: false)
-            guard let existing = try await store.position(id: id) else { return .error(404, code: "not_found", "no position \(id)") }
-            guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
-            let record = try await store.update(id: id, draft)
+            let response = try await work()
             await publishStored()
-            return .json(200, Self.encode(record))
-        } catch let error as RequestError {
-            return .error(400, code: error.code, error.message)
+            return response
         } catch {
             return Self.response(error)
         }
@@ -181,9 +179,15 @@ public final class PortfolioService: HubArchive {
             // One row more than the page says whether another page follows.
             let records = try await store.openPositions(broker: request.query["broker"], after: cursor, limit: limit + 1)
             let page = records.prefix(limit)
-            let next: Any = records.count > limit ? PositionCursor(after: page[page.index(before: page.endIndex)]).token : NSNull()
-            let body = try JSONSerialization.data(withJSONObject: ["positions": page.map(Self.object), "nextCursor": next], options: [.sortedKeys])
-            return .json(200, Array(body))
+            var w = JSONWriter(capacity: 64 + 220 * page.count)
+            w.beginObject()
+            w.key("positions")
+            w.beginArray()
+            for record in page { PositionBody.write(record, into: &w) }
+            w.endArray()
+            w.field("nextCursor", records.count > limit ? PositionCursor(after: page[page.index(before: page.endIndex)]).token : nil)
+            w.endObject()
+            return .json(200, w.bytes)
         } catch {
             return Self.response(error)
         }
@@ -197,11 +201,24 @@ public final class PortfolioService: HubArchive {
         do {
             let scope = request.query["scope"].flatMap(PnLScope.init(text:))
             let snapshots = try await store.snapshots(from: from, to: to, scope: scope)
-            let points = snapshots.map {
-                ["takenAt": $0.takenAt, "scope": $0.scope.text, "marketValue": $0.marketValue,
-                 "unrealizedPnl": $0.unrealizedPnl, "dailyPnl": $0.dailyPnl] as [String: Any]
+            // The totals are kept as computed and rounded here, in USD like every total.
+            let usd = CurrencyMinorUnit.decimals("USD")
+            var w = JSONWriter(capacity: 64 + 120 * snapshots.count)
+            w.beginObject()
+            w.key("snapshots")
+            w.beginArray()
+            for snapshot in snapshots {
+                w.beginObject()
+                w.field("takenAt", snapshot.takenAt)
+                w.field("scope", snapshot.scope.text)
+                w.field("marketValue", snapshot.marketValue, decimals: usd)
+                w.field("unrealizedPnl", snapshot.unrealizedPnl, decimals: usd)
+                w.field("dailyPnl", snapshot.dailyPnl, decimals: usd)
+                w.endObject()
             }
-            return .json(200, Array(try JSONSerialization.data(withJSONObject: ["snapshots": points], options: [.sortedKeys])))
+            w.endArray()
+            w.endObject()
+            return .json(200, w.bytes)
         } catch {
             return Self.response(error)
         }
@@ -247,20 +264,6 @@ public final class PortfolioService: HubArchive {
         }
     }
 
-    static func object(_ r: PositionRecord) -> [String: Any] {
-        var o: [String: Any] = [
-            "broker": r.broker, "account": r.accountId, "symbol": r.symbol, "secType": r.securityType.rawValue,
-            "quantity": r.quantity, "averageCost": r.averageCost, "multiplier": r.multiplier, "currency": r.currency,
-            "origin": r.origin.rawValue, "updatedAt": r.updatedAt,
-        ]
-        o["id"] = r.id
-        return o
-    }
-
-    static func encode(_ record: PositionRecord) -> [UInt8] {
-        Array((try? JSONSerialization.data(withJSONObject: object(record), options: [.sortedKeys])) ?? Data("{}".utf8))
-    }
-
     static func response(_ error: any Error) -> HTTPResponse {
         guard let error = error as? StoreError else { return .error(500, code: "internal", "\(error)") }
         switch error {
@@ -268,7 +271,7 @@ public final class PortfolioService: HubArchive {
             return .error(400, code: "invalid", error.description)
         case .positionNotFound, .unknownAccount:
             return .error(404, code: "not_found", error.description)
-        case .accountExists, .accountHasPositions, .duplicatePosition:
+        case .accountExists, .accountHasPositions, .duplicatePosition, .notManual, .positionClosed:
             return .error(409, code: "conflict", error.description)
         default:
             return .error(503, code: "database_unavailable", error.description)

@@ -43,16 +43,17 @@ import TickhubCore
     @Test func aPositionCreatedIsListedPublishedUpdatedAndDeleted() async throws {
         let hub = try makeHub()
         let created = await hub.answer(request(.post, "/api/positions", json: #"""
-            {"broker":"tastytrade","account":"5WT1","symbol":"AAPL","quantity":10,"averageCost":150.25}
+            {"broker":"tastytrade","account":"5WT1","symbol":"AAPL","quantity":10,"avgCost":150.25}
             """#))
         #expect(created?.status == 201)
+        #expect(created?.header["deprecation"] == nil)
         let id = try #require(object(created)["id"] as? Int)
         #expect(published.withLock { $0["tastytrade"]?.map(\.instrument.symbol) } == ["AAPL"])
 
         let listed = object(await hub.answer(request(.get, "/api/positions")))["positions"] as? [[String: Any]]
         #expect(listed?.compactMap { $0["symbol"] as? String } == ["AAPL"])
 
-        let updated = await hub.answer(request(.put, "/api/positions/\(id)", json: #"{"symbol":"AAPL","quantity":12,"averageCost":151}"#))
+        let updated = await hub.answer(request(.put, "/api/positions/\(id)", json: #"{"symbol":"AAPL","quantity":12,"avgCost":151}"#))
         #expect(updated?.status == 200)
         #expect(object(updated)["quantity"] as? Double == 12)
 
@@ -62,7 +63,7 @@ import TickhubCore
 
     @Test func theTableAnswersWrongMethodsWithTheMethodsThePortfolioRegistered() async throws {
         let hub = try makeHub()
-        for (method, path, allow) in [(HTTPRequest.Method.patch, "/api/positions", "GET, HEAD, POST"), (.get, "/api/positions/17", "PUT, DELETE"),
+        for (method, path, allow) in [(HTTPRequest.Method.patch, "/api/positions", "GET, HEAD, POST"), (.post, "/api/positions/17", "GET, HEAD, PUT, DELETE"),
                                       (.get, "/api/positions/import", "POST"), (.post, "/api/portfolio/history", "GET, HEAD")] {
             let response = await hub.answer(request(method, path))
             #expect(response?.status == 405, "\(method) \(path)")
@@ -81,5 +82,68 @@ import TickhubCore
         #expect(response?.status == 413)
         #expect(hub.metrics.requestsRefusedForSymbols == 1)
         #expect(published.withLock { $0["other"] } == nil)
+    }
+
+    func create(_ hub: FanoutHub, _ json: String) async throws -> [String: Any] {
+        let created = await hub.answer(request(.post, "/api/positions", json: json))
+        #expect(created?.status == 201, "\(created?.text ?? "")")
+        return object(created)
+    }
+
+    /// What GET answers, PUT takes back as it is, read-only fields and all.
+    @Test func aPositionReadCanBeSentBackUnchanged() async throws {
+        let hub = try makeHub()
+        let created = try await create(hub, #"{"broker":"tastytrade","account":"5WT1","symbol":"spy 261218c00600000","quantity":-2,"avgCost":12.35}"#)
+        let id = try #require(created["id"] as? Int)
+        let read = try #require(await hub.answer(request(.get, "/api/positions/\(id)")))
+        #expect(read.status == 200)
+        #expect(Set(object(read).keys) == ["id", "broker", "account", "symbol", "secType", "quantity", "avgCost", "multiplier",
+                                          "currency", "origin", "updatedAt"])
+        #expect(object(read)["secType"] as? String == "OPT" && object(read)["avgCost"] as? Double == 12.35)
+        let put = try #require(await hub.answer(request(.put, "/api/positions/\(id)", json: read.text)))
+        #expect(put.status == 200, "\(put.text)")
+        #expect(put.text == read.text, "an unchanged position came back changed")
+        #expect(put.header["deprecation"] == nil)
+        #expect(await hub.answer(request(.get, "/api/positions/\(id + 1000)"))?.status == 404)
+    }
+
+    @Test func readOnlyFieldsMustBeTheStoredOnes() async throws {
+        let hub = try makeHub()
+        let created = try await create(hub, #"{"broker":"tastytrade","account":"5WT1","symbol":"IBM","quantity":5,"avgCost":180}"#)
+        let id = try #require(created["id"] as? Int)
+        let updatedAt = try #require(created["updatedAt"] as? Int)
+        func put(_ extra: String) async -> HTTPResponse? {
+            await hub.answer(request(.put, "/api/positions/\(id)", json: #"{"symbol":"IBM","quantity":6,"avgCost":180,"# + extra + "}"))
+        }
+        for extra in [#""id":\#(id + 1)"#, #""origin":"import""#, #""broker":"schwab""#, #""account":"OTHER""#] {
+            let response = await put(extra)
+            #expect(response?.status == 400, "\(extra)")
+            #expect(response?.text.contains("invalid_field") == true, "\(extra): \(response?.text ?? "")")
+        }
+        // Sent back with the time it was read at, after it changed since: the write would undo that change unseen.
+        let stale = await put(#""updatedAt":\#(updatedAt - 1)"#)
+        #expect(stale?.status == 409 && stale?.text.contains("conflict") == true)
+        #expect(await put(#""id":\#(id),"origin":"manual","updatedAt":\#(updatedAt)"#)?.status == 200)
+        // A new position has none of them.
+        let post = await hub.answer(request(.post, "/api/positions", json: #"{"broker":"t","account":"a","symbol":"IBM","quantity":1,"avgCost":1,"id":4}"#))
+        #expect(post?.status == 400 && post?.text.contains("invalid_field") == true)
+    }
+
+    @Test func oldFieldNamesAreReadForOneReleaseAndSaySo() async throws {
+        let hub = try makeHub()
+        let old = await hub.answer(request(.post, "/api/positions", json: #"""
+            {"broker":"tastytrade","account":"5WT1","symbol":"EUR.USD","quantity":1000,"averageCost":1.0812,"securityType":"CASH"}
+            """#))
+        #expect(old?.status == 201)
+        #expect(old?.header["deprecation"] == "true")
+        #expect(old?.header["link"]?.contains("field-names") == true)
+        #expect(object(old)["avgCost"] as? Double == 1.0812 && object(old)["secType"] as? String == "CASH")
+        #expect(object(old)["averageCost"] == nil)
+        // Both spellings at once are one field given twice.
+        let both = await hub.answer(request(.post, "/api/positions", json: #"{"broker":"t","account":"a","symbol":"IBM","quantity":1,"avgCost":1,"averageCost":1}"#))
+        #expect(both?.status == 400 && both?.header["deprecation"] == "true")
+        // A field neither name knows is refused as before.
+        let unknown = await hub.answer(request(.post, "/api/positions", json: #"{"broker":"t","account":"a","symbol":"IBM","quantity":1,"avgCost":1,"mark":3}"#))
+        #expect(unknown?.status == 400 && unknown?.text.contains("unknown_field") == true)
     }
 }

@@ -212,7 +212,7 @@ import HubTestSupport
         #expect(hub.writable(client))
         let pushes = connection.messages.filter { $0["type"] as? String == "pnl" }
         let last = try? #require(pushes.last?["positions"] as? [[String: Any]])
-        #expect(last?.first?["mark"] as? Double == 103.5)
+        #expect(last?.first?["marketPrice"] as? Double == 103.5)
         #expect(hub.metrics.updatesDelivered == 1, "a P&L push counted as a quote delivery")
         #expect(hub.metrics.latencyCount == 1, "a P&L push went into the quote latency")
         #expect(hub.metrics.pnlUpdatesDelivered == 1)
