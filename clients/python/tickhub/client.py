@@ -8,6 +8,7 @@ The stream is pulled: nothing is read while the loop body runs, so a slow bot sl
 hub conflates for it (the latest quote per symbol, never a backlog) instead of this process queueing frames.
 """
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -59,6 +60,7 @@ class Client:
         self._symbols = dict.fromkeys(normalize(s) for s in symbols)   # ordered set
         self._channels = dict.fromkeys(channels)
         self._ws = None
+        self._reading = False
         self._closing = False
         self._stop = asyncio.Event()
         self._iterators = []
@@ -129,17 +131,31 @@ class Client:
         return iterator
 
     async def _typed(self):
-        async for item in self._run():
-            if not isinstance(item, dict):
-                yield item
-                continue
-            value = decode(item)
-            # A frame already on its way may carry a quote for a symbol just unsubscribed.
-            if value is None or (isinstance(value, Quote) and value.symbol not in self._symbols):
-                continue
-            yield value
+        async with contextlib.aclosing(self._run()) as items:
+            async for item in items:
+                if not isinstance(item, dict):
+                    yield item
+                    continue
+                value = decode(item)
+                # A frame already on its way may carry a quote for a symbol just unsubscribed.
+                if value is None or (isinstance(value, Quote) and value.symbol not in self._symbols):
+                    continue
+                yield value
 
     async def _run(self):
+        # One connection per client: subscribe() and unsubscribe() speak on it, so two loops reading one client
+        # would each open their own and the subscriptions would follow only one of them.
+        if self._reading:
+            raise RuntimeError("a Client is read by one loop at a time; make another Client for a second stream")
+        self._reading = True
+        try:
+            async with contextlib.aclosing(self._connections()) as connections:
+                async for item in connections:
+                    yield item
+        finally:
+            self._reading = False
+
+    async def _connections(self):
         attempt = 0
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         while not self._closing:
