@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure domain values and logic: no I/O, no threads.
@@ -60,6 +62,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                "TickhubMetrics", .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
 
@@ -71,6 +74,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                "TickhubMetrics", .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
 
@@ -106,7 +110,19 @@ let package = Package(
         // `Connection`, upstream through protocols of its own (MarketDataUpstream, ConnectionControl, HubArchive).
         .target(
             name: "Hub",
-            dependencies: ["TickhubCore", "HubProtocol", .product(name: "Configuration", package: "swift-configuration")]
+            dependencies: [
+                "TickhubCore", "HubProtocol", "TickhubMetrics", .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+
+        // The process's registry of metrics counted off the fan-out path (swift-metrics counters from the providers,
+        // the process's own figures from /proc, the build), rendered by swift-prometheus into `/metrics`.
+        .target(
+            name: "TickhubMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
 
         // The libwebsockets host: the service thread and its libuv loop, the inbox, the callback switch, and the
@@ -157,7 +173,7 @@ let package = Package(
         .executableTarget(
             name: "tickhub",
             dependencies: [
-                "TickhubApp", "TickhubProcess", "CRecvTap", "CPollRearm",
+                "TickhubApp", "TickhubProcess", "TickhubMetrics", "CRecvTap", "CPollRearm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -296,7 +312,7 @@ let package = Package(
         ),
         // The fan-out's fakes (a connection, a host, an upstream, a clock), for every test target that drives a hub.
         .target(name: "HubTestSupport", dependencies: ["Hub", "HubProtocol", "TickhubCore"], path: "Tests/HubTestSupport"),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport", "TickhubMetrics"]),
         .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch", "CLwsShim"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),

@@ -13,16 +13,17 @@ extension FanoutHub {
 
     /// Starts answering a request; the response goes out now, or when the exchange gets it.
     package func handle(_ request: HTTPRequest, exchange id: Int, connection: any Connection) -> HTTPResponse? {
-        metrics.httpRequests += 1
+        let counted = metricsRoute(request)
         switch route(request) {
         case let .respond(response):
+            metrics.countRequest(route: counted, status: response.status)
             return response
         case let .wait(symbols, single):
-            exchanges.wait(id, connection, for: symbols, single: single,
+            exchanges.wait(id, connection, route: counted, for: symbols, single: single,
                            until: clock.nowMicros() + Int64(configuration.firstQuoteWaitSeconds * 1_000_000))
             return nil
         case let .async(work):
-            exchanges.expect(id, connection)
+            exchanges.expect(id, connection, route: counted)
             let host = host
             Task { host.reply(id, await work()) }
             return nil

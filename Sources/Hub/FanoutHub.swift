@@ -26,7 +26,7 @@ package final class FanoutHub {
     package var market = MarketView()
     package var pnl = PnLView()
     package var publishers: Publishers
-    package var exchanges = HTTPExchanges()
+    package var exchanges: HTTPExchanges
     let routes: HubRouter
     let upstream: any MarketDataUpstream
     let connectionControl: (any ConnectionControl)?
@@ -56,6 +56,7 @@ package final class FanoutHub {
         clients = StreamClients(configuration: configuration, metrics: metrics, clock: clock, frameHeadroom: frameHeadroom, place: place)
         interest = SymbolInterest(place: place)
         publishers = Publishers(upstream: wiring.upstream, metrics: metrics)
+        exchanges = HTTPExchanges(metrics: metrics)
         var routes = HubRouter.hubRoutes()
         for feature in wiring.features { feature.register(into: &routes) }
         self.routes = routes
@@ -168,7 +169,7 @@ package final class FanoutHub {
 
     // MARK: Housekeeping
 
-    /// Every 100 ms: slow clients, HTTP deadlines, P&L pushes; every second: pings, rates, release, persistence.
+    /// Every 100 ms: slow clients, HTTP deadlines, P&L pushes; every second: pings, release, persistence.
     package func housekeeping(secondElapsed: Bool) {
         let now = clock.nowMicros()
         clients.sweep(now: now)
@@ -177,7 +178,6 @@ package final class FanoutHub {
         pushPnLIfDue(now: now)
         if secondElapsed {
             clients.keepAlive(now: now)
-            metrics.everySecond(seconds: 1)
             releaseIdleSymbols(now: now)
             persist(now: now)
         }

@@ -6,6 +6,8 @@ import TickhubCore
 package struct HTTPExchanges {
     package struct Exchange {
         let connection: any Connection
+        /// The route it is counted under when answered (`FanoutHub.metricsRoute`).
+        let route: String
         package var response: HTTPResponse?
         /// Symbols whose first quote the request waits for, and until when (µs since the epoch).
         var awaiting: [String] = []
@@ -19,8 +21,9 @@ package struct HTTPExchanges {
     /// cost a walk over every exchange.
     private var awaitedBy: [String: Set<Int>] = [:]
     private var nextID = 1
+    private let metrics: Metrics
 
-    package init() {}
+    init(metrics: Metrics) { self.metrics = metrics }
 
     /// A new request's id; the host keeps it with the connection.
     package mutating func newID() -> Int {
@@ -28,18 +31,19 @@ package struct HTTPExchanges {
         return nextID
     }
 
-    mutating func wait(_ id: Int, _ connection: any Connection, for symbols: [String], single: Bool, until deadline: Int64) {
-        byID[id] = Exchange(connection: connection, awaiting: symbols, single: single, deadline: deadline)
+    mutating func wait(_ id: Int, _ connection: any Connection, route: String, for symbols: [String], single: Bool, until deadline: Int64) {
+        byID[id] = Exchange(connection: connection, route: route, awaiting: symbols, single: single, deadline: deadline)
         for symbol in symbols { awaitedBy[symbol, default: []].insert(id) }
     }
 
-    mutating func expect(_ id: Int, _ connection: any Connection) {
-        byID[id] = Exchange(connection: connection)
+    mutating func expect(_ id: Int, _ connection: any Connection, route: String) {
+        byID[id] = Exchange(connection: connection, route: route)
     }
 
     /// The answer is ready: the connection is asked to write it.
     package mutating func answer(_ id: Int, _ response: HTTPResponse) {
-        guard byID[id] != nil else { return }
+        guard let exchange = byID[id] else { return }
+        if exchange.response == nil { metrics.countRequest(route: exchange.route, status: response.status) }
         stopWaiting(id)
         byID[id]!.response = response
         byID[id]!.connection.requestWritable()

@@ -1,5 +1,6 @@
 import HubProtocol
 import TickhubCore
+import TickhubMetrics
 
 /// `/api/health`, `/metrics` and the OpenAPI document: what an operator or a monitor asks of the hub itself. Both
 /// count the whole hub, whichever shard the request landed on: every shard's clients and counters, the symbols the
@@ -11,9 +12,9 @@ enum HealthRoutes {
             return hub.acrossShards { .json(200, report.body($0)) }
         }
         routes.add("metrics", [.get], .exact("/metrics")) { hub, _, _ in
-            let (symbols, providers) = (hub.market.book.count, hub.providerReports())
+            let market = hub.marketGauges()
             return hub.acrossShards { shards in
-                let text = Metrics.render(shards, symbols: symbols, providers: providers)
+                let text = Metrics.render(shards, market: market, process: ProcessMetrics.exposition())
                 return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4", body: Array(text.utf8))
             }
         }

@@ -9,7 +9,8 @@ package struct MetricCounts: Sendable, Equatable {
     var framesWritten = 0
     var bytesWritten = 0
     var clientsAccepted = 0
-    var slowClientsClosed = 0
+    /// Clients closed for not reading, by the close code they were sent.
+    var slowClientsClosed: [UInt16: Int] = [:]
     var idleClientsClosed = 0
     var unauthorizedClosed = 0
     var clientsClosedForErrors = 0
@@ -21,16 +22,13 @@ package struct MetricCounts: Sendable, Equatable {
     var errorsSuppressed = 0
     var badClientMessages = 0
     package var oversizedMessages = 0
-    var httpRequests = 0
+    /// HTTP requests answered, by route (`HubRouter`'s names) and status.
+    var httpRequests: [HTTPRequestCount: Int] = [:]
     var publishersAccepted = 0
     /// Pushed quotes taken, and rejected (bad fields, or part of a message that was not JSON).
     var quotesPublished = 0
     var quotesRejected = 0
     package var badPublishMessages = 0
-
-    // Per-second rates, refreshed by housekeeping.
-    var updatesInPerSecond = 0.0
-    var updatesOutPerSecond = 0.0
 
     /// Fan-out latency (update received → frame written), in microseconds: one count per bucket of
     /// `Metrics.latencyBoundsMicros`, and one above the last bound.
@@ -46,13 +44,19 @@ package struct MetricCounts: Sendable, Equatable {
         var total = MetricCounts()
         for shard in shards {
             for counter in Metrics.counters { total[keyPath: counter.count] += shard[keyPath: counter.count] }
-            total.updatesOutPerSecond += shard.updatesOutPerSecond
+            total.slowClientsClosed.merge(shard.slowClientsClosed, uniquingKeysWith: +)
+            total.httpRequests.merge(shard.httpRequests, uniquingKeysWith: +)
             for index in total.latencyBuckets.indices { total.latencyBuckets[index] += shard.latencyBuckets[index] }
             total.latencySumMicros += shard.latencySumMicros
             total.latencyCount += shard.latencyCount
         }
         total.updatesIn = shards.map(\.updatesIn).max() ?? 0
-        total.updatesInPerSecond = shards.map(\.updatesInPerSecond).max() ?? 0
         return total
     }
+}
+
+/// The labels of `tickhub_http_requests_total`: few routes, few statuses, so the series stay few whatever is asked.
+struct HTTPRequestCount: Hashable, Sendable {
+    let route: String
+    let status: Int
 }

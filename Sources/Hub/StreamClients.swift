@@ -99,7 +99,7 @@ package final class StreamClients {
     func send(_ message: [UInt8], to client: ClientSession) {
         guard client.pendingClose == nil else { return }
         guard client.immediateBytes + message.count <= configuration.maxQueuedBytes else {
-            metrics.slowClientsClosed += 1
+            metrics.countSlowClose(code: 1013)
             client.dropQueued()
             client.pendingClose = (1013, "client not reading")
             return
@@ -230,7 +230,7 @@ package final class StreamClients {
         for client in Array(byID.values) {
             guard let since = client.waitingSince, now - since > limit else { continue }
             // Its socket has not taken a byte for the whole limit: it cannot be caught up, only let go.
-            metrics.slowClientsClosed += 1
+            metrics.countSlowClose(code: 1013)
             client.waitingSince = nil
             client.dropQueued()
             client.connection.close(status: 1013, reason: "client not reading")

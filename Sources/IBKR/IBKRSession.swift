@@ -1,9 +1,11 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import TWSProtocol
 import TickhubCore
+import TickhubMetrics
 
 /// The IBKR provider's state: one TWS connection and everything requested over it.
 /// Every member is touched on `loop` only; `IBKRProvider` is the thread-safe face.
@@ -30,6 +32,8 @@ final class IBKRSession {
     var nextRequestID = 1
     var connections = 0
     var retryTask: Scheduled<Void>?
+    /// Made with the session, so that `/metrics` shows 0 before the first reconnect rather than nothing.
+    let reconnects = CoreMetrics.Counter(label: MetricCatalog.ibkrReconnects)
     var handshakeTimeout: Scheduled<Void>?
     var lastPublishedState: BrokerConnectionState = .disconnected
     /// When TWS last sent anything, and when we asked it for the time because it had gone quiet: a socket that
@@ -124,6 +128,7 @@ final class IBKRSession {
         case .closeConnection: closeConnection()
         case let .scheduleRetry(seconds):
             logger.notice("reconnecting to TWS at \(configuration.host):\(configuration.port) in \(String(format: "%.1f", seconds)) s (attempt \(machine.attempt))")
+            reconnects.increment()
             let session = bound
             retryTask = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { session.value.handle(.retryDue) }
         case .cancelRetry:

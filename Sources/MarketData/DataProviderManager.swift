@@ -1,7 +1,9 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
 import TickhubCore
+import TickhubMetrics
 
 /// What the manager tells its consumer (the server).
 public enum ManagerEvent: Sendable {
@@ -189,6 +191,11 @@ public final class DataProviderManager: Sendable {
                 logger.notice("\(symbol): source \(change.from?.rawValue ?? "none") → \(change.to?.rawValue ?? "none") (\(change.reason))\(LogAllowance.suffix(allowance.leftOut))")
             }
             events.append(.sourceChanged(symbol: symbol, from: change.from, to: change.to, reason: change.reason))
+            // A symbol's first source is no failover; every move away from one is.
+            if let from = change.from {
+                CoreMetrics.Counter(label: MetricCatalog.failovers, dimensions: [("from", from.rawValue), ("to", change.to?.rawValue ?? "none")])
+                    .increment()
+            }
             // Until the new source quotes (or when nobody can), the last price stays on screen, marked stale:
             // the new source's next quote is the first one presented as live.
             let previous = change.to.flatMap { entry.lastQuotes[$0] }

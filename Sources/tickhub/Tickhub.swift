@@ -4,6 +4,7 @@ import CRecvTap
 import Foundation
 import Logging
 import TickhubApp
+import TickhubMetrics
 import TickhubProcess
 
 @main
@@ -31,6 +32,7 @@ struct Tickhub: AsyncParsableCommand {
 
     func run() async throws {
         ProcessLogging.bootstrap(level: try ProcessLogging.level(flag: logLevel, environment: ProcessInfo.processInfo.environment))
+        ProcessMetrics.bootstrap(version: BuildInfo.version, commit: BuildInfo.commit)
         // A database that reaches the file-size limit (ulimit -f) fails its writes, which health reports; by
         // default the kernel's SIGXFSZ would kill the hub and every client with it.
         signal(SIGXFSZ, SIG_IGN)

@@ -103,7 +103,7 @@ import HubTestSupport
         hub.housekeeping(secondElapsed: false)
         #expect(slowConnection.closed?.status == 1013)
         #expect(fastConnection.closed == nil)
-        #expect(hub.metrics.slowClientsClosed == 1)
+        #expect(hub.metrics.slowClientsClosed[1013] == 1)
     }
 
     @Test func aClientThatNeverReadsGetsItsErrorsCappedNotQueued() {
