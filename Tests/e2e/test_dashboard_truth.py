@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from conftest import start_hub
 from fake_providers import FakeProviders
-from test_dashboard import ARTIFACTS, STOCK_PRICE, cell, watch
+from test_dashboard import ARTIFACTS, STOCK_PRICE, cell, page, watch  # noqa: F401  (page: the fixture)
 
 expect.set_options(timeout=10_000)
 
@@ -75,6 +75,44 @@ def test_phone_width_shows_symbol_last_and_change_and_whole_figures(hub, phone):
     page.wait_for_function(SUMMARY_FILLED)
     assert page.evaluate(CLIPPED) == []
     page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=True)
+    assert page.errors == []
+
+
+MARKET_MARKS_MATCH = """() => {
+  const rows = [...document.querySelectorAll('#quote-rows tr[data-symbol]')];
+  return rows.length > 0 && rows.every(r => {
+    const q = window.tickhub.quote(r.dataset.symbol);
+    if (!q) return false;
+    const badge = r.querySelector('[data-badge="market"]');
+    if (typeof q.marketOpen !== 'boolean') return badge.hidden && r.dataset.marketOpen === '';
+    return !badge.hidden && r.dataset.marketOpen === String(q.marketOpen)
+      && badge.textContent === (q.marketOpen ? 'open' : 'closed');
+  });
+}"""
+
+
+def test_quote_rows_mark_the_market_and_an_options_greeks(hub, page):
+    page.add_init_script(f"localStorage.setItem('tickhub.watchlist', JSON.stringify(['AAPL', 'BTC', '{OPTION}']))")
+    page.goto(hub.fields["url"])
+    expect(page.locator(cell(OPTION, "last"))).to_have_text(STOCK_PRICE)
+    # Each row's mark is what its latest quote says (nothing where the hub does not say).
+    page.wait_for_function(MARKET_MARKS_MATCH)
+
+    # The option's delta and implied volatility under its symbol, as the hub computed them.
+    with urllib.request.urlopen(f"http://127.0.0.1:{hub.fields['port']}/api/market-data/quote/{OPTION.replace(' ', '%20')}",
+                                timeout=10) as response:
+        quote = json.load(response)
+    greeks = page.locator(f'tr[data-symbol="{OPTION}"] .greeks')
+    if quote.get("delta") is None and quote.get("impliedVolatility") is None:
+        expect(greeks).to_be_hidden()
+    else:
+        expect(greeks).to_be_visible()
+        expect(greeks.locator('[data-field="delta"]')).to_have_text(re.compile(r"^Δ −?\d\.\d{3}$"))
+        expect(greeks.locator('[data-field="impliedVolatility"]')).to_have_text(re.compile(r"^IV \d+\.\d%$"))
+        shown = float(greeks.locator('[data-field="delta"]').get_attribute("data-value"))
+        assert -1 <= shown <= 1 and abs(shown - quote["delta"]) < 0.2, (shown, quote["delta"])
+    # A stock has none.
+    expect(page.locator('tr[data-symbol="AAPL"] .greeks')).to_be_hidden()
     assert page.errors == []
 
 

@@ -127,6 +127,10 @@ def test_typed_quotes_subscriptions_while_running_and_pnl(fresh_hub):
                 assert_typed(p)
                 assert type(p.marketPrice) is float and p.marketPrice == p.raw.get("marketPrice", p.raw.get("mark"))
                 assert p.broker == "ibkr" and p.secType in ("STK", "CASH", "CRYPTO", "OPT") and p.stale is False
+            option_position = next(p for p in pnl.positions if p.secType == "OPT")
+            if option_position.raw.get("delta") is not None:   # a hub that values options' delta
+                assert option_position.deltaExposure == pytest.approx(
+                    option_position.delta * option_position.quantity * option_position.multiplier, abs=0.01)
             assert type(pnl.totals.marketValue) is float and set(pnl.byBroker) == {"ibkr"}
             assert type(pnl.t) is int and type(pnl.quoteT) is int
 

@@ -187,7 +187,7 @@ function renderMarket(row, q) {
     : 'outside the regular session: prices may not move until it opens';
 }
 
-const greek = (value, decimals) => (Number.isFinite(value) ? fixed(decimals).format(value) : DASH);
+const greek = (value, decimals) => (Number.isFinite(value) ? (value < 0 ? '−' : '') + fixed(decimals).format(Math.abs(value)) : DASH);
 
 /** An option's delta and implied volatility under its symbol, the other greeks in the tooltip; when the
  *  source has computed them. */
