@@ -135,8 +135,9 @@ extension ServerConfiguration {
     /// Each origin as a browser writes it in `Origin` (lowercase, no trailing slash, no default port); a wildcard,
     /// a path or `null` is refused, since an origin listed here may drive the hub.
     private static func origins(_ list: [String]) throws(InvalidSetting) -> [String] {
-        try list.map { (text: String) throws(InvalidSetting) -> String in
-            guard let origin = CrossOrigin.canonical(text.trimmingCharacters(in: .whitespaces)) else {
+        // `TICKHUB_ALLOWED_ORIGINS="a, b,"` is a list with spaces and a trailing comma, not an empty origin.
+        try list.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { (text: String) throws(InvalidSetting) -> String in
+            guard let origin = CrossOrigin.canonical(text) else {
                 throw InvalidSetting(key: "allowedOrigins") {
                     "\($0): \"\(text)\" is not an origin; list each as scheme://host[:port], e.g. http://localhost:3000 (no path, no wildcard)"
                 }

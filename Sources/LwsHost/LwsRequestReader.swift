@@ -35,19 +35,15 @@ enum LwsRequestReader {
         return fragments.joined(separator: separator)
     }
 
-    /// A header lws has no token for (`Access-Control-Request-Method`), by its lowercase name; nil when absent or
-    /// longer than `maximumLength`. lws keeps such headers whole, name and value, with the name as sent.
+    /// A header lws has no token for (`Access-Control-Request-Method`), by its name in lowercase, as lws keeps the
+    /// names it does not know; nil when absent or longer than `maximumLength`.
     static func customHeader(_ wsi: OpaquePointer, _ name: String) -> String? {
-        for spelling in [name, name.capitalizedHeaderName] {
-            let key = spelling + ":"
-            let length = Int(lws_hdr_custom_length(wsi, key, Int32(key.utf8.count)))
-            guard length >= 0 else { continue }
-            guard length <= maximumLength else { return nil }
-            var buffer = [CChar](repeating: 0, count: length + 1)
-            guard lws_hdr_custom_copy(wsi, &buffer, Int32(buffer.count), key, Int32(key.utf8.count)) == length else { return nil }
-            return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        return nil
+        let key = name + ":"
+        let length = Int(lws_hdr_custom_length(wsi, key, Int32(key.utf8.count)))
+        guard length >= 0, length <= maximumLength else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_custom_copy(wsi, &buffer, Int32(buffer.count), key, Int32(key.utf8.count)) == length else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Each fragment lws stored for the token, in order, copied exactly; none when together they pass `limit`.
@@ -112,11 +108,4 @@ enum LwsRequestReader {
         WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_OPTIONS_URI, WSI_TOKEN_PUT_URI, WSI_TOKEN_PATCH_URI,
         WSI_TOKEN_DELETE_URI, WSI_TOKEN_CONNECT, WSI_TOKEN_HEAD_URI,
     ]
-}
-
-private extension String {
-    /// `access-control-request-method` → `Access-Control-Request-Method`, the spelling browsers send.
-    var capitalizedHeaderName: String {
-        split(separator: "-", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: "-")
-    }
 }

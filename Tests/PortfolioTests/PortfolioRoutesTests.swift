@@ -63,8 +63,9 @@ import TickhubCore
 
     @Test func theTableAnswersWrongMethodsWithTheMethodsThePortfolioRegistered() async throws {
         let hub = try makeHub()
-        for (method, path, allow) in [(HTTPRequest.Method.patch, "/api/positions", "GET, HEAD, POST"), (.post, "/api/positions/17", "GET, HEAD, PUT, DELETE"),
-                                      (.get, "/api/positions/import", "POST"), (.post, "/api/portfolio/history", "GET, HEAD")] {
+        for (method, path, allow) in [(HTTPRequest.Method.patch, "/api/positions", "GET, HEAD, POST, OPTIONS"),
+                                      (.post, "/api/positions/17", "GET, HEAD, PUT, DELETE, OPTIONS"),
+                                      (.get, "/api/positions/import", "POST, OPTIONS"), (.post, "/api/portfolio/history", "GET, HEAD, OPTIONS")] {
             let response = await hub.answer(request(method, path))
             #expect(response?.status == 405, "\(method) \(path)")
             #expect(response?.header["allow"] == allow, "\(method) \(path)")

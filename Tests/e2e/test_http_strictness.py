@@ -1,4 +1,4 @@
-"""HTTP as RFC 9110 and 9112 say, on the raw wire: HEAD, CONNECT, long URLs, bodies without a usable length.
+"""HTTP as RFC 9110 and 9112 say, on the raw wire: HEAD, OPTIONS, CONNECT, long URLs, bodies without a usable length.
 
 Each test sends the bytes a client or attacker would and reads what comes back, to the end of the connection."""
 import json
@@ -81,8 +81,20 @@ def test_head_on_a_post_only_path_is_405_with_allow_and_no_body(hub):
 def test_405_names_the_allowed_methods(hub):
     data, _ = exchange(hub.port, request(hub, "DELETE /api/health HTTP/1.1", "Connection: close"))
     status, headers, body = responses(data)[0]
-    assert status == 405 and headers["allow"] == "GET, HEAD"
+    assert status == 405 and headers["allow"] == "GET, HEAD, OPTIONS"
     assert json.loads(body)["error"]["code"] == "method_not_allowed"
+
+
+def test_options_is_204_with_allow_and_nothing_after_the_headers(hub):
+    """OPTIONS (RFC 9110 9.3.7) on any path the hub serves: its methods in `Allow`, no content, no Content-Length
+    (RFC 9110 8.6), so the next response on the connection follows the blank line."""
+    data, _ = exchange(hub.port, request(hub, "OPTIONS /api/ibkr/connect HTTP/1.1") + request(hub, "GET /api/health HTTP/1.1", "Connection: close"))
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 204"), head
+    assert b"\r\nallow: POST, OPTIONS" in head and b"content-length" not in head.lower()
+    assert rest.startswith(b"HTTP/1.1 200 OK"), rest[:80]
+    status, _, _ = responses(exchange(hub.port, request(hub, "OPTIONS /api/nothing HTTP/1.1", "Connection: close"))[0])[0]
+    assert status == 404
 
 
 @pytest.mark.parametrize("target", ["example.com:443", "/api/health"])
@@ -196,7 +208,7 @@ def test_put_and_patch_with_an_empty_body_are_answered(hub, method):
     if method == "PUT":
         assert status in (400, 404), data[:200]
     else:
-        assert status == 405 and headers["allow"] == "PUT, DELETE", data[:200]
+        assert status == 405 and headers["allow"] == "GET, HEAD, PUT, DELETE, OPTIONS", data[:200]
 
 
 @pytest.mark.parametrize("target", ["/api/market-data/quotes?symbols=AAPL,%00", "/api/market-data/quote/A%00B",
