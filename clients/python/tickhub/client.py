@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import random
+import weakref
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -63,7 +64,7 @@ class Client:
         self._reading = False
         self._closing = False
         self._stop = asyncio.Event()
-        self._iterators = []
+        self._iterators = weakref.WeakSet()   # the iterations handed out, for close() to end
 
     # ----- What is wanted
 
@@ -127,7 +128,7 @@ class Client:
         return self._track(self._run())
 
     def _track(self, iterator):
-        self._iterators.append(iterator)
+        self._iterators.add(iterator)
         return iterator
 
     async def _typed(self):
@@ -209,7 +210,7 @@ class Client:
         ws = self._ws
         if ws is not None:
             await ws.close()
-        for iterator in self._iterators:
+        for iterator in list(self._iterators):
             try:
                 await iterator.aclose()
             except RuntimeError:
