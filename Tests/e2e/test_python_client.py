@@ -209,6 +209,22 @@ def test_one_loop_reads_a_client(hub):
         tickhub.Client("http://127.0.0.1:8080/stream")
 
 
+def test_reads_the_older_spellings_and_tolerates_odd_values():
+    # A hub from before the ib_async vocabulary: `mark`, `averageCost`, `securityType`; no quoteTimestamp.
+    old = tickhub.decode({"type": "pnl", "t": 1, "quoteT": 2, "positions": [
+        {"symbol": "AAPL", "mark": 230, "averageCost": 190.25, "securityType": "STK", "quantity": 100, "stale": False}],
+        "totals": {"positions": 1, "marketValue": 23000}})
+    position = old.positions[0]
+    assert (position.marketPrice, position.avgCost, position.secType) == (230.0, 190.25, "STK")
+    assert type(position.marketPrice) is float and position.quoteTimestamp is None and old.totals.positions == 1
+    # The new spelling wins where both are present.
+    assert tickhub.ValuedPosition.from_message({"marketPrice": 1.5, "mark": 9}).marketPrice == 1.5
+    # Values of the wrong type are None, never an exception; a missing flag is not a claim.
+    q = tickhub.decode({"type": "quote", "symbol": "X", "bid": True, "ask": "1.2", "last": float("nan"), "seq": 3.0})
+    assert (q.bid, q.ask, q.last, q.seq, q.stale, q.marketOpen) == (None, None, None, 3, False, None)
+    assert tickhub.decode({"type": "authenticated"}) is None and tickhub.decode(["not", "a", "message"]) is None
+
+
 # ----- The earlier single-file client, now a shim over the package
 
 def run_shim(port, *args, timeout=30):
