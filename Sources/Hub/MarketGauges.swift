@@ -32,7 +32,7 @@ struct MarketGauges: Sendable {
         out.family("tickhub_provider_available", .gauge, "1 while the provider can serve quotes, 0 while it cannot (down, rate-limited, disabled).",
                    providers.map { ([("provider", $0.name.rawValue)], $0.available ? 1.0 : 0) })
         if let lines {
-            out.family("tickhub_ibkr_market_data_lines", .gauge, "IBKR market-data lines held for streamed symbols.", lines.inUse)
+            out.family("tickhub_ibkr_market_data_lines", .gauge, "IBKR market-data lines held, as IBKR's latest status (every 2 s) says.", lines.inUse)
             out.family("tickhub_ibkr_market_data_line_budget", .gauge, "IBKR market-data lines Tickhub may hold (ibkr.lineBudget).", lines.budget)
         }
     }

@@ -55,6 +55,7 @@ extension IBKRSession {
         handshakeTimeout?.cancel()
         connectedSince = Self.epochMillis()
         connections += 1
+        if connections > 1 { reconnects.increment() }
         logger.notice("connected to TWS at \(configuration.host):\(configuration.port) as client \(configuration.clientId), server version \(serverVersion ?? 0)")
         handle(.connected)
     }

@@ -128,7 +128,6 @@ final class IBKRSession {
         case .closeConnection: closeConnection()
         case let .scheduleRetry(seconds):
             logger.notice("reconnecting to TWS at \(configuration.host):\(configuration.port) in \(String(format: "%.1f", seconds)) s (attempt \(machine.attempt))")
-            reconnects.increment()
             let session = bound
             retryTask = loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { session.value.handle(.retryDue) }
         case .cancelRetry:

@@ -6,7 +6,7 @@ public enum MetricCatalog {
     public static let failovers = "tickhub_failovers_total"
 
     static let help: [String: String] = [
-        ibkrReconnects: "Reconnections to TWS / IB Gateway scheduled after a connection was lost, refused or stalled.",
+        ibkrReconnects: "Connections to TWS / IB Gateway made again after the first (after a loss, a stall, or a disconnect asked for).",
         failovers: "Times a symbol's source moved away from the provider `from` (to `to`, or `none` when no provider could serve it).",
     ]
 
