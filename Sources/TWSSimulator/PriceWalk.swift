@@ -177,7 +177,7 @@ struct PriceWalk {
         }
         var changes: Changes = []
         if day?.contains(time) != true {
-            changes.formUnion(beginDay(TradingCalendar.day(of: instrument.securityType, at: time), &g, at: time))
+            changes.formUnion(beginDay(TradingCalendar.day(of: instrument.securityType, at: time)))
         }
         // A clock set forward, or a loop that stalled, must not come back with a day's move in one step.
         let dt = min(60, max(0, time - lastStepTime))
@@ -214,22 +214,17 @@ struct PriceWalk {
         return changes
     }
 
-    /// The day's statistics start again: the last price becomes the close and an opening print the open.
-    private mutating func beginDay(_ newDay: TradingCalendar.Day, _ g: inout SeededGenerator, at time: Double) -> Changes {
-        close = hasTrades ? last : midpoint
+    /// The day's statistics start again from the last price: it becomes the close, the open and the whole range
+    /// (nothing moved while the market was shut, and a client's last never falls outside the range it holds).
+    private mutating func beginDay(_ newDay: TradingCalendar.Day) -> Changes {
+        let reference = hasTrades ? last : midpoint
+        close = reference
+        open = reference
+        high = reference
+        low = reference
+        volume = 0
         day = newDay
         pendingVolume = 0
-        if hasTrades {
-            last = g.unit() < 0.5 ? bid : ask
-            lastSize = lot
-            volume = lot
-            lastTradeTime = Int(time)
-            open = last
-        } else {
-            open = midpoint
-        }
-        high = open
-        low = open
         return .session
     }
 

@@ -163,11 +163,11 @@ extension SimulatorEngine {
         var out = TickWriter(walk: walk, requestID: requestID, delayed: delayed, session: session)
         out.bid()
         out.ask()
-        out.statistics()
         if walk.hasTrades {
             out.last()
             out.volume()
         }
+        out.statistics()
         if walk.valuation != nil {
             for tickType in [TickType.bidOptionComputation, TickType.askOptionComputation, TickType.modelOptionComputation] {
                 out.optionComputation(tickType)

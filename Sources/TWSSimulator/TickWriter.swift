@@ -44,7 +44,7 @@ struct TickWriter {
     mutating func high() { price(TickType.high, walk.high) }
     mutating func low() { price(TickType.low, walk.low) }
 
-    /// High and low first: a client never holds a last outside the range it was told.
+    /// The day's range, the previous close and today's open.
     mutating func statistics() {
         high()
         low()
@@ -90,8 +90,7 @@ struct TickWriter {
     /// What one step of the walk changed.
     mutating func update(_ changes: PriceWalk.Changes) {
         if changes.contains(.session) {
-            // A new day: the opening print first, then the range it starts, then the rest.
-            if walk.hasTrades { last() }
+            // A new day's range is the last price alone: a client holding that last is never outside it.
             high()
             low()
             price(TickType.open, walk.open)

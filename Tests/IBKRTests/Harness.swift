@@ -83,6 +83,8 @@ private func runHarness(
     simulatorConfiguration.port = 0
     // Enough ticks for every test, and few enough that a debug build on two cores keeps up with several at once.
     simulatorConfiguration.ticksPerSecond = 500
+    // Inside the US session, so that every market streams whatever day the tests run on.
+    simulatorConfiguration.clock = OpenMarket.wednesdayMorning
     configureSimulator(&simulatorConfiguration)
     let simulator = GatewaySimulator(configuration: simulatorConfiguration)
     let port: Int

@@ -62,7 +62,9 @@ struct MarketDataTests {
                     Issue.record("unexpected message among AAPL ticks: \(message)")
                 }
             }
-            #expect(pairs > 50)
+            // At this rate most steps change the sizes at the touch, not its prices: a quote moves when the walk
+            // has moved a tick.
+            #expect(pairs > 10)
             await client.close()
         }
     }

@@ -51,6 +51,8 @@ private func runSimulator(
     configuration.port = 0
     // Enough ticks for every test, and few enough that a debug build on two cores keeps up with several at once.
     configuration.ticksPerSecond = 500
+    // Inside the US session, so that every market streams whatever day the tests run on.
+    configuration.clock = OpenMarket.wednesdayMorning
     configure(&configuration)
     let simulator = GatewaySimulator(configuration: configuration)
     let port: Int
