@@ -28,7 +28,7 @@ async def main():
             frame = json.loads(await ws.recv())
             now = time.time() * 1e6
             for m in frame if isinstance(frame, list) else [frame]:
-                if m.get("type") == "pnl" and m.get("quoteT") and sum(1 for p in m["positions"] if p["mark"] is not None) >= 300:
+                if m.get("type") == "pnl" and m.get("quoteT") and sum(1 for p in m["positions"] if p["marketPrice"] is not None) >= 300:
                     compute.append((m["t"] - m["quoteT"]) / 1000); e2e.append((now - m["quoteT"]) / 1000); sizes.append(len(m["positions"]))
         print("positions", max(sizes) if sizes else 0, "pushes", len(e2e))
         for name, xs in (("quote->pnl computed", compute), ("quote->pnl frame received", e2e)):

@@ -42,6 +42,59 @@ def test_quote_for_a_streamed_symbol(api_hub):
     assert api_hub.get("/api/market-data/quote/aapl").json()["symbol"] == "AAPL"
 
 
+def regular_session_open(kind, moment):
+    """The documented sessions, written again from docs/protocol.md: New York time, no holidays."""
+    import datetime
+    import zoneinfo
+    local = datetime.datetime.fromtimestamp(moment, zoneinfo.ZoneInfo("America/New_York"))
+    minutes, weekday = local.hour * 60 + local.minute, local.isoweekday()  # 1 Monday … 7 Sunday
+    if kind == "crypto":
+        return True
+    if kind == "fx":
+        return not (weekday == 6 or (weekday == 7 and minutes < 17 * 60) or (weekday == 5 and minutes >= 17 * 60))
+    return weekday <= 5 and 9 * 60 + 30 <= minutes < 16 * 60
+
+
+def test_quotes_say_whether_their_market_is_open_and_options_carry_greeks(api_hub):
+    option = "SPY 271217C00600000"
+    for symbol, kind in [("AAPL", "stock"), ("EUR.USD", "fx"), ("BTC", "crypto"), (option, "stock")]:
+        before = time.time()
+        quote = api_hub.get("/api/market-data/quote/" + symbol.replace(" ", "%20")).json()
+        after = time.time()
+        expected = {regular_session_open(kind, before), regular_session_open(kind, after)}
+        if len(expected) == 1:  # not astride a session edge
+            assert quote["marketOpen"] is expected.pop(), (symbol, quote)
+    deadline = time.monotonic() + 5
+    while "delta" not in (quote := api_hub.get("/api/market-data/quote/" + option.replace(" ", "%20")).json()):
+        assert time.monotonic() < deadline, f"no greeks on {quote}"
+        time.sleep(0.05)
+    assert 0 < quote["delta"] < 1 and quote["impliedVolatility"] > 0 and quote["underlyingPrice"] > 0
+    assert {"gamma", "vega", "theta"} <= quote.keys()
+    assert "delta" not in api_hub.get("/api/market-data/quote/AAPL").json()
+
+
+def test_prices_print_the_decimal_they_stand_for(api_hub):
+    """No binary noise (230.10000000000002) in any price: at most the instrument's decimals (FX 6, the rest 4), and
+    percentages with two decimals at most."""
+    def places(text):
+        return len(text.split(".")[1]) if "." in text else 0 if "e" not in text.lower() else 99
+
+    checked = 0
+    for _ in range(20):
+        body = json.loads(api_hub.get("/api/market-data/quotes?symbols=AAPL,MSFT,EUR.USD,BTC,SPY%20271217C00600000").text,
+                          parse_float=lambda text: ("number", text))
+        for quote in body["quotes"]:
+            limit = 6 if "." in quote["symbol"] else 4
+            for name in ("bid", "ask", "last", "open", "high", "low", "close", "change", "underlyingPrice"):
+                if isinstance(quote.get(name), tuple):
+                    assert places(quote[name][1]) <= limit, (quote["symbol"], name, quote[name][1])
+                    checked += 1
+            if isinstance(quote["changePercent"], tuple):
+                assert places(quote["changePercent"][1]) <= 2, quote
+        time.sleep(0.02)
+    assert checked > 100
+
+
 def test_quote_for_a_symbol_nobody_subscribed_is_fetched_on_demand(fresh_hub):
     # Only the symbols the demo account holds are wanted so far; IBM is not among them.
     assert "IBM" not in fresh_hub.get("/api/health").json()["sources"]
@@ -200,8 +253,9 @@ def test_metrics(api_hub):
     assert len(buckets) >= 5 and buckets[-1][0] == "+Inf"
     counts = [int(c) for _, c in buckets]
     assert counts == sorted(counts) and counts[-1] == metric(text, "tickhub_fanout_latency_seconds_count") > 0
-    assert re.search(r'^tickhub_provider_up\{provider="ibkr",state="ready"\} 1$', text, re.M)
-    assert re.search(r'^tickhub_provider_up\{provider="ibkr",state="disconnected"\} 0$', text, re.M)
+    assert re.search(r'^tickhub_provider_state\{provider="ibkr",state="ready"\} 1$', text, re.M)
+    assert re.search(r'^tickhub_provider_state\{provider="ibkr",state="disconnected"\} 0$', text, re.M)
+    assert re.search(r'^tickhub_provider_available\{provider="ibkr"\} 1$', text, re.M)
 
     updates = metric(text, "tickhub_updates_in_total")
     deadline = time.monotonic() + 5
