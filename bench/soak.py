@@ -225,13 +225,16 @@ def read_proc(pid):
 
 
 def parse_metrics(text):
+    """Each metric's value by name; a labelled one (requests by route and status, closes by code) as the sum of its
+    series, the total the soak reports."""
     values = {}
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        name, _, value = line.rpartition(" ")
+        series, _, value = line.rpartition(" ")
+        name = series.partition("{")[0]
         with contextlib.suppress(ValueError):
-            values[name] = float(value)
+            values[name] = values.get(name, 0.0) + float(value)
     return values
 
 

@@ -584,7 +584,7 @@ def test_client_that_never_drains_is_closed_and_counted(tmp_path):
 
         def slow_closed():
             for line in hub.get("/metrics").text.splitlines():
-                if line.startswith("tickhub_slow_clients_closed_total "):
+                if line.startswith('tickhub_slow_clients_closed_total{code="1013"} '):
                     return int(line.split()[1])
             return 0
 
