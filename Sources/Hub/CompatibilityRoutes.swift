@@ -95,8 +95,9 @@ enum CompatibilityRoutes {
     ]
 
     /// `{"currency", <fields>…, "accounts": [{"account", "currency", <fields>…}]}`: each account's figures in its own
-    /// (base) currency, the currency its `NetLiquidation` comes in; the top level sums them when every account has
-    /// the same currency, and is null otherwise (amounts in different currencies do not add up).
+    /// (base) currency, the currency its `NetLiquidation` comes in, rounded to its minor unit; the top level sums
+    /// them when every account has the same currency, and is null otherwise (amounts in different currencies do not
+    /// add up).
     static func accountBody(_ balances: [AccountBalance]) -> [UInt8] {
         let byAccount = Dictionary(grouping: balances, by: \.account)
         let accounts: [(account: String, currency: String?, values: [String: Double])] = byAccount.keys.sorted().map { account in
@@ -110,12 +111,15 @@ enum CompatibilityRoutes {
         }
         let currencies = Set(accounts.map(\.currency))
         let shared = currencies.count == 1 ? currencies.first! : nil
+        func money(_ field: String, _ value: Double?, _ currency: String?, into w: inout JSONWriter) {
+            w.field(field, value, decimals: CurrencyMinorUnit.decimals(currency ?? "USD"))
+        }
         var w = JSONWriter()
         w.beginObject()
         w.field("currency", shared)
         for (_, field) in accountFields {
             let values = accounts.compactMap { $0.values[field] }
-            w.field(field, shared != nil && !values.isEmpty && values.count == accounts.count ? values.reduce(0, +) : nil)
+            money(field, shared != nil && !values.isEmpty && values.count == accounts.count ? values.reduce(0, +) : nil, shared, into: &w)
         }
         w.key("accounts")
         w.beginArray()
@@ -123,7 +127,7 @@ enum CompatibilityRoutes {
             w.beginObject()
             w.field("account", account.account)
             w.field("currency", account.currency)
-            for (_, field) in accountFields { w.field(field, account.values[field]) }
+            for (_, field) in accountFields { money(field, account.values[field], account.currency, into: &w) }
             w.endObject()
         }
         w.endArray()
