@@ -3,8 +3,11 @@ real HTTP against a real hub connected to the TWS simulator.
 
 Each alias must answer what its original answers. The market moves between two requests, so a comparison takes an
 alias's answer between two of its original's and accepts it when it equals either (bounded tries)."""
+import functools
+import http.server
 import json
 import socket
+import threading
 import time
 
 import pytest
@@ -12,8 +15,38 @@ import pytest
 from conftest import ROOT, start_simulator
 from tickhub_e2e import Hub
 
-ALLOWED = "http://127.0.0.1:5173"
-OTHER = "http://127.0.0.1:5174"
+PAGE = """<!doctype html><meta charset="utf-8"><title>another origin's dashboard</title>"""
+
+
+class Pages:
+    """Two sites on loopback ports of their own, each serving one page: one whose origin the hub allows, one whose
+    origin it does not. The origins exist before the hub starts, so it can be told the first."""
+
+    def __init__(self, directory):
+        (directory / "index.html").write_text(PAGE)
+        handler = functools.partial(QuietHandler, directory=str(directory))
+        self.servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) for _ in range(2)]
+        self.threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in self.servers]
+        for thread in self.threads:
+            thread.start()
+        self.allowed, self.other = (f"http://127.0.0.1:{server.server_address[1]}" for server in self.servers)
+
+    def stop(self):
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    pages = Pages(tmp_path_factory.mktemp("pages"))
+    yield pages
+    pages.stop()
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +70,8 @@ def hub_on(simulator, *extra, client_id=1, **options):
 
 
 @pytest.fixture(scope="module")
-def hub(simulator):
-    hub = hub_on(simulator, env={"TICKHUB_ALLOWED_ORIGINS": ALLOWED})
+def hub(simulator, pages):
+    hub = hub_on(simulator, env={"TICKHUB_ALLOWED_ORIGINS": pages.allowed})
     wait_for("IBKR's positions, valued", lambda: len([p for p in hub.get("/api/brokers/ibkr/positions").json().get("positions", [])
                                                       if p.get("marketValue") is not None]) >= 3)
     wait_for("IBKR's balances", lambda: hub.get("/api/brokers/ibkr/balances").status == 200
@@ -150,40 +183,40 @@ def test_a_broker_connects_only_when_it_has_a_link_to_make(hub):
 
 # CORS
 
-def test_an_allowed_origin_is_named_back_and_another_gets_no_cors_header(hub):
-    allowed = hub.get("/api/portfolio/summary", headers={"Origin": ALLOWED})
+def test_an_allowed_origin_is_named_back_and_another_gets_no_cors_header(hub, pages):
+    allowed = hub.get("/api/portfolio/summary", headers={"Origin": pages.allowed})
     assert allowed.status == 200
-    assert allowed.headers["access-control-allow-origin"] == ALLOWED and allowed.headers["vary"] == "origin"
-    other = hub.get("/api/portfolio/summary", headers={"Origin": OTHER})
+    assert allowed.headers["access-control-allow-origin"] == pages.allowed and allowed.headers["vary"] == "origin"
+    other = hub.get("/api/portfolio/summary", headers={"Origin": pages.other})
     assert other.status == 200 and "access-control-allow-origin" not in other.headers, other.headers
     # An answer worked out off the service thread (the IBKR status) carries it too, and so does a refusal.
-    assert hub.get("/api/trading/ibkr/status", headers={"Origin": ALLOWED}).headers["access-control-allow-origin"] == ALLOWED
-    assert hub.get("/api/nothing", headers={"Origin": ALLOWED}).headers["access-control-allow-origin"] == ALLOWED
+    assert hub.get("/api/trading/ibkr/status", headers={"Origin": pages.allowed}).headers["access-control-allow-origin"] == pages.allowed
+    assert hub.get("/api/nothing", headers={"Origin": pages.allowed}).headers["access-control-allow-origin"] == pages.allowed
 
 
-def test_a_preflight_from_an_allowed_origin_gets_the_paths_methods(hub):
+def test_a_preflight_from_an_allowed_origin_gets_the_paths_methods(hub, pages):
     answer = hub.request("OPTIONS", "/api/trading/ibkr/connect", headers={
-        "Origin": ALLOWED, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, x-debug"})
+        "Origin": pages.allowed, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, x-debug"})
     assert answer.status == 204 and answer.body == b"", answer
-    assert answer.headers["access-control-allow-origin"] == ALLOWED
+    assert answer.headers["access-control-allow-origin"] == pages.allowed
     assert answer.headers["access-control-allow-methods"] == "POST"
     assert answer.headers["access-control-allow-headers"] == "content-type"
     assert int(answer.headers["access-control-max-age"]) > 0
     assert "content-length" not in answer.headers, "a 204 has no Content-Length (RFC 9110 8.6)"
-    read = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"})
+    read = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": pages.allowed, "Access-Control-Request-Method": "GET"})
     assert read.status == 204 and read.headers["access-control-allow-methods"] == "GET, HEAD"
 
 
-def test_a_preflight_from_another_origin_is_refused_without_cors_headers(hub):
-    answer = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": OTHER, "Access-Control-Request-Method": "GET"})
+def test_a_preflight_from_another_origin_is_refused_without_cors_headers(hub, pages):
+    answer = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": pages.other, "Access-Control-Request-Method": "GET"})
     assert answer.status == 403 and answer.json()["error"]["code"] == "origin_not_allowed"
     assert not [h for h in answer.headers if h.startswith("access-control-")], answer.headers
 
 
-def test_an_allowed_origin_may_post_and_another_may_not(hub):
-    allowed = hub.post("/api/trading/ibkr/connect", headers={"Origin": ALLOWED})
-    assert allowed.status == 200 and allowed.headers["access-control-allow-origin"] == ALLOWED, allowed
-    other = hub.post("/api/trading/ibkr/connect", headers={"Origin": OTHER})
+def test_an_allowed_origin_may_post_and_another_may_not(hub, pages):
+    allowed = hub.post("/api/trading/ibkr/connect", headers={"Origin": pages.allowed})
+    assert allowed.status == 200 and allowed.headers["access-control-allow-origin"] == pages.allowed, allowed
+    other = hub.post("/api/trading/ibkr/connect", headers={"Origin": pages.other})
     assert other.status == 403 and other.json()["error"]["code"] == "origin_not_allowed"
 
 
@@ -193,30 +226,30 @@ def test_an_options_request_that_is_no_preflight_lists_the_methods(hub):
     assert hub.request("DELETE", "/api/trading/ibkr/status").headers["allow"] == "GET, HEAD, OPTIONS"
 
 
-def test_without_an_allowlist_no_cors_header_is_sent(simulator):
+def test_without_an_allowlist_no_cors_header_is_sent(simulator, pages):
     hub = hub_on(simulator, client_id=2)
     try:
-        answer = hub.get("/api/portfolio/summary", headers={"Origin": ALLOWED})
+        answer = hub.get("/api/portfolio/summary", headers={"Origin": pages.allowed})
         assert answer.status == 200 and not [h for h in answer.headers if h.startswith("access-control-") or h == "vary"]
-        preflight = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"})
+        preflight = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": pages.allowed, "Access-Control-Request-Method": "GET"})
         assert preflight.status == 403
     finally:
         hub.stop()
 
 
-def test_a_preflight_needs_no_token_and_the_request_after_it_does(simulator):
+def test_a_preflight_needs_no_token_and_the_request_after_it_does(simulator, pages):
     token = "user-routes-token"
-    hub = hub_on(simulator, client_id=3, token=token, env={"TICKHUB_ALLOWED_ORIGINS": ALLOWED})
+    hub = hub_on(simulator, client_id=3, token=token, env={"TICKHUB_ALLOWED_ORIGINS": pages.allowed})
     try:
         preflight = hub.request("OPTIONS", "/api/portfolio/summary", headers={
-            "Origin": ALLOWED, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"})
+            "Origin": pages.allowed, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"})
         assert preflight.status == 204 and preflight.headers["access-control-allow-headers"] == "authorization", preflight
-        refused = hub.get("/api/portfolio/summary", headers={"Origin": ALLOWED})
+        refused = hub.get("/api/portfolio/summary", headers={"Origin": pages.allowed})
         # The page can read why: the 401 carries the origin too.
-        assert refused.status == 401 and refused.headers["access-control-allow-origin"] == ALLOWED
+        assert refused.status == 401 and refused.headers["access-control-allow-origin"] == pages.allowed
         assert hub.get("/health").status == 401
-        granted = hub.get("/api/portfolio/summary", headers={"Origin": ALLOWED, "Authorization": f"Bearer {token}"})
-        assert granted.status == 200 and granted.headers["access-control-allow-origin"] == ALLOWED
+        granted = hub.get("/api/portfolio/summary", headers={"Origin": pages.allowed, "Authorization": f"Bearer {token}"})
+        assert granted.status == 200 and granted.headers["access-control-allow-origin"] == pages.allowed
     finally:
         hub.stop()
 
@@ -237,10 +270,10 @@ def raw(port, data, timeout=5.0):
 
 
 @pytest.mark.parametrize("path", ["/health", "/api/trading/ibkr/account", "/api/trading/portfolio/summary", "/api/portfolio/combined"])
-def test_head_sends_the_gets_headers_and_no_body(hub, path):
+def test_head_sends_the_gets_headers_and_no_body(hub, path, pages):
     for _ in range(40):
-        get = hub.get(path, headers={"Origin": ALLOWED})
-        wire = raw(hub.port, (f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\nOrigin: {ALLOWED}\r\n\r\n"
+        get = hub.get(path, headers={"Origin": pages.allowed})
+        wire = raw(hub.port, (f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\nOrigin: {pages.allowed}\r\n\r\n"
                               f"GET /api/nothing HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\nConnection: close\r\n\r\n").encode())
         head, _, rest = wire.partition(b"\r\n\r\n")
         lines = head.decode().split("\r\n")
@@ -248,7 +281,49 @@ def test_head_sends_the_gets_headers_and_no_body(hub, path):
         # The next response starts right after HEAD's headers: no body was sent.
         assert lines[0].startswith("HTTP/1.1 200") and rest.startswith(b"HTTP/1.1 404"), (path, wire[:400])
         assert headers["content-type"] == get.headers["content-type"]
-        assert headers["access-control-allow-origin"] == ALLOWED
+        assert headers["access-control-allow-origin"] == pages.allowed
         if int(headers["content-length"]) == len(get.body):
             return
     raise AssertionError(f"HEAD {path} never announced the length GET sent: {headers['content-length']} vs {len(get.body)}")
+
+
+# Chromium: the browser itself enforces CORS, so this is what a dashboard on another origin really gets.
+
+FETCH = """async ([hub, method, headers]) => {
+    try {
+        const response = await fetch(hub + "/api/" + (method === "GET" ? "portfolio/summary" : "trading/ibkr/connect"),
+                                     {method, headers, body: method === "GET" ? undefined : "{}"});
+        return {ok: true, status: response.status, body: await response.json()};
+    } catch (error) {
+        return {ok: false, error: String(error)};
+    }
+}"""
+
+
+def test_a_page_from_an_allowed_origin_reads_and_writes_and_another_is_blocked(browser, hub, pages):
+    base = f"http://127.0.0.1:{hub.port}"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        refused = []
+        page.on("console", lambda message: refused.append(message.text) if "CORS" in message.text else None)
+        page.goto(pages.allowed + "/index.html")
+        read = page.evaluate(FETCH, [base, "GET", {}])
+        assert read["ok"] and read["status"] == 200 and "unrealizedPnl" in read["body"], read
+        # JSON with a token header is no "simple" request: the browser preflights it, and the hub grants it.
+        write = page.evaluate(FETCH, [base, "POST", {"Content-Type": "application/json", "Authorization": "Bearer none-needed"}])
+        assert write["ok"] and write["status"] == 200 and write["body"]["state"] in ("connecting", "ready"), write
+        assert not refused, refused
+
+        page.goto(pages.other + "/index.html")
+        blocked = page.evaluate(FETCH, [base, "GET", {}])
+        assert not blocked["ok"] and "Failed to fetch" in blocked["error"], blocked
+        preflighted = page.evaluate(FETCH, [base, "POST", {"Content-Type": "application/json"}])
+        assert not preflighted["ok"], preflighted
+        # A "simple" POST is sent without a preflight; the hub refuses it, so the link stays up.
+        page.evaluate("""async (url) => { try { await fetch(url, {method: "POST", mode: "no-cors", body: "x"}); } catch (e) {} }""",
+                      base + "/api/trading/ibkr/disconnect")
+        assert hub.get("/api/ibkr/status").json()["state"] == "ready"
+        assert any("CORS" in text for text in refused), refused
+    finally:
+        context.close()
