@@ -25,9 +25,6 @@ struct PositionBody {
         if let unknown = Set(object.keys).subtracting(known).sorted().first {
             throw RequestError("unknown_field", "unknown field \"\(quoted(unknown, limit: 40))\"; allowed: \(Self.writable.union(Self.readOnly).sorted().joined(separator: ", "))")
         }
-        for (old, new) in Self.deprecated where object[old] != nil && object[new] != nil {
-            throw RequestError("invalid_field", "\(old) is the old name of \(new): give one of them")
-        }
         self.object = object
     }
 
@@ -52,6 +49,9 @@ struct PositionBody {
 
     /// The position to write; `broker` and `account` as given (required on create).
     func draft(requireAccount: Bool) throws(RequestError) -> (PositionDraft, broker: String?, account: String?) {
+        for (old, new) in Self.deprecated where object[old] != nil && object[new] != nil {
+            throw RequestError("invalid_field", "\(old) is the old name of \(new): give one of them")
+        }
         guard let symbol = try text("symbol") else { throw RequestError("missing_symbol", "symbol is required") }
         guard let quantity = try number("quantity") else { throw RequestError("invalid_field", "quantity is required and must be a number") }
         guard let cost = try number("avgCost") else { throw RequestError("invalid_field", "avgCost is required and must be a number") }
