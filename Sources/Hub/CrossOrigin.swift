@@ -19,8 +19,9 @@ package struct CrossOrigin {
     /// How long a browser may reuse a preflight's answer: long enough to spare a round trip per poll, short enough
     /// that a removed origin stops working within minutes (Chromium caps it at 7,200 s anyway).
     static let maxAgeSeconds = 600
-    /// Response headers a page may read besides the safelisted ones: the old-spelling warning and a 405's methods.
-    static let exposedHeaders = "Deprecation, Allow"
+    /// Response headers a page may read besides the safelisted ones: the old-spelling warning with its link to the
+    /// new names, and a 405's methods.
+    static let exposedHeaders = "Deprecation, Link, Allow"
 
     /// `scheme://host[:port]` as a browser sends it in `Origin`: lowercased, without a trailing slash or the scheme's
     /// default port. Nil for anything else (a path, a wildcard, `null`).

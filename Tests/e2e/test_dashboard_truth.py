@@ -163,9 +163,12 @@ def test_positions_header_follows_the_data_not_the_stream(hub, browser):
             return [freshness({ ageMs: 1000 }, p), freshness({ ageMs: 1000, flaggedStale: true }, p),
                     freshness({ ageMs: 1000, streamLive: false }, p), freshness({ ageMs: 31000 }, p),
                     freshness({ ageMs: 301000, flaggedStale: true }, p), freshness({ ageMs: null }, p),
-                    freshness({ ageMs: 200000 }, a), freshness({ ageMs: 250000 }, a), freshness({ ageMs: 901000 }, a)];
+                    freshness({ ageMs: 200000 }, a), freshness({ ageMs: 250000 }, a), freshness({ ageMs: 901000 }, a),
+                    freshness({ ageMs: 400000, marketsClosed: true }, p),
+                    freshness({ ageMs: 400000, marketsClosed: true, flaggedStale: true }, p)];
         }""")
-        assert judged == ["live", "stale", "stale", "stale", "long-stale", "stale", "live", "stale", "long-stale"]
+        assert judged == ["live", "stale", "stale", "stale", "long-stale", "stale", "live", "stale", "long-stale",
+                          "closed", "long-stale"]
         # …drawn in red (on a header of its own: the page's repaints its own once a second).
         assert page.evaluate("""() => { const e = document.createElement('span'); e.className = 'pnl-live';
             e.dataset.state = 'long-stale'; document.body.append(e); const color = getComputedStyle(e).color;

@@ -310,10 +310,13 @@ function renderFreshness() {
   const quotedAt = newestQuote();
   const ageMs = quotedAt == null ? null : Date.now() - quotedAt;
   const staleCount = shownPositions.filter((p) => p.stale).length;
-  const state = freshness({ ageMs, flaggedStale: staleCount > 0, streamLive: pnlLive }, POSITION_LIMITS);
+  // Only from a hub that marks each valued position's session (`marketOpen`); without it, age alone judges.
+  const marketsClosed = shownPositions.length > 0 && shownPositions.every((p) => p.marketOpen === false);
+  const state = freshness({ ageMs, flaggedStale: staleCount > 0, streamLive: pnlLive, marketsClosed }, POSITION_LIMITS);
   const age = ageMs == null ? 'no quote yet' : `last quote ${formatAge(ageMs)} ago`;
   let text;
   if (state === 'live') text = `Live · ${age}`;
+  else if (state === 'closed') text = `Markets closed · ${age}`;
   else if (!pnlLive) text = `Offline · ${age}`;
   else if (staleCount) text = `Stale · ${staleCount} of ${shownPositions.length} not live · ${age}`;
   else text = `Stale · ${age}`;

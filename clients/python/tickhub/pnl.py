@@ -36,6 +36,7 @@ class ValuedPosition:
     usdRate: Optional[float]
     quoteSource: Optional[str]
     quoteTimestamp: Optional[int]       # ms since the epoch: when the mark's quote was made
+    marketOpen: Optional[bool]          # its instrument's regular session; None from a hub that does not say
     stale: bool
     brokerUnrealizedPnl: Optional[float]
     delta: Optional[float]              # options, when known
