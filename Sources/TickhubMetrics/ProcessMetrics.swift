@@ -24,33 +24,38 @@ public enum ProcessMetrics {
     }
 }
 
-/// The `process_*` metrics of a registry, brought up to date when scraped.
+/// The `process_*` metrics of a registry, brought up to date when scraped. Each is registered only once it has
+/// been read, so that a process whose /proc cannot be read shows none rather than zeros.
 final class ProcessScrape: Sendable {
-    private let cpu: Prometheus.Counter
-    private let resident, virtual, start, open, max: Prometheus.Gauge
-    /// The CPU seconds already counted: a Prometheus counter only grows, by what was spent since.
-    private let counted = Mutex(0.0)
+    private let registry: PrometheusCollectorRegistry
+    /// The CPU seconds already counted (a Prometheus counter only grows, by what was spent since), and the metrics
+    /// made so far, by name.
+    private let state = Mutex<(counted: Double, gauges: [String: Prometheus.Gauge], cpu: Prometheus.Counter?)>((0, [:], nil))
 
-    init(registry: PrometheusCollectorRegistry) {
-        cpu = registry.makeCounter(descriptor: .named("process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds."))
-        resident = registry.makeGauge(descriptor: .named("process_resident_memory_bytes", help: "Resident memory size in bytes."))
-        virtual = registry.makeGauge(descriptor: .named("process_virtual_memory_bytes", help: "Virtual memory size in bytes."))
-        start = registry.makeGauge(descriptor: .named("process_start_time_seconds", help: "Start time of the process since unix epoch in seconds."))
-        open = registry.makeGauge(descriptor: .named("process_open_fds", help: "Number of open file descriptors."))
-        max = registry.makeGauge(descriptor: .named("process_max_fds", help: "Maximum number of open file descriptors."))
-    }
+    init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
     func refresh() {
         guard let figures = ProcessFigures.current() else { return }
-        counted.withLock { counted in
-            guard figures.cpuSeconds > counted else { return }
-            cpu.increment(by: figures.cpuSeconds - counted)
-            counted = figures.cpuSeconds
+        state.withLock { state in
+            let cpu = state.cpu ?? registry.makeCounter(
+                descriptor: .named("process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds."))
+            state.cpu = cpu
+            if figures.cpuSeconds > state.counted {
+                cpu.increment(by: figures.cpuSeconds - state.counted)
+                state.counted = figures.cpuSeconds
+            }
+            let readings: [(String, String, Double?)] = [
+                ("process_resident_memory_bytes", "Resident memory size in bytes.", figures.residentBytes),
+                ("process_virtual_memory_bytes", "Virtual memory size in bytes.", figures.virtualBytes),
+                ("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", figures.startTimeSeconds),
+                ("process_open_fds", "Number of open file descriptors.", figures.openFileDescriptors),
+                ("process_max_fds", "Maximum number of open file descriptors.", figures.maxFileDescriptors),
+            ]
+            for case let (name, help, value?) in readings {
+                let gauge = state.gauges[name] ?? registry.makeGauge(descriptor: .named(name, help: help))
+                state.gauges[name] = gauge
+                gauge.set(value)
+            }
         }
-        resident.set(figures.residentBytes)
-        virtual.set(figures.virtualBytes)
-        start.set(figures.startTimeSeconds)
-        if let fds = figures.openFileDescriptors { open.set(fds) }
-        if let fds = figures.maxFileDescriptors { max.set(fds) }
     }
 }
