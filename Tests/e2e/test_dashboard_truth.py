@@ -3,7 +3,7 @@
 
 - at a phone's width the quote table's symbol, last and change fit the screen and no summary figure is cut off;
 - the positions header follows the data's age and the hub's stale flags, not the WebSocket: stale after an IBKR
-  disconnect while the stream stays open, live again after the reconnect;
+  disconnect, or TWS losing its link to IBKR, while the stream stays open; live again after the reconnect;
 - times are 24-hour, even in a browser whose locale writes 12-hour times."""
 import json
 import re
@@ -12,9 +12,10 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from conftest import start_hub
+from conftest import ROOT, start_hub, start_simulator
 from fake_providers import FakeProviders
 from test_dashboard import ARTIFACTS, STOCK_PRICE, cell, page, watch  # noqa: F401  (page: the fixture)
+from tickhub_e2e import Hub
 
 expect.set_options(timeout=10_000)
 
@@ -188,6 +189,37 @@ def hub_with_a_rate_limited_fallback():
     yield hub
     hub.stop()
     fake.stop()
+
+
+@pytest.fixture
+def hub_on_a_simulator():
+    """The hub pointed at a `tickhub-sim` of its own (the demo account's positions), whose control port injects
+    faults. The simulated clock is in a New York session, so every held instrument ticks."""
+    sim = start_simulator("--portfolio", str(ROOT / "config" / "sim-portfolio.json"), "--tick-rate", "1000",
+                          "--clock", "2026-12-02T10:00:00-05:00")
+    hub = Hub("--offline", "--ibkr-port", sim.fields["port"], demo=False)
+    yield hub, f"http://127.0.0.1:{sim.fields['control']}"
+    hub.stop()
+    sim.stop()
+
+
+def test_positions_header_turns_stale_when_tws_loses_its_link(hub_on_a_simulator, page):
+    # TWS stays connected but loses IBKR (1100): IBKR's state is degraded, the stream open, the marks not live.
+    hub, control = hub_on_a_simulator
+    hub.wait_for_ibkr("ready")
+    page.goto(f"http://127.0.0.1:{hub.port}/")
+    expect(page.locator("#positions tbody tr[data-position]")).to_have_count(5)
+    page.wait_for_function(HEADER_IS, arg=[["live"], f"^Live · last quote ({AGE_TEXT})$"])
+
+    post(control + "/fault/link-lost")
+    page.wait_for_function(HEADER_IS, arg=[["stale", "long-stale"], f"^Stale · 5 of 5 not live · last quote ({AGE_TEXT})$"])
+    expect(page.locator("#ibkr-state")).to_have_attribute("data-state", "degraded")
+    expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
+    assert page.locator("#pnl-live").evaluate("e => getComputedStyle(e).color") in (AMBER, RED)
+
+    post(control + "/fault/link-restored?dataLost=0")
+    page.wait_for_function(HEADER_IS, arg=[["live"], f"^Live · last quote ({AGE_TEXT})$"], timeout=15_000)
+    assert page.errors == []
 
 
 def test_times_are_24_hour_in_a_12_hour_locale(hub_with_a_rate_limited_fallback, browser):
