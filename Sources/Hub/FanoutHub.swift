@@ -178,6 +178,7 @@ package final class FanoutHub {
         pushPnLIfDue(now: now)
         if secondElapsed {
             clients.keepAlive(now: now)
+            announceSessionEdges(now: Timestamp(microseconds: now))
             releaseIdleSymbols(now: now)
             persist(now: now)
         }

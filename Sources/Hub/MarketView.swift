@@ -66,6 +66,24 @@ package struct MarketView {
         return form
     }
 
+    /// The minute sessions were last checked at: they open and close on whole minutes.
+    private var sessionMinute: Int64 = .min
+
+    /// At a session's open or close no quote may come (an option after 16:00), so each kept form that claims the
+    /// other session is encoded again for the one at `now`: the entries and their new forms. Checked once a minute.
+    package mutating func sessionEdges(at now: Timestamp) -> [(entry: QuoteBook.Entry, bytes: SharedBytes)] {
+        let minute = now.microseconds / 60_000_000
+        guard minute != sessionMinute else { return [] }
+        sessionMinute = minute
+        var edges: [(entry: QuoteBook.Entry, bytes: SharedBytes)] = []
+        for (symbol, form) in wireForms {
+            guard let entry = book[symbol], entry.sequence == form.sequence else { continue }
+            let claimed = form.marketOpen ?? QuoteEncoding.isMarketOpen(symbol, at: entry.receivedAt)
+            if claimed != QuoteEncoding.isMarketOpen(symbol, at: now) { edges.append((entry, wireForm(entry, at: now).bytes)) }
+        }
+        return edges
+    }
+
     /// Records the symbol's availability; true when it changed.
     package mutating func setAvailability(_ symbol: String, _ state: SymbolAvailability) -> Bool {
         availability.updateValue(state, forKey: symbol) != state
