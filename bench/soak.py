@@ -508,14 +508,14 @@ class Soak:
         if action == "create":
             symbol = rng.choice(free)
             status, body = await ahttp(self.hub_port, "POST", "/api/positions",
-                                       {**BOOK, "symbol": symbol, "quantity": quantity, "averageCost": cost})
+                                       {**BOOK, "symbol": symbol, "quantity": quantity, "avgCost": cost})
             ok = status == 201
             if ok:
                 self.book[body["id"]] = symbol
         elif action == "update":
             position, symbol = rng.choice(list(self.book.items()))
             status, body = await ahttp(self.hub_port, "PUT", f"/api/positions/{position}",
-                                       {"symbol": symbol, "quantity": quantity, "averageCost": cost})
+                                       {"symbol": symbol, "quantity": quantity, "avgCost": cost})
             ok = status == 200
         else:
             position = rng.choice(list(self.book))
