@@ -7,6 +7,7 @@
 - times are 24-hour, even in a browser whose locale writes 12-hour times."""
 import json
 import re
+import time
 import urllib.request
 
 import pytest
@@ -189,6 +190,24 @@ def hub_with_a_rate_limited_fallback():
     yield hub
     hub.stop()
     fake.stop()
+
+
+@pytest.mark.parametrize("skew_s", [180, -180])
+def test_ages_follow_the_hubs_clock_not_the_browsers(hub, page, skew_s):
+    # A browser three minutes off: without the hub's clock (the pong's `t`) it would call live positions stale
+    # (ahead), or stale ones seconds old forever (behind: their age below zero, shown as none).
+    page.clock.install(time=time.time() + skew_s)
+    page.goto(hub.fields["url"])
+    page.wait_for_function(f"() => Math.abs(Date.now() - {time.time() * 1000} - {skew_s * 1000}) < 30000")
+    page.wait_for_function(HEADER_IS, arg=[["live"], f"^Live · last quote ({AGE_TEXT})$"])
+    assert 0 <= int(page.locator("#pnl-live").get_attribute("data-age-ms")) < 30_000
+    expect(page.locator('#pnl-summary [data-asof="netLiquidation"]')).to_have_text(re.compile(rf"^updated ({AGE_TEXT})$"))
+
+    post(f"http://127.0.0.1:{hub.fields['port']}/api/ibkr/disconnect")
+    page.wait_for_function(HEADER_IS, arg=[["stale"], f"^Stale · 5 of 5 not live · last quote ({AGE_TEXT})$"])
+    page.wait_for_function(AGE_PAST, arg=2000, timeout=6_000)
+    assert int(page.locator("#pnl-live").get_attribute("data-age-ms")) < 30_000
+    assert page.errors == []
 
 
 @pytest.fixture

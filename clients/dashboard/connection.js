@@ -17,8 +17,12 @@ let countdownTimer = null;
 let lastMessageAt = 0;
 let messagesThisSecond = 0;
 let pingId = 0;
-const pingsSent = new Map();
+const pingsSent = new Map();       // ping id → { at: performance.now(), wall: Date.now() } when sent
 let rttMs = null;
+// The hub's clock minus this browser's, in ms, from the last pong (its `t` is the hub's clock at the answer):
+// ages are measured against the hub's clock, since a browser minutes off would call live data stale, or
+// stale data live.
+let clockOffsetMs = 0;
 let stream = null;
 
 /** Never with the token: URLs end up in logs. The token goes in the first message instead. */
@@ -34,6 +38,9 @@ function setWSState(state, text) {
 }
 
 export const streamState = () => el.state.dataset.state;
+
+/** Now, by the hub's clock (this browser's until a first pong), in ms since the epoch. */
+export const hubNow = () => Date.now() + clockOffsetMs;
 export const isOpen = () => !!ws && ws.readyState === WebSocket.OPEN;
 
 export function send(message) {
@@ -68,6 +75,7 @@ function connect() {
     // The hub handles a connection's messages in order, so the subscribes need not wait for `authenticated`.
     if (token) send({ op: 'auth', token });
     subscribeAll();
+    sendPing();   // at once: the clock offset and the round trip are known from the start
     stream.opened();
   };
   socket.onmessage = (event) => {
@@ -141,12 +149,20 @@ function receive(text) {
   }
 }
 
+function sendPing() {
+  pingId += 1;
+  pingsSent.clear();
+  pingsSent.set(pingId, { at: performance.now(), wall: Date.now() });
+  send({ op: 'ping', id: pingId });
+}
+
 function onPong(m) {
   const sent = pingsSent.get(m.id);
-  if (sent != null) {
-    rttMs = performance.now() - sent;
-    pingsSent.delete(m.id);
-  }
+  if (sent == null) return;
+  rttMs = performance.now() - sent.at;
+  pingsSent.delete(m.id);
+  // The hub read its clock about half a round trip after the ping left.
+  if (Number.isFinite(m.t)) clockOffsetMs = m.t / 1000 - (sent.wall + rttMs / 2);
 }
 
 /** Opens the stream and keeps it open. `channels` and `symbols()` are subscribed each time it opens, then
@@ -166,10 +182,7 @@ export function startStream(handlers) {
       ws.close(4000, 'silent');
       return;
     }
-    pingId += 1;
-    pingsSent.clear();
-    pingsSent.set(pingId, performance.now());
-    send({ op: 'ping', id: pingId });
+    sendPing();
   }, HEARTBEAT_MS);
 
   window.addEventListener('online', () => { if (!ws) { attempt = 0; connect(); } });

@@ -2,6 +2,7 @@
 // summary, the allocation and the history, polled. Totals are in USD; a position's own values in its currency.
 import { api, poll } from './api.js';
 import { flash, setNumber, setSigned } from './cells.js';
+import { hubNow } from './connection.js';
 import { allocationBar, pnlHistoryChart } from './charts.js';
 import { $, badge, fields } from './dom.js';
 import { DASH, fixed, formatAge, formatDateTime, formatMoney, formatPercent, formatPrice, formatQuantity, upTo4 } from './format.js';
@@ -308,7 +309,8 @@ function renderFreshness() {
     return;
   }
   const quotedAt = newestQuote();
-  const ageMs = quotedAt == null ? null : Date.now() - quotedAt;
+  // Never below zero: a quote is not from the future, only the clock estimate is off by up to half a round trip.
+  const ageMs = quotedAt == null ? null : Math.max(0, hubNow() - quotedAt);
   const staleCount = shownPositions.filter((p) => p.stale).length;
   // Only from a hub that marks each valued position's session (`marketOpen`); without it, age alone judges.
   const marketsClosed = shownPositions.length > 0 && shownPositions.every((p) => p.marketOpen === false);
@@ -367,7 +369,7 @@ function renderAccountAges() {
       state = 'unknown'; text = 'update time unknown';
       title = 'the hub does not say when the broker last reported this';
     } else {
-      const ageMs = Date.now() - at;
+      const ageMs = Math.max(0, hubNow() - at);
       state = freshness({ ageMs }, ACCOUNT_LIMITS);
       text = `updated ${formatAge(ageMs)} ago`;
       title = `reported by the broker ${formatDateTime(at)}`;
