@@ -9,16 +9,6 @@ import dataclasses
 import typing
 from datetime import datetime, timezone
 
-_HINTS = {}
-
-
-def _hints(cls):
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
-
-
 def number(value):
     """A float, or None for null, a missing value, a boolean or anything not a finite number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -74,21 +64,37 @@ def lookup(message, name, old_names=()):
     return None
 
 
+_PLANS = {}
+
+
+def _plan(cls):
+    """For each field of `cls` in order: its name, its reader (None for `raw`, and for nested values, which the
+    caller gives), and its older spellings. Worked out once per class: decoding runs for every quote."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        old_names = getattr(cls, "OLD_NAMES", {})
+        plan = _PLANS[cls] = [(f.name, _READERS.get(hints[f.name]), tuple(old_names.get(f.name, ())))
+                              for f in dataclasses.fields(cls) if f.init]
+    return plan
+
+
 def read(cls, message, **given):
     """An instance of dataclass `cls` from `message` (a dict): every field with a plain type is read by it;
     the others (nested values) must be in `given`. `raw` keeps the message itself."""
-    old_names = getattr(cls, "OLD_NAMES", {})
     values = {}
-    for field in dataclasses.fields(cls):
-        if field.name in given or not field.init:
+    for name, reader, old_names in _plan(cls):
+        if name in given:
             continue
-        if field.name == "raw":
+        if name == "raw":
             values["raw"] = message
-            continue
-        reader = _READERS.get(_hints(cls)[field.name])
-        if reader is None:
-            raise TypeError(f"{cls.__name__}.{field.name}: no reader for {_hints(cls)[field.name]}")
-        values[field.name] = reader(lookup(message, field.name, old_names.get(field.name, ())))
+        elif reader is None:
+            raise TypeError(f"{cls.__name__}.{name}: no reader for its type")
+        else:
+            value = message.get(name)
+            if value is None and old_names and name not in message:
+                value = lookup(message, name, old_names)
+            values[name] = reader(value)
     return cls(**values, **given)
 
 
