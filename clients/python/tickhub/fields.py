@@ -6,15 +6,17 @@ newer or older hub never stops a bot. A class may name the older spellings of a 
 JSON moves to the ib_async vocabulary (`marketPrice`, not `mark`), and both are read while hubs catch up.
 """
 import dataclasses
+import math
 import typing
 from datetime import datetime, timezone
+
 
 def number(value):
     """A float, or None for null, a missing value, a boolean or anything not a finite number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     value = float(value)
-    return value if value == value and value not in (float("inf"), float("-inf")) else None
+    return value if math.isfinite(value) else None
 
 
 def integer(value):
