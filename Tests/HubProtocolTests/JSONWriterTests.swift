@@ -123,6 +123,30 @@ struct JSONWriterTests {
         } == "[0,-42,9223372036854775807,-9223372036854775808,1795320831924126]")
     }
 
+    /// Rounded to a number of places and written as the shortest decimal of at most that many: the binary noise of
+    /// the arithmetic never shows.
+    @Test func fixedDecimals() {
+        #expect(text {
+            $0.beginArray()
+            $0.value(193.99999999999977, decimals: 2)
+            $0.value(5169.750000000004, decimals: 2)
+            $0.value(230.10000000000002, decimals: 4)
+            $0.value(0.1 + 0.2, decimals: 2)
+            $0.value(-0.004, decimals: 2)
+            $0.value(-0.005, decimals: 2)
+            $0.value(-1234.5, decimals: 2)
+            $0.value(0.05, decimals: 2)
+            $0.value(1.000001, decimals: 6)
+            $0.value(870_075.4, decimals: 0)
+            $0.value(nil, decimals: 2)
+            $0.value(.nan, decimals: 2)
+            $0.endArray()
+        } == "[194,5169.75,230.1,0.3,0,-0.01,-1234.5,0.05,1.000001,870075,null,null]")
+        // Beyond 2^53 units there is no digit left to round: the number is written as it is.
+        #expect(text { $0.value(1e300, decimals: 2) } == "1e+300")
+        #expect(text { $0.field("pnl", 12.345678, decimals: 2) } == #""pnl":12.35"#)
+    }
+
     @Test func httpErrorShape() throws {
         let bytes = JSONWriter.error(code: "unknown_symbol", message: "no provider knows \"ZZZZ\"")
         #expect(String(decoding: bytes, as: UTF8.self) == #"{"error":{"code":"unknown_symbol","message":"no provider knows \"ZZZZ\""}}"#)
