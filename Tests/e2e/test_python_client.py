@@ -268,7 +268,7 @@ def test_shim_reconnects_after_a_hub_restart():
     first = start_hub()
     port = first.fields["port"]
     client = subprocess.Popen(
-        [sys.executable, str(SHIM), "--url", f"ws://127.0.0.1:{port}/stream", "--duration", "8", "--max-backoff", "1.5", "AAPL"],
+        [sys.executable, str(SHIM), "--url", f"ws://127.0.0.1:{port}/stream", "--duration", "12", "--max-backoff", "1.5", "AAPL"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     lines = queue.Queue()
     out = []
@@ -281,10 +281,11 @@ def test_shim_reconnects_after_a_hub_restart():
     reader.start()
     second = None
     try:
-        # The first hub's quotes are flowing before it goes.
+        # The first hub's quotes are flowing before it goes, far enough into its numbering that the second
+        # hub's restart of it shows.
         deadline = time.monotonic() + 10
-        while not lines.get(timeout=max(0.01, deadline - time.monotonic())).startswith("AAPL "):
-            assert time.monotonic() < deadline, "no AAPL quote from the first hub"
+        while not re.match(r"AAPL .* seq ([2-9]\d|\d{3,})\b", lines.get(timeout=max(0.01, deadline - time.monotonic()))):
+            assert time.monotonic() < deadline, "no AAPL quote numbered 20 or more from the first hub"
         first.stop()
         second = start_hub(listen=f"127.0.0.1:{port}")
         client.wait(timeout=30)
