@@ -87,6 +87,11 @@ package struct CrossOrigin {
             ("access-control-allow-methods", methods.filter { $0 != .options }.map(\.rawValue).joined(separator: ", ")),
         ]
         if !granted.isEmpty { headers.append(("access-control-allow-headers", granted.joined(separator: ", "))) }
+        // Chromium's Private Network Access: a page on a LAN or public address asks before it may reach a hub on
+        // loopback; an allowed origin may.
+        if request.headers["access-control-request-private-network"] == "true" {
+            headers.append(("access-control-allow-private-network", "true"))
+        }
         headers += [("access-control-max-age", String(Self.maxAgeSeconds)), ("allow", allow)]
         return .noContent(headers)
     }

@@ -255,6 +255,7 @@ extension LwsShard {
         if method == .options {
             headers["access-control-request-method"] = LwsRequestReader.customHeader(wsi, "access-control-request-method")
             headers["access-control-request-headers"] = LwsRequestReader.header(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS)
+            headers["access-control-request-private-network"] = LwsRequestReader.customHeader(wsi, "access-control-request-private-network")
         }
         let request = HTTPRequest(
             method: method == .head ? .get : method, path: target.path ?? "/", query: target.query, headers: headers, body: [])

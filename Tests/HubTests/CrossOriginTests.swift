@@ -81,6 +81,16 @@ import Testing
         #expect(read?.header["access-control-allow-headers"] == nil, "nothing asked, nothing granted")
     }
 
+    @Test func aPageOnAnotherNetworkMayReachALoopbackHubWhenItsOriginIsAllowed() {
+        let cors = CrossOrigin(configuration: Self.configuration(["http://10.0.0.5:3000"]))
+        var asked = Self.preflight("/api/portfolio/summary", origin: "http://10.0.0.5:3000")
+        #expect(cors.options(asked, methods: [.get, .head, .options]).header["access-control-allow-private-network"] == nil)
+        asked.headers["access-control-request-private-network"] = "true"
+        #expect(cors.options(asked, methods: [.get, .head, .options]).header["access-control-allow-private-network"] == "true")
+        asked.headers["origin"] = "http://10.0.0.6:3000"
+        #expect(cors.options(asked, methods: [.get, .head, .options]).header["access-control-allow-private-network"] == nil)
+    }
+
     @Test func aPreflightFromAnotherOriginIs403WithoutCORSHeaders() async {
         let hub = FanoutHub.forTesting(host: FakeHost(), clock: ManualClock()) { $0 = Self.configuration() }
         let response = await hub.answer(Self.preflight("/api/portfolio/summary", origin: "http://evil.example"))

@@ -205,6 +205,11 @@ def test_a_preflight_from_an_allowed_origin_gets_the_paths_methods(hub, pages):
     assert "content-length" not in answer.headers, "a 204 has no Content-Length (RFC 9110 8.6)"
     read = hub.request("OPTIONS", "/api/portfolio/summary", headers={"Origin": pages.allowed, "Access-Control-Request-Method": "GET"})
     assert read.status == 204 and read.headers["access-control-allow-methods"] == "GET, HEAD"
+    assert "access-control-allow-private-network" not in read.headers
+    # Chromium's Private Network Access asks before a page on another network reaches a loopback hub.
+    private = hub.request("OPTIONS", "/api/portfolio/summary", headers={
+        "Origin": pages.allowed, "Access-Control-Request-Method": "GET", "Access-Control-Request-Private-Network": "true"})
+    assert private.status == 204 and private.headers["access-control-allow-private-network"] == "true"
 
 
 def test_a_preflight_from_another_origin_is_refused_without_cors_headers(hub, pages):
