@@ -124,6 +124,18 @@ struct MetricsTests {
         }
     }
 
+    @Test func labelValuesAndHelpAreEscapedAsTheFormatSays() throws {
+        var out = PrometheusExposition()
+        let odd = #"a "quoted" back\slash and a"# + "\nline feed"
+        out.family("tickhub_test", .gauge, "Help with a back\\slash and a\nline feed.", [([("value", odd)], 0.25)])
+        #expect(out.text.contains(#"tickhub_test{value="a \"quoted\" back\\slash and a\nline feed"} 0.25"#))
+        #expect(out.text.contains(#"# HELP tickhub_test Help with a back\\slash and a\nline feed."#))
+        let parsed = try Exposition(out.text)
+        #expect(parsed.families["tickhub_test"]?.samples.first?.labels["value"] == odd)
+        #expect(PrometheusExposition.number(3) == "3" && PrometheusExposition.number(0.001) == "0.001")
+        #expect(PrometheusExposition.number(.infinity) == "+Inf")
+    }
+
     // MARK: Counting across two scrapes
 
     @Test func countersOnlyGrowAndTheOnesThatCountedDid() throws {
