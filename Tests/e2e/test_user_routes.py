@@ -3,6 +3,7 @@ real HTTP against a real hub connected to the TWS simulator.
 
 Each alias must answer what its original answers. The market moves between two requests, so a comparison takes an
 alias's answer between two of its original's and accepts it when it equals either (bounded tries)."""
+import asyncio
 import functools
 import http.server
 import json
@@ -13,7 +14,7 @@ import time
 import pytest
 
 from conftest import ROOT, start_simulator
-from tickhub_e2e import Hub
+from tickhub_e2e import Hub, expect
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>another origin's dashboard</title>"""
 
@@ -223,6 +224,19 @@ def test_an_allowed_origin_may_post_and_another_may_not(hub, pages):
     assert allowed.status == 200 and allowed.headers["access-control-allow-origin"] == pages.allowed, allowed
     other = hub.post("/api/trading/ibkr/connect", headers={"Origin": pages.other})
     assert other.status == 403 and other.json()["error"]["code"] == "origin_not_allowed"
+
+
+def test_the_stream_admits_the_origins_cors_allows(hub, pages):
+    """The guard on /stream upgrades reads the same allowlist: what may read the API may open the stream."""
+    async def scenario():
+        async with hub.connect(origin=pages.allowed) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": ["AAPL"]}))
+            await expect(ws, lambda m: m.get("type") == "quote" and m.get("symbol") == "AAPL", 10, "an AAPL quote")
+    asyncio.run(asyncio.wait_for(scenario(), 20))
+    # lws answers a refused upgrade in HTTP/1.0, which the websockets client does not parse: read on the wire.
+    refused = raw(hub.port, (f"GET /stream HTTP/1.1\r\nHost: 127.0.0.1:{hub.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: {pages.other}\r\n\r\n").encode())
+    assert refused.split(b"\r\n", 1)[0].split()[1] == b"403" and b"server.allowedOrigins" in refused, refused[:300]
 
 
 def test_an_options_request_that_is_no_preflight_lists_the_methods(hub):
