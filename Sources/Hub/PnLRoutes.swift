@@ -19,7 +19,7 @@ enum PnLRoutes {
             let parts = remainder.split(separator: "/").map(String.init)
             guard parts.count == 2 else { return .respond(.error(404, code: "not_found", "no such endpoint: \(quoted(request.path))")) }
             let body = switch parts[1] {
-            case "positions": hub.pnl.brokerPositionsBody(parts[0], hub.market)
+            case "positions": hub.pnl.brokerPositionsBody(parts[0], hub.market, now: hub.clock.now())
             case "balances": hub.pnl.brokerBalancesBody(parts[0])
             default: [UInt8]?.none
             }

@@ -66,7 +66,7 @@ package struct PnLView {
         w.field("quoteT", valuations.compactMap { market.book[$0.holding.instrument.symbol]?.receivedAt }.max()?.microseconds)
         w.key("positions")
         w.beginArray()
-        for v in valuations { Self.writePosition(v, market, into: &w) }
+        for v in valuations { Self.writePosition(v, market, at: Timestamp(microseconds: now), into: &w) }
         w.endArray()
         w.key("totals")
         Self.writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
@@ -155,13 +155,13 @@ package struct PnLView {
     }
 
     /// Nil for a broker the hub has heard nothing of.
-    func brokerPositionsBody(_ broker: String, _ market: MarketView) -> [UInt8]? {
+    func brokerPositionsBody(_ broker: String, _ market: MarketView, now: Timestamp) -> [UInt8]? {
         guard holdings[broker] != nil || balances[broker] != nil else { return nil }
         var w = JSONWriter()
         w.beginObject()
         w.key("positions")
         w.beginArray()
-        for v in valuations(market) where v.holding.broker == broker { Self.writePosition(v, market, into: &w) }
+        for v in valuations(market) where v.holding.broker == broker { Self.writePosition(v, market, at: now, into: &w) }
         w.endArray()
         w.endObject()
         return w.bytes
@@ -187,8 +187,9 @@ package struct PnLView {
     }
 
     /// One valued position. Amounts are rounded to its currency's minor unit, each from its exact value; prices to
-    /// the instrument's decimals. `quoteTimestamp` is the time (ms) of the quote the position is marked at.
-    static func writePosition(_ v: PositionValuation, _ market: MarketView, into w: inout JSONWriter) {
+    /// the instrument's decimals. `quoteTimestamp` is the time (ms) of the quote the position is marked at;
+    /// `marketOpen` its instrument's session at `now`, which tells a closed market from a silent feed.
+    static func writePosition(_ v: PositionValuation, _ market: MarketView, at now: Timestamp, into w: inout JSONWriter) {
         let h = v.holding
         let quote = market.book[h.instrument.symbol]?.quote
         let money = CurrencyMinorUnit.decimals(h.currency)
@@ -206,6 +207,7 @@ package struct PnLView {
         w.field("marketPrice", v.mark?.price, decimals: price)
         w.field("markMethod", v.mark?.method.rawValue)
         w.field("quoteTimestamp", v.mark == nil ? nil : quote?.timestamp)
+        w.field("marketOpen", QuoteEncoding.isMarketOpen(h.instrument.symbol, at: now))
         w.field("marketValue", v.marketValue, decimals: money)
         w.field("unrealizedPnl", v.unrealizedPnL, decimals: money)
         w.field("dailyPnl", v.dailyPnL, decimals: money)

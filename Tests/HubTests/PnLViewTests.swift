@@ -62,7 +62,7 @@ import HubTestSupport
         let bodies: [(String, [UInt8])] = [
             ("pnl", hub.pnl.body(hub.market, now: time.clock.nowMicros())),
             ("summary", hub.pnl.summaryBody(hub.market)),
-            ("broker positions", try #require(hub.pnl.brokerPositionsBody("other", hub.market))),
+            ("broker positions", try #require(hub.pnl.brokerPositionsBody("other", hub.market, now: time.clock.now()))),
         ]
         for (name, body) in bodies {
             let text = String(decoding: body, as: UTF8.self)
@@ -122,7 +122,7 @@ import HubTestSupport
         var option = quote(call.symbol, bid: 12.1, ask: 12.3)
         option.greeks = OptionGreeks(delta: 0.4567891)
         hub.publish(option, receivedAt: time.clock.now())
-        let pnl = try objects(hub.pnl.body(hub.market, now: 0))
+        let pnl = try objects(hub.pnl.body(hub.market, now: time.now))
         let positions = try #require(pnl["positions"] as? [[String: Any]])
         let spy = try #require(positions.first { $0["secType"] as? String == "OPT" })
         #expect((spy["quoteTimestamp"] as? NSNumber)?.int64Value == 1_796_677_170_123)
@@ -134,6 +134,11 @@ import HubTestSupport
         #expect(ibm["quoteTimestamp"] is NSNull, "a position without a quote has no quote time")
         #expect(ibm["delta"] == nil && ibm["deltaExposure"] == nil, "a stock has no delta field")
         #expect(ibm["mark"] == nil && ibm["marketPrice"] is NSNull)
+        // The session now, whatever the quote's age: Friday 03:00 in New York is closed, 10:00 open.
+        #expect(spy["marketOpen"] as? Bool == false && ibm["marketOpen"] as? Bool == false)
+        let friday10 = time.now + 7 * 3_600 * 1_000_000
+        let open = try #require(try objects(hub.pnl.body(hub.market, now: friday10))["positions"] as? [[String: Any]])
+        #expect(open.allSatisfy { $0["marketOpen"] as? Bool == true })
     }
 
     @Test func theSummarySaysWhenItsBalancesArrived() throws {

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from tickhub_e2e import ready_hub
+from tickhub_e2e import Hub, ready_hub
 
 SPEC = yaml.safe_load((pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text())
 OPTION = "SPY 271217C00600000"
@@ -24,7 +24,7 @@ def resolve(node):
         if "$ref" in node:
             target = SPEC
             for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
+                target = target[part.replace("~1", "/").replace("~0", "~")]
             return resolve(target)
         return {key: resolve(value) for key, value in node.items()}
     if isinstance(node, list):
@@ -51,7 +51,7 @@ def strict(schema):
 
 
 def schema_for(path, status, content_type="application/json"):
-    responses = SPEC["paths"][path]["get"]["responses"]
+    responses = operations()[path]["get"]["responses"]
     response = resolve(responses.get(str(status)) or responses.get("default") or {})
     assert response, f"GET {path} answered {status}, which the spec does not list ({sorted(responses)})"
     content = response.get("content", {})
@@ -98,10 +98,15 @@ QUERIES = {
 }
 
 
-def targets(hub):
+def operations():
+    """Every path of the spec with its operations, a path that is an alias of another (`$ref`) resolved."""
+    return {path: resolve(item) for path, item in SPEC["paths"].items()}
+
+
+def targets(hub, values=None):
     """(spec path, URL) for every GET in the spec, each path parameter filled in with each of its values."""
-    values = values_for(hub)
-    for path, item in SPEC["paths"].items():
+    values = values or values_for(hub)
+    for path, item in operations().items():
         if "get" not in item:
             continue
         names = [p["name"] for p in item["get"].get("parameters", []) if p["in"] == "path"]
@@ -128,7 +133,7 @@ def test_every_get_in_the_spec_answers_what_the_spec_says(hub):
             continue
         assert response.status == 200, (url, response)
         validate(path, response.status, response.json())
-    assert called == {p for p, item in SPEC["paths"].items() if "get" in item}
+    assert called == {p for p, item in operations().items() if "get" in item}
 
 
 def test_the_fields_that_prove_the_new_vocabulary_are_there(hub):
@@ -140,6 +145,9 @@ def test_the_fields_that_prove_the_new_vocabulary_are_there(hub):
     valued_option = next(p for p in positions if p["secType"] == "OPT")
     assert valued_option["deltaExposure"] == pytest.approx(valued_option["delta"] * valued_option["quantity"] * 100, abs=0.01)
     assert all(isinstance(p["quoteTimestamp"], int) and "mark" not in p for p in positions)
+    assert all(isinstance(p["marketOpen"], bool) for p in positions)
+    # Crypto trades always: the session is open whatever the day.
+    assert next(p for p in positions if p["secType"] == "CRYPTO")["marketOpen"] is True
     summary = hub.get("/api/portfolio/summary").json()
     assert isinstance(summary["netLiquidationUpdatedAt"], int) and isinstance(summary["cashUpdatedAt"], int)
     assert abs(summary["netLiquidationUpdatedAt"] - time.time() * 1000) < 120_000
@@ -171,3 +179,21 @@ def test_error_answers_match_the_spec_too(hub):
         assert response.json()["error"]["code"] == code
     codes = resolve(SPEC["components"]["schemas"]["Error"])["properties"]["error"]["properties"]["code"]["enum"]
     assert {"unknown_broker", "unknown_field"} <= set(codes)
+
+
+def test_every_get_the_spec_guards_answers_401_as_documented_without_the_token():
+    """A hub with a token: each GET path but the dashboard's answers 401 without it, and the spec says so."""
+    hub = Hub(token="conformance-token")
+    try:
+        checked = 0
+        values = {"symbol": ["AAPL"], "name": ["ibkr"], "id": ["1"]}
+        for path, url in targets(hub, values):
+            if operations()[path]["get"].get("security") == []:
+                continue
+            response = hub.get(url)
+            assert response.status == 401, (url, response)
+            validate(path, 401, response.json())
+            checked += 1
+        assert checked >= 15
+    finally:
+        hub.stop()
