@@ -78,7 +78,7 @@ public final class PortfolioService: HubArchive {
             guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
             try body.checkUnchanged(existing)
             if let read = body.staleUpdate(existing) {
-                return .error(409, code: "conflict", "position \(id) changed at \(existing.updatedAt), after the updatedAt \(read) this update was based on: read it again")
+                return .error(409, code: "conflict", "position \(id) was last changed at \(existing.updatedAt), not at the updatedAt \(read) this update was based on: read it again")
             }
             return await self.storing { .json(200, PositionBody.encode(try await self.store.update(id: id, draft))) }
         }
