@@ -7,7 +7,7 @@ bin="${TICKHUB_BIN_DIR:-.build/release}"
 clients="${1:-1000}"; rate="${2:-5000}"; seconds="${3:-10}"; warmup="${4:-12}"
 ulimit -n 65536 2>/dev/null || true
 work=$(mktemp -d)
-"$bin/tickhub-sim" --port 0 --control-port=-1 --tick-rate "$rate" --synthetic 500 --pacing-limit 0 --lines 1000 > "$work/sim" 2>/dev/null &
+"$bin/tickhub-sim" --port 0 --control-port=-1 --clock open --tick-rate "$rate" --synthetic 500 --pacing-limit 0 --lines 1000 > "$work/sim" 2>/dev/null &
 sim=$!
 trap 'kill $sim $hub 2>/dev/null; rm -rf "$work"' EXIT
 hub=""

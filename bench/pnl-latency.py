@@ -5,7 +5,7 @@
 import asyncio, json, statistics, subprocess, sys, time, urllib.request, re, os, tempfile
 BIN = os.environ.get("TICKHUB_BIN_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "debug"))
 env = dict(os.environ, TICKHUB_PROVIDERS="ibkr", TICKHUB_DATA_DIR=tempfile.mkdtemp(), YAHOO_BASE_URL="http://127.0.0.1:9", ALPHAVANTAGE_BASE_URL="http://127.0.0.1:9")
-sim = subprocess.Popen([f"{BIN}/tickhub-sim", "--port", "0", "--control-port=-1", "--lines", "1000", "--tick-rate", "2000", "--portfolio", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config", "sim-portfolio.json")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+sim = subprocess.Popen([f"{BIN}/tickhub-sim", "--port", "0", "--control-port=-1", "--clock", "open", "--lines", "1000", "--tick-rate", "2000", "--portfolio", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config", "sim-portfolio.json")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 sim_port = int(re.search(r" port=(\d+)", sim.stdout.readline()).group(1))
 cfg = tempfile.mktemp(suffix=".json"); open(cfg, "w").write(json.dumps({"ibkr": {"lineBudget": 400}}))
 hub = subprocess.Popen([f"{BIN}/tickhub", "--config", cfg, "--ibkr-port", str(sim_port), "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)

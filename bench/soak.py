@@ -784,7 +784,7 @@ class Soak:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             stop_signals[sig] = signal.signal(sig, interrupted)
         try:
-            self.sim = Started("sim", [str(bin_dir / "tickhub-sim"), "--port", "0", "--control-port", "0",
+            self.sim = Started("sim", [str(bin_dir / "tickhub-sim"), "--port", "0", "--control-port", "0", "--clock", "open",
                                        "--synthetic", str(SYNTHETIC_STOCKS), "--tick-rate", str(self.args.tick_rate),
                                        "--seed", str(self.seed)], work, env)
             self.control_port = int(self.sim.fields["control"])

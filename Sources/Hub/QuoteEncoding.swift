@@ -60,7 +60,7 @@ package enum QuoteEncoding {
     }
 
     private static func isOpen(_ instrument: Instrument, at moment: Timestamp) -> Bool {
-        MarketHours.isOpen(instrument, at: Date(timeIntervalSince1970: Double(moment.microseconds) / 1_000_000))
+        MarketClock.isOpen(instrument, atMicroseconds: moment.microseconds)
     }
 
     /// The instrument a quoted symbol names (its kind decides the session and the price decimals), parsed once per

@@ -183,7 +183,7 @@ public final class DataProviderManager: Sendable {
         // Ask the providers that are needed first, so a failover goes straight to the next one.
         work += reconcile(symbol, now: now, in: &state)
         guard var entry = state.entries[symbol] else { return [] }
-        let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
+        let open = MarketClock.isOpen(entry.instrument, atMicroseconds: now * 1000)
         var events: [ManagerEvent] = []
         if let change = entry.selector.evaluate(now: now, marketOpen: open) {
             let allowance = state.sourceChangeLog.admit(now: now)
@@ -223,7 +223,7 @@ public final class DataProviderManager: Sendable {
     /// holds.
     private func reconcile(_ symbol: String, now: Int64, in state: inout State) -> [(QuoteSource, [Instrument], Bool)] {
         guard var entry = state.entries[symbol] else { return [] }
-        let open = MarketHours.isOpen(entry.instrument, at: Date(timeIntervalSince1970: Double(now) / 1000))
+        let open = MarketClock.isOpen(entry.instrument, atMicroseconds: now * 1000)
         let wanted = Set(entry.selector.wanted(now: now, marketOpen: open)).filter { providers[$0] != nil }
         var work: [(QuoteSource, [Instrument], Bool)] = []
         for provider in wanted.subtracting(entry.subscribed) {

@@ -16,6 +16,9 @@ public struct HubCommandLine: Sendable {
     public var noDashboard = false
     public var demo = false
     public var offline = false
+    /// `--market-clock`: the time it is on the exchange the hub watches, when that is a simulator started with
+    /// `--clock` (ISO 8601 with an offset).
+    public var marketClock: String?
 
     public init() {}
 
@@ -28,7 +31,7 @@ public struct HubCommandLine: Sendable {
     }
 
     /// The options given that are settings, each under its key. `--config` names the file rather than a
-    /// setting, and `--demo`, `--offline` and `--no-dashboard` are ways of running the hub that the launcher
+    /// setting, and `--demo`, `--offline`, `--market-clock` and `--no-dashboard` are ways of running the hub that the launcher
     /// applies itself.
     var settings: [Setting] {
         let options: [(String, String, ConfigContent?)] = [

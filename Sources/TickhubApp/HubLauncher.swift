@@ -47,6 +47,16 @@ public struct HubLauncher {
         var parts: [ProcessLifecycle.Part] = []
         // The simulator is part of this process, not an outside connection: it only has to exist before IBKR's
         // configuration is final. Nothing connects anywhere until the server is listening.
+        let marketClock = try options.marketClock.map { text in
+            guard let date = TradingCalendar.parse(text) else {
+                throw ConfigurationError("--market-clock \"\(text.prefix(64))\" is not an ISO 8601 time with an offset, such as 2026-12-02T10:00:00-05:00")
+            }
+            return date
+        }
+        if let marketClock {
+            MarketClock.follow(marketClock)
+            logger.notice("market sessions are judged as if it were \(TradingCalendar.newYorkDescription(marketClock)) now")
+        }
         if options.demo {
             var simulation = SimulatorConfiguration()
             simulation.port = 0
@@ -56,9 +66,10 @@ public struct HubLauncher {
             }
             // A demo that looks dead on a weekend is a poor first one: outside the US session the simulated clock
             // starts inside the last one.
-            simulation.clock = TradingCalendar.demoStart(now: Date())
+            simulation.clock = marketClock ?? TradingCalendar.demoStart(now: Date())
             if let clock = simulation.clock {
-                logger.notice("demo: US markets are shut now; the simulator's clock starts at \(TradingCalendar.newYorkDescription(clock)) so the market is open")
+                MarketClock.follow(clock)
+                logger.notice("demo: US markets are shut now; the simulator's clock starts at \(TradingCalendar.newYorkDescription(clock)) so the market is open, and quotes' marketOpen is judged on that clock")
             }
             let simulator = GatewaySimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
             ibkr.host = "127.0.0.1"

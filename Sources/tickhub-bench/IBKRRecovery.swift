@@ -24,6 +24,8 @@ struct IBKRRecovery: AsyncParsableCommand {
         var config = SimulatorConfiguration()
         config.port = 0
         config.ticksPerSecond = 2_000
+        // Inside a US session whatever day the bench runs on: outside one, the stocks would not move.
+        config.clock = TradingCalendar.demoStart(now: Date())
         let simulator = GatewaySimulator(configuration: config)
         let port = try await simulator.start()
         var ibkr = IBKRConfiguration()

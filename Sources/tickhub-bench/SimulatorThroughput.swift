@@ -37,6 +37,8 @@ struct SimulatorThroughput: AsyncParsableCommand {
         config.port = 0
         config.ticksPerSecond = rate
         config.pacingLimit = 0
+        // Inside a US session whatever day the bench runs on: outside one, the stocks would not move.
+        config.clock = TradingCalendar.demoStart(now: Date())
         config.marketDataLines = max(100, symbols)
         config.universe.addSynthetic(count: symbols)
         let simulator = GatewaySimulator(configuration: config)

@@ -31,7 +31,7 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Comma-separated symbols with no market-data entitlement (354 / 10168).") var unentitled = ""
     @Option(help: "Portfolio JSON (accounts, cash, positions); default: the built-in paper account.") var portfolio: String?
     @Option(help: "Seconds between account and portfolio updates to subscribers.") var accountUpdateInterval = 5.0
-    @Option(help: "Simulated time to start at, ISO 8601 with an offset (e.g. 2026-12-02T10:00:00-05:00); it runs on in real time. Default: the machine's clock.")
+    @Option(help: "Simulated time to start at, ISO 8601 with an offset (e.g. 2026-12-02T10:00:00-05:00), or `open`: now while US stocks trade, else the last weekday's 10:00 New York (as the demo does); it runs on in real time. Default: the machine's clock.")
     var clock: String?
     @Option(help: "Daily volatility of FX pairs (a fraction: 0.005 is 0.5 %).") var fxVolatility = 0.005
     @Option(help: "Daily volatility of stocks without one of their own (over the 6.5-hour session).") var stockVolatility = 0.015
@@ -40,7 +40,7 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
 
     func validate() throws {
-        if let clock, TradingCalendar.parse(clock) == nil {
+        if let clock, clock != "open", TradingCalendar.parse(clock) == nil {
             throw ValidationError("--clock '\(clock)' is not an ISO 8601 time with an offset, such as 2026-12-02T10:00:00-05:00")
         }
         for (flag, value) in [("--fx-volatility", fxVolatility), ("--stock-volatility", stockVolatility),
@@ -65,7 +65,7 @@ struct TickhubSim: AsyncParsableCommand {
         config.delayedOnlySymbols = Self.symbols(delayedOnly)
         config.unentitledSymbols = Self.symbols(unentitled)
         config.accountUpdateInterval = accountUpdateInterval
-        config.clock = clock.flatMap(TradingCalendar.parse)
+        config.clock = clock == "open" ? TradingCalendar.demoStart(now: Date()) : clock.flatMap(TradingCalendar.parse)
         config.volatility.forex = fxVolatility
         config.volatility.stock = stockVolatility
         config.volatility.crypto = cryptoVolatility

@@ -28,6 +28,7 @@ struct Tickhub: AsyncParsableCommand {
     @Flag(help: "Serve the HTTP and WebSocket API without the dashboard.") var noDashboard = false
     @Flag(help: "Start a TWS simulator on a free loopback port and connect to it.") var demo = false
     @Flag(help: "Call no outside service: Yahoo Finance and Alpha Vantage stay off.") var offline = false
+    @Option(help: "Judge market sessions as if it were this time now (ISO 8601, e.g. 2026-12-02T10:00:00-05:00): for a simulator started with --clock; with --demo, the demo's simulator starts at it.") var marketClock: String?
     @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
 
     func run() async throws {
@@ -55,6 +56,7 @@ struct Tickhub: AsyncParsableCommand {
         options.noDashboard = noDashboard
         options.demo = demo
         options.offline = offline
+        options.marketClock = marketClock
         try await HubLauncher(options).run()
     }
 }

@@ -76,7 +76,10 @@ class Process:
 
 
 def start_simulator(*extra):
-    return Process([str(BIN / "tickhub-sim"), "--port", "0", "--control-port", "0", *extra], r"tickhub-sim: listening")
+    """`tickhub-sim` on free loopback ports; its market is open (`--clock open`) unless `extra` names a clock."""
+    opening = [] if "--clock" in extra else ["--clock", "open"]
+    return Process([str(BIN / "tickhub-sim"), "--port", "0", "--control-port", "0", *opening, *extra],
+                   r"tickhub-sim: listening")
 
 
 @pytest.fixture

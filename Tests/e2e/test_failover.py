@@ -107,7 +107,7 @@ class Setup:
     def start_simulator(self):
         """`tickhub-sim` on the hub's TWS port; returns once it is listening."""
         # An account without positions: held symbols would stay subscribed and blur which symbols move.
-        sim = Process([str(BIN / "tickhub-sim"), "--port", str(self.tws_port), "--control-port=-1",
+        sim = Process([str(BIN / "tickhub-sim"), "--port", str(self.tws_port), "--control-port=-1", "--clock", "open",
                        "--portfolio", str(EMPTY_PORTFOLIO), "--log-level", "warning"], r"tickhub-sim: listening")
         self.simulators.append(sim)
         return sim

@@ -55,15 +55,23 @@ def regular_session_open(kind, moment):
     return weekday <= 5 and 9 * 60 + 30 <= minutes < 16 * 60
 
 
-def test_quotes_say_whether_their_market_is_open_and_options_carry_greeks(api_hub):
-    option = "SPY 271217C00600000"
-    for symbol, kind in [("AAPL", "stock"), ("EUR.USD", "fx"), ("BTC", "crypto"), (option, "stock")]:
-        before = time.time()
-        quote = api_hub.get("/api/market-data/quote/" + symbol.replace(" ", "%20")).json()
-        after = time.time()
-        expected = {regular_session_open(kind, before), regular_session_open(kind, after)}
-        if len(expected) == 1:  # not astride a session edge
-            assert quote["marketOpen"] is expected.pop(), (symbol, quote)
+OPTION = "SPY 271217C00600000"
+
+
+@pytest.mark.parametrize("market_clock", ["2026-12-02T10:30:00-05:00", "2026-12-05T12:00:00-05:00"])
+def test_quotes_say_whether_their_market_is_open_on_the_markets_clock(market_clock):
+    """`--market-clock` (the demo's simulator starts at it too): a Wednesday morning, every market open; a Saturday
+    noon, only crypto trades. The hub judges sessions on that clock, not the machine's."""
+    import datetime
+    start = datetime.datetime.fromisoformat(market_clock).timestamp()
+    with ready_hub("--market-clock", market_clock) as hub:
+        for symbol, kind in [("AAPL", "stock"), ("EUR.USD", "fx"), ("BTC", "crypto"), (OPTION, "stock")]:
+            quote = hub.get("/api/market-data/quote/" + symbol.replace(" ", "%20")).json()
+            assert quote["marketOpen"] is regular_session_open(kind, start), (market_clock, symbol, quote)
+
+
+def test_options_carry_greeks(api_hub):
+    option = OPTION
     deadline = time.monotonic() + 5
     while "delta" not in (quote := api_hub.get("/api/market-data/quote/" + option.replace(" ", "%20")).json()):
         assert time.monotonic() < deadline, f"no greeks on {quote}"
