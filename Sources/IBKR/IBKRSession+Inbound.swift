@@ -32,6 +32,9 @@ extension IBKRSession {
         case let .accountValue(row):
             accountValue(account: row.account, tag: row.key, value: row.value, currency: row.currency)
         case .accountDownloadEnd: publishAccountValues()
+        // Every later round of account updates (TWS sends one every three minutes, or on a change) ends with its
+        // time and no download end: publishing there is what keeps balances' "updated" times honest.
+        case .accountUpdateTime: publishAccountValues()
         case let .portfolioValue(message): portfolioValue(message)
         case let .accountPnL(message): accountPnL(message)
         case let .positionPnL(message): positionPnL(message)

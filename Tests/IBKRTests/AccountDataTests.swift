@@ -55,6 +55,25 @@ struct AccountDataTests {
         #expect(pnl.realizedPnL == 1_250.40)
     }
 
+    /// Each later round of account updates ends with an update time and no download end; the balances must be
+    /// published again after it, or their "updated" time would stop at the connection's first round.
+    @Test func laterRoundsOfAccountUpdatesPublishTheBalancesAgain() async throws {
+        try await withSimulatorAndProvider(simulator: { $0.accountUpdateInterval = 0.3 }) { h in
+            try await h.events.awaitState(.ready)
+            try await h.events.awaitEvent("the first account values") {
+                if case let .accountValues(v) = $0 { v.contains { $0.tag == "NetLiquidation" } } else { false }
+            }
+            await h.events.skip()
+            // The connection's first round publishes at most three times (summary end, update time, download end):
+            // four more need at least two later rounds.
+            for count in 1...4 {
+                try await h.events.awaitEvent("account values, \(count) of 4 after the first") {
+                    if case let .accountValues(v) = $0 { v.contains { $0.tag == "NetLiquidation" } } else { false }
+                }
+            }
+        }
+    }
+
     @Test func positionsAccountValuesAndPnLSurviveAReconnect() async throws {
         try await withSimulatorAndProvider { h in
             try await h.events.awaitState(.ready)
