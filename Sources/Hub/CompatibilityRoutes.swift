@@ -140,16 +140,7 @@ enum CompatibilityRoutes {
         var w = JSONWriter()
         w.beginObject()
         w.field("t", now)
-        w.key("totals")
-        PnLView.writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
-        w.key("byBroker")
-        w.beginObject()
-        let groups = PnLEngine.totals(valuations, by: \.holding.broker)
-        for broker in groups.keys.sorted() {
-            w.key(broker)
-            PnLView.writeTotals(groups[broker]!, into: &w)
-        }
-        w.endObject()
+        PnLView.writeTotals(of: valuations, byAccount: false, into: &w)
         w.endObject()
         return w.bytes
     }

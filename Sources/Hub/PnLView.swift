@@ -68,21 +68,28 @@ package struct PnLView {
         w.beginArray()
         for v in valuations { Self.writePosition(v, market, at: Timestamp(microseconds: now), into: &w) }
         w.endArray()
+        Self.writeTotals(of: valuations, byAccount: true, into: &w)
+        w.endObject()
+        return w.bytes
+    }
+
+    /// `"totals":{…},"byBroker":{…}` and, when asked, `"byAccount":{…}` (keyed `broker:account`): the figures
+    /// `/api/portfolio/pnl` and `/api/portfolio/combined/pnl` share.
+    static func writeTotals(of valuations: [PositionValuation], byAccount: Bool, into w: inout JSONWriter) {
         w.key("totals")
-        Self.writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
-        for (name, key) in [("byBroker", { (v: PositionValuation) in v.holding.broker }),
-                            ("byAccount", { (v: PositionValuation) in "\(v.holding.broker):\(v.holding.account)" })] {
+        writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
+        var groupings: [(String, (PositionValuation) -> String)] = [("byBroker", { $0.holding.broker })]
+        if byAccount { groupings.append(("byAccount", { "\($0.holding.broker):\($0.holding.account)" })) }
+        for (name, key) in groupings {
             w.key(name)
             w.beginObject()
             let groups = PnLEngine.totals(valuations, by: key)
             for group in groups.keys.sorted() {
                 w.key(group)
-                Self.writeTotals(groups[group]!, into: &w)
+                writeTotals(groups[group]!, into: &w)
             }
             w.endObject()
         }
-        w.endObject()
-        return w.bytes
     }
 
     func allocationBody(_ market: MarketView) -> [UInt8] {
