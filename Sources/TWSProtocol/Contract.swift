@@ -57,6 +57,15 @@ public struct Contract: Equatable, Hashable, Sendable {
         }
         try c.field(&currency); try c.field(&localSymbol); try c.field(&tradingClass)
     }
+
+    /// A BAG's legs as requests carry them after their own fields (reqMktData, reqHistoricalData); other
+    /// contracts send nothing here.
+    mutating func layoutComboLegs<Coder: WireCoder>(_ c: inout Coder) throws {
+        guard secType == "BAG" else { return }
+        try c.repeated(&comboLegs, blank: ComboLeg()) { c, leg in
+            try c.field(&leg.conId); try c.field(&leg.ratio); try c.field(&leg.action); try c.field(&leg.exchange)
+        }
+    }
 }
 
 public struct ComboLeg: Equatable, Hashable, Sendable {

@@ -31,6 +31,10 @@ public enum ServerMessage: Equatable, Sendable {
     case openOrderEnd(OpenOrderEnd)
     case completedOrdersEnd(CompletedOrdersEnd)
     case executionDetailsEnd(ExecutionDetailsEnd)
+    case historicalData(HistoricalData)
+    case historicalDataEnd(HistoricalDataEnd)
+    case historicalDataUpdate(HistoricalDataUpdate)
+    case headTimestamp(HeadTimestamp)
     /// A message id this codec does not model (orders, executions, news, ...). Skipped, never fatal.
     case unknown(id: Int)
 
@@ -67,6 +71,10 @@ public enum ServerMessage: Equatable, Sendable {
             case OpenOrderEnd.id: return .openOrderEnd(try .read(from: &r))
             case CompletedOrdersEnd.id: return .completedOrdersEnd(try .read(from: &r))
             case ExecutionDetailsEnd.id: return .executionDetailsEnd(try .read(from: &r))
+            case HistoricalData.id: return .historicalData(try .read(from: &r))
+            case HistoricalDataEnd.id: return .historicalDataEnd(try .read(from: &r))
+            case HistoricalDataUpdate.id: return .historicalDataUpdate(try .read(from: &r))
+            case HeadTimestamp.id: return .headTimestamp(try .read(from: &r))
             default: return .unknown(id: id)
             }
         }
@@ -104,6 +112,10 @@ public enum ServerMessage: Equatable, Sendable {
         case let .openOrderEnd(m): m
         case let .completedOrdersEnd(m): m
         case let .executionDetailsEnd(m): m
+        case let .historicalData(m): m
+        case let .historicalDataEnd(m): m
+        case let .historicalDataUpdate(m): m
+        case let .headTimestamp(m): m
         case .unknown: nil
         }
     }

@@ -16,6 +16,8 @@ public enum ServerVersion {
     public static let lastTradeDate = 182
     public static let ineligibilityReasons = 186
     public static let errorTime = 194
+    /// historicalData stops carrying the start and end dates; they come after the bars in historicalDataEnd (108).
+    public static let historicalDataEnd = 196
     /// From here the message id travels as a binary integer; this codec stays below it.
     public static let protobuf = 201
 

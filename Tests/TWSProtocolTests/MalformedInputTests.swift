@@ -174,8 +174,8 @@ struct MalformedInputTests {
     @Test func randomPayloadsNeverCrash() throws {
         var random = SeededGenerator(seed: 0x7A15)
         let alphabet = Array("0123456789-+.eE|||||abcINFinity\u{0}\u{0}".utf8) + [0xC3, 0xA9, 0x5C, 0x75, 0xFF]
-        let knownServerIDs = [1, 2, 4, 6, 7, 8, 9, 10, 15, 45, 46, 49, 52, 53, 54, 55, 57, 58, 61, 62, 63, 64, 73, 74, 81,
-                              94, 95, 102]
+        let knownServerIDs = [1, 2, 4, 6, 7, 8, 9, 10, 15, 17, 45, 46, 49, 52, 53, 54, 55, 57, 58, 61, 62, 63, 64, 73, 74,
+                              81, 88, 90, 94, 95, 102, 108]
         let knownClientIDs = [1, 2, 5, 6, 7, 8, 9, 15, 16, 17, 49, 59, 61, 62, 63, 64, 71, 76, 92, 93, 94, 95, 99]
         var decoded = 0
         var refused = 0

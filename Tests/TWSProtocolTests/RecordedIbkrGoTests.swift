@@ -56,7 +56,7 @@ struct RecordedIbkrGoTests {
         #expect(kinds == [
             // captured payloads
             "managedAccounts", "nextValidID", "error", "contractDetails", "unknown(11)", "contractDetailsEnd",
-            "accountSummary", "accountSummaryEnd", "position", "positionEnd", "unknown(17)", "tickPrice",
+            "accountSummary", "accountSummaryEnd", "position", "positionEnd", "historicalData", "tickPrice",
             "tickSize", "marketDataType", "tickSnapshotEnd", "unknown(5)", "openOrderEnd", "unknown(106)",
             // additional frames
             "currentTime", "unknown(109)", "accountPnL", "unknown(3)", "accountValue", "portfolioValue",

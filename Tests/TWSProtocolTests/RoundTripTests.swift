@@ -117,6 +117,11 @@ struct RoundTripTests {
             .openOrderEnd(OpenOrderEnd()),
             .completedOrdersEnd(CompletedOrdersEnd()),
             .executionDetailsEnd(ExecutionDetailsEnd(requestID: 218)),
+            // Without start and end dates, which only versions below 196 carry (HistoricalDataTests).
+            .historicalData(HistoricalData(requestID: 4001, bars: HistoricalDataTests.bars)),
+            .historicalDataEnd(HistoricalDataEnd(requestID: 4001, startDate: "20260401 16:00:00", endDate: "20260402 16:00:00")),
+            .historicalDataUpdate(HistoricalDataUpdate(requestID: 4001, bar: HistoricalDataTests.bars[0])),
+            .headTimestamp(HeadTimestamp(requestID: 4004, timestamp: "20040102 14:30:00")),
         ]
     }()
 
@@ -210,7 +215,7 @@ struct RoundTripTests {
     }
 
     @Test func theSamplesCoverEveryKind() {
-        #expect(Set(Self.serverSamples.map(\.kind)).count == 28)
+        #expect(Set(Self.serverSamples.map(\.kind)).count == 32)
         #expect(Set(Self.clientSamples.map(\.kind)).count == 23)
     }
 

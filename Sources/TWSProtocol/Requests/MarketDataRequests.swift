@@ -22,11 +22,7 @@ public struct RequestMarketData: TWSMessage {
         try c.version(11)
         try c.field(&requestID)
         try contract.layout(&c, exchanges: .routingAndPrimary)
-        if contract.secType == "BAG" {
-            try c.repeated(&contract.comboLegs, blank: ComboLeg()) { c, leg in
-                try c.field(&leg.conId); try c.field(&leg.ratio); try c.field(&leg.action); try c.field(&leg.exchange)
-            }
-        }
+        try contract.layoutComboLegs(&c)
         var hasDeltaNeutral = deltaNeutral != nil
         try c.field(&hasDeltaNeutral)
         if hasDeltaNeutral {
