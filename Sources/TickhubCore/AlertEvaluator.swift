@@ -1,0 +1,156 @@
+/// The alert rules in force, indexed by symbol, and what each has seen: evaluating a quote costs in proportion to
+/// that symbol's rules alone.
+///
+/// A value type without locks: its owner (one per shard, or one behind an actor) feeds it the quotes in order.
+/// A quote is evaluated only if it can be vouched for: never when stale, and when delayed only for the rules that
+/// allow it. A quote not evaluated leaves every rule's memory as it was, so a crossing is always between two
+/// evaluated prices.
+public struct AlertEvaluator: Sendable {
+    /// Why a tenth of a percent: after firing, a rule re-arms (and a `crosses` rule counts the next crossing) only
+    /// once the price has gone back past the level by this fraction of it. A price dithering on the level by a tick or
+    /// two (0.01 on a 100 stock is 0.01 %, a tick on BTC near 90 000 is far less) then fires once, while a real move
+    /// back (0.10 on a 100 stock) re-arms. A fraction rather than a tick because the rule engine does not know the
+    /// instrument's tick, and because it scales with the level for every instrument alike.
+    public static let rearmBand = 0.001
+
+    struct Watch: Sendable {
+        var rule: AlertRule
+        /// For above/below/changePercent: whether the next time the condition holds may fire.
+        var armed = true
+        /// For crosses: the side of the level the last evaluated price was on, nil before one or when on the level.
+        var side: Side?
+        /// For crosses: a firing happened, so the next crossing must clear the level by the band.
+        var needsBand = false
+        var lastFiredAt: Int64?
+        /// The base of a `changePercent` rule measured from creation.
+        var base: Double?
+    }
+
+    enum Side: Sendable { case above, below }
+
+    private var watches: [String: [Watch]] = [:]
+    private var symbolOfRule: [String: String] = [:]
+
+    /// How many rule watches evaluations have looked at, all told: what an evaluation costs.
+    public private(set) var rulesExamined = 0
+
+    public init() {}
+
+    public var count: Int { symbolOfRule.count }
+
+    public var rules: [AlertRule] { watches.values.flatMap { $0.map(\.rule) } }
+
+    public func rules(for symbol: String) -> [AlertRule] { watches[symbol]?.map(\.rule) ?? [] }
+
+    /// Adds (or replaces, by id) a rule. With the symbol's current quote, an `above`, `below` or `changePercent`
+    /// rule whose condition already holds fires at once, and a `crosses` rule learns which side the price is on.
+    public mutating func add(_ rule: AlertRule, current quote: Quote? = nil, now: Timestamp) -> AlertFired? {
+        remove(id: rule.id)
+        var watch = Watch(rule: rule, base: rule.referencePrice)
+        let fired = quote.flatMap { $0.symbol == rule.symbol ? Self.evaluate(&watch, $0, now: now.milliseconds) : nil }
+        watches[rule.symbol, default: []].append(watch)
+        symbolOfRule[rule.id] = rule.symbol
+        return fired
+    }
+
+    /// Removes a rule; returns it, or nil if it was not there.
+    @discardableResult
+    public mutating func remove(id: String) -> AlertRule? {
+        guard let symbol = symbolOfRule.removeValue(forKey: id), var list = watches[symbol],
+              let index = list.firstIndex(where: { $0.rule.id == id })
+        else { return nil }
+        let removed = list.remove(at: index).rule
+        watches[symbol] = list.isEmpty ? nil : list
+        return removed
+    }
+
+    /// Evaluates the rules of `quote.symbol` against it. Returns the firings, in the order the rules were added.
+    /// Rules whose expiry has passed are dropped from the index and never fire.
+    public mutating func evaluate(_ quote: Quote, now: Timestamp) -> [AlertFired] {
+        guard var list = watches[quote.symbol] else { return [] }
+        let time = now.milliseconds
+        var fired: [AlertFired] = []
+        var kept: [Watch] = []
+        kept.reserveCapacity(list.count)
+        rulesExamined += list.count
+        for index in list.indices {
+            if list[index].rule.hasExpired(at: time) {
+                symbolOfRule[list[index].rule.id] = nil
+                continue
+            }
+            if let firing = Self.evaluate(&list[index], quote, now: time) { fired.append(firing) }
+            kept.append(list[index])
+        }
+        watches[quote.symbol] = kept.isEmpty ? nil : kept
+        return fired
+    }
+
+    static func evaluate(_ watch: inout Watch, _ quote: Quote, now: Int64) -> AlertFired? {
+        let rule = watch.rule
+        guard !quote.stale, !quote.delayed || rule.allowDelayed, !rule.hasExpired(at: now),
+              let price = quote.price, price.isFinite
+        else { return nil }
+        let coolingDown = watch.lastFiredAt.map { now - $0 < Int64(rule.cooldownSeconds) * 1_000 } ?? false
+
+        let holds: Bool
+        switch rule.condition {
+        case .above:
+            holds = rearmed(&watch, price: price, threshold: rule.level, rising: true)
+        case .below:
+            holds = rearmed(&watch, price: price, threshold: rule.level, rising: false)
+        case .changePercent:
+            guard let threshold = changeThreshold(&watch, quote: quote, price: price) else { return nil }
+            holds = rearmed(&watch, price: price, threshold: threshold, rising: rule.level > 0)
+        case .crosses:
+            holds = crossed(&watch, price: price, level: rule.level)
+        }
+        guard holds, !coolingDown else { return nil }
+        if rule.condition != .crosses { watch.armed = false }
+        watch.needsBand = rule.condition == .crosses
+        watch.lastFiredAt = now
+        return AlertFired(id: rule.id, symbol: rule.symbol, condition: rule.condition, level: rule.level, price: price,
+                          time: now)
+    }
+
+    /// Whether a "holds while past the threshold" condition may fire now: re-arms the watch once the price is back
+    /// beyond the threshold by the band, then answers whether the price is past the threshold and the watch armed.
+    static func rearmed(_ watch: inout Watch, price: Double, threshold: Double, rising: Bool) -> Bool {
+        let band = abs(threshold) * rearmBand
+        if rising {
+            if price <= threshold - band { watch.armed = true }
+            return watch.armed && price > threshold
+        } else {
+            if price >= threshold + band { watch.armed = true }
+            return watch.armed && price < threshold
+        }
+    }
+
+    /// The price at which the change from the rule's base reaches its percentage; nil while no base is known.
+    static func changeThreshold(_ watch: inout Watch, quote: Quote, price: Double) -> Double? {
+        let base: Double?
+        switch watch.rule.reference {
+        case .previousClose:
+            base = quote.close
+        case .creation:
+            if watch.base == nil { watch.base = price }
+            base = watch.base
+        }
+        guard let base, base.isFinite, base > 0 else { return nil }
+        return base * (1 + watch.rule.level / 100)
+    }
+
+    /// Whether the price has moved to the other side of the level since the last evaluated price. After a firing,
+    /// the move must clear the level by the band, so a price dithering on it fires once.
+    static func crossed(_ watch: inout Watch, price: Double, level: Double) -> Bool {
+        let band = watch.needsBand ? level * rearmBand : 0
+        let now: Side?
+        switch watch.side {
+        case .above: now = price < level - band ? .below : .above
+        case .below: now = price > level + band ? .above : .below
+        case nil: now = price > level ? .above : price < level ? .below : nil
+        }
+        defer { watch.side = now }
+        guard let before = watch.side, let now else { return false }
+        return before != now
+    }
+}
