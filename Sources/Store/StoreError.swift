@@ -1,3 +1,5 @@
+import TickhubCore
+
 /// Everything the store can fail with. Each case says which file or record, and what to do about it.
 ///
 /// SQLite and file-system failures are mapped here (see `StoreError.wrap`), so a caller never sees a raw
@@ -49,6 +51,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case positionClosed(id: Int64)
     /// An account holds at most one open position per symbol and origin.
     case duplicatePosition(broker: String, accountId: String, symbol: String, existingId: Int64)
+    /// An alert rule failed validation; nothing was written.
+    case invalidAlert(AlertValidationError)
+    case alertNotFound(id: String)
+    /// A stored alert rule cannot be read back (its targets are not valid JSON, say): it is refused, not guessed at.
+    case corruptAlert(id: String, detail: String)
 
     public var description: String {
         switch self {
@@ -97,6 +104,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "position \(id) is closed; closed positions are history and are not edited"
         case let .duplicatePosition(broker, accountId, symbol, existingId):
             "the account \(broker):\(accountId) already holds \(symbol) (position \(existingId)); update that position instead"
+        case let .invalidAlert(error):
+            "invalid alert: \(error.field): \(error)"
+        case let .alertNotFound(id):
+            "no alert with id \(id)"
+        case let .corruptAlert(id, detail):
+            "the stored alert \(id) cannot be read (\(detail)). Delete it and create it again."
         }
     }
 }

@@ -13,6 +13,7 @@ enum StoreMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
+        migrator.registerMigration("v3", migrate: v3)
         return migrator
     }
 
@@ -86,5 +87,25 @@ enum StoreMigrations {
         try db.execute(sql: """
             CREATE INDEX position_open_in_order ON position (broker, accountId, symbol, origin, id) WHERE closedAt IS NULL
             """)
+    }
+
+    /// Price alert rules (`AlertRecord`). Targets are JSON text, read back through `AlertTarget`'s coding; the
+    /// checks keep a row the hub could not evaluate out of the table.
+    static func v3(_ db: Database) throws {
+        try db.create(table: "alertRule") { t in
+            t.primaryKey("id", .text).check(sql: "length(id) > 0")
+            t.column("symbol", .text).notNull().check(sql: "length(symbol) > 0")
+            t.column("condition", .text).notNull().check(sql: "condition IN ('above','below','crosses','changePercent')")
+            t.column("level", .double).notNull()
+            t.column("reference", .text).notNull().check(sql: "reference IN ('previousClose','creation')")
+            t.column("referencePrice", .double)
+            t.column("cooldownSeconds", .integer).notNull().check(sql: "cooldownSeconds >= 0")
+            t.column("expiresAt", .integer)
+            t.column("allowDelayed", .boolean).notNull().defaults(to: false)
+            t.column("targets", .text).notNull().defaults(to: "[]")
+            t.column("createdAt", .integer).notNull()
+        }
+        // The evaluator loads rules per symbol.
+        try db.create(index: "alertRule_on_symbol", on: "alertRule", columns: ["symbol"])
     }
 }
