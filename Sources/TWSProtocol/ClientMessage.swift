@@ -25,6 +25,10 @@ public enum ClientMessage: Equatable, Sendable {
     case requestAutoOpenOrders(RequestAutoOpenOrders)
     case requestCompletedOrders(RequestCompletedOrders)
     case requestExecutions(RequestExecutions)
+    case requestHistoricalData(RequestHistoricalData)
+    case cancelHistoricalData(CancelHistoricalData)
+    case requestHeadTimestamp(RequestHeadTimestamp)
+    case cancelHeadTimestamp(CancelHeadTimestamp)
     case unknown(id: Int)
 
     public static func decode(_ frame: ByteBuffer, serverVersion: Int) throws -> ClientMessage {
@@ -53,6 +57,10 @@ public enum ClientMessage: Equatable, Sendable {
             case RequestAutoOpenOrders.id: return .requestAutoOpenOrders(try .read(from: &r))
             case RequestCompletedOrders.id: return .requestCompletedOrders(try .read(from: &r))
             case RequestExecutions.id: return .requestExecutions(try .read(from: &r))
+            case RequestHistoricalData.id: return .requestHistoricalData(try .read(from: &r))
+            case CancelHistoricalData.id: return .cancelHistoricalData(try .read(from: &r))
+            case RequestHeadTimestamp.id: return .requestHeadTimestamp(try .read(from: &r))
+            case CancelHeadTimestamp.id: return .cancelHeadTimestamp(try .read(from: &r))
             default: return .unknown(id: id)
             }
         }

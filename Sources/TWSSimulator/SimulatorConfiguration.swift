@@ -35,6 +35,8 @@ public struct SimulatorConfiguration: Sendable {
     public var marketDataLines = 100
     /// Client messages per second per connection before error 100; 0 turns pacing off.
     public var pacingLimit = 50
+    /// Pacing of historical-data requests, as IBKR's (error 162).
+    public var historicalPacing = HistoricalPacing()
     public var universe = SymbolUniverse.standard
     /// Symbols whose live data needs a subscription this account lacks; delayed data is available.
     public var delayedOnlySymbols: Set<String> = []

@@ -6,7 +6,7 @@ extension SimulatorEngine {
     /// One round of the tick clock: spend the round's share of the tick rate round-robin over the walks, each
     /// step's messages going to every subscriber of the symbol (and of its options, repriced with it).
     func produceTicks(elapsed: Double) {
-        guard ticksFlowing, !subscriptions.isEmpty else {
+        guard ticksFlowing, !subscriptions.isEmpty || !history.live.isEmpty else {
             tickCredit = 0
             return
         }
@@ -27,11 +27,13 @@ extension SimulatorEngine {
             }
             let changes = walk.step(&generator, at: time)
             walks[symbol] = walk
+            if !changes.isEmpty { recordMinute(of: walk, at: time) }
             var sent = publish(changes, of: walk, to: symbol, touching: &touched)
             for option in optionsByUnderlying[symbol] ?? [] {
                 guard var optionWalk = walks[option] else { continue }
                 let optionChanges = optionWalk.step(&generator, at: time, underlying: walk.fair)
                 walks[option] = optionWalk
+                if !optionChanges.isEmpty { recordMinute(of: optionWalk, at: time) }
                 sent += publish(optionChanges, of: optionWalk, to: option, touching: &touched)
             }
             quiet = sent == 0 ? quiet + 1 : 0
@@ -80,6 +82,10 @@ extension SimulatorEngine {
                 if !(options[underlying]?.contains(symbol) ?? false) { options[underlying, default: []].append(symbol) }
             }
             if listed.insert(stepped).inserted { order.append(stepped) }
+        }
+        // A keepUpToDate history request keeps its walk moving, subscribed or not.
+        for symbol in history.liveSymbols.sorted() where walks[symbol] != nil && listed.insert(symbol).inserted {
+            order.append(symbol)
         }
         rotation = order
         subscribersBySymbol = bySymbol

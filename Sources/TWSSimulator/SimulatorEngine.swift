@@ -51,6 +51,10 @@ final class SimulatorEngine {
     var counters = Counters()
     /// Listed instruments, and every option a client has named, by conId.
     var listingsByConId: [Int: SymbolUniverse.Listing]
+    /// The minutes each stepped walk has run through, by symbol: today's part of its historical bars.
+    var minuteBars: [String: MinuteBars] = [:]
+    /// Open historical-data requests (keepUpToDate ones until cancelled) and the recent ones pacing counts.
+    var history = HistoryDesk()
 
     // Fault state.
     var linkDown = false
@@ -153,6 +157,7 @@ final class SimulatorEngine {
     func close(_ session: SimulatorSession) {
         sessions[session.id] = nil
         subscriptions.removeAll { $0.sessionID == session.id }
+        history.close(sessionID: session.id)
     }
 
     /// Answers the hello with the negotiated version, or hangs up when the ranges do not meet.
@@ -232,6 +237,11 @@ final class SimulatorEngine {
         case .requestAutoOpenOrders: break
         case .requestCompletedOrders: session.send(CompletedOrdersEnd())
         case let .requestExecutions(request): session.send(ExecutionDetailsEnd(requestID: request.requestID))
+        case let .requestHistoricalData(request): historicalData(request, on: session)
+        case let .cancelHistoricalData(cancel):
+            if history.cancel(sessionID: session.id, requestID: cancel.requestID) { rotationIsCurrent = false }
+        case let .requestHeadTimestamp(request): headTimestamp(request, on: session)
+        case .cancelHeadTimestamp: break
         case let .unknown(id):
             logger.debug("session \(session.id): ignoring request \(id)")
         }
@@ -278,6 +288,7 @@ final class SimulatorEngine {
 
     func everySecond() {
         for session in sessions.values { session.messagesThisSecond = 0 }
+        sendHistoryUpdates()
         let accountUpdatesDue = NIODeadline.now() - lastAccountUpdate
             >= .milliseconds(Int64(configuration.accountUpdateInterval * 1000))
         if accountUpdatesDue { lastAccountUpdate = .now() }

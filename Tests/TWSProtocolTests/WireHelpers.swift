@@ -131,6 +131,10 @@ extension ClientMessage {
         case let .requestAutoOpenOrders(m): m
         case let .requestCompletedOrders(m): m
         case let .requestExecutions(m): m
+        case let .requestHistoricalData(m): m
+        case let .cancelHistoricalData(m): m
+        case let .requestHeadTimestamp(m): m
+        case let .cancelHeadTimestamp(m): m
         case .unknown: nil
         }
     }
