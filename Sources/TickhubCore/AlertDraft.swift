@@ -40,6 +40,7 @@ public struct AlertDraft: Sendable, Equatable {
         guard level.isFinite else { throw .levelNotFinite("\(level)") }
         if condition == .changePercent {
             guard level != 0 else { throw .changePercentZero }
+            guard level > -100 else { throw .changePercentBeyondTotalLoss("\(level)") }
         } else {
             guard level > 0 else { throw .levelNotPositive("\(level)") }
         }

@@ -90,7 +90,9 @@ public struct AlertEvaluator: Sendable {
         guard !quote.stale, !quote.delayed || rule.allowDelayed, !rule.hasExpired(at: now),
               let price = quote.price, price.isFinite
         else { return nil }
-        let coolingDown = watch.lastFiredAt.map { now - $0 < Int64(rule.cooldownSeconds) * 1_000 } ?? false
+        // Saturating: a cooldown of years is valid input and must not overflow into a trap.
+        let (cooldown, overflow) = Int64(clamping: rule.cooldownSeconds).multipliedReportingOverflow(by: 1_000)
+        let coolingDown = watch.lastFiredAt.map { overflow || now &- $0 < cooldown } ?? false
 
         let holds: Bool
         switch rule.condition {

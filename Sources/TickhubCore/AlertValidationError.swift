@@ -11,6 +11,8 @@ public enum AlertValidationError: Error, Equatable, Sendable, CustomStringConver
     case levelNotPositive(String)
     /// A `changePercent` rule of 0 % would fire on every update.
     case changePercentZero
+    /// A fall of 100 % or more cannot happen to a positive price; the text is the value as given.
+    case changePercentBeyondTotalLoss(String)
     case cooldownNegative(Int)
     /// Neither `http` nor `https`, or no host; the text is the URL as given.
     case targetURLInvalid(String)
@@ -23,7 +25,7 @@ public enum AlertValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidSymbol: "symbol"
         case .unknownCondition: "condition"
         case .unknownReference: "reference"
-        case .levelNotFinite, .levelNotPositive, .changePercentZero: "level"
+        case .levelNotFinite, .levelNotPositive, .changePercentZero, .changePercentBeyondTotalLoss: "level"
         case .cooldownNegative: "cooldownSeconds"
         case .targetURLInvalid, .targetChatIdEmpty: "targets"
         case .expiryInPast: "expiresAt"
@@ -40,6 +42,8 @@ public enum AlertValidationError: Error, Equatable, Sendable, CustomStringConver
         case let .levelNotFinite(text): "level \(text) is not a finite number"
         case let .levelNotPositive(text): "level \(text) must be a price greater than 0"
         case .changePercentZero: "level is 0; a changePercent rule needs a non-zero percentage (negative for a fall)"
+        case let .changePercentBeyondTotalLoss(text):
+            "level \(text) % is a fall a price cannot make; a changePercent fall must be above -100"
         case let .cooldownNegative(seconds): "cooldownSeconds \(seconds) is negative; use 0 or more"
         case let .targetURLInvalid(text): "\"\(text)\" is not a webhook URL; use an http:// or https:// URL with a host"
         case .targetChatIdEmpty: "a telegram target needs a non-empty chatId"

@@ -44,6 +44,7 @@ struct AlertDraftTests {
             (with { $0.level = .infinity }, .levelNotFinite("inf"), "level"),
             (with { $0.level = -5 }, .levelNotPositive("-5.0"), "level"),
             (with { $0.condition = "changePercent"; $0.level = 0 }, .changePercentZero, "level"),
+            (with { $0.condition = "changePercent"; $0.level = -100 }, .changePercentBeyondTotalLoss("-100.0"), "level"),
             (with { $0.cooldownSeconds = -1 }, .cooldownNegative(-1), "cooldownSeconds"),
             (with { $0.targets = [.webhook(url: "ftp://example.com/x")] }, .targetURLInvalid("ftp://example.com/x"), "targets"),
             (with { $0.targets = [.webhook(url: "javascript:alert(1)")] }, .targetURLInvalid("javascript:alert(1)"), "targets"),

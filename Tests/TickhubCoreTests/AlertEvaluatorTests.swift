@@ -100,6 +100,14 @@ struct AlertEvaluatorTests {
         #expect(at(200, 103) == 0)  // fired, not re-armed since
     }
 
+    @Test func aCooldownOfAnyLengthIsKeptWithoutOverflow() {
+        var evaluator = AlertEvaluator()
+        _ = evaluator.add(Self.rule(.above, 100, cooldown: Int.max), now: .milliseconds(Self.start))
+        // Fires, re-arms below the band, holds again much later: still within an endless cooldown.
+        #expect(Self.firedPrices(&evaluator, [101, 99, 101]) == [101])
+        #expect(evaluator.evaluate(Self.quote(last: 102), now: .milliseconds(Int64.max / 1_000)).isEmpty)
+    }
+
     @Test func anExpiredRuleNeverFiresAndLeavesTheIndex() {
         var evaluator = AlertEvaluator()
         _ = evaluator.add(Self.rule(.above, 100, expiresAt: Self.start + 5_000), now: .milliseconds(Self.start))
