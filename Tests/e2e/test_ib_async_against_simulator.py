@@ -161,3 +161,40 @@ def test_client_id_in_use_is_refused(simulator):
 
     codes = asyncio.run(session())
     assert 326 in codes
+
+
+def test_historical_bars_and_live_update(simulator, ib_log):
+    port = int(simulator.fields["port"])
+
+    async def session():
+        ib = IB()
+        errors = []
+        ib.errorEvent += lambda reqId, code, msg, contract: errors.append((reqId, code, msg))
+        await ib.connectAsync("127.0.0.1", port, clientId=14, timeout=4)
+        [aapl] = await ib.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
+        bars = await ib.reqHistoricalDataAsync(aapl, "", "1 D", "1 min", "TRADES", useRTH=True, formatDate=1,
+                                               timeout=10)
+        history = list(bars)
+
+        live = await ib.reqHistoricalDataAsync(aapl, "", "1 D", "1 min", "TRADES", useRTH=True, formatDate=1,
+                                               keepUpToDate=True, timeout=10)
+        updates = []
+        live.updateEvent += lambda bars, has_new_bar: updates.append(bars[-1])
+        updated = await wait_for(lambda: len(updates) > 0, timeout=5)
+        ib.cancelHistoricalData(live)
+        ib.disconnect()
+        return history, updated, updates, errors
+
+    history, updated, updates, errors = asyncio.run(session())
+    # --clock open: inside a session, at least the opening minute is there; at most a whole session's 390.
+    assert 1 <= len(history) <= 391, len(history)
+    assert history[0].date.hour == 9 and history[0].date.minute == 30 and str(history[0].date.tzinfo) == "US/Eastern"
+    for bar in history:
+        assert 0 < bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high, bar
+        assert bar.volume > 0
+    times = [bar.date for bar in history]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    assert updated, "no historicalDataUpdate within 5 s"
+    assert updates[-1].low <= updates[-1].close <= updates[-1].high
+    assert [e for e in errors if e[1] not in (2104, 2106, 2158)] == []
+    assert decoder_problems(ib_log) == []
