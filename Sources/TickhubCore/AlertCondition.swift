@@ -1,6 +1,6 @@
 /// What an alert rule watches for, spelled as the API spells it.
 ///
-/// `above` and `below` hold while the price is past the level; `crosses` is an event, a move from one side of the
+/// `above` and `below` hold while the price is strictly past the level (a price on the level is neither); `crosses` is an event, a move from one side of the
 /// level to the other between two evaluated prices; `changePercent` compares the move from a reference price
 /// (`AlertReference`) with `level`, read as a percentage: positive for a rise of at least that much, negative for a
 /// fall of at least that much.

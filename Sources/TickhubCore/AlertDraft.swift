@@ -38,11 +38,10 @@ public struct AlertDraft: Sendable, Equatable {
             reference = .previousClose
         }
         guard level.isFinite else { throw .levelNotFinite("\(level)") }
+        // A price level may be 0 or negative: some futures and spreads trade there.
         if condition == .changePercent {
             guard level != 0 else { throw .changePercentZero }
             guard level > -100 else { throw .changePercentBeyondTotalLoss("\(level)") }
-        } else {
-            guard level > 0 else { throw .levelNotPositive("\(level)") }
         }
         guard cooldownSeconds >= 0 else { throw .cooldownNegative(cooldownSeconds) }
         for target in targets {

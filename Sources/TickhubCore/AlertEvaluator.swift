@@ -144,7 +144,7 @@ public struct AlertEvaluator: Sendable {
     /// Whether the price has moved to the other side of the level since the last evaluated price. After a firing,
     /// the move must clear the level by the band, so a price dithering on it fires once.
     static func crossed(_ watch: inout Watch, price: Double, level: Double) -> Bool {
-        let band = watch.needsBand ? level * rearmBand : 0
+        let band = watch.needsBand ? abs(level) * rearmBand : 0
         let now: Side?
         switch watch.side {
         case .above: now = price < level - band ? .below : .above

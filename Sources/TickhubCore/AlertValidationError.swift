@@ -7,8 +7,6 @@ public enum AlertValidationError: Error, Equatable, Sendable, CustomStringConver
     case unknownReference(String)
     /// NaN or infinite; the text is the value as given.
     case levelNotFinite(String)
-    /// A price level must be greater than 0.
-    case levelNotPositive(String)
     /// A `changePercent` rule of 0 % would fire on every update.
     case changePercentZero
     /// A fall of 100 % or more cannot happen to a positive price; the text is the value as given.
@@ -25,7 +23,7 @@ public enum AlertValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidSymbol: "symbol"
         case .unknownCondition: "condition"
         case .unknownReference: "reference"
-        case .levelNotFinite, .levelNotPositive, .changePercentZero, .changePercentBeyondTotalLoss: "level"
+        case .levelNotFinite, .changePercentZero, .changePercentBeyondTotalLoss: "level"
         case .cooldownNegative: "cooldownSeconds"
         case .targetURLInvalid, .targetChatIdEmpty: "targets"
         case .expiryInPast: "expiresAt"
@@ -40,7 +38,6 @@ public enum AlertValidationError: Error, Equatable, Sendable, CustomStringConver
         case let .unknownReference(text):
             "\"\(text)\" is not a reference; use one of \(AlertReference.allCases.map(\.rawValue).joined(separator: ", "))"
         case let .levelNotFinite(text): "level \(text) is not a finite number"
-        case let .levelNotPositive(text): "level \(text) must be a price greater than 0"
         case .changePercentZero: "level is 0; a changePercent rule needs a non-zero percentage (negative for a fall)"
         case let .changePercentBeyondTotalLoss(text):
             "level \(text) % is a fall a price cannot make; a changePercent fall must be above -100"

@@ -42,7 +42,6 @@ struct AlertDraftTests {
             (with { $0.reference = "yesterday" }, .unknownReference("yesterday"), "reference"),
             (with { $0.level = .nan }, .levelNotFinite("nan"), "level"),
             (with { $0.level = .infinity }, .levelNotFinite("inf"), "level"),
-            (with { $0.level = -5 }, .levelNotPositive("-5.0"), "level"),
             (with { $0.condition = "changePercent"; $0.level = 0 }, .changePercentZero, "level"),
             (with { $0.condition = "changePercent"; $0.level = -100 }, .changePercentBeyondTotalLoss("-100.0"), "level"),
             (with { $0.cooldownSeconds = -1 }, .cooldownNegative(-1), "cooldownSeconds"),
@@ -66,6 +65,12 @@ struct AlertDraftTests {
         #expect(AlertValidationError.unknownCondition("up").description
             == "\"up\" is not a condition; use one of above, below, crosses, changePercent")
         #expect(AlertValidationError.targetURLInvalid("ftp://x").description.contains("http:// or https://"))
+    }
+
+    @Test func aNegativePriceLevelIsAccepted() throws {
+        // Futures can trade below zero (crude oil, April 2020).
+        let draft = AlertDraft(symbol: "CL", condition: "below", level: -5)
+        #expect(try draft.validated(id: "a", now: Self.now).level == -5)
     }
 
     @Test func webhookAndTelegramTargetsAreAccepted() throws {

@@ -157,6 +157,13 @@ struct AlertEvaluatorTests {
         #expect(Self.firedPrices(&below, dither) == [99.98])
     }
 
+    @Test func aNegativeLevelKeepsItsBand() {
+        // Band: 0.1 % of |−40| = 0.04.
+        var evaluator = AlertEvaluator()
+        _ = evaluator.add(Self.rule(.crosses, -40), current: Self.quote(last: -41), now: .milliseconds(Self.start))
+        #expect(Self.firedPrices(&evaluator, [-39.99, -40.01, -39.99, -40.05, -39.9]) == [-39.99, -40.05, -39.9])
+    }
+
     @Test func aRealMoveBackPastTheBandRearms() {
         var evaluator = AlertEvaluator()
         _ = evaluator.add(Self.rule(.above, 100), now: .milliseconds(Self.start))
