@@ -52,6 +52,17 @@ extension SimulatorEngine {
                 "Historical Market Data Service error message:Time length exceed max. Intraday bars go back at most 1 M")
             return
         }
+        // The look back this simulator makes (HistoryMaker.sessions): a year of days, and no silent truncation.
+        let calendarDays = switch span {
+        case let .seconds(n): n / 86_400 + 1
+        case let .tradingDays(n): n * 7 / 5 + 1
+        case let .calendarDays(n): n
+        }
+        if calendarDays > 380 {
+            sendError(to: session, requestID, 162,
+                "Historical Market Data Service error message:Time length exceed max. This simulator's bars go back at most 1 Y")
+            return
+        }
         let key = HistoryDesk.RequestKey(
             conId: listing.conId, exchange: request.contract.exchange, whatToShow: show,
             terms: "\(request.endDateTime)|\(request.barSize)|\(request.duration)|\(request.useRTH)|\(request.formatDate)|\(request.keepUpToDate)")
