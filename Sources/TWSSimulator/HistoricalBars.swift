@@ -123,19 +123,19 @@ struct HistoryMaker {
     /// first, up to `now`.
     func minutes(of sessions: [Session], today: Today, walkDay: Int?, now: Double) -> [[MinuteBars.Bar]] {
         var days: [[MinuteBars.Bar]] = []
-        // Each day's close is the next day's open moved by an overnight gap; the chain starts at the walk.
-        var nextOpen = today.previousClose
+        // The day before the walk's closes at the walk's previous close (the quote's close); each older day's
+        // close is the next day's open moved by an overnight gap.
+        var close = today.previousClose
         for session in sessions {
             if session.key == walkDay {
                 days.append(walkDayMinutes(session, today: today, now: now))
                 continue
             }
             var g = SeededGenerator(seed: seed ^ stableHash("\(instrument.symbol)|\(session.key)"))
-            let close = round(nextOpen * exp(dailyVolatility * 0.2 * normal(&g)))
             let open = round(close * exp(-dailyVolatility * normal(&g)))
             let count = (session.end - session.start) / 60
             days.append(bridge(from: open, to: close, start: session.start, count: count, generator: &g, range: nil))
-            nextOpen = open
+            close = round(open * exp(dailyVolatility * 0.2 * normal(&g)))
         }
         return days.reversed()
     }
