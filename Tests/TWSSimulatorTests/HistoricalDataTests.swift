@@ -101,6 +101,24 @@ struct HistoricalDataTests {
         }
     }
 
+    @Test func anEndInThePastGivesThatDaysBarsAsTheDailyBarSaysThem() async throws {
+        try await withSimulator { _, port in
+            let client = try await TestClient.connect(port: port, clientID: 1)
+            try await client.send(RequestHistoricalData(
+                requestID: 1, contract: Self.aapl, endDateTime: "20261201 16:00:00 US/Eastern", duration: "1 D",
+                barSize: "1 hour", whatToShow: "TRADES"))
+            let answer = try await client.next("historicalData 1") { if case .historicalData = $0 { true } else { false } }
+            guard case let .historicalData(hours) = answer else { return }
+            // 09:30 and then every clock hour from 10:00 to 15:00.
+            #expect(hours.bars.map(\.time) == ["20261201 09:30:00 US/Eastern"] + (10...15).map { "20261201 \($0):00:00 US/Eastern" })
+            let days = try await Self.bars(client, 2, Self.aapl, duration: "2 D", barSize: "1 day")
+            let tuesday = try #require(days.bars.first { $0.time == "20261201" })
+            #expect(tuesday.open == hours.bars.first?.open && tuesday.close == hours.bars.last?.close)
+            #expect(tuesday.high == hours.bars.map(\.high).max() && tuesday.low == hours.bars.map(\.low).min())
+            await client.close()
+        }
+    }
+
     @Test func fromVersion196TheDatesComeInHistoricalDataEnd() async throws {
         try await withSimulator({ $0.serverVersion = 200 }) { _, port in
             let client = try await TestClient.connect(port: port, clientID: 1, versions: 157...200)
