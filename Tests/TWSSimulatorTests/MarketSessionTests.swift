@@ -88,7 +88,9 @@ struct MarketSessionTests {
                 }
             }
             #expect(problems.prefix(5) == [], "\(problems.count) problems")
-            #expect(trades > 20 && newHighs > 0 && newLows > 0, "trades \(trades), new highs \(newHighs), new lows \(newLows)")
+            // Some of the trades must widen the day's range. Not both ways: in a few seconds a fair walk stays on one
+            // side of where it opened often enough (about one run in six with thirty trades) to make that a coin toss.
+            #expect(trades > 20 && newHighs + newLows > 0, "trades \(trades), new highs \(newHighs), new lows \(newLows)")
             await client.close()
         }
     }
