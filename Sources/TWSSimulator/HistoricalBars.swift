@@ -132,10 +132,10 @@ struct HistoryMaker {
                 continue
             }
             var g = SeededGenerator(seed: seed ^ stableHash("\(instrument.symbol)|\(session.key)"))
-            let open = round(close * exp(-dailyVolatility * normal(&g)))
+            let open = round(close * exp(-dailyVolatility * g.normal()))
             let count = (session.end - session.start) / 60
             days.append(bridge(from: open, to: close, start: session.start, count: count, generator: &g, range: nil))
-            close = round(open * exp(dailyVolatility * 0.2 * normal(&g)))
+            close = round(open * exp(dailyVolatility * 0.2 * g.normal()))
         }
         return days.reversed()
     }
@@ -188,16 +188,16 @@ struct HistoryMaker {
         let session = TradingCalendar.sessionSeconds(instrument.securityType)
         let sd = dailyVolatility * (60 / session).squareRoot()
         var walk = [0.0]
-        for _ in 0..<count { walk.append(walk.last! + sd * normal(&g)) }
+        for _ in 0..<count { walk.append(walk.last! + sd * g.normal()) }
         let drift = walk[count] - log(close / open)
         let path = (0...count).map { i in open * exp(walk[i] - Double(i) / Double(count) * drift) }
         let perMinute = dailyVolume / (session / 60)
         return (0..<count).map { i in
             let o = clamp(round(i == 0 ? open : path[i]), range)
             let c = clamp(round(i == count - 1 ? close : path[i + 1]), range)
-            let wick = abs(sd * 0.5 * normal(&g))
+            let wick = abs(sd * 0.5 * g.normal())
             let h = clamp(round(max(o, c) * exp(wick)), range)
-            let l = clamp(round(min(o, c) * exp(-abs(sd * 0.5 * normal(&g)))), range)
+            let l = clamp(round(min(o, c) * exp(-abs(sd * 0.5 * g.normal()))), range)
             let volume = hasTrades ? (perMinute * (0.5 + g.unit()) / lot).rounded() * lot : 0
             return MinuteBars.Bar(
                 minute: start + 60 * i, open: o, high: max(h, o, c), low: min(l, o, c), close: c,
@@ -211,8 +211,6 @@ struct HistoryMaker {
     }
 
     private func round(_ price: Double) -> Double { PriceWalk.round(price, to: minTick) }
-
-    private func normal(_ g: inout SeededGenerator) -> Double { g.normal() }
 
     /// Minutes gathered into bars of `seconds` (clock-aligned; a session's first bar starts at its open), or
     /// one per day for daily bars.

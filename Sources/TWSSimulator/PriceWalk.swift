@@ -307,11 +307,3 @@ struct PriceWalk {
         model.value(spot: spot, years: years(to: expiry, from: time), sigma: sigma)
     }
 }
-
-extension SeededGenerator {
-    /// A standard normal draw (Box–Muller).
-    mutating func normal() -> Double {
-        let u = 1 - unit()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * unit())
-    }
-}

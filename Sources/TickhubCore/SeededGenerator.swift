@@ -1,3 +1,5 @@
+import Foundation
+
 /// SplitMix64: small, fast and reproducible, so a seed replays the same market (and the load tester's feed and
 /// watchlists the same load, and a randomized test the same inputs).
 public struct SeededGenerator: RandomNumberGenerator {
@@ -15,4 +17,10 @@ public struct SeededGenerator: RandomNumberGenerator {
 
     /// Uniform in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal (Box–Muller; `1 - unit()` keeps the logarithm finite): the simulated market's moves.
+    public mutating func normal() -> Double {
+        let u = 1 - unit()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * unit())
+    }
 }

@@ -5,6 +5,7 @@ import math
 
 import pytest
 from ib_async import IB, Crypto, Forex, Option, Stock
+from tickhub_e2e import wait_until
 
 
 class Collect(logging.Handler):
@@ -24,16 +25,6 @@ def ib_log():
     logger.setLevel(logging.INFO)
     yield handler.records
     logger.removeHandler(handler)
-
-
-async def wait_for(predicate, timeout=5.0):
-    """Waits for ticks to arrive; ib_async updates tickers as frames are decoded."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
 
 
 def decoder_problems(records):
@@ -61,7 +52,7 @@ def test_connect_quotes_positions_and_account_summary(simulator, ib_log):
         def quoted(t):
             return all(not math.isnan(x) for x in (t.bid, t.ask, t.last)) and t.bid < t.ask
 
-        assert await wait_for(lambda: all(quoted(t) for t in tickers)), [(t.bid, t.ask, t.last) for t in tickers]
+        assert await wait_until(lambda: all(quoted(t) for t in tickers)), [(t.bid, t.ask, t.last) for t in tickers]
         for t in tickers:
             assert t.bid > 0 and t.bidSize > 0 and t.askSize > 0 and t.volume > 0 and t.close > 0
 
@@ -103,7 +94,7 @@ def test_fx_option_delayed_and_unknown(simulator, ib_log):
         assert fx.localSymbol == "EUR.USD" and option.multiplier == "100"
         ib.reqMarketDataType(3)
         fx_t, opt_t = ib.reqMktData(fx), ib.reqMktData(option)
-        assert await wait_for(lambda: fx_t.bid > 0 and fx_t.ask > fx_t.bid and opt_t.last > 0)
+        assert await wait_until(lambda: fx_t.bid > 0 and fx_t.ask > fx_t.bid and opt_t.last > 0)
         # Entitled symbols get live data even when delayed was asked for, as in TWS.
         assert fx_t.marketDataType == 1
         unknown = await ib.qualifyContractsAsync(Stock("NOPE", "SMART", "USD"))
@@ -129,11 +120,11 @@ def test_delayed_only_symbol_streams_delayed_ticks():
             await ib.connectAsync("127.0.0.1", port, clientId=13, timeout=4)
             [tsla] = await ib.qualifyContractsAsync(Stock("TSLA", "SMART", "USD"))
             live = ib.reqMktData(tsla)
-            assert await wait_for(lambda: 10089 in codes)
+            assert await wait_until(lambda: 10089 in codes)
             ib.cancelMktData(tsla)
             ib.reqMarketDataType(3)
             delayed = ib.reqMktData(tsla)
-            assert await wait_for(lambda: delayed.bid > 0 and delayed.last > 0)
+            assert await wait_until(lambda: delayed.bid > 0 and delayed.last > 0)
             ib.disconnect()
             return codes, delayed.marketDataType, live
 
@@ -180,7 +171,7 @@ def test_historical_bars_and_live_update(simulator, ib_log):
                                                keepUpToDate=True, timeout=10)
         updates = []
         live.updateEvent += lambda bars, has_new_bar: updates.append(bars[-1])
-        updated = await wait_for(lambda: len(updates) > 0, timeout=5)
+        updated = await wait_until(lambda: len(updates) > 0, timeout=5)
         ib.cancelHistoricalData(live)
         ib.disconnect()
         return history, updated, updates, errors

@@ -11,20 +11,12 @@ import zoneinfo
 from ib_async import IB, Crypto, Forex, Option, Stock
 
 from conftest import start_simulator
+from tickhub_e2e import wait_until
 
 # Wednesday 2 December 2026, three seconds before the New York open: the run starts a fresh day.
 BEFORE_OPEN = "2026-12-02T09:29:57-05:00"
 SUNDAY_NOON = "2026-12-06T12:00:00-05:00"
 WEDNESDAY_MORNING = "2026-12-02T11:00:00-05:00"
-
-
-async def wait_for(predicate, timeout=10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
 
 
 def known(x):
@@ -64,10 +56,10 @@ def test_option_greeks_and_a_range_that_follows_the_trades():
 
             ib.pendingTickersEvent += check
             call_t, spy_t = tickers["call"], tickers["SPY"]
-            greeks_ok = await wait_for(lambda: call_t.modelGreeks is not None and known(spy_t.bid) and known(spy_t.ask))
+            greeks_ok = await wait_until(lambda: call_t.modelGreeks is not None and known(spy_t.bid) and known(spy_t.ask), timeout=10)
             greeks, spy_mid = call_t.modelGreeks, (spy_t.bid + spy_t.ask) / 2
             # Past the open, the day's range starts at the last price and the trades widen it.
-            widened = await wait_for(lambda: len(highs) >= 3 and len(lows) >= 3, timeout=25)
+            widened = await wait_until(lambda: len(highs) >= 3 and len(lows) >= 3, timeout=25)
             ib.disconnect()
             return greeks_ok, greeks, spy_mid, call_t, widened, highs, lows, volumes, problems
 
@@ -110,14 +102,14 @@ def test_a_shut_market_is_quiet_until_the_clock_opens_it():
             updates = {"AAPL": 0, "BTC": 0}
             a, b = ib.reqMktData(aapl), ib.reqMktData(btc)
             # The last book, once.
-            assert await wait_for(lambda: known(a.bid) and known(a.last) and known(a.close) and known(b.bid))
+            assert await wait_until(lambda: known(a.bid) and known(a.last) and known(a.close) and known(b.bid), timeout=10)
             ib.pendingTickersEvent += lambda ts: [updates.__setitem__(
                 "AAPL" if t is a else "BTC", updates["AAPL" if t is a else "BTC"] + 1) for t in ts if t in (a, b)]
             # Crypto trades on Sundays: wait for its updates, and see none for AAPL meanwhile.
-            assert await wait_for(lambda: updates["BTC"] >= 20)
+            assert await wait_until(lambda: updates["BTC"] >= 20, timeout=10)
             shut = updates["AAPL"]
             set_to = await asyncio.to_thread(post, control, f"/clock?time={WEDNESDAY_MORNING.replace('+', '%2B')}")
-            opened = await wait_for(lambda: updates["AAPL"] >= 10)
+            opened = await wait_until(lambda: updates["AAPL"] >= 10, timeout=10)
             ib.disconnect()
             return shut, set_to, opened
 

@@ -151,6 +151,17 @@ QUOTE_FIELDS = {"type", "symbol", "bid", "ask", "last", "bidSize", "askSize", "l
                 "low", "close", "change", "changePercent", "timestamp", "source", "delayed", "stale", "seq", "t"}
 
 
+async def wait_until(predicate, timeout=5.0):
+    """True once `predicate()` holds, polled as frames are decoded (ib_async updates its tickers so, with no event
+    to await); False after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 def now_us():
     return time.time_ns() // 1000
 
