@@ -89,7 +89,8 @@ struct MarketSessionTests {
             }
             #expect(problems.prefix(5) == [], "\(problems.count) problems")
             // Some of the trades must widen the day's range. Not both ways: in a few seconds a fair walk stays on one
-            // side of where it opened often enough (about one run in six with thirty trades) to make that a coin toss.
+            // side of where it opened often enough (a fair walk's odds of never crossing back in thirty steps are about
+            // one in seven) to make that a gamble.
             #expect(trades > 20 && newHighs + newLows > 0, "trades \(trades), new highs \(newHighs), new lows \(newLows)")
             await client.close()
         }

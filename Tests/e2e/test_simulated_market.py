@@ -25,7 +25,8 @@ def known(x):
 
 def test_option_greeks_and_a_range_that_follows_the_trades():
     # AAPL at 20 % a day instead of 1.5 %: at its usual pace a fair walk stays within a tick of where it opened, on
-    # one side or the other, in about one run of seven over this test's 25 s; now it leaves both ways almost always.
+    # one side or the other, in roughly one run of seven over this test's 25 s (a fair walk's odds, not a count of
+    # runs); at 20 % it leaves both ways all but always.
     sim = start_simulator("--clock", BEFORE_OPEN, "--tick-rate", "800", "--stock-volatility", "0.2")
     try:
         port = int(sim.fields["port"])
