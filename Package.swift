@@ -145,11 +145,30 @@ let package = Package(
             ]
         ),
 
+        // Candles: a series per symbol and interval, backfilled from the providers' history (kept in the database
+        // between runs) and kept forming from the hub's live quotes; the bars route registered into the hub.
+        .target(
+            name: "Charts",
+            dependencies: ["TickhubCore", "Hub", "HubProtocol", "Store", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // Price alerts: the rules kept in the database, evaluated on each quote of their symbol, delivered to the
+        // stream, webhooks and Telegram; the alerts routes registered into the hub.
+        .target(
+            name: "Alerts",
+            dependencies: [
+                "TickhubCore", "Hub", "HubProtocol", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
         // The app: configuration (file, environment, flags), assets, and the wiring of providers, store and server.
         .target(
             name: "TickhubApp",
             dependencies: [
-                "Hub", "LwsHost", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Store", "TickhubCore", "TWSSimulator",
+                "Hub", "LwsHost", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Charts", "Alerts", "Store", "TickhubCore",
+                "TWSSimulator",
                 "TickhubProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -317,6 +336,8 @@ let package = Package(
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
         .testTarget(
             name: "TickhubAppTests",
             dependencies: ["TickhubApp", "Hub", "IBKR", "MarketData", .product(name: "Configuration", package: "swift-configuration")]

@@ -1,0 +1,6 @@
+import Testing
+@testable import Alerts
+
+@Suite struct AlertDeskTests {
+    @Test func opens() { _ = AlertDesk() }
+}

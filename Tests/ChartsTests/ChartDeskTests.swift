@@ -1,0 +1,6 @@
+import Testing
+@testable import Charts
+
+@Suite struct ChartDeskTests {
+    @Test func opens() { _ = ChartDesk() }
+}
