@@ -7,8 +7,11 @@ export TICKHUB_BIN_DIR := $(CURDIR)/$(BIN)
 
 .PHONY: setup build release install test unit e2e demo bench bench-smoke clean
 
+# The Debian packages and Python tools, then the chart library the dashboard draws candles with (from a pinned
+# PyPI wheel into the ignored clients/dashboard/vendor/; scripts/chart-library.sh).
 setup:
 	@bash scripts/setup.sh
+	@bash scripts/chart-library.sh
 
 build: setup
 	$(SWIFT) build -c $(CONFIG)
@@ -25,7 +28,9 @@ install:
 	$(MAKE) build CONFIG=$(INSTALL_CONFIG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/dashboard
 	install -m 755 .build/$(INSTALL_CONFIG)/tickhub .build/$(INSTALL_CONFIG)/tickhub-sim .build/$(INSTALL_CONFIG)/tickhub-bench $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 clients/dashboard/* $(SHARE)/dashboard/
+	find clients/dashboard -maxdepth 1 -type f ! -name '.*' -exec install -m 644 {} $(SHARE)/dashboard/ \;
+	if [ -d clients/dashboard/vendor ]; then install -d $(SHARE)/dashboard/vendor && \
+	  find clients/dashboard/vendor -maxdepth 1 -type f ! -name '.*' -exec install -m 644 {} $(SHARE)/dashboard/vendor/ \; ; fi
 	install -m 644 docs/openapi.yaml config/tickhub.example.json config/sim-portfolio.json $(SHARE)/
 
 unit: setup
