@@ -14,6 +14,7 @@ enum StoreMigrations {
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
         migrator.registerMigration("v3", migrate: v3)
+        migrator.registerMigration("v4-bars", migrate: v4Bars)
         return migrator
     }
 
@@ -107,5 +108,27 @@ enum StoreMigrations {
         }
         // The evaluator loads rules per symbol.
         try db.create(index: "alertRule_on_symbol", on: "alertRule", columns: ["symbol"])
+    }
+
+    /// Chart bars (`BarRecord`), one row per (symbol, interval, bar start), each with the provider that gave it, so
+    /// that a restart does not refetch a day of minutes. The checks keep a bar the charts could not draw out.
+    static func v4Bars(_ db: Database) throws {
+        // The intervals as they were when this shipped (BarInterval): a new one needs a migration of its own.
+        let intervals = "'1m','5m','15m','30m','1h','1d'"
+        try db.create(table: "bar", options: [.withoutRowID]) { t in
+            t.column("symbol", .text).notNull().check(sql: "length(symbol) > 0")
+            t.column("interval", .text).notNull().check(sql: "interval IN (\(intervals))")
+            t.column("time", .integer).notNull()
+            t.column("open", .double).notNull()
+            t.column("high", .double).notNull()
+            t.column("low", .double).notNull()
+            t.column("close", .double).notNull()
+            t.column("volume", .double)
+            t.column("source", .text).notNull().check(sql: "length(source) > 0")
+            t.check(sql: "low <= high AND low <= open AND open <= high AND low <= close AND close <= high AND low > 0")
+            t.primaryKey(["symbol", "interval", "time"])
+        }
+        // Pruning by age scans bar starts across every series.
+        try db.create(index: "bar_on_time", on: "bar", columns: ["time"])
     }
 }
