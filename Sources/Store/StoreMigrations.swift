@@ -15,6 +15,7 @@ enum StoreMigrations {
         migrator.registerMigration("v2", migrate: v2)
         migrator.registerMigration("v3", migrate: v3)
         migrator.registerMigration("v4-bars", migrate: v4Bars)
+        migrator.registerMigration("v5-alert-state", migrate: v5AlertState)
         return migrator
     }
 

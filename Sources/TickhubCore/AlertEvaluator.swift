@@ -24,6 +24,19 @@ public struct AlertEvaluator: Sendable {
         var lastFiredAt: Int64?
         /// The base of a `changePercent` rule measured from creation.
         var base: Double?
+
+        var memory: AlertMemory {
+            AlertMemory(armed: armed, side: side.map { $0 == .above ? .above : .below }, needsBand: needsBand,
+                        lastFiredAt: lastFiredAt, base: base)
+        }
+
+        mutating func remember(_ memory: AlertMemory) {
+            armed = memory.armed
+            side = memory.side.map { $0 == .above ? .above : .below }
+            needsBand = memory.needsBand
+            lastFiredAt = memory.lastFiredAt
+            base = memory.base ?? base
+        }
     }
 
     enum Side: Sendable { case above, below }
@@ -44,9 +57,11 @@ public struct AlertEvaluator: Sendable {
 
     /// Adds (or replaces, by id) a rule. With the symbol's current quote, an `above`, `below` or `changePercent`
     /// rule whose condition already holds fires at once, and a `crosses` rule learns which side the price is on.
-    public mutating func add(_ rule: AlertRule, current quote: Quote? = nil, now: Timestamp) -> AlertFired? {
+    /// `memory` is what the rule had seen before (a previous run's), nil for a new rule.
+    public mutating func add(_ rule: AlertRule, memory: AlertMemory? = nil, current quote: Quote? = nil, now: Timestamp) -> AlertFired? {
         remove(id: rule.id)
         var watch = Watch(rule: rule, base: rule.referencePrice)
+        if let memory { watch.remember(memory) }
         let fired = quote.flatMap { $0.symbol == rule.symbol ? Self.evaluate(&watch, $0, now: now.milliseconds) : nil }
         watches[rule.symbol, default: []].append(watch)
         symbolOfRule[rule.id] = rule.symbol
@@ -64,9 +79,29 @@ public struct AlertEvaluator: Sendable {
         return removed
     }
 
+    /// What the rule with `id` has seen, nil if there is no such rule.
+    public func memory(of id: String) -> AlertMemory? {
+        guard let symbol = symbolOfRule[id] else { return nil }
+        return watches[symbol]?.first { $0.rule.id == id }?.memory
+    }
+
     /// Evaluates the rules of `quote.symbol` against it. Returns the firings, in the order the rules were added.
     /// Rules whose expiry has passed are dropped from the index and never fire.
     public mutating func evaluate(_ quote: Quote, now: Timestamp) -> [AlertFired] {
+        var unused: [(id: String, memory: AlertMemory)]? = nil
+        return evaluate(quote, now: now, noting: &unused)
+    }
+
+    /// The same, and the rules whose memory the quote changed (a firing, a re-arm, a side taken), appended to
+    /// `changed`, so that their owner can keep them without comparing every rule after every quote.
+    public mutating func evaluate(_ quote: Quote, now: Timestamp, changed: inout [(id: String, memory: AlertMemory)]) -> [AlertFired] {
+        var noting: [(id: String, memory: AlertMemory)]? = changed
+        changed = []  // the one reference left is `noting`'s, so appending does not copy
+        defer { changed = noting ?? [] }
+        return evaluate(quote, now: now, noting: &noting)
+    }
+
+    private mutating func evaluate(_ quote: Quote, now: Timestamp, noting changed: inout [(id: String, memory: AlertMemory)]?) -> [AlertFired] {
         guard var list = watches[quote.symbol] else { return [] }
         let time = now.milliseconds
         var fired: [AlertFired] = []
@@ -78,7 +113,9 @@ public struct AlertEvaluator: Sendable {
                 symbolOfRule[list[index].rule.id] = nil
                 continue
             }
+            let before = changed == nil ? nil : list[index].memory
             if let firing = Self.evaluate(&list[index], quote, now: time) { fired.append(firing) }
+            if let before, before != list[index].memory { changed?.append((list[index].rule.id, list[index].memory)) }
             kept.append(list[index])
         }
         watches[quote.symbol] = kept.isEmpty ? nil : kept
