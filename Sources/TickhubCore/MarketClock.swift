@@ -20,6 +20,12 @@ public enum MarketClock {
         Date(timeIntervalSince1970: Double(wall &+ shiftMicroseconds.load(ordering: .relaxed)) / 1_000_000)
     }
 
+    /// The market's time at a wall-clock moment, in milliseconds since the Unix epoch: where a candle built from a
+    /// quote received then belongs, so that it lines up with the bars the market's own history gives.
+    public static func marketMilliseconds(atWallMilliseconds wall: Int64) -> Int64 {
+        wall &+ shiftMicroseconds.load(ordering: .relaxed) / 1_000
+    }
+
     /// Whether `instrument`'s regular session is open at a wall-clock moment, on the market's clock.
     public static func isOpen(_ instrument: Instrument, atMicroseconds wall: Int64) -> Bool {
         MarketHours.isOpen(instrument, at: marketDate(atMicroseconds: wall))
