@@ -50,19 +50,25 @@ function apiHeaders() {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-/** The body of a 2xx answer; otherwise throws the hub's error, with its `code` and the HTTP `status`. */
-export async function api(method, path) {
-  const response = await fetch(endpoint(path), { method, headers: apiHeaders(), cache: 'no-store' });
-  let body = null;
-  try { body = await response.json(); } catch (_) { /* not JSON */ }
+/** The body of a 2xx answer; otherwise throws the hub's error, with its `code` and the HTTP `status`. `body`, if
+ *  given, is sent as JSON. */
+export async function api(method, path, body) {
+  const init = { method, headers: apiHeaders(), cache: 'no-store' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(endpoint(path), init);
+  let answer = null;
+  try { answer = await response.json(); } catch (_) { /* not JSON */ }
   if (!response.ok) {
-    const error = (body && body.error) || { code: `http_${response.status}`, message: `HTTP ${response.status}` };
+    const error = (answer && answer.error) || { code: `http_${response.status}`, message: `HTTP ${response.status}` };
     const e = new Error(error.message);
     e.code = error.code;
     e.status = response.status;
     throw e;
   }
-  return body;
+  return answer;
 }
 
 /** Calls `refresh` every `ms` while the tab is in view: a hidden tab asks the hub nothing. */

@@ -1,7 +1,9 @@
 // Tickhub Mission Control: a watchlist of live quotes over /stream, the IBKR connection's controls, and the
 // positions with their live P&L. Native ES modules with no build step and no dependencies: the hub serves these
 // files as they are. Protocol: docs/protocol.md. This module wires the others together and starts them.
+import { onAlert, startAlerts } from './alerts.js';
 import { linkWithToken, retakeToken } from './api.js';
+import { chartOffline, chartState, chartStreamOpened, onBar, onBarSeries, startCandles } from './candles.js';
 import { reconnect, startStream, streamState } from './connection.js';
 import { $ } from './dom.js';
 import { currentState as ibkrState, onStatus, refreshIBKR, startIBKR } from './ibkr.js';
@@ -27,14 +29,19 @@ startWatchlist();
 startIBKR(renderAll);
 startProviders();
 startPortfolio();
+startCandles();
+startAlerts();
 startStream({
-  channels: ['status', 'pnl'],
+  channels: ['status', 'pnl', 'alerts'],
   symbols,
-  opened: renderAll,
-  closed: () => { quotesOffline(); pnlOffline(); },
+  opened: () => { renderAll(); chartStreamOpened(); },
+  closed: () => { quotesOffline(); pnlOffline(); chartOffline(); },
   quote: onQuote,
   status: onStatus,
   pnl: onPnl,
+  bars: onBarSeries,
+  bar: onBar,
+  alert: onAlert,
   error: onServerError,
 });
 
@@ -46,4 +53,5 @@ window.tickhub = Object.freeze({
   quote: (symbol) => latestQuote(normalize(symbol)),
   pnl: latestPnl,
   positionsTab,
+  chart: chartState,
 });

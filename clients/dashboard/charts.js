@@ -1,6 +1,6 @@
-// The charts, drawn as inline SVG by hand: a sparkline per quote row, a bar per allocation share, and the P&L
-// history's line chart. No charting library, so that the hub can serve these files as they are.
-import { compactMoney, formatMoney, formatPrice, formatTime } from './format.js';
+// The small charts, drawn as inline SVG by hand: a sparkline per quote row, a bar per allocation share, and the
+// P&L history's line chart. They need no library; the candlestick chart (candles.js) is the one that does.
+import { compactMoney, formatDateTime, formatMoney, formatPrice, formatTime } from './format.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -12,13 +12,16 @@ function svgEl(name, attrs, text) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sparklines: one polyline and its area per row
+// Sparklines: one polyline and its area per row. Until the hub's history of the symbol arrives, the last minute
+// the page saw; then the day, one point per bar of that history, the live prices going on from there.
 
 const SPARK_BUCKET_MS = 500;          // one sparkline point per half second…
 const SPARK_POINTS = 120;             // …for the last minute
+const SPARK_DAY_POINTS = 300;         // a day of 5-minute bars, round the clock (288), and some
 const SPARK_W = 120, SPARK_H = 28, SPARK_PAD = 2;
 
-/** A sparkline in `cell`, and the points it will draw: { svg, area, line, dot, points, dirty }. */
+/** A sparkline in `cell`, and the points it will draw: { svg, area, line, dot, points, bucketMs, limit, since,
+ *  dirty }; `since` is the time of the history it was seeded with, null until then. */
 export function createSparkline(cell) {
   const svg = document.createElementNS(SVG_NS, 'svg');
   svg.setAttribute('class', 'spark');
@@ -36,20 +39,37 @@ export function createSparkline(cell) {
   dot.setAttribute('r', '0');
   svg.append(area, line, dot);
   cell.appendChild(svg);
-  return { svg, area, line, dot, points: [], dirty: true };
+  return { svg, area, line, dot, points: [], bucketMs: SPARK_BUCKET_MS, limit: SPARK_POINTS, since: null, dirty: true };
 }
 
 export function pushSparkPoint(spark, price, now) {
   if (price == null || !Number.isFinite(price)) return;
-  const bucket = Math.floor(now / SPARK_BUCKET_MS);
+  const bucket = Math.floor(now / spark.bucketMs);
   const last = spark.points[spark.points.length - 1];
   if (last && last.bucket === bucket) {
     if (last.price === price) return;
     last.price = price;
   } else {
     spark.points.push({ bucket, price });
-    if (spark.points.length > SPARK_POINTS) spark.points.shift();
+    if (spark.points.length > spark.limit) spark.points.shift();
   }
+  spark.dirty = true;
+}
+
+/** The symbol's recent history from the hub, `closes` ({time, close}, oldest first) one per bar of `barMs`: the
+ *  sparkline draws those from now on, and the price the page saw last goes on from them. */
+export function seedSparkline(spark, closes, barMs) {
+  if (!closes.length) return;
+  const seen = spark.points[spark.points.length - 1];
+  const seenAt = seen ? seen.bucket * spark.bucketMs : null;
+  spark.bucketMs = barMs;
+  spark.limit = SPARK_DAY_POINTS;
+  spark.points = closes.slice(-SPARK_DAY_POINTS).map((b) => ({ bucket: Math.floor(b.time / barMs), price: b.close }));
+  spark.since = closes[Math.max(0, closes.length - SPARK_DAY_POINTS)].time;
+  // The page's last price is newer than the history unless the history ends after it (a quote the page saw
+  // before its bar was asked for): then the history has it already.
+  const lastBucket = spark.points[spark.points.length - 1].bucket;
+  if (seen && Math.floor(seenAt / barMs) >= lastBucket) pushSparkPoint(spark, seen.price, seenAt);
   spark.dirty = true;
 }
 
@@ -59,6 +79,7 @@ export function renderSparkline(spark, symbol) {
   spark.dirty = false;
   const { svg, area, line, dot, points } = spark;
   svg.dataset.points = String(points.length);
+  svg.dataset.span = spark.since == null ? 'seen' : 'history';
   if (points.length < 2) {
     line.setAttribute('points', '');
     area.setAttribute('d', '');
@@ -80,8 +101,9 @@ export function renderSparkline(spark, symbol) {
   dot.setAttribute('cx', x(points.length - 1).toFixed(1));
   dot.setAttribute('cy', y(end).toFixed(1));
   svg.dataset.direction = end.price > points[0].price ? 'up' : end.price < points[0].price ? 'down' : 'flat';
-  svg.parentNode.title = `recent ${Math.round(points.length * SPARK_BUCKET_MS / 1000)} s: ` +
-    `low ${formatPrice(symbol, min)}, high ${formatPrice(symbol, max)}`;
+  const shown = spark.since == null ? `recent ${Math.round(points.length * spark.bucketMs / 1000)} s`
+    : `since ${formatDateTime(spark.since)}, ${Math.round(spark.bucketMs / 60000)}-minute closes`;
+  svg.parentNode.title = `${shown}: low ${formatPrice(symbol, min)}, high ${formatPrice(symbol, max)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

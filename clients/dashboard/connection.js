@@ -142,6 +142,9 @@ function receive(text) {
       case 'quote': stream.quote(message); break;
       case 'status': stream.status(message); break;
       case 'pnl': stream.pnl(message); break;
+      case 'bars': stream.bars(message); break;
+      case 'bar': stream.bar(message); break;
+      case 'alert': stream.alert(message); break;
       case 'error': stream.error(message); break;
       case 'pong': onPong(message); break;
       default: break;
@@ -166,7 +169,8 @@ function onPong(m) {
 }
 
 /** Opens the stream and keeps it open. `channels` and `symbols()` are subscribed each time it opens, then
- *  `opened()` is called; `closed()` when it is lost; `quote`, `status`, `pnl` and `error` take those messages. */
+ *  `opened()` is called (where anything else is subscribed again); `closed()` when it is lost; `quote`,
+ *  `status`, `pnl`, `bars`, `bar`, `alert` and `error` take those messages. */
 export function startStream(handlers) {
   stream = handlers;
 

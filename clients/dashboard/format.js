@@ -18,7 +18,7 @@ export function fixed(decimals) {
 export const upTo4 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
 
 /** FX with 5 decimals (3 for yen pairs), everything else with 2; sub-unit prices get 4. */
-function priceDecimals(symbol, value) {
+export function priceDecimals(symbol, value) {
   if (isForex(symbol)) return symbol.endsWith('.JPY') ? 3 : 5;
   if (!isOption(symbol) && value != null && Math.abs(value) < 1) return 4;
   return 2;
@@ -83,6 +83,17 @@ export function formatTime(ms, { seconds = true } = {}) {
 /** The full date and time, for tooltips. */
 export function formatDateTime(ms) {
   return ms ? DATE_TIME.format(new Date(ms)) : '';
+}
+
+const CANDLE_TIME = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short', day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+const CANDLE_DAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** When a candle starts: the day and 24-hour time here, or for a day's candle its trading date, which the hub
+ *  gives as 00:00 UTC of that date (so it is read in UTC, or west of Greenwich it would be the day before). */
+export function formatCandleTime(ms, { daily = false } = {}) {
+  return ms == null ? DASH : (daily ? CANDLE_DAY : CANDLE_TIME).format(new Date(ms));
 }
 
 /** How long ago, in the largest unit that matters: "0.4 s", "12 s", "6 min", "1 h 05 min", "3 d". */

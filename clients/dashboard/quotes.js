@@ -1,12 +1,14 @@
 // The quote table: a row per watchlist symbol with its latest quote, whether its market is open, an option's
-// greeks, its source and a sparkline of the last minute, repainted in batches.
-import { createSparkline, pushSparkPoint, renderSparkline } from './charts.js';
+// greeks, its source and a sparkline of its day (the hub's 5-minute bars, then the live prices), repainted in
+// batches.
+import { createSparkline, pushSparkPoint, renderSparkline, seedSparkline } from './charts.js';
 import { setNumber } from './cells.js';
 import { isOpen } from './connection.js';
 import { $, badge, fields } from './dom.js';
 import { DASH, fixed, formatDateTime, formatPercent, formatPrice, formatSize, formatTime, formatVolume } from './format.js';
 import { staleNote as ibkrStaleNote } from './ibkr.js';
 import { sourceBadge } from './providers.js';
+import { TREND_MS, requestTrend } from './trends.js';
 
 const RENDER_INTERVAL_MS = 200;       // quotes arrive far faster than anyone reads; repaint at most 5×/s
 
@@ -38,6 +40,7 @@ function createRow(symbol) {
   remove.dataset.remove = symbol;
   remove.setAttribute('aria-label', `Remove ${symbol}`);
   remove.addEventListener('click', () => removeSymbol(symbol));
+  tr.querySelector('.bell').setAttribute('aria-label', `Set a price alert on ${symbol}`);
   const row = {
     symbol, el: tr, cells, note: tr.querySelector('.note'),
     market: tr.querySelector('[data-badge="market"]'), greeks: tr.querySelector('.greeks'),
@@ -45,6 +48,11 @@ function createRow(symbol) {
     spark: createSparkline(cells.trend),
   };
   rows.set(symbol, row);
+  requestTrend(symbol, (bars) => {
+    seedSparkline(row.spark, bars, TREND_MS);
+    row.dirty = true;
+    scheduleRender();
+  }, () => rows.get(symbol) === row);
   return row;
 }
 
@@ -250,6 +258,12 @@ export function showSymbolError(symbol, error) {
 export function quotesOffline() {
   for (const row of rows.values()) { row.live = false; row.dirty = true; }
   scheduleRender();
+}
+
+/** The price `symbol` (normalized) is at, as its row shows it (last trade, else midpoint), or null. */
+export function latestPrice(symbol) {
+  const r = rows.get(symbol);
+  return r && r.quote ? priceOf(r.quote) : null;
 }
 
 /** A copy of the latest quote for `symbol` (normalized), or null. */
