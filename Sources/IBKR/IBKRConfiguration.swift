@@ -30,6 +30,11 @@ public struct IBKRConfiguration: Sendable, Equatable {
     ]
     /// Connect at start; false waits for a connect command.
     public var autoConnect = true
+    /// IBKR's historical-data pacing, which every bar request waits its turn under (tests shrink the windows).
+    public var historicalPacing = HistoricalPacer.Limits()
+    /// A backfill not answered within this many seconds, its wait in the pacing queue included, fails, so that
+    /// a chart falls back rather than hangs.
+    public var historicalTimeoutSeconds = 30.0
 
     public init() {}
 
@@ -52,6 +57,7 @@ public struct IBKRConfiguration: Sendable, Equatable {
         heartbeatTimeoutSeconds = config.double(forKey: "heartbeatTimeoutSeconds", default: heartbeatTimeoutSeconds)
         accountSummaryTags = config.stringArray(forKey: "accountSummaryTags", default: accountSummaryTags)
         autoConnect = config.bool(forKey: "autoConnect", default: autoConnect)
+        historicalTimeoutSeconds = config.double(forKey: "historicalTimeoutSeconds", default: historicalTimeoutSeconds)
         try validate()
     }
 
@@ -80,6 +86,9 @@ public struct IBKRConfiguration: Sendable, Equatable {
                                                 value: "\(heartbeatIdleSeconds) / \(heartbeatTimeoutSeconds)", range: "1 s or more")
         }
         guard lineBudget >= 1 else { throw ConfigurationError.outOfRange(setting: "ibkr.lineBudget", value: "\(lineBudget)", range: "1 or more") }
+        guard historicalTimeoutSeconds > 0 else {
+            throw ConfigurationError.outOfRange(setting: "ibkr.historicalTimeoutSeconds", value: "\(historicalTimeoutSeconds)", range: "above 0")
+        }
         guard pacingPerSecond > 0, pacingPerSecond <= 50 else {
             throw ConfigurationError.outOfRange(setting: "ibkr.pacingPerSecond", value: "\(pacingPerSecond)", range: "above 0, at most 50 (TWS's limit)")
         }

@@ -91,4 +91,31 @@ public final class IBKRProvider: Sendable {
     }
 
     public func accountPnL() async -> IBKRAccountPnL? { await onLoop { $0.accountPnL } }
+
+    // MARK: Historical bars
+
+    /// The bars of `request` (those starting in its `[from, to)`), oldest first, from TWS's historical data.
+    /// Requests wait their turn under IBKR's historical pacing; an identical one already asked shares its answer.
+    public func historicalBars(_ request: BarRequest) async throws(IBKRHistoryError) -> [Bar] {
+        let session = session
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[Bar], IBKRHistoryError>, Never>) in
+            loop.execute {
+                session.value.fetchBars(request) { continuation.resume(returning: $0) }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Follows the forming bar of `instrument` at `interval` (TWS's keepUpToDate): `onBar` gets the newest bars at
+    /// once, then each update of the forming bar; a bar with a later time means the one before is complete.
+    /// Resumes by itself after a reconnect, with the bars missed meanwhile. Nil when IBKR's limit of open
+    /// historical requests leaves no room for another series. Called on the provider's event loop.
+    public func followBars(_ instrument: Instrument, interval: BarInterval, onBar: @escaping @Sendable (Bar) -> Void) async -> Int? {
+        await onLoop { $0.followBars(instrument, interval: interval, onBar: onBar) }
+    }
+
+    /// Stops the updates `followBars` started; the TWS request is cancelled once no one follows the series.
+    public func stopFollowingBars(_ id: Int) async {
+        await onLoop { $0.stopFollowingBars(id) }
+    }
 }

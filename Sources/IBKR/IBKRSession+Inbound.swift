@@ -38,6 +38,9 @@ extension IBKRSession {
         case let .portfolioValue(message): portfolioValue(message)
         case let .accountPnL(message): accountPnL(message)
         case let .positionPnL(message): positionPnL(message)
+        case let .historicalData(message): historicalData(message)
+        case let .historicalDataEnd(message): historicalDataEnd(message)
+        case let .historicalDataUpdate(message): historicalDataUpdate(message)
         default: break
         }
     }
@@ -65,6 +68,7 @@ extension IBKRSession {
 
     func error(_ error: ErrorMessage) {
         if error.requestID >= 0 {
+            if historyError(error) { return }
             if let name = marketDataRequests[error.requestID] ?? qualifyRequests[error.requestID] {
                 _ = symbolError(name, requestID: error.requestID, error)
                 return

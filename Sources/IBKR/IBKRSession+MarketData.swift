@@ -125,6 +125,7 @@ extension IBKRSession {
         if configuration.marketDataType != 1 { send(RequestMarketDataType(configuration.marketDataType)) }
         assignLines()
         requestAccountData()
+        resumeBarFollows()
     }
 
     func markAllStale() {

@@ -59,6 +59,9 @@ final class IBKRSession {
     var lineCap: Int
     var resumeCheck: Scheduled<Void>?
 
+    // Historical bars
+    var history: HistoryBook
+
     // Positions and account
     var positions: [PositionKey: IBKRPosition] = [:]
     var collectingPositions: [PositionKey: IBKRPosition]?
@@ -89,6 +92,7 @@ final class IBKRSession {
             initial: configuration.reconnectInitialSeconds, cap: configuration.reconnectCapSeconds))
         bucket = TokenBucket(rate: configuration.pacingPerSecond, burst: 5, now: Self.seconds())
         lineCap = configuration.lineBudget
+        history = HistoryBook(limits: configuration.historicalPacing)
     }
 
     var bound: NIOLoopBound<IBKRSession> { NIOLoopBound(self, eventLoop: loop) }
@@ -224,6 +228,7 @@ final class IBKRSession {
         accountSummaryRequestID = nil
         accountPnLRequestID = nil
         collectingPositions = nil
+        resetHistory()
         for symbol in order where symbols[symbol]?.holdsLine == true || symbols[symbol]?.phase == .overBudget {
             symbols[symbol]?.phase = .waiting
         }

@@ -66,3 +66,17 @@ public enum IBKREvent: Sendable {
     case accountValues([AccountBalance])
     case accountPnL(IBKRAccountPnL)
 }
+
+/// Why the provider gave no historical bars.
+public enum IBKRHistoryError: Error, Equatable, Sendable {
+    /// Not connected to TWS, or the connection went before the answer came.
+    case disconnected
+    /// TWS refused the request: 200 no such contract, 162 no permission or no data service, 354 not
+    /// subscribed, 321 a term TWS would not take.
+    case refused(code: Int, message: String)
+    /// No answer within `IBKRConfiguration.historicalTimeoutSeconds`, the wait for a turn under IBKR's pacing
+    /// included.
+    case timedOut(seconds: Double)
+    /// The request cannot be asked: its span is empty or reversed.
+    case invalidRequest(String)
+}
