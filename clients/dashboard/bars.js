@@ -2,12 +2,12 @@
 // `bar` messages read into the same shape, and a series kept in time order as its bars are updated.
 import { api } from './api.js';
 
-/** The intervals a chart offers, each with the history it asks for: a day of minutes, a week of five minutes, a
- *  month of hours, a year of days. */
+/** The intervals a chart offers, each with the history it asks for: a day of minutes, five days of five minutes,
+ *  three months of hours, a year of days (the spans the hub's stream series hold, so both agree). */
 export const INTERVALS = Object.freeze({
   '1m': { range: '1d', ms: 60_000 },
   '5m': { range: '5d', ms: 300_000 },
-  '1h': { range: '1mo', ms: 3_600_000 },
+  '1h': { range: '3mo', ms: 3_600_000 },
   '1d': { range: '1y', ms: 86_400_000 },
 });
 

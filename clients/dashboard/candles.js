@@ -25,7 +25,9 @@ const el = {
 const state = {
   symbol: null, interval: DEFAULT_INTERVAL, status: 'closed', error: null, source: null, lastComplete: false,
   bars: [], updates: 0, generation: 0, openedAt: null, drawnAt: null, lastUpdateAt: null, history: 'none',
+  draws: [],                // {at, bars} of each whole drawing of this series: when a day of candles was on screen
 };
+const DRAWS_KEPT = 20;
 let library = null;         // window.LightweightCharts once loaded
 let libraryLoad = null;
 let chart = null, candleSeries = null, volumeSeries = null;
@@ -175,15 +177,19 @@ function drawLast() {
   renderHead();
 }
 
-/** When the first bars of a series were painted: the library paints in its animation frame, queued by
+/** When the series' bars were painted, and how many: the library paints in its animation frame, queued by
  *  setData before this one. */
 function noteDrawn(generation) {
-  if (state.drawnAt != null) return;
+  const bars = state.bars.length;
   requestAnimationFrame(() => {
-    if (generation === state.generation && state.drawnAt == null) {
-      state.drawnAt = performance.now();
+    if (generation !== state.generation) return;
+    const at = performance.now();
+    if (state.drawnAt == null) {
+      state.drawnAt = at;
       el.panel.dataset.drawn = 'true';
     }
+    state.draws.push({ at, bars });
+    if (state.draws.length > DRAWS_KEPT) state.draws.shift();
   });
 }
 
@@ -269,11 +275,12 @@ export function openChart(symbol, interval = state.interval) {
   const generation = ++state.generation;
   Object.assign(state, {
     symbol, interval, status: 'loading', error: null, source: null, lastComplete: false, bars: [], updates: 0,
-    openedAt: performance.now(), drawnAt: null, lastUpdateAt: null, history: 'asked',
+    openedAt: performance.now(), drawnAt: null, lastUpdateAt: null, history: 'asked', draws: [],
   });
   hovered = null;
   byChartTime.clear();
   el.panel.hidden = false;
+  el.panel.scrollIntoView({ block: 'nearest' });
   delete el.panel.dataset.drawn;
   showNote(`Loading ${escape(symbol)} ${escape(interval)} candles…`);
   markRow();
@@ -389,7 +396,8 @@ export function chartState() {
     symbol: state.symbol, interval: state.interval, status: state.status, source: state.source, error: state.error,
     bars: state.bars.length, first: state.bars.length ? state.bars[0].time : null, last: last ? { ...last } : null,
     lastComplete: state.lastComplete, updates: state.updates, history: state.history,
-    openedAt: state.openedAt, drawnAt: state.drawnAt, library: library ? library.version() : null,
+    openedAt: state.openedAt, drawnAt: state.drawnAt, draws: state.draws.map((d) => ({ ...d })),
+    library: library ? library.version() : null,
   };
 }
 
