@@ -149,7 +149,10 @@ let package = Package(
         // between runs) and kept forming from the hub's live quotes; the bars route registered into the hub.
         .target(
             name: "Charts",
-            dependencies: ["TickhubCore", "Hub", "HubProtocol", "Store", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "TickhubCore", "Hub", "HubProtocol", "Store", "TickhubMetrics",
+                .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
 
         // Price alerts: the rules kept in the database, evaluated on each quote of their symbol, delivered to the
@@ -160,6 +163,7 @@ let package = Package(
                 "TickhubCore", "Hub", "HubProtocol", "Store",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
