@@ -1,6 +1,8 @@
+import CoreMetrics
 import Logging
 import Synchronization
 import TickhubCore
+import TickhubMetrics
 
 /// The candle series the charts follow: each backfilled once (from the bars kept in the database, then the providers
 /// for what is missing), kept forming from the hub's quotes, corrected by the provider's own bars, and published to
@@ -209,6 +211,8 @@ public final class ChartDesk: Sendable {
         }
         keep(fetched.bars, for: key, source: fetched.source)
         let older = kept?.bars.filter { $0.time < from } ?? []
+        CoreMetrics.Counter(label: MetricCatalog.chartBars, dimensions: [("from", "database")]).increment(by: older.count)
+        CoreMetrics.Counter(label: MetricCatalog.chartBars, dimensions: [("from", fetched.source.rawValue)]).increment(by: fetched.bars.count)
         return BarFetch(bars: older + fetched.bars, source: fetched.source)
     }
 
