@@ -26,6 +26,8 @@ enum EnvironmentSettings {
         Variable(name: "YAHOO_BASE_URL", key: "yahoo.baseURL"),
         Variable(name: "ALPHAVANTAGE_BASE_URL", key: "alphaVantage.baseURL"),
         Variable(name: "ALPHAVANTAGE_API_KEY", key: "alphaVantage.apiKey"),
+        Variable(name: "TELEGRAM_BASE_URL", key: "alerts.telegramBaseURL"),
+        Variable(name: "TELEGRAM_BOT_TOKEN", key: "alerts.telegramBotToken"),
         Variable(name: "TICKHUB_PROVIDERS", key: "providers.order"),
         Variable(name: "TICKHUB_ASSETS", key: "assets"),
         Variable(name: "TICKHUB_DATA_DIR", key: "dataDirectory"),

@@ -1,3 +1,4 @@
+import Alerts
 import AsyncHTTPClient
 import Configuration
 import Foundation
@@ -103,7 +104,7 @@ public struct HubLauncher {
         feeds.append(pushed)
         let slot = ServerSlot()
         let manager = DataProviderManager(configuration: managerConfiguration, providers: feeds) { event in
-            if let hub = slot.server { ProviderUpstream.forward(event, to: hub) }
+            if let hub = slot.server { ProviderUpstream.forward(event, to: hub, alerts: slot.alerts) }
         }
         // Positions live in one SQLite file: --db, else the config file's `db`, else the data directory.
         let databasePath = settings.databasePath ?? Self.defaultDatabasePath(config)
@@ -116,13 +117,19 @@ public struct HubLauncher {
         let portfolio = PortfolioService(store: store) { broker, holdings in
             slot.server?.publishHoldings(broker: broker, holdings)
         }
+        let alerts = AlertDesk(
+            store: store, httpClient: httpClient, configuration: settings.alerts,
+            publish: { slot.server?.publishAlert($0) }, follow: { slot.server?.followStanding($0, owner: "alerts") })
+        slot.alerts = alerts
         let link = IBKRLink(ibkr: provider)
         let wiring = HubWiring(
-            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio, features: [portfolio])
+            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio, features: [portfolio, alerts])
         let hub = TickhubServer(configuration: server, wiring: wiring)
         slot.server = hub
         // A port that cannot be had ends the run here, before TWS or any provider hears from us.
         let port = try await hub.start()
+        // The rules' symbols are followed before the providers start, so their first quotes are evaluated.
+        do { try await alerts.start() } catch { throw ConfigurationError("cannot load the alert rules from \(databasePath): \(error)") }
         await link.reportStatus(to: hub)
         await link.reportPortfolio(to: hub, keptBy: portfolio)
         await portfolio.publishStored()
@@ -131,6 +138,7 @@ public struct HubLauncher {
         await manager.start()
         parts.append(.init("providers") {
             await manager.stop()
+            await alerts.stop()
             try? await httpClient.shutdown()
         })
         parts.append(.init("server") { [logger] in
@@ -169,6 +177,13 @@ public struct HubLauncher {
 /// The server, set once it exists: the manager's and the portfolio's events before that have no one to go to.
 final class ServerSlot: Sendable {
     private let stored = Mutex<TickhubServer?>(nil)
+    private let desk = Mutex<AlertDesk?>(nil)
+
+    /// The price alerts, which see every quote the server is given.
+    var alerts: AlertDesk? {
+        get { desk.withLock { $0 } }
+        set { desk.withLock { $0 = newValue } }
+    }
 
     var server: TickhubServer? {
         get { stored.withLock { $0 } }

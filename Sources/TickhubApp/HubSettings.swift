@@ -1,3 +1,4 @@
+import Alerts
 import Configuration
 import Hub
 import IBKR
@@ -14,6 +15,7 @@ struct HubSettings {
     var alphaVantage: AlphaVantageProvider.Configuration
     var providers: DataProviderManager.Configuration
     var push: PushProvider.Configuration
+    var alerts: AlertsConfiguration
     /// `db`: the positions database; nil (or empty in the file) leaves it to the data directory.
     var databasePath: String?
 
@@ -24,6 +26,7 @@ struct HubSettings {
         alphaVantage = Self.section("alphaVantage", of: config, AlphaVantageProvider.Configuration.init(config:))
         providers = try Self.section("providers", of: config, DataProviderManager.Configuration.init(config:))
         push = Self.section("push", of: config, PushProvider.Configuration.init(config:))
+        alerts = try Self.section("alerts", of: config, AlertsConfiguration.init(config:))
         databasePath = config.string(forKey: "db").flatMap { $0.isEmpty ? nil : $0 }
     }
 

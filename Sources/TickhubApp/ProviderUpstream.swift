@@ -1,3 +1,4 @@
+import Alerts
 import Hub
 import LwsHost
 import MarketData
@@ -21,10 +22,12 @@ struct ProviderUpstream: MarketDataUpstream {
         if connected { pushed.publisherConnected(id) } else { pushed.publisherDisconnected(id) }
     }
 
-    /// What the manager reports, turned into what the server publishes.
-    static func forward(_ event: ManagerEvent, to server: TickhubServer) {
+    /// What the manager reports, turned into what the server publishes; every quote is also the alerts' to judge.
+    static func forward(_ event: ManagerEvent, to server: TickhubServer, alerts: AlertDesk? = nil) {
         switch event {
-        case let .quote(quote): server.publish(quote)
+        case let .quote(quote):
+            server.publish(quote)
+            alerts?.observe(quote)
         case let .sourceChanged(symbol, from, to, reason):
             server.publishSourceChange(symbol: symbol, from: from, to: to, reason: reason)
             if to == nil { server.publishAvailability(symbol, .unavailable(reason)) }
