@@ -6,7 +6,10 @@ import TickhubCore
 /// replaces the pending one (conflation) instead of queueing behind it.
 package final class ClientSession {
     package enum Channel: String, CaseIterable {
-        case status, pnl
+        case status, pnl, alerts
+
+        /// The names there are, for the error that names an unknown one.
+        static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
     }
 
     package let id: Int
@@ -18,8 +21,13 @@ package final class ClientSession {
     package var symbols: [String: Int] = [:]
     var subscriptionsMade = 0
     package var channels: Set<Channel> = []
+    /// The bar series it follows, each with when it was subscribed in the same count as its symbols: a series wants
+    /// its symbol's quotes upstream, and ranks in the fair share like a symbol subscribed then.
+    package var bars: [BarKey: Int] = [:]
     /// The latest undelivered update per symbol: encoded bytes shared with every other subscriber.
     package var pending: [String: PendingUpdate] = [:]
+    /// What waits per bar series: its snapshot, its bars' updates.
+    package var pendingBars: [BarKey: PendingBars] = [:]
     /// The latest undelivered P&L (`pnl` channel): a valuation, kept apart from the quotes.
     var pendingPnL: SharedBytes?
     /// Messages that must all arrive, in order, before pending updates: snapshots, pongs, errors, statuses.
@@ -57,6 +65,17 @@ package final class ClientSession {
         package var receivedAt: Timestamp
     }
 
+    /// A series' messages not yet written: the whole series when one is due (it goes first), then one update per bar
+    /// time. A newer update of a bar replaces the one waiting for it; an update of another bar waits beside it, so a
+    /// bar that completed is never dropped for the next bar's first update. Bytes are shared with every subscriber.
+    package struct PendingBars {
+        package var snapshot: SharedBytes?
+        package var updates: [(time: Int64, bytes: SharedBytes)] = []
+
+        var messageCount: Int { (snapshot == nil ? 0 : 1) + updates.count }
+        var byteCount: Int { updates.reduce(snapshot?.bytes.count ?? 0) { $0 + $1.bytes.bytes.count } }
+    }
+
     package init(id: Int, connection: any Connection, isPublisher: Bool, awaitingToken: Bool, openedAt: Int64) {
         self.id = id
         self.connection = connection
@@ -66,12 +85,13 @@ package final class ClientSession {
         lastHeardFrom = openedAt
     }
 
-    var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil }
+    var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil || !pendingBars.isEmpty }
 
     /// Lets go of everything waiting: the client is about to be closed for not reading.
     func dropQueued() {
         immediate.removeAll()
         pending.removeAll()
+        pendingBars.removeAll()
         pendingPnL = nil
         immediateBytes = 0
     }

@@ -29,12 +29,16 @@ package struct HubWiring: Sendable {
     package var archive: (any HubArchive)?
     /// Features that serve HTTP routes of their own (positions in the database).
     package var features: [any HubFeature]
+    /// The chart desk, told which bar series the clients want; nil in a hub without charts (bar subscriptions then
+    /// get only what is published).
+    package var charts: (any ChartUpstream)?
 
     package init(upstream: any MarketDataUpstream, connection: (any ConnectionControl)? = nil, archive: (any HubArchive)? = nil,
-                features: [any HubFeature] = []) {
+                features: [any HubFeature] = [], charts: (any ChartUpstream)? = nil) {
         self.upstream = upstream
         self.connection = connection
         self.archive = archive
         self.features = features
+        self.charts = charts
     }
 }

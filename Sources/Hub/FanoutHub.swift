@@ -8,6 +8,7 @@ import TickhubCore
 /// - `clients`: the stream clients and what waits for each (conflated quotes, must-arrive messages, P&L);
 /// - `interest`: the symbols this shard follows upstream, their idle release and the fair share of lines;
 /// - `market`: the book, each quote as it was encoded once for every shard, availability and sources;
+/// - `charts`: this shard's copy of each bar series the hub follows (`FanoutHub+Charts`);
 /// - `pnl`: positions and balances, valued against the market;
 /// - `publishers`: pushed quotes in;
 /// - `exchanges`: HTTP requests answered later;
@@ -24,6 +25,8 @@ package final class FanoutHub {
     package let clients: StreamClients
     var interest: SymbolInterest
     package var market = MarketView()
+    /// This shard's copy of each bar series the hub follows.
+    package var charts = ChartView()
     package var pnl = PnLView()
     package var publishers: Publishers
     package var exchanges: HTTPExchanges
@@ -48,7 +51,7 @@ package final class FanoutHub {
         self.configuration = configuration
         self.host = host
         self.clock = clock
-        let place = place ?? .alone(budget: configuration.maxUpstreamSymbols, upstream: wiring.upstream)
+        let place = place ?? .alone(budget: configuration.maxUpstreamSymbols, upstream: wiring.upstream, charts: wiring.charts)
         self.place = place
         upstream = wiring.upstream
         connectionControl = wiring.connection
@@ -124,7 +127,8 @@ package final class FanoutHub {
         let now = clock.nowMicros()
         // The grace period before release starts when the last subscriber goes.
         for symbol in clients.remove(client) { interest.touch(symbol, now: now) }
-        if !client.symbols.isEmpty { interest.lineShareDirty = true }
+        closeSeries(of: client, now: now)
+        if !client.symbols.isEmpty || !client.bars.isEmpty { interest.lineShareDirty = true }
         if client.isPublisher { upstream.publisher(client.id, connected: false) }
     }
 
@@ -149,11 +153,11 @@ package final class FanoutHub {
         }
     }
 
-    /// Releases symbols nobody here streams, holds, or asked for over HTTP within the grace period; those no other
+    /// Releases symbols nobody here streams, charts, holds, or asked for over HTTP within the grace period; those no other
     /// shard follows either are released upstream and forgotten (here now, on the other shards by `HubEvent`).
     func releaseIdleSymbols(now: Int64) {
         let idle = interest.idle(now: now, graceMicros: Int64(configuration.releaseIdleSymbolsSeconds * 1_000_000)) {
-            clients.isStreamed($0) || exchanges.isAwaiting($0)
+            clients.isStreamed($0) || clients.isCharted($0) || exchanges.isAwaiting($0)
         }
         let released = interest.release(idle)
         guard !released.isEmpty else { return }

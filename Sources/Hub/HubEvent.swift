@@ -15,6 +15,13 @@ package enum HubEvent: Sendable {
     case databaseProblem(String?)
     /// No shard follows these any more and they were released upstream: quotes for them no longer come.
     case released([String])
+    /// A whole bar series (its snapshot), and one bar's update, each encoded once.
+    case barSeries(EncodedBarSeries)
+    case bar(EncodedBar)
+    /// No shard follows these series any more and they were released upstream: their updates no longer come.
+    case barsReleased([BarKey])
+    /// A price alert fired, for the `alerts` channel.
+    case alert(EncodedAlert)
 }
 
 extension FanoutHub {
@@ -30,6 +37,10 @@ extension FanoutHub {
         case let .sourceChanged(symbol, from, to, reason): sourceChanged(symbol, from: from, to: to, reason: reason)
         case let .databaseProblem(problem): databaseProblem = problem
         case let .released(symbols): forgetReleased(symbols)
+        case let .barSeries(series): publishBarSeries(series)
+        case let .bar(update): publishBar(update)
+        case let .barsReleased(keys): forgetReleasedSeries(keys)
+        case let .alert(alert): publishAlert(alert)
         }
     }
 }

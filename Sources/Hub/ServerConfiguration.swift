@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// proxy or DNS gives it. Anything else is refused, which is what stops DNS rebinding.
     public var allowedHosts: [String] = []
     public var maxSymbolsPerClient = 1_000
+    /// Bar series one `/stream` client may follow: each holds a copy of up to 2,000 bars on every shard and a chart
+    /// upstream, so far fewer than symbols.
+    public var maxBarSeriesPerClient = 100
     /// Incoming WebSocket messages above this close the connection with 1009.
     public var maxMessageBytes = 64 * 1024
     /// A client that has not taken a write for this long is closed with 1013.

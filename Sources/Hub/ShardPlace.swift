@@ -14,8 +14,8 @@ package struct ShardPlace: Sendable {
     }
 
     /// The one shard of a hub with one service thread.
-    package static func alone(budget: Int, upstream: any MarketDataUpstream) -> ShardPlace {
-        ShardPlace(index: 0, count: 1, interest: InterestUnion(budget: budget, upstream: upstream))
+    package static func alone(budget: Int, upstream: any MarketDataUpstream, charts: (any ChartUpstream)? = nil) -> ShardPlace {
+        ShardPlace(index: 0, count: 1, interest: InterestUnion(budget: budget, upstream: upstream, charts: charts))
     }
 
     /// The shard that does what the hub does once, not once per shard: writing the P&L history and the last quotes.

@@ -11,6 +11,8 @@ package final class StreamClients {
     private(set) var byID: [Int: ClientSession] = [:]
     /// Each symbol's subscribers.
     private(set) var bySymbol: [String: [Int: ClientSession]] = [:]
+    /// Each bar series' subscribers.
+    private(set) var bySeries: [BarKey: [Int: ClientSession]] = [:]
     private(set) var publisherCount = 0
     /// Ids are unique across shards, each shard counting in steps of the shard count from its own start: upstream
     /// knows publishers by them.
@@ -76,6 +78,63 @@ package final class StreamClients {
     }
 
     func isStreamed(_ symbol: String) -> Bool { !(bySymbol[symbol]?.isEmpty ?? true) }
+
+    // MARK: Bar series
+
+    /// True when the client is the series' first subscriber here.
+    @discardableResult
+    func joinSeries(_ key: BarKey, _ client: ClientSession) -> Bool {
+        let first = bySeries[key] == nil
+        bySeries[key, default: [:]][client.id] = client
+        return first
+    }
+
+    /// True when the client was the series' last subscriber here.
+    @discardableResult
+    func leaveSeries(_ key: BarKey, _ client: ClientSession) -> Bool {
+        bySeries[key]?[client.id] = nil
+        guard bySeries[key]?.isEmpty ?? true else { return false }
+        bySeries[key] = nil
+        return true
+    }
+
+    /// Some client here follows a series of the symbol: its quotes are wanted upstream to form the candle.
+    func isCharted(_ symbol: String) -> Bool {
+        BarInterval.allCases.contains { bySeries[BarKey(symbol: symbol, interval: $0)] != nil }
+    }
+
+    func isCharted(_ key: BarKey) -> Bool { bySeries[key] != nil }
+
+    func subscribers(of key: BarKey) -> [ClientSession] { bySeries[key].map { Array($0.values) } ?? [] }
+
+    /// The whole series for one client: it goes before, and replaces, whatever of the series waited for it.
+    func deliverSeries(_ bytes: SharedBytes, for key: BarKey, to client: ClientSession) {
+        client.pendingBars[key] = ClientSession.PendingBars(snapshot: bytes)
+        requestWrite(client)
+    }
+
+    /// Updates of one series waiting for one client, at most: past them, the client gets the whole series instead.
+    static let maxPendingBarUpdates = 16
+
+    /// A bar's update for every subscriber of its series: the one waiting for the same bar is replaced, one for
+    /// another bar is kept. A client that falls so far behind that `maxPendingBarUpdates` bars wait gets the series
+    /// as it stands (`snapshot`) instead, which bounds what it holds.
+    func deliver(_ update: EncodedBar, snapshot: () -> SharedBytes?) {
+        guard let subscribed = bySeries[update.key] else { return }
+        let time = update.bar.time
+        for client in subscribed.values {
+            var waiting = client.pendingBars[update.key] ?? ClientSession.PendingBars()
+            if let index = waiting.updates.lastIndex(where: { $0.time == time }) {
+                waiting.updates[index].bytes = update.bytes
+            } else if waiting.updates.count < Self.maxPendingBarUpdates {
+                waiting.updates.append((time, update.bytes))
+            } else if let whole = snapshot() {
+                waiting = ClientSession.PendingBars(snapshot: whole)
+            }
+            client.pendingBars[update.key] = waiting
+            requestWrite(client)
+        }
+    }
 
     func subscribers(of symbol: String) -> [ClientSession] { bySymbol[symbol].map { Array($0.values) } ?? [] }
 
@@ -167,7 +226,8 @@ package final class StreamClients {
     }
 
     /// Writes everything pending for the client as one frame: an object alone, or an array of them; must-arrive
-    /// messages first, then quotes, then P&L. Returns false when the connection failed.
+    /// messages first, then quotes, then bars (each series' snapshot before its updates), then P&L. Returns false
+    /// when the connection failed.
     ///
     /// Only quotes count as deliveries and in the fan-out latency: a P&L push is a valuation, not an update.
     func writable(_ client: ClientSession) -> Bool {
@@ -181,10 +241,12 @@ package final class StreamClients {
         client.queuedErrors = 0
         client.immediateBytes = 0
         let pnl = client.pendingPnL?.bytes
-        let count = client.immediate.count + client.pending.count + (pnl == nil ? 0 : 1)
+        var count = client.immediate.count + client.pending.count + (pnl == nil ? 0 : 1)
+        for bars in client.pendingBars.values { count += bars.messageCount }
         var size = count + 1
         for message in client.immediate { size += message.count }
         for update in client.pending.values { size += update.bytes.bytes.count }
+        for bars in client.pendingBars.values { size += bars.byteCount }
         size += pnl?.count ?? 0
         reserveScratch(size)
         let base = scratch + headroom
@@ -203,12 +265,17 @@ package final class StreamClients {
             append(update.bytes.bytes)
             metrics.observeLatency(now.microseconds(since: update.receivedAt))
         }
+        for bars in client.pendingBars.values {
+            if let snapshot = bars.snapshot { append(snapshot.bytes) }
+            for update in bars.updates { append(update.bytes.bytes) }
+        }
         if let pnl { append(pnl) }
         if count > 1 { base.storeBytes(of: UInt8(ascii: "]"), toByteOffset: length, as: UInt8.self); length += 1 }
         metrics.updatesDelivered += client.pending.count
         if pnl != nil { metrics.pnlUpdatesDelivered += 1 }
         client.immediate.removeAll(keepingCapacity: true)
         client.pending.removeAll(keepingCapacity: true)
+        client.pendingBars.removeAll(keepingCapacity: true)
         client.pendingPnL = nil
         guard client.connection.sendText(UnsafeMutableRawBufferPointer(start: base, count: length)) else { return false }
         metrics.framesWritten += 1

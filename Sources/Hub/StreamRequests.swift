@@ -1,7 +1,8 @@
 import HubProtocol
 import TickhubCore
 
-/// `/stream` client messages: subscribe, unsubscribe, channels, ping, auth. See docs/protocol.md.
+/// `/stream` client messages: subscribe, unsubscribe, channels, bars (`FanoutHub+Charts`), ping, auth. See
+/// docs/protocol.md.
 extension FanoutHub {
     /// Handles one complete text message. Bad input gets an error message; the connection stays.
     package func receive(_ bytes: [UInt8], from client: ClientSession) {
@@ -13,11 +14,13 @@ extension FanoutHub {
         switch parsed {
         case let .failure(refusal):
             reject(client, code: refusal.code, refusal.message)
-        case let .success(.subscribe(symbols, channels)):
+        case let .success(.subscribe(symbols, channels, bars)):
             if let symbols { subscribe(symbols, client) }
+            if let bars { subscribeBars(bars, client) }
             if let channels { setChannels(channels, subscribe: true, client) }
-        case let .success(.unsubscribe(symbols, channels)):
+        case let .success(.unsubscribe(symbols, channels, bars)):
             if let symbols { unsubscribe(symbols, client) }
+            if let bars { unsubscribeBars(bars, client) }
             if let channels { setChannels(channels, subscribe: false, client) }
         case .success(.auth):
             // Already admitted (or no token needed): say so, so a client can send it unconditionally.
@@ -94,7 +97,7 @@ extension FanoutHub {
         for case let text? in list {
             guard let symbol = try? SymbolGrammar.parse(text).symbol, client.symbols.removeValue(forKey: symbol) != nil else { continue }
             interest.lineShareDirty = true
-            if clients.leave(symbol, client) { interest.touch(symbol, now: clock.nowMicros()) }
+            if clients.leave(symbol, client), !clients.isCharted(symbol) { interest.touch(symbol, now: clock.nowMicros()) }
             client.pending[symbol] = nil
         }
     }
@@ -102,7 +105,7 @@ extension FanoutHub {
     func setChannels(_ names: [String], subscribe: Bool, _ client: ClientSession) {
         for name in names {
             guard let channel = ClientSession.Channel(rawValue: name) else {
-                reject(client, code: "unknown_channel", "unknown channel \"\(quoted(name, limit: 40))\"; channels: status, pnl")
+                reject(client, code: "unknown_channel", "unknown channel \"\(quoted(name, limit: 40))\"; channels: \(ClientSession.Channel.names)")
                 continue
             }
             if subscribe {
@@ -110,6 +113,8 @@ extension FanoutHub {
                 switch channel {
                 case .status: clients.send(StreamMessages.status(brokerStatus), to: client)
                 case .pnl: clients.send(pnl.body(market, now: clock.nowMicros(), type: "pnl"), to: client)
+                // Alerts are events: nothing stands to be sent at once.
+                case .alerts: break
                 }
             } else {
                 client.channels.remove(channel)

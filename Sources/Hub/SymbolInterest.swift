@@ -86,8 +86,9 @@ package struct SymbolInterest {
     /// one needs it (that symbol then falls over like any other without a line):
     ///
     /// 1. held symbols (positions need live marks for P&L), then
-    /// 2. each client's symbols by the order it subscribed them: every client's first symbol, then every client's
-    ///    second, and so on (a symbol several clients want takes its best rank), then
+    /// 2. each client's symbols by the order it subscribed them (a bar series counting for its symbol): every
+    ///    client's first symbol, then every client's second, and so on (a symbol several clients want takes its best
+    ///    rank), then
     /// 3. symbols only HTTP requests asked for.
     ///
     /// So with N clients each gets at least lines/N of them, and what one does not use goes to those that want
@@ -101,8 +102,11 @@ package struct SymbolInterest {
     func fairShareRanks(_ clients: some Collection<ClientSession>) -> [String: Int] {
         var rank: [String: Int] = [:]
         for symbol in held where followed[symbol] != nil { rank[symbol] = -1 }
-        for client in clients where !client.isPublisher && !client.symbols.isEmpty {
-            let mine = client.symbols.sorted { $0.value < $1.value }
+        for client in clients where !client.isPublisher && !(client.symbols.isEmpty && client.bars.isEmpty) {
+            var subscribed = client.symbols
+            // A bar series wants its symbol's quotes as a subscription made at the same point would.
+            for (key, made) in client.bars { subscribed[key.symbol] = min(subscribed[key.symbol] ?? .max, made) }
+            let mine = subscribed.sorted { $0.value < $1.value }
             for (place, entry) in mine.enumerated() where followed[entry.key] != nil {
                 rank[entry.key] = min(rank[entry.key] ?? .max, place)
             }

@@ -1,10 +1,12 @@
 import Foundation
+import TickhubCore
 
 /// One message a `/stream` client sends (docs/protocol.md), read and checked before the hub acts on it.
 public enum StreamRequest: Equatable, Sendable {
-    /// `symbols` items that are not strings stay as nil, in place: each is refused alone, the rest are taken.
-    case subscribe(symbols: [String?]?, channels: [String]?)
-    case unsubscribe(symbols: [String?]?, channels: [String]?)
+    /// `symbols` items that are not strings stay as nil, in place: each is refused alone, the rest are taken. So do
+    /// `bars` items, as sent, checked one by one (`BarsItem.series()`).
+    case subscribe(symbols: [String?]?, channels: [String]?, bars: [BarsItem]? = nil)
+    case unsubscribe(symbols: [String?]?, channels: [String]?, bars: [BarsItem]? = nil)
     case auth(token: String?)
     case ping(id: PingID)
 
@@ -15,10 +17,54 @@ public enum StreamRequest: Equatable, Sendable {
         case none
     }
 
-    /// Why a message was refused, with the error code the client gets.
+    /// Why a message (or one item of it) was refused, with the error code the client gets and, for an item, the
+    /// symbol it named.
     public struct Refusal: Error, Equatable, Sendable {
         public var code: String
         public var message: String
+        public var symbol: String? = nil
+    }
+
+    /// One item of `bars`, `{"symbol":"AAPL","interval":"1m"}`, as sent: a field that is absent or not a string is
+    /// nil, and an item that is not an object has neither. The hub checks each alone (`series()`), so one bad item
+    /// costs an error, not the message.
+    public struct BarsItem: Equatable, Sendable {
+        public var symbol: String?
+        public var interval: String?
+
+        public init(symbol: String?, interval: String?) {
+            self.symbol = symbol
+            self.interval = interval
+        }
+
+        init(json: Any) {
+            let object = json as? [String: Any]
+            self.init(symbol: object?["symbol"] as? String, interval: object?["interval"] as? String)
+        }
+
+        /// The series the item names, or why it names none: `invalid_symbol` as for `symbols` (the text as sent in
+        /// `symbol`), `invalid_interval` with the intervals there are.
+        public func series() -> Result<(instrument: Instrument, interval: BarInterval), Refusal> {
+            guard let symbol else {
+                return .failure(Refusal(code: "invalid_symbol", message: #"each bars item needs a "symbol" string, as in {"symbol":"AAPL","interval":"1m"}"#))
+            }
+            let instrument: Instrument
+            do {
+                instrument = try SymbolGrammar.parse(symbol)
+            } catch {
+                return .failure(Refusal(code: "invalid_symbol", message: quoted(error.description, limit: 200), symbol: quoted(symbol, limit: 40)))
+            }
+            guard let interval else {
+                return .failure(Refusal(code: "invalid_interval", message: #"each bars item needs an "interval": \#(BarInterval.names)"#,
+                                        symbol: instrument.symbol))
+            }
+            guard let known = BarInterval(wire: interval) else {
+                return .failure(Refusal(code: "invalid_interval",
+                                        message: "unknown interval \"\(quoted(interval, limit: 16))\"; intervals: \(BarInterval.names)",
+                                        symbol: instrument.symbol))
+            }
+            return .success((instrument, known))
+        }
     }
 
     /// The request in `bytes`, or why there is none.
@@ -31,9 +77,9 @@ public enum StreamRequest: Equatable, Sendable {
         }
         switch op {
         case "subscribe", "unsubscribe":
-            let symbols = object["symbols"], channels = object["channels"]
-            guard symbols != nil || channels != nil else {
-                return .failure(Refusal(code: "bad_request", message: #"\#(op) needs "symbols" (an array of symbols) or "channels""#))
+            let symbols = object["symbols"], channels = object["channels"], bars = object["bars"]
+            guard symbols != nil || channels != nil || bars != nil else {
+                return .failure(Refusal(code: "bad_request", message: #"\#(op) needs "symbols" (an array of symbols), "bars" or "channels""#))
             }
             var symbolList: [String?]?
             if let symbols {
@@ -49,8 +95,15 @@ public enum StreamRequest: Equatable, Sendable {
                 }
                 channelList = list
             }
-            return .success(op == "subscribe" ? .subscribe(symbols: symbolList, channels: channelList)
-                : .unsubscribe(symbols: symbolList, channels: channelList))
+            var barsList: [BarsItem]?
+            if let bars {
+                guard let list = bars as? [Any] else {
+                    return .failure(Refusal(code: "bad_request", message: #""bars" must be an array such as [{"symbol":"AAPL","interval":"1m"}]"#))
+                }
+                barsList = list.map(BarsItem.init(json:))
+            }
+            return .success(op == "subscribe" ? .subscribe(symbols: symbolList, channels: channelList, bars: barsList)
+                : .unsubscribe(symbols: symbolList, channels: channelList, bars: barsList))
         case "auth":
             return .success(.auth(token: object["token"] as? String))
         case "ping":

@@ -16,6 +16,7 @@ public final class TickhubServer: Sendable {
     public let configuration: ServerConfiguration
     private let shards: [LwsShard]
     private let broadcast: HubBroadcast
+    private let interest: InterestUnion
     private let logger: Logger
 
     package init(configuration: ServerConfiguration, wiring: HubWiring, logger: Logger = Logger(label: "tickhub.server")) {
@@ -23,7 +24,8 @@ public final class TickhubServer: Sendable {
         self.logger = logger
         let count = configuration.threads
         // Upstream interest is the one thing the shards share: a symbol is followed once for the whole hub.
-        let interest = InterestUnion(budget: configuration.maxUpstreamSymbols, upstream: wiring.upstream)
+        let interest = InterestUnion(budget: configuration.maxUpstreamSymbols, upstream: wiring.upstream, charts: wiring.charts)
+        self.interest = interest
         shards = (0..<count).map { index in
             LwsShard(place: ShardPlace(index: index, count: count, interest: interest), configuration: configuration, wiring: wiring,
                      logger: logger)
@@ -62,6 +64,34 @@ public final class TickhubServer: Sendable {
     /// Tells the symbol's subscribers where its quotes come from now, and why.
     public func publishSourceChange(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String) {
         broadcast.post(.sourceChanged(symbol: symbol, from: from, to: to, reason: reason))
+    }
+
+    // MARK: Charts and alerts
+
+    /// A whole bar series for every shard's copy, and at once for its subscribers: oldest first (others are put in
+    /// order), bars that do not hold together left out, the newest 2,000 kept; encoded once, here. Publish it before
+    /// its updates: a shard passes on no update of a series it has no copy of.
+    public func publishBarSeries(_ key: BarKey, bars: [Bar], source: QuoteSource?, lastComplete: Bool) {
+        broadcast.post(.barSeries(EncodedBarSeries(key, bars: bars, source: source, lastComplete: lastComplete)))
+    }
+
+    /// One bar's update (the forming candle, or a provider's bar correcting one), encoded once, here; a bar that
+    /// does not hold together is not passed on.
+    public func publishBar(_ key: BarKey, _ bar: Bar, source: QuoteSource) {
+        guard bar.isConsistent else { return }
+        broadcast.post(.bar(EncodedBar(key, bar, source: source)))
+    }
+
+    /// A fired price alert, to every `alerts` subscriber.
+    public func publishAlert(_ fired: AlertFired) {
+        broadcast.post(.alert(EncodedAlert(fired)))
+    }
+
+    /// Replaces `owner`'s standing interest: these symbols are followed upstream whatever the clients want (the alert
+    /// rules' symbols, whose quotes the rules are judged on); those no longer wanted by anyone are released.
+    public func followStanding(_ instruments: [Instrument], owner: String) {
+        let gone = interest.setStanding(instruments, owner: owner)
+        if !gone.isEmpty { broadcast.post(.released(gone)) }
     }
 
     // MARK: Lifecycle

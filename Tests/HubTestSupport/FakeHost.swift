@@ -8,6 +8,7 @@ import Hub
 /// an upstream records what it is asked.
 package final class FakeHost: FanoutHost {
     package let upstream = RecordingUpstream()
+    package let charts = RecordingCharts()
     package let replies: AsyncStream<(Int, HTTPResponse)>
     private let reported: AsyncStream<(Int, HTTPResponse)>.Continuation
 

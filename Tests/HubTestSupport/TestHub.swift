@@ -9,7 +9,7 @@ extension FanoutHub {
     ) -> FanoutHub {
         var configuration = ServerConfiguration()
         adjust(&configuration)
-        return FanoutHub(configuration: configuration, host: host, wiring: HubWiring(upstream: host.upstream, features: features),
+        return FanoutHub(configuration: configuration, host: host, wiring: HubWiring(upstream: host.upstream, features: features, charts: host.charts),
                          frameHeadroom: 16, clock: clock.clock)
     }
 

@@ -8,6 +8,7 @@ import Hub
 /// others on their threads. Tests drive it from one task, so nothing here is touched concurrently.
 package final class TestShards: @unchecked Sendable {
     package let upstream: RecordingUpstream
+    package let charts = RecordingCharts()
     package let interest: InterestUnion
     package private(set) var hubs: [FanoutHub] = []
     package private(set) var broadcast: HubBroadcast!
@@ -18,11 +19,11 @@ package final class TestShards: @unchecked Sendable {
         var configuration = ServerConfiguration()
         adjust(&configuration)
         upstream = RecordingUpstream(recordingPriorities: recordingPriorities)
-        interest = InterestUnion(budget: configuration.maxUpstreamSymbols, upstream: upstream)
+        interest = InterestUnion(budget: configuration.maxUpstreamSymbols, upstream: upstream, charts: charts)
         hosts = (0..<count).map { ShardHost(index: $0) }
         for host in hosts { host.shards = self }
         hubs = (0..<count).map { index in
-            FanoutHub(configuration: configuration, host: hosts[index], wiring: HubWiring(upstream: upstream), frameHeadroom: 16,
+            FanoutHub(configuration: configuration, host: hosts[index], wiring: HubWiring(upstream: upstream, charts: charts), frameHeadroom: 16,
                       clock: clock.clock, place: ShardPlace(index: index, count: count, interest: interest))
         }
         broadcast = HubBroadcast(shards: hubs.map(Inbox.init))
