@@ -11,10 +11,10 @@ import TickhubCore
 public final class YahooProvider: MarketDataProvider, Sendable {
     public let name: QuoteSource = .yahoo
     public let configuration: Configuration
-    private let fetcher: HTTPFetcher
-    private let logger: Logger
+    let fetcher: HTTPFetcher
+    let logger: Logger
     private let events = ProviderEvents()
-    private let state: Mutex<State>
+    let state: Mutex<State>
 
     struct State {
         /// Tickhub symbol → instrument.
@@ -227,7 +227,8 @@ public final class YahooProvider: MarketDataProvider, Sendable {
         report(ProviderHealth(name: .yahoo, state: .ready, available: true))
     }
 
-    private func rateLimited() {
+    /// Every Yahoo endpoint shares the limit (it is per address): quotes and chart bars alike pause.
+    func rateLimited() {
         pause(state: .rateLimited, detail: "Yahoo answered 429 Too Many Requests")
     }
 

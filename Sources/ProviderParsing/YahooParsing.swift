@@ -465,12 +465,7 @@ public enum YahooParsing {
         quote.previousClose = quote.previousClose.map { $0 / d }
         quote.bid = quote.bid.map { $0 / d }
         quote.ask = quote.ask.map { $0 / d }
-        for i in quote.bars.indices {
-            quote.bars[i].open = quote.bars[i].open.map { $0 / d }
-            quote.bars[i].high = quote.bars[i].high.map { $0 / d }
-            quote.bars[i].low = quote.bars[i].low.map { $0 / d }
-            quote.bars[i].close = quote.bars[i].close.map { $0 / d }
-        }
+        quote.bars = quote.bars.map { $0.divided(by: d) }
     }
 
     /// Unix seconds as Yahoo could mean them, within ±1e12 s (±31,000 years) of the epoch; nil for anything

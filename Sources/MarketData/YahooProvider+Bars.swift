@@ -1,0 +1,76 @@
+import Foundation
+import ProviderParsing
+import TickhubCore
+
+/// Chart backfill from Yahoo's v8 chart, the endpoint its quotes fall back to: the fallback when IBKR cannot serve a
+/// symbol. Yahoo has no live bars; the hub's candle from trades forms the current one.
+extension YahooProvider: HistoricalBarProvider {
+    public var source: QuoteSource { .yahoo }
+
+    /// How far back Yahoo keeps bars of each interval, and how much of it one request may span (Yahoo answers 422
+    /// beyond them: "The requested range must be within the last 60 days", "Only 7 days worth of 1m granularity
+    /// data are allowed to be fetched per request"). Nil is no limit.
+    public static func chartReach(_ interval: BarInterval) -> (back: Int64?, perRequest: Int64?) {
+        let day: Int64 = 86_400_000
+        switch interval {
+        case .oneMinute: return (30 * day, 7 * day)
+        case .fiveMinutes, .fifteenMinutes, .thirtyMinutes: return (60 * day, nil)
+        case .oneHour: return (730 * day, nil)
+        case .oneDay: return (nil, nil)
+        }
+    }
+
+    /// The chart query (`interval`, `period1`, `period2`) for `request` at `now` (ms), or why Yahoo cannot serve it.
+    public static func chartQuery(_ request: BarRequest, now: Int64) throws(HistoricalBarError) -> String {
+        let reach = chartReach(request.interval)
+        let days = { (ms: Int64) in "\(ms / 86_400_000) days" }
+        if let back = reach.back, request.from < now - back {
+            throw .unavailable("Yahoo keeps \(request.interval.rawValue) bars for the last \(days(back)) only")
+        }
+        if let span = reach.perRequest, request.to - request.from > span {
+            throw .unavailable("Yahoo serves at most \(days(span)) of \(request.interval.rawValue) bars per request")
+        }
+        // period1 inclusive, period2 exclusive, in whole seconds covering [from, to). A day's bar is stamped with its
+        // session's open, which east of UTC comes before 00:00 UTC of its date: a day earlier, then filtered.
+        let start = request.interval == .oneDay ? request.from - 86_400_000 : request.from
+        let period1 = start >= 0 ? start / 1000 : (start - 999) / 1000
+        let period2 = request.to / 1000 + (request.to % 1000 > 0 ? 1 : 0)
+        return "interval=\(YahooParsing.chartInterval(request.interval))&period1=\(period1)&period2=\(period2)&includePrePost=false"
+    }
+
+    public func bars(_ request: BarRequest) async throws -> [Bar] {
+        guard request.from < request.to else { return [] }
+        guard let yahoo = ProviderSymbols.yahooSymbol(for: request.instrument) else {
+            throw HistoricalBarError.unknownSymbol("Yahoo has no symbol for \(request.instrument.symbol)")
+        }
+        let query = try Self.chartQuery(request, now: nowMillis())
+        let paused = state.withLock { $0.pausedUntil }
+        guard nowMillis() >= paused else {
+            throw HistoricalBarError.unavailable(
+                "Yahoo is paused after a rate limit or outage until \(Date(timeIntervalSince1970: Double(paused) / 1000))")
+        }
+        let url = configuration.baseURL + "/v8/finance/chart/" + ProviderSymbols.percentEncodedPathSegment(yahoo) + "?" + query
+        let response: HTTPFetcher.Response
+        do {
+            response = try await fetcher.get(url)
+        } catch {
+            throw HistoricalBarError.unavailable("Yahoo unreachable: \(error)")
+        }
+        switch YahooParsing.parseChartBars(
+            status: response.status, contentType: response.contentType, body: response.body, interval: request.interval) {
+        case let .bars(chart):
+            if chart.skipped > 0 {
+                logger.debug("Yahoo \(yahoo) \(request.interval.rawValue): \(chart.skipped) rows without whole prices left out")
+            }
+            // Yahoo rounds the span out to its own bars (a day's bar stamped at the open); the chart asked for [from, to).
+            return chart.bars.filter { $0.time >= request.from && $0.time < request.to }
+        case let .unknownSymbol(message):
+            throw HistoricalBarError.unknownSymbol("Yahoo does not know \(yahoo): \(message)")
+        case .rateLimited:
+            rateLimited()
+            throw HistoricalBarError.unavailable("Yahoo answered 429 Too Many Requests")
+        case let .unauthorized(message), let .unavailable(message):
+            throw HistoricalBarError.unavailable("Yahoo chart for \(yahoo): \(message)")
+        }
+    }
+}
