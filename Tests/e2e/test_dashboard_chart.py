@@ -20,7 +20,7 @@ import time
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from conftest import ROOT, start_simulator
 from test_dashboard import STOCK_PRICE, cell, page, watch  # noqa: F401  (page: the fixture)
@@ -77,6 +77,16 @@ def hub(simulator):
     hub.stop()
 
 
+def wait_for_chart(page, predicate, arg, timeout=15_000):
+    """Waits for `predicate(arg)` in the page; on a timeout, says what the chart held and what its panel said."""
+    try:
+        page.wait_for_function(predicate, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        state = page.evaluate(CHART)
+        note = page.locator("#chart-note").inner_text() if page.locator("#chart-note").is_visible() else ""
+        raise AssertionError(f"chart not as awaited within {timeout} ms: {state} {note!r} {page.errors}") from None
+
+
 def url(hub):
     return f"http://127.0.0.1:{hub.port}/"
 
@@ -125,7 +135,7 @@ def test_a_click_draws_a_day_of_candles_that_then_move(hub, library, page):
 
     clicked_at = page.evaluate("performance.now()")
     page.click(f'{cell("AAPL", "last")}')
-    page.wait_for_function(DAY_DRAWN, arg=["AAPL", "1m", A_DAY_OF_MINUTES], timeout=CLICK_TO_CANDLES_LIMIT_MS + 5_000)
+    wait_for_chart(page, DAY_DRAWN, ["AAPL", "1m", A_DAY_OF_MINUTES], timeout=CLICK_TO_CANDLES_LIMIT_MS + 5_000)
     state = page.evaluate(CHART)
     drawn_at = next(d["at"] for d in state["draws"] if d["bars"] >= A_DAY_OF_MINUTES)
     click_to_candles = drawn_at - clicked_at
@@ -154,7 +164,7 @@ def test_a_click_draws_a_day_of_candles_that_then_move(hub, library, page):
 
     # The newest candle moves with the stream's bar messages, and the legend (no crosshair) shows it.
     before = page.evaluate(CHART)
-    page.wait_for_function(NEWEST_MOVED, arg=before, timeout=15_000)
+    wait_for_chart(page, NEWEST_MOVED, before)
     assert any(d == "received" and m.get("type") == "bar" and m.get("symbol") == "AAPL" and m.get("interval") == "1m"
                for d, m in frames)
     page.wait_for_function("""() => { const c = window.tickhub.chart();
@@ -175,12 +185,12 @@ def test_another_interval_leaves_the_series_shown(hub, library, page):
     frames = stream_frames(page)
     open_dashboard(page, hub)
     page.click(cell("AAPL", "last"))
-    page.wait_for_function(DAY_DRAWN, arg=["AAPL", "1m", A_DAY_OF_MINUTES], timeout=15_000)
+    wait_for_chart(page, DAY_DRAWN, ["AAPL", "1m", A_DAY_OF_MINUTES])
 
     page.click('#chart-intervals [data-interval="5m"]')
     expect(page.locator('#chart-intervals [data-interval="5m"]')).to_have_attribute("aria-pressed", "true")
     api = bars_api(hub, "AAPL", "5m", "5d")
-    page.wait_for_function(DAY_DRAWN, arg=["AAPL", "5m", len(api["bars"]) - 1], timeout=15_000)
+    wait_for_chart(page, DAY_DRAWN, ["AAPL", "5m", len(api["bars"]) - 1])
     sent = [m for d, m in frames if d == "sent" and "bars" in m]
     assert sent[-2:] == [{"op": "unsubscribe", "bars": [{"symbol": "AAPL", "interval": "1m"}]},
                          {"op": "subscribe", "bars": [{"symbol": "AAPL", "interval": "5m"}]}], sent
@@ -191,13 +201,13 @@ def test_another_interval_leaves_the_series_shown(hub, library, page):
     # Once the 5-minute series has come (the hub answers a connection's messages in order), no 1-minute bar does.
     snapshot = next(i for i, (d, m) in enumerate(frames)
                     if d == "received" and m.get("type") == "bars" and m.get("interval") == "5m")
-    page.wait_for_function(NEWEST_MOVED, arg=page.evaluate(CHART), timeout=15_000)
+    wait_for_chart(page, NEWEST_MOVED, page.evaluate(CHART))
     late = [m for d, m in frames[snapshot:] if d == "received" and m.get("type") in ("bar", "bars") and m.get("interval") == "1m"]
     assert late == [], late[:3]
 
     # Daily candles: a year of trading days, dated by day.
     page.click('#chart-intervals [data-interval="1d"]')
-    page.wait_for_function(DAY_DRAWN, arg=["AAPL", "1d", 200], timeout=15_000)
+    wait_for_chart(page, DAY_DRAWN, ["AAPL", "1d", 200])
     expect(page.locator('#chart-legend [data-field="time"]')).to_have_text(re.compile(r"^\w{3} \d{2} \w{3} \d{4}"))
     # Closed: the series is left too.
     page.click("#chart-close")

@@ -33,6 +33,7 @@ let libraryLoad = null;
 let chart = null, candleSeries = null, volumeSeries = null;
 let hovered = null;         // the bar under the crosshair, or null for the newest
 const byChartTime = new Map();   // the chart's time of a bar → the bar
+const chartTimes = new Map();    // a bar's time (ms) → its time on the chart
 
 // ---------------------------------------------------------------------------------------------
 // Time: the chart draws a UTCTimestamp (seconds) as a UTC wall clock. Shifted by this browser's offset at that
@@ -48,6 +49,16 @@ function chartTime(ms) {
 
 function barAt(time) {
   return byChartTime.get(time) || null;
+}
+
+/** A bar's time on the chart, after `previous` (the one before it's): where the clock goes back an hour, the
+ *  repeated hour's bars are set a second apart rather than on top of the first's, which the library refuses. */
+function place(bar, previous) {
+  let time = chartTime(bar.time);
+  if (time <= previous) time = previous + 1;
+  chartTimes.set(bar.time, time);
+  byChartTime.set(time, bar);
+  return time;
 }
 
 const AXIS = {
@@ -147,10 +158,12 @@ const volumeOf = (b, time) => (b.volume == null ? { time }
 function drawAll() {
   if (!chart) return;
   byChartTime.clear();
+  chartTimes.clear();
   const candles = [], volumes = [];
+  let previous = -Infinity;
   for (const b of state.bars) {
-    const time = chartTime(b.time);
-    byChartTime.set(time, b);
+    const time = place(b, previous);
+    previous = time;
     candles.push(candleOf(b, time));
     volumes.push(volumeOf(b, time));
   }
@@ -169,7 +182,8 @@ function drawAll() {
 function drawLast() {
   if (!chart) return;
   const b = state.bars[state.bars.length - 1];
-  const time = chartTime(b.time);
+  const before = state.bars[state.bars.length - 2];
+  const time = chartTimes.has(b.time) ? chartTimes.get(b.time) : place(b, before ? chartTimes.get(before.time) : -Infinity);
   byChartTime.set(time, b);
   candleSeries.update(candleOf(b, time));
   volumeSeries.update(volumeOf(b, time));
@@ -279,6 +293,7 @@ export function openChart(symbol, interval = state.interval) {
   });
   hovered = null;
   byChartTime.clear();
+  chartTimes.clear();
   el.panel.hidden = false;
   el.panel.scrollIntoView({ block: 'nearest' });
   delete el.panel.dataset.drawn;
