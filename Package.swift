@@ -307,7 +307,17 @@ let package = Package(
         // What the simulator-backed test targets share (not a test target itself).
         .target(name: "SimulatorTestSupport", path: "Tests/SimulatorTestSupport"),
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
-        .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "ProviderParsing", "TickhubCore"]),
+        .testTarget(
+            name: "MarketDataTests",
+            dependencies: [
+                "MarketData", "ProviderParsing", "TickhubCore",
+                // A loopback server with Yahoo's recorded answers, for the provider's chart requests.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "IBKRTests",
             dependencies: [
@@ -341,7 +351,16 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
+        .testTarget(
+            name: "AlertsTests",
+            dependencies: [
+                "Alerts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "TickhubAppTests",
             dependencies: ["TickhubApp", "Hub", "IBKR", "MarketData", .product(name: "Configuration", package: "swift-configuration")]

@@ -75,12 +75,11 @@ public final class AlertDesk: Sendable {
         logger.info("alerts: \(state.withLock { $0.evaluator.count }) rules in force of \(rules.count) stored")
     }
 
-    /// Stops the worker; deliveries still retrying are abandoned (their last attempt stays recorded).
+    /// Stops the worker once it has published and kept what is pending; deliveries still retrying are abandoned
+    /// (their last attempt stays recorded).
     public func stop() async {
         wake.finish()
-        let task = worker.withLock { $0 }
-        task?.cancel()
-        await task?.value
+        await worker.withLock { $0 }?.value
     }
 
     /// Evaluates the quote against its symbol's rules. Called for every quote the hub publishes, on the thread
@@ -210,6 +209,7 @@ public final class AlertDesk: Sendable {
                     for target in targets { group.addTask { await self.courier.deliver(firing, to: target) } }
                 }
             }
+            group.cancelAll()
         }
     }
 
