@@ -205,15 +205,24 @@ def test_another_interval_leaves_the_series_shown(hub, library, page):
     late = [m for d, m in frames[snapshot:] if d == "received" and m.get("type") in ("bar", "bars") and m.get("interval") == "1m"]
     assert late == [], late[:3]
 
-    # Daily candles: a year of trading days, dated by day.
-    page.click('#chart-intervals [data-interval="1d"]')
-    wait_for_chart(page, DAY_DRAWN, ["AAPL", "1d", 200])
-    expect(page.locator('#chart-legend [data-field="time"]')).to_have_text(re.compile(r"^\w{3} \d{2} \w{3} \d{4}"))
     # Closed: the series is left too.
     page.click("#chart-close")
     expect(page.locator("#chart")).to_be_hidden()
     assert [m for d, m in frames if d == "sent" and "bars" in m][-1] == {
-        "op": "unsubscribe", "bars": [{"symbol": "AAPL", "interval": "1d"}]}
+        "op": "unsubscribe", "bars": [{"symbol": "AAPL", "interval": "5m"}]}
+    assert page.errors == []
+
+
+def test_daily_candles_are_a_year_dated_by_day(hub, library, page):
+    open_dashboard(page, hub)
+    page.click(cell("MSFT", "last"))
+    wait_for_chart(page, DAY_DRAWN, ["MSFT", "1m", A_DAY_OF_MINUTES])
+    page.click('#chart-intervals [data-interval="1d"]')
+    # A year of trading days (about 250), each a day's bar at 00:00 UTC of its date, shown by that date.
+    wait_for_chart(page, DAY_DRAWN, ["MSFT", "1d", 200])
+    state = page.evaluate(CHART)
+    assert state["last"]["time"] % 86_400_000 == 0 and state["last"]["time"] - state["first"] <= 370 * 86_400_000, state
+    expect(page.locator('#chart-legend [data-field="time"]')).to_have_text(re.compile(r"^Wed 02 Dec 2026"))
     assert page.errors == []
 
 

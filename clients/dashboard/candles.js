@@ -228,7 +228,8 @@ function renderLegend() {
 
 const STATUS_TEXT = {
   loading: () => 'loading…',
-  live: () => (state.lastUpdateAt ? `live · updated ${formatTime(Date.now() - (performance.now() - state.lastUpdateAt))}` : 'live'),
+  live: () => (state.lastUpdateAt ? `live · updated ${formatTime(Date.now() - (performance.now() - state.lastUpdateAt))}` : 'live')
+    + (state.history === 'asked' ? ' · history loading…' : state.history === 'failed' ? ' · no history' : ''),
   offline: () => 'offline: the last candles known, not live',
   empty: () => 'no bars',
   error: () => 'no bars',
@@ -253,6 +254,7 @@ function renderHead() {
   }
   const text = (STATUS_TEXT[state.status] || (() => ''))();
   if (el.status.textContent !== text) el.status.textContent = text;
+  el.status.title = state.error ? `the history: ${state.error}` : '';
 }
 
 /** A note over the plot: why there are no candles, or nothing. */
