@@ -3,7 +3,7 @@
 // (the stream's `alerts` channel) becomes a toast.
 import { api } from './api.js';
 import { $ } from './dom.js';
-import { formatCandleTime, formatPercent, formatPrice, priceDecimals } from './format.js';
+import { formatPercent, formatPrice, formatTime, priceDecimals } from './format.js';
 import { showMessage } from './message.js';
 import { latestPrice } from './quotes.js';
 import { showToast } from './toasts.js';
@@ -108,7 +108,7 @@ export function onAlert(m) {
   const percent = m.condition === 'changePercent';
   const level = Number.isFinite(m.level) ? (percent ? formatPercent(m.level) : formatPrice(m.symbol, m.level)) : '';
   const word = CONDITION_WORDS[m.condition] || String(m.condition || 'alert');
-  const when = Number.isFinite(m.time) ? ` · ${formatCandleTime(m.time)}` : '';
+  const when = Number.isFinite(m.time) ? ` · ${formatTime(m.time)}` : '';
   showToast({
     kind: 'alert',
     title: `${m.symbol} ${word} ${level}`.trim(),
