@@ -72,6 +72,11 @@ def hub():
             {"broker": "tastytrade", "account": "5WT1", "symbol": "IBM", "quantity": 10, "avgCost": 180.25}))
         assert created.status == 201, created
         hub.manual_id = created.json()["id"]
+        # An alert that fires at once, its webhook a closed port: a rule and a delivery with failed attempts to list.
+        alert = hub.request("POST", "/api/alerts", headers={"Content-Type": "application/json"}, body=json.dumps(
+            {"symbol": "AAPL", "condition": "above", "level": 1, "targets": [{"type": "webhook", "url": "http://127.0.0.1:9/hook"}]}))
+        assert alert.status == 201, alert
+        hub.alert_id = alert.json()["id"]
         # Every position valued and the option's greeks computed, so that no field is null for want of waiting.
         deadline = time.monotonic() + 15
         while True:
@@ -90,6 +95,7 @@ def values_for(hub):
         "symbol": ["AAPL", "EUR.USD", "BTC", OPTION],
         "name": ["ibkr", "tastytrade"],
         "id": [str(hub.manual_id), str(hub.get("/api/positions").json()["positions"][0]["id"])],
+        "alertId": [hub.alert_id],
     }
 
 
@@ -186,7 +192,7 @@ def test_every_get_the_spec_guards_answers_401_as_documented_without_the_token()
     hub = Hub(token="conformance-token")
     try:
         checked = 0
-        values = {"symbol": ["AAPL"], "name": ["ibkr"], "id": ["1"]}
+        values = {"symbol": ["AAPL"], "name": ["ibkr"], "id": ["1"], "alertId": ["1"]}
         for path, url in targets(hub, values):
             if operations()[path]["get"].get("security") == []:
                 continue
