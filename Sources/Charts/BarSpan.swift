@@ -62,6 +62,17 @@ struct BarSpan: Equatable {
         return now
     }
 
+    /// Whether the instrument's regular session was open at some moment in `[from, to)`, looked at every five
+    /// minutes: bars kept from a later start than asked still cover the span when the market was shut before them.
+    static func traded(_ instrument: Instrument, from: Int64, to: Int64) -> Bool {
+        var moment = from
+        while moment < to {
+            if MarketHours.isOpen(instrument, at: Date(milliseconds: moment)) { return true }
+            moment += 5 * 60_000
+        }
+        return false
+    }
+
     enum Refusal: Error, Equatable {
         case badRange(String)
         case tooLong(String)

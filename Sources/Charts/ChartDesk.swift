@@ -196,7 +196,8 @@ public final class ChartDesk: Sendable {
             logger.warning("charts: the bars kept for \(key) cannot be read: \(error)")
         }
         var from = span.from
-        if let newest = kept?.bars.last, let oldest = kept?.bars.first, oldest.time <= span.from + key.interval.milliseconds * 2 || key.interval == .oneDay {
+        if let newest = kept?.bars.last, let oldest = kept?.bars.first,
+           key.interval == .oneDay || !BarSpan.traded(instrument, from: span.from, to: oldest.time - key.interval.milliseconds) {
             from = newest.time
         } else {
             kept = nil
@@ -209,23 +210,27 @@ public final class ChartDesk: Sendable {
             if let kept, !kept.bars.isEmpty { return kept }
             throw error
         }
-        keep(fetched.bars, for: key, source: fetched.source)
+        // Kept before the answer, not beside it: a hub stopped right after would otherwise fetch the day again.
+        await store(fetched.bars, for: key, source: fetched.source)
         let older = kept?.bars.filter { $0.time < from } ?? []
         CoreMetrics.Counter(label: MetricCatalog.chartBars, dimensions: [("from", "database")]).increment(by: older.count)
         CoreMetrics.Counter(label: MetricCatalog.chartBars, dimensions: [("from", fetched.source.rawValue)]).increment(by: fetched.bars.count)
         return BarFetch(bars: older + fetched.bars, source: fetched.source)
     }
 
-    /// Bars written to the database off the caller's path; a failed write costs a refetch after a restart, no more.
+    /// Bars written to the database off the caller's path (a bar completed by a quote).
     private func keep(_ bars: [Bar], for key: BarKey, source: QuoteSource) {
+        guard archive != nil, !bars.isEmpty else { return }
+        Task { await store(bars, for: key, source: source) }
+    }
+
+    /// A failed write costs a refetch after a restart, no more: it is logged, not thrown.
+    private func store(_ bars: [Bar], for key: BarKey, source: QuoteSource) async {
         guard let archive, !bars.isEmpty else { return }
-        let logger = logger
-        Task {
-            do {
-                try await archive.saveBars(bars, for: key, source: source)
-            } catch {
-                logger.warning("charts: \(bars.count) bars of \(key) not kept: \(error)")
-            }
+        do {
+            try await archive.saveBars(bars, for: key, source: source)
+        } catch {
+            logger.warning("charts: \(bars.count) bars of \(key) not kept: \(error)")
         }
     }
 }

@@ -10,7 +10,8 @@ extension PositionStore {
         let records = bars.filter(\.isConsistent).map { BarRecord($0, key: key, source: source) }
         guard !records.isEmpty else { return }
         try await write { db in
-            for record in records { try record.upsert(db) }
+            // INSERT OR REPLACE, not GRDB's upsert: its RETURNING asks for a rowid, which the table has none of.
+            for record in records { try record.insert(db, onConflict: .replace) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Alerts
+import Charts
 import AsyncHTTPClient
 import Configuration
 import Foundation
@@ -104,7 +105,7 @@ public struct HubLauncher {
         feeds.append(pushed)
         let slot = ServerSlot()
         let manager = DataProviderManager(configuration: managerConfiguration, providers: feeds) { event in
-            if let hub = slot.server { ProviderUpstream.forward(event, to: hub, alerts: slot.alerts) }
+            if let hub = slot.server { ProviderUpstream.forward(event, to: hub, alerts: slot.alerts, charts: slot.charts) }
         }
         // Positions live in one SQLite file: --db, else the config file's `db`, else the data directory.
         let databasePath = settings.databasePath ?? Self.defaultDatabasePath(config)
@@ -121,11 +122,22 @@ public struct HubLauncher {
             store: store, httpClient: httpClient, configuration: settings.alerts,
             publish: { slot.server?.publishAlert($0) }, follow: { slot.server?.followStanding($0, owner: "alerts") })
         slot.alerts = alerts
+        // Charts backfill from the providers the manager may use, in its order (Yahoo's chart when IBKR has no
+        // history for a symbol), and keep what they fetched in the same database.
+        let historical = managerConfiguration.policy.order.compactMap { source in
+            feeds.first { $0.name == source } as? any HistoricalBarProvider
+        }
+        let charts = ChartDesk(history: ChartSources(providers: historical), archive: store)
+        slot.charts = charts
         let link = IBKRLink(ibkr: provider)
         let wiring = HubWiring(
-            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio, features: [portfolio, alerts])
+            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio,
+            features: [portfolio, alerts, charts], charts: charts)
         let hub = TickhubServer(configuration: server, wiring: wiring)
         slot.server = hub
+        charts.publish(to: ChartDesk.Publisher(
+            series: { key, bars, source, complete in hub.publishBarSeries(key, bars: bars, source: source, lastComplete: complete) },
+            bar: { key, bar, source in hub.publishBar(key, bar, source: source) }))
         // A port that cannot be had ends the run here, before TWS or any provider hears from us.
         let port = try await hub.start()
         // The rules' symbols are followed before the providers start, so their first quotes are evaluated.
@@ -174,19 +186,29 @@ public struct HubLauncher {
     }
 }
 
-/// The server, set once it exists: the manager's and the portfolio's events before that have no one to go to.
+/// The server, set once it exists: the manager's and the portfolio's events before that have no one to go to; and
+/// the desks that see every quote the server is given (the price alerts, the charts' forming candles).
 final class ServerSlot: Sendable {
-    private let stored = Mutex<TickhubServer?>(nil)
-    private let desk = Mutex<AlertDesk?>(nil)
-
-    /// The price alerts, which see every quote the server is given.
-    var alerts: AlertDesk? {
-        get { desk.withLock { $0 } }
-        set { desk.withLock { $0 = newValue } }
+    struct Parts {
+        var server: TickhubServer?
+        var alerts: AlertDesk?
+        var charts: ChartDesk?
     }
 
+    private let parts = Mutex(Parts())
+
     var server: TickhubServer? {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
+        get { parts.withLock { $0.server } }
+        set { parts.withLock { $0.server = newValue } }
+    }
+
+    var alerts: AlertDesk? {
+        get { parts.withLock { $0.alerts } }
+        set { parts.withLock { $0.alerts = newValue } }
+    }
+
+    var charts: ChartDesk? {
+        get { parts.withLock { $0.charts } }
+        set { parts.withLock { $0.charts = newValue } }
     }
 }

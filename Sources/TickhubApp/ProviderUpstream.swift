@@ -1,4 +1,5 @@
 import Alerts
+import Charts
 import Hub
 import LwsHost
 import MarketData
@@ -22,12 +23,14 @@ struct ProviderUpstream: MarketDataUpstream {
         if connected { pushed.publisherConnected(id) } else { pushed.publisherDisconnected(id) }
     }
 
-    /// What the manager reports, turned into what the server publishes; every quote is also the alerts' to judge.
-    static func forward(_ event: ManagerEvent, to server: TickhubServer, alerts: AlertDesk? = nil) {
+    /// What the manager reports, turned into what the server publishes; every quote is also the alerts' to judge
+    /// and the charts' to take into their forming candles.
+    static func forward(_ event: ManagerEvent, to server: TickhubServer, alerts: AlertDesk? = nil, charts: ChartDesk? = nil) {
         switch event {
         case let .quote(quote):
             server.publish(quote)
             alerts?.observe(quote)
+            charts?.observe(quote)
         case let .sourceChanged(symbol, from, to, reason):
             server.publishSourceChange(symbol: symbol, from: from, to: to, reason: reason)
             if to == nil { server.publishAvailability(symbol, .unavailable(reason)) }

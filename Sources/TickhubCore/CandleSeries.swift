@@ -82,12 +82,14 @@ public struct CandleSeries: Sendable {
     }
 
     /// The provider's own bar (the forming one as it updates it, or one it completed): it takes the place of the
-    /// candle the hub built for that interval. Returns it when the series took it.
+    /// candle the hub built for that interval. Returns it when the series took it and it changed something.
     public mutating func correct(with bar: Bar, source: QuoteSource) -> Bar? {
         guard bar.isConsistent else { return nil }
         self.source = source
         if let index = bars.lastIndex(where: { $0.time <= bar.time }) {
             if bars[index].time == bar.time {
+                // The provider repeating what the series holds (a follow's first answer) changes nothing.
+                guard bars[index] != bar else { return nil }
                 bars[index] = bar
             } else {
                 bars.insert(bar, at: index + 1)
