@@ -257,6 +257,7 @@ def positions_csv():
 YAHOO_STATUSES = [200, 200, 200, 201, 404, 401, 403, 429, 500, 503, 302, 400, 422, 0, 999]
 YAHOO_JSON, YAHOO_PLAIN = 0, 4
 YAHOO_AAPL, YAHOO_MSFT, YAHOO_BABA, YAHOO_EURUSD = 1, 2, 4, 8
+YAHOO_BARS_1D = 5 << 2  # form bits 2 and up: the interval a chart is read as bars of (BarInterval.allCases[5] is 1d)
 YAHOO_ROOTS = ["chart", "quoteResponse", "finance", "quoteSummary"]
 YAHOO_CODES = ["Not Found", "not found", "Unauthorized", "Forbidden", "Too Many Requests", "Bad Request",
                "Internal Server Error", "Unprocessable Entity", ""]
@@ -279,6 +280,9 @@ def yahoo():
         mask = sum(bit for ticker, bit in asked.items() if ticker in name) or YAHOO_AAPL
         for form in forms:
             corpus.add(f"{'chart' if form == 0 else 'v7'}-{path.stem}", bytes([form, status, kind, mask]) + path.read_bytes())
+        # Form 0 reads a chart as 1m bars as well; the daily recordings read as daily bars reach the trading dates.
+        if "chart" in name and "1m" not in name:
+            corpus.add(f"bars-1d-{path.stem}", bytes([YAHOO_BARS_1D, status, kind, mask]) + path.read_bytes())
     for form in (2, 3):
         for status in (200, 404, 401):
             for code in range(len(YAHOO_CODES)):

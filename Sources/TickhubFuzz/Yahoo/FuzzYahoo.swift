@@ -7,8 +7,9 @@ import TickhubCore
 // each quote they give through YahooQuote.quote(for:), as YahooProvider uses them.
 //
 // Input: [form][status][content type][symbols asked] then the body. Form bit 0: chart (0) or v7 (1); bit 1: the body
-// is an error-envelope program (ErrorEnvelope.swift) rather than the bytes themselves. The status, content type and
-// asked symbols are picked from `statuses`, `contentTypes` and `askedSymbols` (one bit per symbol).
+// is an error-envelope program (ErrorEnvelope.swift) rather than the bytes themselves; the bits above: the interval
+// a chart is read as bars of (`BarInterval.allCases`, modulo their count). The status, content type and asked
+// symbols are picked from `statuses`, `contentTypes` and `askedSymbols` (one bit per symbol).
 //
 // Checked on every response:
 // - nothing traps, whatever the bytes, status or content type; the quote's stale decision at any clock neither;
@@ -22,7 +23,9 @@ import TickhubCore
 //   symbol, and the outcome the provider picks for an instrument is about that instrument;
 // - envelopes: `{"<root>":{"result":null,"error":{"code":…,"description":…}}}` is classified by its status and code
 //   as the parser documents (not found → unknownSymbol, unauthorized/forbidden → unauthorized, too many requests
-//   → rateLimited, anything else unavailable), with Yahoo's description as the message.
+//   → rateLimited, anything else unavailable), with Yahoo's description as the message;
+// - a chart read as bars (BarChecks.swift): classified as its quote is, only drawable bars, in order, daily ones on
+//   00:00 UTC, intraday ones the chart's own rows.
 
 let statuses = [200, 200, 200, 201, 404, 401, 403, 429, 500, 503, 302, 400, 422, 0, 999]
 let contentTypes: [String?] = ["application/json;charset=utf-8", "application/json", nil, "text/html; charset=utf-8", "text/plain"]
@@ -61,9 +64,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             // The chart is asked one symbol at a time: any of them could be the one.
             for (symbol, _) in askedSymbols.prefix(3) { checkQuote(quote, for: symbol) }
         }
+        let interval = BarInterval.allCases[Int(form >> 2) % BarInterval.allCases.count]
+        let bars = YahooParsing.parseChartBars(status: status, contentType: contentType, body: body, interval: interval)
+        checkBars(bars, interval: interval, quote: outcome, status: status, contentType: contentType)
         if let envelope, !(contentType?.contains("html") ?? false) {
             let expected = envelope.expected(status: status, v7: false)
             invariant(outcome == expected, "\(envelope.json) with HTTP \(status) gave \(outcome), not \(expected)")
+            invariant(bars == YahooChartBarsOutcome(expected), "\(envelope.json) with HTTP \(status) gave bars outcome \(bars)")
         }
     } else {
         let outcome = YahooParsing.parseQuotes(

@@ -1,0 +1,65 @@
+import Foundation
+import FuzzSupport
+import ProviderParsing
+import TickhubCore
+
+/// The chart read as bars (`YahooParsing.parseChartBars`), against the same response read as a quote.
+///
+/// - classified as the quote reader classifies the response (rate limit, refusal, unknown symbol), and as the
+///   parser documents an error envelope;
+/// - bars only from a 2xx JSON answer, each one a chart can draw (`Bar.isConsistent`, a volume of zero or more),
+///   strictly oldest first; a daily bar at 00:00 UTC of a date; no currency left in minor units;
+/// - an intraday bar is one of the chart's rows as the quote reader read it, with the same prices.
+func checkBars(_ outcome: YahooChartBarsOutcome, interval: BarInterval, quote: YahooOutcome, status: Int, contentType: String?) {
+    let html = contentType?.lowercased().contains("html") ?? false
+    if status == 429 { invariant(outcome == .rateLimited, "HTTP 429 gave bars outcome \(outcome)") }
+    switch quote {
+    case .rateLimited, .unauthorized:
+        invariant(outcome == YahooChartBarsOutcome(quote), "the quote reader said \(quote), the bars reader \(outcome)")
+    case let .unknownSymbol(message):
+        invariant(outcome == .unknownSymbol(message), "the quote reader said \(quote), the bars reader \(outcome)")
+    case .quote, .unavailable:
+        break
+    }
+    guard case let .bars(chart) = outcome else {
+        if case .unauthorized = outcome {
+            invariant(status == 401 || status == 403 || (200..<300).contains(status), "unauthorized from HTTP \(status)")
+        }
+        return
+    }
+    invariant((200..<300).contains(status) && !html, "bars from HTTP \(status), \(contentType ?? "no content type")")
+    invariant(chart.skipped >= 0, "\(chart.skipped) rows skipped")
+    if let currency = chart.currency {
+        invariant(YahooParsing.minorCurrencies[currency] == nil, "bars in \(currency), a minor unit")
+    }
+    for bar in chart.bars {
+        invariant(bar.isConsistent, "an inconsistent bar passed on: \(bar)")
+        if let volume = bar.volume { invariant(volume.isFinite && volume >= 0, "a volume of \(volume)") }
+        if interval == .oneDay { invariant(bar.time % 86_400_000 == 0, "a daily bar at \(bar.time), not 00:00 UTC") }
+    }
+    for (older, newer) in zip(chart.bars, chart.bars.dropFirst()) {
+        invariant(older.time < newer.time, "bars out of order or repeated: \(older.time) then \(newer.time)")
+    }
+    guard interval != .oneDay, case let .quote(read) = quote else { return }
+    // The later of two rows with one start is the one kept, as the bars reader keeps it.
+    var rows: [Int64: YahooBar] = [:]
+    for row in read.bars { rows[row.time] = row }
+    for bar in chart.bars {
+        guard let row = rows[bar.time] else { violated("a bar at \(bar.time) that is no row of the chart") }
+        invariant(row.open == bar.open && row.high == bar.high && row.low == bar.low && row.close == bar.close,
+                  "the bar at \(bar.time) is \(bar), the row \(row)")
+    }
+}
+
+extension YahooChartBarsOutcome {
+    /// The bars outcome the same response gives, from the quote reader's outcome for it, where they must agree.
+    init(_ outcome: YahooOutcome) {
+        switch outcome {
+        case .rateLimited: self = .rateLimited
+        case let .unauthorized(message): self = .unauthorized(message)
+        case let .unknownSymbol(message): self = .unknownSymbol(message)
+        case let .unavailable(message): self = .unavailable(message)
+        case .quote: self = .unavailable("chart: unexpected body")
+        }
+    }
+}
