@@ -39,8 +39,7 @@ extension ChartDesk: HubFeature {
         let key = BarKey(symbol: instrument.symbol, interval: interval)
         do {
             let (fetch, complete) = try await bars(key, instrument, span)
-            return .json(200, BarsBody.series(key, fetch.bars, source: fetch.source, lastComplete: complete, type: nil,
-                                              decimals: PricePrecision.decimals(instrument.securityType)))
+            return .json(200, BarEncoding.series(key, bars: fetch.bars, source: fetch.source, lastComplete: complete, type: nil))
         } catch let HistoricalBarError.unknownSymbol(why) {
             return .error(404, code: "unknown_symbol", "no provider has bars for \(instrument.symbol): \(why)")
         } catch let HistoricalBarError.unavailable(why) {

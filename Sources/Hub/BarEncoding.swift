@@ -47,7 +47,8 @@ package enum BarEncoding {
         w.field("high", bar.high, decimals: decimals)
         w.field("low", bar.low, decimals: decimals)
         w.field("close", bar.close, decimals: decimals)
-        w.field("volume", bar.volume)
+        // Crypto trades in fractions: a sum of them carries float noise past the eighth decimal.
+        w.field("volume", bar.volume, decimals: 8)
     }
 
     private static func decimals(_ symbol: String) -> Int {

@@ -101,6 +101,7 @@ def values_for(hub):
 
 QUERIES = {
     "/api/market-data/quotes": {"symbols": f"AAPL,EUR.USD,BTC,{OPTION},NOPE1"},
+    "/api/market-data/bars/{symbol}": {"interval": "5m", "range": "2d"},
 }
 
 
