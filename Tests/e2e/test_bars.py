@@ -121,3 +121,28 @@ def test_bars_kept_in_the_database_survive_a_restart(tmp_path):
         # All but the newest minutes came from the database; IBKR was asked only for what came after them.
         assert counts.get("database", 0) >= len(first["bars"]) - 5, counts
         assert counts.get("ibkr", 0) < 30, counts
+
+
+def test_yahoos_chart_fills_in_when_ibkr_cannot_and_says_so():
+    """IBKR disconnected: the bars come from Yahoo's v8 chart (the fake serves the recorded AAPL answer, one daily
+    bar of 2022-02-22), marked as Yahoo's; once IBKR is back, IBKR serves again."""
+    from fake_providers import FakeProviders
+    fake = FakeProviders().start()
+    try:
+        with ready_hub(providers="ibkr,yahoo", env={"YAHOO_BASE_URL": fake.base_url}) as hub:
+            assert hub.post("/api/ibkr/disconnect").status == 200
+            hub.wait_for_ibkr("disconnected")
+            # The recorded bar's trading date, 2022-02-22, as 00:00 UTC; the span holds it and the day after.
+            day = 1_645_488_000_000
+            response = hub.get(f"/api/market-data/bars/AAPL?interval=1d&from={day - 86_400_000}&to={day + 2 * 86_400_000}")
+            assert response.status == 200, response
+            body = response.json()
+            assert body["source"] == "yahoo"
+            assert [b["time"] for b in body["bars"]] == [day]
+            assert_bars(body["bars"], width=86_400_000)
+            assert fake.stats()["routes"].get("yahoo_chart", 0) >= 1
+            assert hub.post("/api/ibkr/connect").status == 200
+            hub.wait_for_ibkr("ready")
+            assert hub.get("/api/market-data/bars/AAPL?interval=5m&range=2d").json()["source"] == "ibkr"
+    finally:
+        fake.stop()
