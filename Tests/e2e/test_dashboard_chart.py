@@ -163,6 +163,8 @@ def test_a_click_draws_a_day_of_candles_that_then_move(hub, library, page):
     assert ("sent", {"op": "subscribe", "bars": [{"symbol": "AAPL", "interval": "1m"}]}) in frames
 
     # The newest candle moves with the stream's bar messages, and the legend (no crosshair) shows it.
+    page.mouse.move(0, 0)
+    expect(page.locator("#chart-legend")).to_have_attribute("data-hovered", "false")
     before = page.evaluate(CHART)
     wait_for_chart(page, NEWEST_MOVED, before)
     assert any(d == "received" and m.get("type") == "bar" and m.get("symbol") == "AAPL" and m.get("interval") == "1m"

@@ -187,7 +187,9 @@ function drawLast() {
   byChartTime.set(time, b);
   candleSeries.update(candleOf(b, time));
   volumeSeries.update(volumeOf(b, time));
-  if (!hovered) renderLegend();
+  // The crosshair on the newest candle shows it as it is now.
+  if (hovered && hovered.time === b.time) hovered = b;
+  if (!hovered || hovered === b) renderLegend();
   renderHead();
 }
 
