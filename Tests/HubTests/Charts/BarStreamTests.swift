@@ -247,6 +247,17 @@ import HubTestSupport
         #expect(client.bars.keys.map(\.description) == ["AAPL 1h"])
     }
 
+    @Test func aSeriesRanksItsSymbolInTheFairShareLikeASubscriptionMadeThen() {
+        let hub = makeHub()
+        let (first, _) = connect(hub)
+        let (second, _) = connect(hub)
+        send(#"{"op":"subscribe","bars":[{"symbol":"ZZZ","interval":"1m"}]}"#, from: first, to: hub)
+        send(#"{"op":"subscribe","symbols":["AAA","BBB"]}"#, from: first, to: hub)
+        send(#"{"op":"subscribe","symbols":["CCC"],"bars":[{"symbol":"AAA","interval":"5m"}]}"#, from: second, to: hub)
+        // First places: ZZZ (a series) and CCC; then AAA, second for both clients (one as a series); then BBB.
+        #expect(hub.interest.fairShareOrder(hub.clients.all) == ["CCC", "ZZZ", "AAA", "BBB"])
+    }
+
     // MARK: Bad items and limits
 
     @Test func eachBadItemIsRefusedAloneAndTheOthersAreTaken() async {
