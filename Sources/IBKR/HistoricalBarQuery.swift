@@ -18,13 +18,15 @@ public struct HistoricalBarQuery: Sendable, Equatable {
     /// The query covering `[from, to)` of `request` as of `now` (ms since the epoch); nil when nothing of the
     /// span has happened yet. An end at or after now asks for bars up to now.
     public init?(_ request: BarRequest, now: Int64) {
-        let start = request.interval.start(of: request.from)
-        let end = min(request.to, now)
-        guard end > start else { return nil }
         // An end a moment before now is the caller's own "now", read a little earlier: asking for "now" keeps the
-        // terms the same for every chart opened within one bar, so identical requests are shared.
+        // terms the same for every chart of the same length opened meanwhile, so identical requests are shared.
         let endsNow = request.to >= now - Self.nowTolerance
-        self.init(instrument: request.instrument, interval: request.interval, seconds: (end - start + 999) / 1000,
+        let end = min(request.to, now)
+        guard end > request.from else { return nil }
+        // Back from the end to `from` itself: the bar holding `from` starts before it, and is not asked for. Ending
+        // at TWS's now, a moment later than `end`, the span still reaches into the bar starting at `from`, which
+        // TWS then sends whole.
+        self.init(instrument: request.instrument, interval: request.interval, seconds: (end - request.from + 999) / 1000,
                   endDateTime: endsNow ? "" : Self.utcText(millis: end), keepUpToDate: false)
     }
 
@@ -88,9 +90,7 @@ public struct HistoricalBarQuery: Sendable, Equatable {
         let day: Int64 = 86_400
         let seconds = max(seconds, interval.seconds)
         if interval != .oneDay {
-            // Whole bars, so that two requests made within the same bar are identical (and shared).
-            let whole = (seconds + interval.seconds - 1) / interval.seconds * interval.seconds
-            return whole <= day ? "\(whole) S" : "\((whole + day - 1) / day + 1) D"
+            return seconds <= day ? "\(seconds) S" : "\((seconds + day - 1) / day + 1) D"
         }
         let days = (seconds + day - 1) / day
         if days <= 30 { return "\(days + 1) D" }
@@ -133,7 +133,8 @@ public struct HistoricalBarQuery: Sendable, Equatable {
     public static func barTime(_ text: String, interval: BarInterval) -> Int64? {
         let text = text.trimmingCharacters(in: .whitespaces)
         let digits = text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber)
-        if digits, text.count == 8, let midnight = utcMidnight(yyyyMMdd: text) {
+        if digits, text.count == 8 {
+            guard let midnight = utcMidnight(yyyyMMdd: text) else { return nil }
             return interval == .oneDay ? midnight : interval.start(of: midnight)
         }
         let seconds: Int64?

@@ -48,10 +48,18 @@ public struct HistoricalPacer: Sendable {
     }
 
     private struct Sent {
+        var ticket: Int
+        /// When it was released, then when its answer came.
         var time: Double
         var series: String
         var terms: String
         var weight: Int
+        /// Until its answer comes, a request may be reaching TWS only now (behind others TWS is still working
+        /// through), so it counts as sent at every moment until then; its answer is the latest TWS can have
+        /// counted it.
+        var answered = false
+
+        func time(at now: Double) -> Double { answered ? time : max(time, now) }
     }
 
     public let limits: Limits
@@ -77,31 +85,43 @@ public struct HistoricalPacer: Sendable {
         return true
     }
 
+    /// TWS answered the request (a keepUpToDate one stays open): from now on it counts against the windows as
+    /// sent at `now`.
+    public mutating func answered(_ ticket: Int, now: Double) {
+        for index in sent.indices where sent[index].ticket == ticket && !sent[index].answered {
+            sent[index].time = max(sent[index].time, now)
+            sent[index].answered = true
+        }
+    }
+
     /// The request was answered, failed or cancelled: it no longer counts as open. It still counts against the
     /// windows, as it does at IBKR.
-    public mutating func finished(_ ticket: Int) {
+    public mutating func finished(_ ticket: Int, now: Double) {
+        answered(ticket, now: now)
         open.remove(ticket)
     }
 
     /// The connection is gone: TWS has forgotten every open request, and nothing waiting can be sent on it.
     /// What was sent still counts against the windows (IBKR paces the account, not the socket).
-    public mutating func connectionLost() {
+    public mutating func connectionLost(now: Double) {
+        for ticket in open { answered(ticket, now: now) }
         open = []
         waiting = []
     }
 
-    /// The requests that may go now, in queue order, taken out of the queue and counted as sent and open.
-    /// A request held back by its own contract's burst or by an identical one does not hold back the others.
-    public mutating func due(now: Double) -> [Request] {
+    /// The requests that may go now (at most `limit`), in queue order, taken out of the queue and counted as sent
+    /// and open. A request held back by its own contract's burst or by an identical one does not hold back the
+    /// others. The owner must send them at once: the windows count from now.
+    public mutating func due(now: Double, limit: Int = .max) -> [Request] {
         prune(now)
         var released: [Request] = []
         var index = 0
-        while index < waiting.count {
+        while index < waiting.count, released.count < limit {
             let request = waiting[index]
             if open.count < limits.open, readyAt(request, now: now) <= now {
                 waiting.remove(at: index)
                 open.insert(request.ticket)
-                sent.append(Sent(time: now, series: request.series, terms: request.terms, weight: request.weight))
+                sent.append(Sent(ticket: request.ticket, time: now, series: request.series, terms: request.terms, weight: request.weight))
                 released.append(request)
             } else {
                 index += 1
@@ -122,7 +142,7 @@ public struct HistoricalPacer: Sendable {
         var ready = request.notBefore
         let identical = limits.identicalWindow + limits.margin
         for entry in sent where entry.series == request.series && entry.terms == request.terms {
-            ready = max(ready, entry.time + identical)
+            ready = max(ready, entry.time(at: now) + identical)
         }
         ready = max(ready, Self.roomAt(
             sent.filter { $0.series == request.series }, weight: request.weight, limit: limits.burst,
@@ -135,7 +155,8 @@ public struct HistoricalPacer: Sendable {
     /// When enough of `entries` (oldest first) have left a `window` that ends at that time for `weight` more to
     /// fit under `limit`.
     private static func roomAt(_ entries: [Sent], weight: Int, limit: Int, window: Double, now: Double) -> Double {
-        let inWindow = entries.filter { now - $0.time < window }
+        let inWindow = entries.map { (time: $0.time(at: now), weight: $0.weight) }
+            .filter { now - $0.time < window }.sorted { $0.time < $1.time }
         var excess = inWindow.reduce(0) { $0 + $1.weight } + weight - limit
         guard excess > 0 else { return now }
         for entry in inWindow {
@@ -148,6 +169,6 @@ public struct HistoricalPacer: Sendable {
 
     private mutating func prune(_ now: Double) {
         let longest = max(limits.identicalWindow, limits.burstWindow, limits.window) + limits.margin
-        sent.removeAll { now - $0.time >= longest }
+        sent.removeAll { $0.answered && now - $0.time >= longest }
     }
 }

@@ -49,8 +49,8 @@ struct HistoryBook {
     var ticketByRequestID: [Int: Int] = [:]
     var fetchByFingerprint: [String: Int] = [:]
     /// Answers of the last identical window, by fingerprint: an identical request may not be sent again so soon,
-    /// and the bars it would get are these.
-    var recentAnswers: [String: (bars: [Bar], at: Double)] = [:]
+    /// and what it would get is this (bars, or TWS's refusal).
+    var recentAnswers: [String: (result: Result<[Bar], IBKRHistoryError>, at: Double)] = [:]
     var series: [BarKey: FollowedSeries] = [:]
     var followKeys: [Int: BarKey] = [:]
     var nextFollowID = 1
@@ -85,7 +85,7 @@ extension IBKRSession {
         let now = Self.seconds()
         history.recentAnswers = history.recentAnswers.filter { now - $0.value.at < identicalWindow }
         if let recent = history.recentAnswers[fingerprint] {
-            resolve(.success(Self.bars(recent.bars, within: request)))
+            resolve(recent.result.map { Self.bars($0, within: request) })
             return
         }
         if let ticket = history.fetchByFingerprint[fingerprint], case .fetch(_, var waiters)? = history.jobs[ticket]?.purpose {
@@ -154,8 +154,10 @@ extension IBKRSession {
         guard isReady, let followed = history.series[key], followed.ticket == nil, !followed.refused else { return }
         let query = HistoricalBarQuery(
             following: followed.instrument, interval: key.interval, since: followed.lastBarTime, now: Self.epochMillis())
-        history.series[key]?.ticket = enqueueHistory(HistoryBook.Job(
+        // Queued first, then recorded: the queue changes the same history book, which must not be held open meanwhile.
+        let ticket = enqueueHistory(HistoryBook.Job(
             purpose: .follow(key), instrument: followed.instrument, interval: key.interval, query: query))
+        history.series[key]?.ticket = ticket
         pumpHistory()
     }
 
@@ -202,12 +204,19 @@ extension IBKRSession {
     }
 
     /// Sends every request whose turn has come, and wakes again when the next one's will.
+    ///
+    /// The pacer counts a request from the moment it releases it, so a request must leave then, not wait behind
+    /// other messages in the outbox: requests are released only into an empty outbox and no more than the
+    /// outgoing bucket lets through at once. A busy outbox calls this again when it has drained.
     func pumpHistory() {
         guard isReady else { return }
+        history.wake?.cancel()
+        history.wake = nil
+        guard outbox.isEmpty else { return }
         let now = Self.seconds()
-        for request in history.pacer.due(now: now) {
+        for request in history.pacer.due(now: now, limit: bucket.available(now: now)) {
             guard let job = history.jobs[request.ticket] else {
-                history.pacer.finished(request.ticket)
+                history.pacer.finished(request.ticket, now: now)
                 continue
             }
             let requestID = takeRequestID()
@@ -216,11 +225,10 @@ extension IBKRSession {
             let contract = symbols[job.instrument.symbol]?.contract ?? Contract(job.instrument)
             send(job.query.message(requestID: requestID, contract: contract))
         }
-        history.wake?.cancel()
-        history.wake = nil
-        guard let next = history.pacer.nextDue(now: now) else { return }
+        guard outbox.isEmpty, let next = history.pacer.nextDue(now: now) else { return }
+        let delay = max(next - now, bucket.wait(now: now), 0.001)
         let session = bound
-        history.wake = loop.scheduleTask(in: .nanoseconds(Int64(max(next - now, 0.001) * 1e9))) {
+        history.wake = loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
             session.value.history.wake = nil
             session.value.pumpHistory()
         }
@@ -234,7 +242,7 @@ extension IBKRSession {
             history.ticketByRequestID[requestID] = nil
             send(CancelHistoricalData(requestID: requestID))
         }
-        history.pacer.finished(ticket)
+        history.pacer.finished(ticket, now: Self.seconds())
         if case let .follow(key) = job.purpose, history.series[key]?.ticket == ticket { history.series[key]?.ticket = nil }
     }
 
@@ -243,12 +251,15 @@ extension IBKRSession {
     func finishJob(_ ticket: Int, _ result: Result<[Bar], IBKRHistoryError>) {
         guard let job = history.jobs.removeValue(forKey: ticket) else { return }
         job.timeout?.cancel()
-        history.pacer.finished(ticket)
+        history.pacer.finished(ticket, now: Self.seconds())
         if let requestID = job.requestID { history.ticketByRequestID[requestID] = nil }
         switch job.purpose {
         case let .fetch(fingerprint, waiters):
             history.fetchByFingerprint[fingerprint] = nil
-            if case let .success(bars) = result { history.recentAnswers[fingerprint] = (bars, Self.seconds()) }
+            switch result {
+            case .success, .failure(.refused): history.recentAnswers[fingerprint] = (result, Self.seconds())
+            default: break
+            }
             for waiter in waiters { waiter.resolve(result.map { Self.bars($0, within: waiter.request) }) }
         case let .follow(key):
             if history.series[key]?.ticket == ticket { history.series[key]?.ticket = nil }
@@ -262,7 +273,7 @@ extension IBKRSession {
         history.wake?.cancel()
         history.wake = nil
         let tickets = Array(history.jobs.keys).sorted()
-        history.pacer.connectionLost()
+        history.pacer.connectionLost(now: Self.seconds())
         history.ticketByRequestID = [:]
         for ticket in tickets {
             guard let job = history.jobs[ticket] else { continue }
@@ -300,6 +311,7 @@ extension IBKRSession {
             finishJob(ticket, .success(bars))
         case let .follow(key):
             // The request stays open at TWS (and in the pacer) for its updates, until cancelled.
+            history.pacer.answered(ticket, now: Self.seconds())
             history.jobs[ticket]?.raw = []
             deliver(bars, to: key)
         }
@@ -332,7 +344,7 @@ extension IBKRSession {
             guard job.pacingRetried else {
                 logger.warning("\(job.instrument.symbol) \(job.interval.rawValue) bars refused for pacing (\(error.message)): another client on the account may share IBKR's limits; asking once more after \(identicalWindow) s")
                 history.ticketByRequestID[error.requestID] = nil
-                history.pacer.finished(ticket)
+                history.pacer.finished(ticket, now: Self.seconds())
                 history.jobs[ticket]?.requestID = nil
                 history.jobs[ticket]?.raw = []
                 history.jobs[ticket]?.pacingRetried = true

@@ -295,6 +295,11 @@ final class IBKRSession {
             wrote = true
         }
         if wrote { channel.flush() }
+        if wrote, outbox.isEmpty, !history.pacer.waiting.isEmpty {
+            // Historical requests wait for an empty outbox (see pumpHistory); a hop, not a nested call.
+            let session = bound
+            loop.execute { session.value.pumpHistory() }
+        }
         guard !outbox.isEmpty, !drainScheduled else { return }
         drainScheduled = true
         let wait = bucket.wait(now: Self.seconds())

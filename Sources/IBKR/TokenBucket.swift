@@ -29,6 +29,12 @@ public struct TokenBucket: Sendable {
         return true
     }
 
+    /// Whole tokens available now.
+    public mutating func available(now: Double) -> Int {
+        refill(now)
+        return Int(tokens)
+    }
+
     /// Seconds until the next token.
     public mutating func wait(now: Double) -> Double {
         refill(now)
