@@ -218,7 +218,7 @@ struct HistoricalBarsTests {
             try await received.await("updates after the reconnect", count: countAtReconnect + 2)
             let after = received.bars
             #expect(after.map(\.time) == after.map(\.time).sorted(), "bars went back in time after the reconnect")
-            // One keepUpToDate request open at the simulator's side, not two.
+            // Nothing refused on either connection: only the four bootstrap notices of each.
             #expect(try await h.simulator.status().errorsSent == 8)
 
             await h.provider.stopFollowingBars(id)
