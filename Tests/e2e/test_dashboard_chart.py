@@ -347,3 +347,22 @@ def test_without_the_library_the_page_works_and_says_how_to_get_it(hub_without_t
         assert any("vendor/lightweight-charts.js" in e for e in page.errors), page.errors
     finally:
         context.close()
+
+
+def test_the_chart_is_not_called_live_when_its_quotes_are_stale(hub, library, page):
+    open_dashboard(page, hub)
+    page.click(cell("AAPL", "last"))
+    wait_for_chart(page, DAY_DRAWN, ["AAPL", "1m", A_DAY_OF_MINUTES])
+    expect(page.locator("#chart-status")).to_have_text(re.compile(r"^live"))
+    # IBKR goes: the stream stays open, but the newest candle is made of quotes nobody vouches for now.
+    assert hub.post("/api/ibkr/disconnect").status == 200
+    try:
+        expect(page.locator("#chart")).to_have_attribute("data-stale", "true")
+        expect(page.locator("#chart-status")).to_have_text("stale: the source cannot vouch for the newest candle")
+        expect(page.locator("#ws-state")).to_have_attribute("data-state", "open")
+    finally:
+        assert hub.post("/api/ibkr/connect").status == 200
+        hub.wait_for_ibkr("ready", timeout=20)
+    expect(page.locator("#chart")).to_have_attribute("data-stale", "false", timeout=20_000)
+    expect(page.locator("#chart-status")).to_have_text(re.compile(r"^live"))
+    assert page.errors == []

@@ -9,6 +9,7 @@ import { isOpen, send } from './connection.js';
 import { $, badge } from './dom.js';
 import { DASH, formatCandleTime, formatPrice, formatTime, formatVolume, priceDecimals } from './format.js';
 import { sourceBadge } from './providers.js';
+import { latestQuote } from './quotes.js';
 
 const LIBRARY = 'vendor/lightweight-charts.js';
 const DEFAULT_INTERVAL = '1m';
@@ -254,7 +255,12 @@ function renderHead() {
       el.source.append('bars from ', badge(cls, label, { kind: 'source', title: `the bars' source: ${label}` }));
     }
   }
-  const text = (STATUS_TEXT[state.status] || (() => ''))();
+  // Bars carry no stale flag; the symbol's quotes do, and the newest candle is made of them.
+  const quote = state.symbol ? latestQuote(state.symbol) : null;
+  const stale = state.status === 'live' && !!(quote && quote.stale);
+  el.panel.dataset.stale = String(stale);
+  const text = stale ? 'stale: the source cannot vouch for the newest candle'
+    : (STATUS_TEXT[state.status] || (() => ''))();
   if (el.status.textContent !== text) el.status.textContent = text;
   el.status.title = state.error ? `the history: ${state.error}` : '';
 }
