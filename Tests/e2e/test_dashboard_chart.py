@@ -6,6 +6,8 @@ a whole session):
   the page's chart state holds the bars the bars API gives), and the time from the click to that drawing is
   printed; the newest candle then moves with the stream's `bar` messages; the legend and the source follow;
 - another interval leaves the series shown (an `unsubscribe` on the stream, and no more of its bars) for its own;
+  daily candles are a year, each shown by its date;
+- while the symbol's quotes are stale (IBKR gone, the stream open) the chart is not called live;
 - the sparkline column holds each symbol's day of 5-minute closes from the hub's history, not only what the page
   saw;
 - the bell on a row creates an alert (201), an alert fired reaches the page as a toast, which can be dismissed
@@ -16,8 +18,6 @@ The library is `clients/dashboard/vendor/lightweight-charts.js`, put there by `m
 import json
 import re
 import shutil
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
