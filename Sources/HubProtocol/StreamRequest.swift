@@ -43,7 +43,7 @@ public enum StreamRequest: Equatable, Sendable {
         }
 
         /// The series the item names, or why it names none: `invalid_symbol` as for `symbols` (the text as sent in
-        /// `symbol`), `invalid_interval` with the intervals there are.
+        /// `symbol`), `bad_interval` with the intervals there are.
         public func series() -> Result<(instrument: Instrument, interval: BarInterval), Refusal> {
             guard let symbol else {
                 return .failure(Refusal(code: "invalid_symbol", message: #"each bars item needs a "symbol" string, as in {"symbol":"AAPL","interval":"1m"}"#))
@@ -55,11 +55,11 @@ public enum StreamRequest: Equatable, Sendable {
                 return .failure(Refusal(code: "invalid_symbol", message: quoted(error.description, limit: 200), symbol: quoted(symbol, limit: 40)))
             }
             guard let interval else {
-                return .failure(Refusal(code: "invalid_interval", message: #"each bars item needs an "interval": \#(BarInterval.names)"#,
+                return .failure(Refusal(code: "bad_interval", message: #"each bars item needs an "interval": \#(BarInterval.names)"#,
                                         symbol: instrument.symbol))
             }
             guard let known = BarInterval(wire: interval) else {
-                return .failure(Refusal(code: "invalid_interval",
+                return .failure(Refusal(code: "bad_interval",
                                         message: "unknown interval \"\(quoted(interval, limit: 16))\"; intervals: \(BarInterval.names)",
                                         symbol: instrument.symbol))
             }

@@ -60,7 +60,7 @@ import TickhubCore
             Issue.record("\(interval) taken")
             return
         }
-        #expect(refusal.code == "invalid_interval")
+        #expect(refusal.code == "bad_interval")
         #expect(refusal.message.contains(BarInterval.names))
         #expect(refusal.symbol == "AAPL")
     }
@@ -70,7 +70,7 @@ import TickhubCore
             Issue.record("taken")
             return
         }
-        #expect(refusal.code == "invalid_interval")
+        #expect(refusal.code == "bad_interval")
         #expect(refusal.message.contains("1m, 5m, 15m, 30m, 1h, 1d"))
     }
 

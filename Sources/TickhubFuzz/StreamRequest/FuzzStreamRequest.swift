@@ -13,10 +13,10 @@ import HubProtocol
 //   what the message said, symbols that are not strings kept as refusals in their places;
 // - parsing is a function of the bytes: the same message twice gives the same outcome;
 // - each `bars` item, checked alone as the hub checks it, names a series (its symbol normalized, its interval one of
-//   the one it was sent as) or is refused with invalid_symbol or invalid_interval and a message without control characters.
+//   the one it was sent as) or is refused with invalid_symbol or bad_interval and a message without control characters.
 
 let refusalCodes: Set<String> = ["bad_json", "missing_op", "bad_request", "unknown_op"]
-let itemRefusalCodes: Set<String> = ["invalid_symbol", "invalid_interval"]
+let itemRefusalCodes: Set<String> = ["invalid_symbol", "bad_interval"]
 
 func checkControlFree(_ text: String, _ what: String) {
     invariant(text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }, "a control character in \(what) \(text.debugDescription)")
