@@ -122,9 +122,11 @@ extension IBKRSession {
 
     // MARK: Following
 
-    /// Nil when as many series are followed as IBKR's open-request limit allows beside backfills.
+    /// Nil when as many series are followed as IBKR's open-request limit allows beside backfills, or when TWS
+    /// has refused the series' updates for good.
     func followBars(_ instrument: Instrument, interval: BarInterval, onBar: @escaping @Sendable (Bar) -> Void) -> Int? {
         let key = BarKey(symbol: instrument.symbol, interval: interval)
+        if history.series[key]?.refused == true { return nil }
         if history.series[key] == nil {
             guard history.series.count < history.followCapacity else {
                 logSymbol(.warning, "\(key): not followed; \(history.series.count) series are followed already, IBKR's limit of open historical requests less room for backfills")
