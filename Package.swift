@@ -219,7 +219,8 @@ let package = Package(
         .executableTarget(
             name: "tickhub-bench",
             dependencies: [
-                "TWSProtocol", "TWSSimulator", "IBKR", "TickhubCore", "TickhubProcess",
+                "TWSProtocol", "TWSSimulator", "IBKR", "TickhubCore", "TickhubProcess", "Alerts", "Store",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

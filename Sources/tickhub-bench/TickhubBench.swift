@@ -7,5 +7,5 @@ struct TickhubBench: AsyncParsableCommand {
         commandName: "tickhub-bench",
         abstract: "Tickhub's load tester and micro-benchmarks. Results are JSON on stdout; see bench/README.md.",
         version: BuildInfo.description,
-        subcommands: [DecodeBenchmark.self, SimulatorThroughput.self, IBKRRecovery.self, FanoutLoad.self])
+        subcommands: [DecodeBenchmark.self, SimulatorThroughput.self, IBKRRecovery.self, FanoutLoad.self, AlertsBenchmark.self])
 }

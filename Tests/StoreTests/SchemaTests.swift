@@ -25,8 +25,8 @@ struct SchemaTests {
                 foreignKeys: try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")
             )
         }
-        #expect(schema.tables == ["alertRule", "bar", "brokerAccount", "grdb_migrations", "instrument", "lastQuote", "pnlSnapshot", "position"])
-        #expect(schema.indexes == ["alertRule_on_symbol", "bar_on_time", "pnlSnapshot_on_takenAt", "position_on_account", "position_open_in_order", "position_open_unique"])
+        #expect(schema.tables == ["alertDelivery", "alertDeliveryAttempt", "alertRule", "alertState", "bar", "brokerAccount", "grdb_migrations", "instrument", "lastQuote", "pnlSnapshot", "position"])
+        #expect(schema.indexes == ["alertDelivery_on_alertId", "alertRule_on_symbol", "bar_on_time", "pnlSnapshot_on_takenAt", "position_on_account", "position_open_in_order", "position_open_unique"])
         #expect(schema.positionColumns == [
             "id", "broker", "accountId", "symbol", "securityType", "quantity", "averageCost", "multiplier", "currency",
             "origin", "updatedAt", "closedAt",
