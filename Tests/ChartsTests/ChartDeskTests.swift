@@ -10,8 +10,21 @@ final class FakeHistory: BarHistory, Sendable {
     let asked = Mutex<[Asked]>([])
     let live = Mutex<[Int: @Sendable (Bar, QuoteSource) -> Void]>([:])
     let refusing: HistoricalBarError?
+    /// The number of live follows after each start or stop, for a test to wait on.
+    let followCounts: AsyncStream<Int>
+    private let counted: AsyncStream<Int>.Continuation
 
-    init(refusing: HistoricalBarError? = nil) { self.refusing = refusing }
+    init(refusing: HistoricalBarError? = nil) {
+        self.refusing = refusing
+        (followCounts, counted) = AsyncStream.makeStream()
+    }
+
+    /// Waits for the count of live follows to become `count`.
+    func waitForFollows(_ count: Int) async -> Bool {
+        if live.withLock({ $0.count }) == count { return true }
+        for await now in followCounts where now == count { return true }
+        return false
+    }
 
     func bars(_ request: BarRequest) async throws -> BarFetch {
         asked.withLock { $0.append(Asked(symbol: request.instrument.symbol, interval: request.interval, from: request.from, to: request.to)) }
@@ -27,10 +40,21 @@ final class FakeHistory: BarHistory, Sendable {
     }
 
     func followBars(_ instrument: Instrument, interval: BarInterval, onBar: @escaping @Sendable (Bar, QuoteSource) -> Void) async -> Int? {
-        live.withLock { $0[$0.count + 1] = onBar; return $0.count }
+        let (id, count) = live.withLock { live in
+            live[live.count + 1] = onBar
+            return (live.count, live.count)
+        }
+        counted.yield(count)
+        return id
     }
 
-    func stopFollowing(_ id: Int) async { _ = live.withLock { $0.removeValue(forKey: id) } }
+    func stopFollowing(_ id: Int) async {
+        let count = live.withLock { live in
+            live.removeValue(forKey: id)
+            return live.count
+        }
+        counted.yield(count)
+    }
 
     func send(_ bar: Bar) { for handler in live.withLock({ Array($0.values) }) { handler(bar, .ibkr) } }
 }
@@ -120,12 +144,10 @@ final class Published: Sendable {
         desk.follow([key])
         _ = await published.nextSeries()
         // The live follow is started just after the series is published.
-        for _ in 0..<200 where history.live.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(history.live.withLock { $0.count } == 1)
+        #expect(await history.waitForFollows(1))
         desk.release([key])
         #expect(desk.followedCount == 0)
-        for _ in 0..<200 where !history.live.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(history.live.withLock { $0.isEmpty })
+        #expect(await history.waitForFollows(0))
     }
 
     @Test func barsOnRequestComeFromTheSeriesWhenItCoversThem() async throws {
