@@ -146,3 +146,25 @@ def test_yahoos_chart_fills_in_when_ibkr_cannot_and_says_so():
             assert hub.get("/api/market-data/bars/AAPL?interval=5m&range=2d").json()["source"] == "ibkr"
     finally:
         fake.stop()
+
+
+def test_a_burst_of_twenty_chart_opens_stays_within_ibkrs_pacing():
+    """Twenty charts opened at once, some the same: every one answered from IBKR, and TWS never says 162 (a
+    pacing violation), since the provider queues its historical requests within IBKR's rules."""
+    import concurrent.futures
+    symbols = ["AAPL", "MSFT", "NVDA", "TSLA", "SPY", "QQQ", "EUR.USD", "BTC", "AAPL", "MSFT"]
+    opens = [(s, i) for s in symbols for i in ("1m", "5m")]
+    assert len(opens) == 20
+    with ready_hub() as hub:
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(
+                lambda o: hub.get(f"/api/market-data/bars/{o[0]}?interval={o[1]}", timeout=60), opens))
+        elapsed = time.monotonic() - started
+        for (symbol, interval), response in zip(opens, answers):
+            assert response.status == 200, (symbol, interval, response)
+            assert response.json()["source"] == "ibkr" and response.json()["bars"], (symbol, interval)
+        _, stderr = hub.output()
+        paced = [line for line in stderr.splitlines() if "162" in line or "pacing" in line.lower()]
+        assert not paced, paced[:5]
+        print(f"20 chart opens answered in {elapsed:.2f} s")
