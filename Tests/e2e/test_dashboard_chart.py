@@ -12,7 +12,8 @@ a whole session):
   saw;
 - the bell on a row creates an alert (201), an alert fired reaches the page as a toast, which can be dismissed
   and otherwise fades by itself;
-- without the chart library (`make setup` fetches it) the page works and the chart panel says how to get it.
+- without the chart library (`make setup` fetches it) the page works and the chart panel says how to get it;
+- bars are read (inconsistent ones refused) and merged in time order as the chart keeps them (bars.js).
 
 The library is `clients/dashboard/vendor/lightweight-charts.js`, put there by `make setup`."""
 import json
@@ -366,3 +367,39 @@ def test_the_chart_is_not_called_live_when_its_quotes_are_stale(hub, library, pa
     expect(page.locator("#chart")).to_have_attribute("data-stale", "false", timeout=20_000)
     expect(page.locator("#chart-status")).to_have_text(re.compile(r"^live"))
     assert page.errors == []
+
+
+MERGES = """async () => {
+  const { mergeBar, readBar, readSeries } = await import('./bars.js');
+  const bar = (time, close) => ({ time, open: 10, high: 12, low: 9, close, volume: 100 });
+  const bars = [bar(60_000, 10), bar(180_000, 11)];
+  const where = [
+    mergeBar(bars, bar(240_000, 11.5)),    // a new bar
+    mergeBar(bars, bar(240_000, 11.8)),    // the forming one again
+    mergeBar(bars, bar(120_000, 10.5)),    // a missing older one
+    mergeBar(bars, bar(60_000, 9.5)),      // an older one corrected
+  ];
+  return {
+    where, times: bars.map(b => b.time), closes: bars.map(b => b.close),
+    refused: [readBar({ ...bar(0, 10), high: 8 }), readBar({ ...bar(0, 13) }), readBar({ ...bar(1.5, 10) }),
+              readBar({ ...bar(0, 10), open: null })],
+    fx: readBar({ time: 0, open: 1.1, high: 1.2, low: 1.0, close: 1.15 }),
+    series: readSeries({ symbol: 'AAPL', interval: '1m', source: 'ibkr', lastComplete: true,
+                         bars: [bar(120_000, 10), { time: 'x' }, bar(60_000, 11)] }),
+  };
+}"""
+
+
+def test_bars_are_read_and_merged_in_time_order(hub, page):
+    page.goto(url(hub))
+    result = page.evaluate(MERGES)
+    assert result["where"] == ["append", "last", "earlier", "earlier"]
+    assert result["times"] == [60_000, 120_000, 180_000, 240_000]
+    assert result["closes"] == [9.5, 10.5, 11, 11.8]
+    # A high under the open, a close above the high, a time that is not whole ms, a missing price: not bars.
+    assert result["refused"] == [None, None, None, None]
+    # FX midpoints have no volume: none, not zero.
+    assert result["fx"]["volume"] is None
+    series = result["series"]
+    assert [b["time"] for b in series["bars"]] == [60_000, 120_000] and series["refused"] == 1
+    assert series["source"] == "ibkr" and series["lastComplete"] is True
