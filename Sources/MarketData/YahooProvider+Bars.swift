@@ -38,14 +38,46 @@ extension YahooProvider: HistoricalBarProvider {
         return "interval=\(YahooParsing.chartInterval(request.interval))&period1=\(period1)&period2=\(period2)&includePrePost=false"
     }
 
+    /// How far back Yahoo's half hours reach with a margin, so that a request at the edge is not refused: the hours
+    /// within it are folded from them.
+    static let halfHoursReach: Int64 = 59 * 86_400_000
+
     public func bars(_ request: BarRequest) async throws -> [Bar] {
         guard request.from < request.to else { return [] }
         guard let yahoo = ProviderSymbols.yahooSymbol(for: request.instrument) else {
             throw HistoricalBarError.unknownSymbol("Yahoo has no symbol for \(request.instrument.symbol)")
         }
-        let query = try Self.chartQuery(request, now: nowMillis())
+        let now = nowMillis()
+        _ = try Self.chartQuery(request, now: now)
+        guard request.interval == .oneHour else { return try await chart(yahoo, request, now: now) }
+        // Yahoo's own hours start at the open (09:30 in New York), where the hub's live candle forms on the clock
+        // hour: within the half hours' reach, the hours are folded from them; before it, Yahoo's hours are all there are.
+        let hour = BarInterval.oneHour
+        let reach = now - Self.halfHoursReach
+        var bars: [Bar] = []
+        var foldFrom = request.from
+        if request.from < reach {
+            let seam = hour.start(of: reach) + hour.milliseconds
+            var older = request
+            older.to = min(request.to, seam)
+            bars = try await chart(yahoo, older, now: now).filter { $0.time < seam }
+            foldFrom = seam
+        }
+        if foldFrom < request.to {
+            var halves = request
+            halves.interval = .thirtyMinutes
+            halves.from = foldFrom
+            // An hour that starts before the span holds only part of its half hours: it is not one of the span's bars.
+            bars += YahooParsing.fold(try await chart(yahoo, halves, now: now), into: hour).filter { $0.time >= foldFrom }
+        }
+        return bars
+    }
+
+    /// One chart request: the bars of `request` as Yahoo has them.
+    private func chart(_ yahoo: String, _ request: BarRequest, now: Int64) async throws -> [Bar] {
+        let query = try Self.chartQuery(request, now: now)
         let paused = state.withLock { $0.pausedUntil }
-        guard nowMillis() >= paused else {
+        guard now >= paused else {
             throw HistoricalBarError.unavailable(
                 "Yahoo is paused after a rate limit or outage until \(Date(timeIntervalSince1970: Double(paused) / 1000))")
         }

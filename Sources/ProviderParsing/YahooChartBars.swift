@@ -118,6 +118,27 @@ extension YahooParsing {
             bars: inTimeOrder(bars), skipped: skipped))
     }
 
+    /// `bars` (oldest first, narrower than `interval`) gathered into bars of `interval`, each starting where
+    /// `BarInterval.start(of:)` puts it, the hub's own candles' starts: the first bar's open, the last one's close, the
+    /// extremes, the volumes added up (nil when none had one). Yahoo's hours start at the session's open (09:30 in
+    /// New York), so its half hours folded give the clock hours the hub's live candle forms in.
+    public static func fold(_ bars: [Bar], into interval: BarInterval) -> [Bar] {
+        var folded: [Bar] = []
+        for bar in bars {
+            let start = interval.start(of: bar.time)
+            guard var into = folded.last, into.time == start else {
+                folded.append(Bar(time: start, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume))
+                continue
+            }
+            into.high = max(into.high, bar.high)
+            into.low = min(into.low, bar.low)
+            into.close = bar.close
+            if let volume = bar.volume { into.volume = (into.volume ?? 0) + volume }
+            folded[folded.count - 1] = into
+        }
+        return folded
+    }
+
     /// Oldest first, one bar per start: Yahoo repeats the forming bar at the end of a live chart, and the later row
     /// is its newer state.
     static func inTimeOrder(_ bars: [Bar]) -> [Bar] {

@@ -67,9 +67,9 @@ struct YahooBarProviderTests {
 
         let unknown = await Self.error { try await yahoo.bars(Self.request("ZZZZ", .oneDay, from: Self.february.from, to: Self.february.to)) }
         #expect(unknown == .unknownSymbol("Yahoo does not know ZZZZ: No data found, symbol may be delisted"))
-        // The recording holds daily bars: asked for hours, they are not passed on as hours.
+        // The recording holds daily bars: asked for (half hours to fold into) hours, they are not passed on as such.
         let wrong = await Self.error { try await yahoo.bars(Self.request("AAPL", .oneHour, from: now - 5 * Self.day, to: now)) }
-        #expect(wrong == .unavailable("Yahoo chart for AAPL: Yahoo answered 1d bars for AAPL when 60m were asked"))
+        #expect(wrong == .unavailable("Yahoo chart for AAPL: Yahoo answered 1d bars for AAPL when 30m were asked"))
         // An empty span asks nothing.
         #expect(try await yahoo.bars(Self.request("AAPL", .oneDay, from: Self.february.to, to: Self.february.from)).isEmpty)
         #expect(server.requests.count == 2)
@@ -118,6 +118,67 @@ struct YahooBarProviderTests {
         }
         #expect(reason.hasPrefix("Yahoo is paused"))
         #expect(server.requests.count == 1)
+        await server.close()
+    }
+
+    /// A chart of every bar Yahoo would have in the query's span at its interval: `60m` ones at half past (its hours
+    /// start at New York's open), `30m` ones on the half hour; prices rising by a cent a bar, a volume of 10.
+    static func generatedChart(_ query: [String: String]) -> Data? {
+        guard let interval = query["interval"], let from = query["period1"].flatMap(Int64.init),
+              let to = query["period2"].flatMap(Int64.init)
+        else { return nil }
+        let (step, offset): (Int64, Int64) = interval == "60m" ? (3_600, 1_800) : (1_800, 0)
+        let first = (from - offset + step - 1) / step * step + offset
+        var times: [Int64] = []
+        var time = first
+        while time < to {
+            times.append(time)
+            time += step
+        }
+        func prices(_ shift: Double) -> String { times.map { "\(100 + Double($0 / step % 1_000) / 100 + shift)" }.joined(separator: ",") }
+        let body = """
+            {"chart":{"result":[{"meta":{"symbol":"AAPL","currency":"USD","exchangeTimezoneName":"America/New_York",
+            "gmtoffset":-18000,"dataGranularity":"\(interval)"},"timestamp":[\(times.map(String.init).joined(separator: ","))],
+            "indicators":{"quote":[{"open":[\(prices(0))],"high":[\(prices(0.5))],"low":[\(prices(-0.5))],"close":[\(prices(0.25))],
+            "volume":[\(times.map { _ in "10" }.joined(separator: ","))]}]}}],"error":null}}
+            """
+        return Data(body.utf8)
+    }
+
+    @Test func hoursWithinTheHalfHoursReachAreFoldedOntoTheClockAndOlderOnesAreYahoos() async throws {
+        let server = try await YahooChartServer(charts: [:]) { symbol, query in
+            symbol == "AAPL" ? Self.generatedChart(query) : nil
+        }
+        let yahoo = Self.provider(server)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let bars = try await yahoo.bars(Self.request("AAPL", .oneHour, from: now - 90 * Self.day, to: now))
+
+        // Two requests: Yahoo's hours up to a seam on the clock hour inside the half hours' 60 days, half hours after.
+        let queries = server.requests.map { target in
+            Dictionary(uniqueKeysWithValues: target.split(separator: "?")[1].split(separator: "&").map {
+                let item = $0.split(separator: "=").map(String.init)
+                return (item[0], item[1])
+            })
+        }
+        #expect(queries.map { $0["interval"] } == ["60m", "30m"])
+        let seam = try #require(queries.first?["period2"].flatMap(Int64.init)) * 1000
+        #expect(queries.last?["period1"] == "\(seam / 1000)")
+        #expect(seam % 3_600_000 == 0)
+        #expect(seam > now - 60 * Self.day && seam <= now - 59 * Self.day + 3_600_000)
+
+        let older = bars.filter { $0.time < seam }, folded = bars.filter { $0.time >= seam }
+        #expect(older.count > 700 && folded.count > 1_400)
+        #expect(older.allSatisfy { $0.time % 3_600_000 == 1_800_000 })
+        #expect(folded.allSatisfy { $0.time % 3_600_000 == 0 })
+        #expect(zip(bars, bars.dropFirst()).allSatisfy { $0.time < $1.time })
+        #expect(bars.allSatisfy { $0.isConsistent })
+        // An hour from its two halves: the first's open, the second's close, both volumes.
+        let hour = try #require(folded.first)
+        let step = (hour.time / 1000) / 1_800
+        #expect(hour.open == 100 + Double(step % 1_000) / 100)
+        #expect(hour.close == 100 + Double((step + 1) % 1_000) / 100 + 0.25)
+        #expect(hour.high == 100 + Double((step + 1) % 1_000) / 100 + 0.5 || step % 1_000 == 999)
+        #expect(hour.volume == 20)
         await server.close()
     }
 }

@@ -145,4 +145,23 @@ struct YahooChartBarsTests {
         // Yahoo widens the interval it answers with rather than refuse a span; such bars are not the chart's.
         #expect(try parse("yahoo_chart_AAPL_6mo_1d.json", .oneHour) == .unavailable("Yahoo answered 1d bars for AAPL when 60m were asked"))
     }
+
+    @Test func halfHoursFoldIntoClockHours() {
+        // New York's session in half hours from the 09:30 open (14:30 UTC in winter): 13 halves, 7 hours.
+        let open: Int64 = 1_737_556_200_000  // 2025-01-22 14:30 UTC
+        var halves: [Bar] = []
+        for i in 0..<13 {
+            let base = 100 + Double(i)
+            let time = open + Int64(i) * 1_800_000
+            halves.append(Bar(time: time, open: base, high: base + 1, low: base - 1, close: base + 0.5, volume: i == 1 ? nil : 10))
+        }
+        let hours = YahooParsing.fold(halves, into: .oneHour)
+        let starts: [Int64] = (0..<7).map { (i: Int) -> Int64 in open - 1_800_000 + Int64(i) * 3_600_000 }
+        #expect(hours.map { $0.time } == starts)
+        // 14:00: the open's half hour alone. 15:00: halves 1 (no volume) and 2.
+        #expect(hours.first == Bar(time: open - 1_800_000, open: 100, high: 101, low: 99, close: 100.5, volume: 10))
+        #expect(hours.dropFirst().first == Bar(time: open + 1_800_000, open: 101, high: 103, low: 100, close: 102.5, volume: 10))
+        #expect(hours.allSatisfy { $0.isConsistent })
+        #expect(YahooParsing.fold([], into: .oneHour).isEmpty)
+    }
 }

@@ -9,12 +9,18 @@ import Synchronization
 /// one gets the recorded "Not Found". Every request's target is kept, so a test can check what Yahoo was asked.
 final class YahooChartServer: Sendable {
     private let charts: [String: String]
+    private let generated: @Sendable (_ symbol: String, _ query: [String: String]) -> Data?
     private let targets = Mutex<[String]>([])
     private let channel: any Channel
 
-    /// - Parameter charts: Yahoo symbol → fixture path under Tests/Fixtures (`yahoo/yahoo_chart_AAPL.json`).
-    init(charts: [String: String]) async throws {
+    /// - Parameters:
+    ///   - charts: Yahoo symbol → fixture path under Tests/Fixtures (`yahoo/yahoo_chart_AAPL.json`).
+    ///   - generated: a chart body made for the symbol and the request's query (for intervals no recording has),
+    ///     served with 200 as JSON; nil leaves the request to `charts`.
+    init(charts: [String: String],
+         generated: @escaping @Sendable (_ symbol: String, _ query: [String: String]) -> Data? = { _, _ in nil }) async throws {
         self.charts = charts
+        self.generated = generated
         let box = Mutex<YahooChartServer?>(nil)
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -36,10 +42,19 @@ final class YahooChartServer: Sendable {
 
     fileprivate func answer(_ target: String) -> HTTPFixtures.Response? {
         targets.withLock { $0.append(target) }
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        let parts = target.split(separator: "?", maxSplits: 1).map(String.init)
+        let path = parts.first ?? target
         let prefix = "/v8/finance/chart/"
         guard path.hasPrefix(prefix) else { return nil }
         let symbol = String(path.dropFirst(prefix.count)).removingPercentEncoding ?? ""
+        var query: [String: String] = [:]
+        for pair in (parts.count > 1 ? parts[1] : "").split(separator: "&") {
+            let item = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if item.count == 2 { query[item[0]] = item[1] }
+        }
+        if let body = generated(symbol, query) {
+            return HTTPFixtures.Response(status: 200, contentType: HTTPFixtures.yahooJSON, body: body)
+        }
         return try? HTTPFixtures.response(charts[symbol] ?? "yahoo/reconstructed/yahoo_chart_notfound_404.json")
     }
 
