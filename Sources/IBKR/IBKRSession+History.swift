@@ -344,7 +344,7 @@ extension IBKRSession {
         let paced = error.code == 162 && text.contains("pacing violation")
         if paced || error.code == 162 && text.contains("too many open") {
             guard job.pacingRetried else {
-                logger.warning("\(job.instrument.symbol) \(job.interval.rawValue) bars refused for pacing (\(error.message)): another client on the account may share IBKR's limits; asking once more after \(identicalWindow) s")
+                logSymbol(.warning, "\(job.instrument.symbol) \(job.interval.rawValue) bars refused for pacing (\(error.message)): another client on the account may share IBKR's limits; asking once more after \(identicalWindow) s")
                 history.ticketByRequestID[error.requestID] = nil
                 history.pacer.finished(ticket, now: Self.seconds())
                 history.jobs[ticket]?.requestID = nil

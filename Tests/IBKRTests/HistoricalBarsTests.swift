@@ -234,6 +234,28 @@ struct HistoricalBarsTests {
         }
     }
 
+    /// Two charts on one series: one TWS request between them; the one that stays keeps its updates.
+    @Test func listenersOfOneSeriesShareItsRequest() async throws {
+        try await withSimulatorAndProvider(subscribe: [Instruments.btc]) { h in
+            try await h.events.awaitFreshQuotes(["BTC"])
+            let first = BarLog()
+            let second = BarLog()
+            let firstID = try #require(await h.provider.followBars(Instruments.btc, interval: .fiveMinutes) { first.append($0) })
+            try await first.await("the first listener's bars", count: 2)
+            let requestsBefore = try await h.simulator.status().requestsReceived
+            let secondID = try #require(await h.provider.followBars(Instruments.btc, interval: .fiveMinutes) { second.append($0) })
+            #expect(secondID != firstID)
+            try await second.await("the second listener's updates", count: 2)
+            #expect(try await h.simulator.status().requestsReceived == requestsBefore, "a second request for a followed series")
+
+            await h.provider.stopFollowingBars(firstID)
+            let kept = second.bars.count
+            try await second.await("updates after the other listener left", count: kept + 2)
+            let after = second.bars
+            #expect(after.allSatisfy { $0.time % (5 * Self.minute) == 0 && $0.isConsistent })
+        }
+    }
+
     // MARK: Helpers
 
     static var scaledPacing: HistoricalPacing {
