@@ -28,6 +28,9 @@ package final class ClientSession {
     package var pending: [String: PendingUpdate] = [:]
     /// What waits per bar series: its snapshot, its bars' updates.
     package var pendingBars: [BarKey: PendingBars] = [:]
+    /// Fired alerts, which must all arrive like `immediate`, but are written after the quote updates: an alert
+    /// never goes ahead of the quote that fired it.
+    package var alerts: [SharedBytes] = []
     /// The latest undelivered P&L (`pnl` channel): a valuation, kept apart from the quotes.
     var pendingPnL: SharedBytes?
     /// Messages that must all arrive, in order, before pending updates: snapshots, pongs, errors, statuses.
@@ -56,7 +59,7 @@ package final class ClientSession {
     /// Errors the client earned (bad messages, bad symbols) in the minute since `errorWindowStart`.
     var errorsInWindow = 0
     var errorWindowStart: Int64 = 0
-    /// Bytes waiting in `immediate`.
+    /// Bytes waiting in `immediate` and `alerts`.
     var immediateBytes = 0
     let openedAt: Int64
 
@@ -85,13 +88,14 @@ package final class ClientSession {
         lastHeardFrom = openedAt
     }
 
-    var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil || !pendingBars.isEmpty }
+    var hasWork: Bool { !pending.isEmpty || !immediate.isEmpty || pendingPnL != nil || !pendingBars.isEmpty || !alerts.isEmpty }
 
     /// Lets go of everything waiting: the client is about to be closed for not reading.
     func dropQueued() {
         immediate.removeAll()
         pending.removeAll()
         pendingBars.removeAll()
+        alerts.removeAll()
         pendingPnL = nil
         immediateBytes = 0
     }

@@ -22,9 +22,9 @@ extension FanoutHub {
         clients.deliver(update) { charts.snapshot(update.key) }
     }
 
-    /// A fired alert: every `alerts` subscriber gets it, as a message that must arrive.
+    /// A fired alert: every `alerts` subscriber gets it, as a message that must arrive, after the quote that fired it.
     package func publishAlert(_ alert: EncodedAlert) {
-        for client in clients.all where client.channels.contains(.alerts) { clients.send(alert.bytes.bytes, to: client) }
+        for client in clients.all where client.channels.contains(.alerts) { clients.sendAlert(alert.bytes, to: client) }
     }
 
     /// The hub released the series upstream: its updates no longer come, so the copy is forgotten, unless a client

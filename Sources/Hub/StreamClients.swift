@@ -156,16 +156,30 @@ package final class StreamClients {
     /// Queues a message that must arrive (pongs, errors, snapshots, statuses), in order. A client that lets
     /// `maxQueuedBytes` of them pile up is not reading: it is closed (1013) rather than allowed to hold the memory.
     func send(_ message: [UInt8], to client: ClientSession) {
-        guard client.pendingClose == nil else { return }
-        guard client.immediateBytes + message.count <= configuration.maxQueuedBytes else {
+        guard admit(message.count, for: client) else { return }
+        client.immediate.append(message)
+        requestWrite(client)
+    }
+
+    /// Queues a fired alert: it must arrive like `send`'s messages, but goes after the quote updates, so that it
+    /// never reaches a client ahead of the quote that fired it (published before it, and not yet written).
+    func sendAlert(_ bytes: SharedBytes, to client: ClientSession) {
+        guard admit(bytes.bytes.count, for: client) else { return }
+        client.alerts.append(bytes)
+        requestWrite(client)
+    }
+
+    /// Counts a must-arrive message against `maxQueuedBytes`; false (and the client condemned) when over it.
+    private func admit(_ count: Int, for client: ClientSession) -> Bool {
+        guard client.pendingClose == nil else { return false }
+        guard client.immediateBytes + count <= configuration.maxQueuedBytes else {
             metrics.countSlowClose(code: 1013)
             client.dropQueued()
             client.pendingClose = (1013, "client not reading")
-            return
+            return false
         }
-        client.immediateBytes += message.count
-        client.immediate.append(message)
-        requestWrite(client)
+        client.immediateBytes += count
+        return true
     }
 
     /// Errors are not conflated like quotes, so they are bounded here: at most `maxQueuedErrors` wait for one
@@ -226,8 +240,8 @@ package final class StreamClients {
     }
 
     /// Writes everything pending for the client as one frame: an object alone, or an array of them; must-arrive
-    /// messages first, then quotes, then bars (each series' snapshot before its updates), then P&L. Returns false
-    /// when the connection failed.
+    /// messages first, then quotes, then bars (each series' snapshot before its updates), then alerts, then P&L.
+    /// Returns false when the connection failed.
     ///
     /// Only quotes count as deliveries and in the fan-out latency: a P&L push is a valuation, not an update.
     func writable(_ client: ClientSession) -> Bool {
@@ -241,12 +255,13 @@ package final class StreamClients {
         client.queuedErrors = 0
         client.immediateBytes = 0
         let pnl = client.pendingPnL?.bytes
-        var count = client.immediate.count + client.pending.count + (pnl == nil ? 0 : 1)
+        var count = client.immediate.count + client.pending.count + client.alerts.count + (pnl == nil ? 0 : 1)
         for bars in client.pendingBars.values { count += bars.messageCount }
         var size = count + 1
         for message in client.immediate { size += message.count }
         for update in client.pending.values { size += update.bytes.bytes.count }
         for bars in client.pendingBars.values { size += bars.byteCount }
+        for alert in client.alerts { size += alert.bytes.count }
         size += pnl?.count ?? 0
         reserveScratch(size)
         let base = scratch + headroom
@@ -269,6 +284,7 @@ package final class StreamClients {
             if let snapshot = bars.snapshot { append(snapshot.bytes) }
             for update in bars.updates { append(update.bytes.bytes) }
         }
+        for alert in client.alerts { append(alert.bytes) }
         if let pnl { append(pnl) }
         if count > 1 { base.storeBytes(of: UInt8(ascii: "]"), toByteOffset: length, as: UInt8.self); length += 1 }
         metrics.updatesDelivered += client.pending.count
@@ -276,6 +292,7 @@ package final class StreamClients {
         client.immediate.removeAll(keepingCapacity: true)
         client.pending.removeAll(keepingCapacity: true)
         client.pendingBars.removeAll(keepingCapacity: true)
+        client.alerts.removeAll(keepingCapacity: true)
         client.pendingPnL = nil
         guard client.connection.sendText(UnsafeMutableRawBufferPointer(start: base, count: length)) else { return false }
         metrics.framesWritten += 1

@@ -47,6 +47,22 @@ import HubTestSupport
         #expect(otherConnection.messages.allSatisfy { $0["type"] as? String != "alert" }, "only the channel's subscribers")
     }
 
+    /// The app publishes the quote, then judges it: the alert it fires must not overtake it in the frame they share.
+    @Test func anAlertFollowsTheQuoteThatFiredItInTheirFrame() {
+        let hub = FanoutHub.forTesting(host: host, clock: time)
+        let (client, connection) = connect(hub)
+        send(#"{"op":"subscribe","symbols":["AAPL"],"channels":["status","alerts"]}"#, from: client, to: hub)
+        var quote = Quote(symbol: "AAPL", source: .ibkr, timestamp: 1_800_000_000_000)
+        quote.last = 231
+        hub.publish(quote, receivedAt: Timestamp(microseconds: time.now))
+        hub.publishAlert(EncodedAlert(Self.fired("a1", price: 231)))
+        hub.setBrokerStatus(BrokerConnectionStatus(state: .ready, host: "127.0.0.1", port: 7497, clientId: 1))
+        hub.flushWrites()
+        let types = (connection.messages.map { $0["type"] as? String }).suffix(3)
+        #expect(Array(types) == ["status", "quote", "alert"])
+        #expect(connection.frames.count == 2, "the status on subscribing, then one frame")
+    }
+
     @Test func unsubscribingStopsAlertsAndAnUnknownChannelNamesTheOnesThereAre() {
         let hub = FanoutHub.forTesting(host: host, clock: time)
         let (client, connection) = connect(hub)
