@@ -102,52 +102,66 @@ public struct AlertEvaluator: Sendable {
     }
 
     private mutating func evaluate(_ quote: Quote, now: Timestamp, noting changed: inout [(id: String, memory: AlertMemory)]?) -> [AlertFired] {
-        guard var list = watches[quote.symbol] else { return [] }
+        guard let slot = watches.index(forKey: quote.symbol) else { return [] }
         let time = now.milliseconds
         var fired: [AlertFired] = []
-        var kept: [Watch] = []
-        kept.reserveCapacity(list.count)
-        rulesExamined += list.count
-        for index in list.indices {
-            if list[index].rule.hasExpired(at: time) {
-                symbolOfRule[list[index].rule.id] = nil
+        var expired = false
+        let count = watches.values[slot].count
+        rulesExamined += count
+        // In place: the symbol's watches are neither copied nor their rules retained on a quote that fires nothing.
+        for index in 0..<count {
+            if let expiresAt = watches.values[slot][index].rule.expiresAt, time >= expiresAt {
+                expired = true
                 continue
             }
-            let before = changed == nil ? nil : list[index].memory
-            if let firing = Self.evaluate(&list[index], quote, now: time) { fired.append(firing) }
-            if let before, before != list[index].memory { changed?.append((list[index].rule.id, list[index].memory)) }
-            kept.append(list[index])
+            let before = changed == nil ? nil : watches.values[slot][index].memory
+            if let firing = Self.evaluate(&watches.values[slot][index], quote, now: time) { fired.append(firing) }
+            if let before {
+                let after = watches.values[slot][index].memory
+                if before != after { changed?.append((watches.values[slot][index].rule.id, after)) }
+            }
         }
-        watches[quote.symbol] = kept.isEmpty ? nil : kept
+        if expired { dropExpired(of: quote.symbol, at: time) }
         return fired
     }
 
+    /// Rules whose expiry has passed leave the index.
+    private mutating func dropExpired(of symbol: String, at time: Int64) {
+        guard let list = watches[symbol] else { return }
+        var kept: [Watch] = []
+        for watch in list {
+            if watch.rule.hasExpired(at: time) { symbolOfRule[watch.rule.id] = nil } else { kept.append(watch) }
+        }
+        watches[symbol] = kept.isEmpty ? nil : kept
+    }
+
     static func evaluate(_ watch: inout Watch, _ quote: Quote, now: Int64) -> AlertFired? {
-        let rule = watch.rule
-        guard !quote.stale, !quote.delayed || rule.allowDelayed, !rule.hasExpired(at: now),
+        // The rule's plain fields, read one by one: a copy of the rule would retain its strings and targets.
+        let condition = watch.rule.condition, level = watch.rule.level
+        guard !quote.stale, !quote.delayed || watch.rule.allowDelayed, watch.rule.expiresAt.map({ now < $0 }) ?? true,
               let price = quote.price, price.isFinite
         else { return nil }
         // Saturating: a cooldown of years is valid input and must not overflow into a trap.
-        let (cooldown, overflow) = Int64(clamping: rule.cooldownSeconds).multipliedReportingOverflow(by: 1_000)
+        let (cooldown, overflow) = Int64(clamping: watch.rule.cooldownSeconds).multipliedReportingOverflow(by: 1_000)
         let coolingDown = watch.lastFiredAt.map { overflow || now &- $0 < cooldown } ?? false
 
         let holds: Bool
-        switch rule.condition {
+        switch condition {
         case .above:
-            holds = rearmed(&watch, price: price, threshold: rule.level, rising: true)
+            holds = rearmed(&watch, price: price, threshold: level, rising: true)
         case .below:
-            holds = rearmed(&watch, price: price, threshold: rule.level, rising: false)
+            holds = rearmed(&watch, price: price, threshold: level, rising: false)
         case .changePercent:
             guard let threshold = changeThreshold(&watch, quote: quote, price: price) else { return nil }
-            holds = rearmed(&watch, price: price, threshold: threshold, rising: rule.level > 0)
+            holds = rearmed(&watch, price: price, threshold: threshold, rising: level > 0)
         case .crosses:
-            holds = crossed(&watch, price: price, level: rule.level)
+            holds = crossed(&watch, price: price, level: level)
         }
         guard holds, !coolingDown else { return nil }
-        if rule.condition != .crosses { watch.armed = false }
-        watch.needsBand = rule.condition == .crosses
+        if condition != .crosses { watch.armed = false }
+        watch.needsBand = condition == .crosses
         watch.lastFiredAt = now
-        return AlertFired(id: rule.id, symbol: rule.symbol, condition: rule.condition, level: rule.level, price: price,
+        return AlertFired(id: watch.rule.id, symbol: watch.rule.symbol, condition: condition, level: level, price: price,
                           time: now)
     }
 
