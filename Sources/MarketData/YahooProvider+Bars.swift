@@ -20,15 +20,35 @@ extension YahooProvider: HistoricalBarProvider {
         }
     }
 
+    /// Refuses a span that starts before Yahoo's bars of its interval do.
+    static func checkReach(_ request: BarRequest, now: Int64) throws(HistoricalBarError) {
+        if let back = chartReach(request.interval).back, request.from < now - back {
+            throw .unavailable("Yahoo keeps \(request.interval.rawValue) bars for the last \(back / 86_400_000) days only")
+        }
+    }
+
+    /// `request` cut into spans Yahoo serves in one request each, oldest first, up to a day past `now` (no bar
+    /// starts later).
+    static func pieces(_ request: BarRequest, now: Int64) -> [BarRequest] {
+        guard let span = chartReach(request.interval).perRequest else { return [request] }
+        let end = min(request.to, max(request.from, now) + 86_400_000)
+        var pieces: [BarRequest] = []
+        var from = request.from
+        while from < end {
+            var piece = request
+            piece.from = from
+            piece.to = min(end, from + span)
+            pieces.append(piece)
+            from = piece.to
+        }
+        return pieces
+    }
+
     /// The chart query (`interval`, `period1`, `period2`) for `request` at `now` (ms), or why Yahoo cannot serve it.
     public static func chartQuery(_ request: BarRequest, now: Int64) throws(HistoricalBarError) -> String {
-        let reach = chartReach(request.interval)
-        let days = { (ms: Int64) in "\(ms / 86_400_000) days" }
-        if let back = reach.back, request.from < now - back {
-            throw .unavailable("Yahoo keeps \(request.interval.rawValue) bars for the last \(days(back)) only")
-        }
-        if let span = reach.perRequest, request.to - request.from > span {
-            throw .unavailable("Yahoo serves at most \(days(span)) of \(request.interval.rawValue) bars per request")
+        try checkReach(request, now: now)
+        if let span = chartReach(request.interval).perRequest, request.to - request.from > span {
+            throw .unavailable("Yahoo serves at most \(span / 86_400_000) days of \(request.interval.rawValue) bars per request")
         }
         // period1 inclusive, period2 exclusive, in whole seconds covering [from, to). A day's bar is stamped with its
         // session's open, which east of UTC comes before 00:00 UTC of its date: a day earlier, then filtered.
@@ -48,8 +68,13 @@ extension YahooProvider: HistoricalBarProvider {
             throw HistoricalBarError.unknownSymbol("Yahoo has no symbol for \(request.instrument.symbol)")
         }
         let now = nowMillis()
-        _ = try Self.chartQuery(request, now: now)
-        guard request.interval == .oneHour else { return try await chart(yahoo, request, now: now) }
+        try Self.checkReach(request, now: now)
+        guard request.interval == .oneHour else {
+            // Minutes come a week a request at most: a longer span is asked piece by piece.
+            var bars: [Bar] = []
+            for piece in Self.pieces(request, now: now) { bars += try await chart(yahoo, piece, now: now) }
+            return bars
+        }
         // Yahoo's own hours start at the open (09:30 in New York), where the hub's live candle forms on the clock
         // hour: within the half hours' reach, the hours are folded from them; before it, Yahoo's hours are all there are.
         let hour = BarInterval.oneHour

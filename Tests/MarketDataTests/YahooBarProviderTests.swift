@@ -82,7 +82,6 @@ struct YahooBarProviderTests {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let cases: [(BarInterval, Int64, Int64, String)] = [
             (.oneMinute, now - 31 * Self.day, now - 30 * Self.day, "Yahoo keeps 1m bars for the last 30 days only"),
-            (.oneMinute, now - 9 * Self.day, now, "Yahoo serves at most 7 days of 1m bars per request"),
             (.fiveMinutes, now - 61 * Self.day, now, "Yahoo keeps 5m bars for the last 60 days only"),
             (.thirtyMinutes, now - 61 * Self.day, now, "Yahoo keeps 30m bars for the last 60 days only"),
             (.oneHour, now - 731 * Self.day, now, "Yahoo keeps 1h bars for the last 730 days only"),
@@ -93,6 +92,10 @@ struct YahooBarProviderTests {
         }
         #expect(server.requests.isEmpty)
 
+        // One request covers a week of minutes at most.
+        #expect(throws: HistoricalBarError.unavailable("Yahoo serves at most 7 days of 1m bars per request")) {
+            try YahooProvider.chartQuery(BarRequest(instrument: .stock("AAPL"), interval: .oneMinute, from: now - 8 * Self.day, to: now), now: now)
+        }
         // Within reach, the query names Yahoo's interval and the span in seconds.
         let at: Int64 = 1_765_000_000_000
         #expect(try YahooProvider.chartQuery(BarRequest(instrument: .stock("AAPL"), interval: .oneMinute, from: at - Self.day, to: at), now: at)
@@ -127,7 +130,7 @@ struct YahooBarProviderTests {
         guard let interval = query["interval"], let from = query["period1"].flatMap(Int64.init),
               let to = query["period2"].flatMap(Int64.init)
         else { return nil }
-        let (step, offset): (Int64, Int64) = interval == "60m" ? (3_600, 1_800) : (1_800, 0)
+        let (step, offset): (Int64, Int64) = interval == "60m" ? (3_600, 1_800) : interval == "1m" ? (60, 0) : (1_800, 0)
         let first = (from - offset + step - 1) / step * step + offset
         var times: [Int64] = []
         var time = first
@@ -179,6 +182,27 @@ struct YahooBarProviderTests {
         #expect(hour.close == 100 + Double((step + 1) % 1_000) / 100 + 0.25)
         #expect(hour.high == 100 + Double((step + 1) % 1_000) / 100 + 0.5 || step % 1_000 == 999)
         #expect(hour.volume == 20)
+        await server.close()
+    }
+
+    @Test func moreThanAWeekOfMinutesIsAskedAWeekAtATime() async throws {
+        let server = try await YahooChartServer(charts: [:]) { symbol, query in
+            symbol == "AAPL" ? Self.generatedChart(query) : nil
+        }
+        let yahoo = Self.provider(server)
+        let now = Int64(Date().timeIntervalSince1970 * 1000) / 60_000 * 60_000
+        let bars = try await yahoo.bars(Self.request("AAPL", .oneMinute, from: now - 9 * Self.day, to: now))
+
+        let spans = server.requests.map { target -> (Int64, Int64) in
+            let query = target.split(separator: "?")[1].split(separator: "&").map { $0.split(separator: "=") }
+            let value = { (name: String) in Int64(query.first { $0[0] == name }.map { String($0[1]) } ?? "") ?? 0 }
+            return (value("period1"), value("period2"))
+        }
+        #expect(spans.map(\.0) == [(now - 9 * Self.day) / 1000, (now - 2 * Self.day) / 1000])
+        #expect(spans.map(\.1) == [(now - 2 * Self.day) / 1000, now / 1000])
+        #expect(bars.count == 9 * 1_440)
+        #expect(bars.first?.time == now - 9 * Self.day)
+        #expect(zip(bars, bars.dropFirst()).allSatisfy { $1.time - $0.time == 60_000 })
         await server.close()
     }
 }
