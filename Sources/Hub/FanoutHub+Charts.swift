@@ -36,9 +36,10 @@ extension FanoutHub {
     // MARK: Clients
 
     /// `bars` of a `subscribe`: each bad item refused alone; each new series recorded, its snapshot sent when this
-    /// shard has it, followed upstream when it is the first here, and its symbol's quotes wanted upstream.
+    /// shard has it, followed upstream when it is the first here, and its symbol's quotes wanted upstream. A symbol
+    /// the hub already knows it cannot serve gets its error, once, as a `symbols` subscription would.
     func subscribeBars(_ items: [StreamRequest.BarsItem], _ client: ClientSession) {
-        var firstHere: [BarKey] = [], instruments: [Instrument] = []
+        var firstHere: [BarKey] = [], instruments: [Instrument] = [], told: Set<String> = []
         items: for item in items {
             switch item.series() {
             case let .failure(refusal):
@@ -56,6 +57,11 @@ extension FanoutHub {
                 interest.lineShareDirty = true
                 if clients.joinSeries(key, client) { firstHere.append(key) }
                 if let snapshot = charts.snapshot(key) { clients.deliverSeries(snapshot, for: key, to: client) }
+                if let state = market.availability[key.symbol], state != .available, client.symbols[key.symbol] == nil,
+                   told.insert(key.symbol).inserted {
+                    let (code, message) = MarketView.describe(key.symbol, state)
+                    clients.sendError(StreamMessages.error(code: code, message: message, symbol: key.symbol), to: client, earned: false)
+                }
                 instruments.append(instrument)
             }
         }

@@ -82,9 +82,9 @@ package final class FanoutHub {
     package func setAvailability(_ symbol: String, _ state: SymbolAvailability) {
         guard market.setAvailability(symbol, state), state != .available else { return }
         answerWaitingExchanges(for: symbol)
-        // Clients that asked for the symbol learn why no quotes come.
+        // Clients that asked for the symbol (its quotes, or a series its trades form) learn why no quotes come.
         let (code, message) = MarketView.describe(symbol, state)
-        for client in clients.subscribers(of: symbol) {
+        for client in clients.interested(in: symbol) {
             clients.sendError(StreamMessages.error(code: code, message: message, symbol: symbol), to: client, earned: false)
         }
     }

@@ -107,6 +107,16 @@ package final class StreamClients {
 
     func subscribers(of key: BarKey) -> [ClientSession] { bySeries[key].map { Array($0.values) } ?? [] }
 
+    /// The clients that want the symbol's quotes or one of its series, each once.
+    func interested(in symbol: String) -> [ClientSession] {
+        var found = bySymbol[symbol] ?? [:]
+        for interval in BarInterval.allCases {
+            guard let charting = bySeries[BarKey(symbol: symbol, interval: interval)] else { continue }
+            found.merge(charting) { client, _ in client }
+        }
+        return Array(found.values)
+    }
+
     /// The whole series for one client: it goes before, and replaces, whatever of the series waited for it.
     func deliverSeries(_ bytes: SharedBytes, for key: BarKey, to client: ClientSession) {
         client.pendingBars[key] = ClientSession.PendingBars(snapshot: bytes)

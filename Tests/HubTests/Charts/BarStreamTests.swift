@@ -209,6 +209,19 @@ import HubTestSupport
         #expect(await chartCommands(of: hub) == ["follow AAPL 1m", "release AAPL 1m"])
     }
 
+    @Test func aSeriesOfASymbolNoProviderKnowsSaysSoOnce() {
+        let hub = makeHub()
+        let (early, earlyConnection) = connect(hub)
+        send(#"{"op":"subscribe","bars":[{"symbol":"ZZZZ","interval":"1m"},{"symbol":"ZZZZ","interval":"1d"}]}"#, from: early, to: hub)
+        hub.setAvailability("ZZZZ", .unknown)
+        hub.flushWrites()
+        #expect(earlyConnection.errors() == ["unknown_symbol"], "a series' subscriber learns why no candle will form")
+        let (late, lateConnection) = connect(hub)
+        send(#"{"op":"subscribe","symbols":["ZZZZ"],"bars":[{"symbol":"ZZZZ","interval":"1m"},{"symbol":"ZZZZ","interval":"5m"}]}"#,
+             from: late, to: hub)
+        #expect(lateConnection.errors() == ["unknown_symbol"], "once for the symbol, not again per series")
+    }
+
     @Test func quotesAndBarsOfOneSymbolAreSubscribedApart() async {
         let hub = makeHub { $0.releaseIdleSymbolsSeconds = 0 }
         let (client, connection) = connect(hub)
