@@ -62,6 +62,8 @@ public final class AlertDesk: Sendable {
     public func start() async throws(StoreError) {
         let rules = try await store.alerts()
         let memories = try await store.alertMemories()
+        let interrupted = try await store.failInterruptedAlertDeliveries()
+        if interrupted > 0 { logger.notice("alerts: \(interrupted) deliveries were still retrying at the last stop; marked failed") }
         let now = clock.now()
         state.withLock { state in
             for rule in rules where !rule.hasExpired(at: now.milliseconds) {
@@ -76,7 +78,7 @@ public final class AlertDesk: Sendable {
     }
 
     /// Stops the worker once it has published and kept what is pending; deliveries still retrying are abandoned
-    /// (their last attempt stays recorded).
+    /// (their last attempt stays recorded, and the next start marks them failed).
     public func stop() async {
         wake.finish()
         await worker.withLock { $0 }?.value

@@ -68,6 +68,17 @@ extension PositionStore {
         }
     }
 
+    /// Deliveries left pending by a stop (their retries died with the process) marked failed, so none stays pending
+    /// for ever; returns how many.
+    @discardableResult
+    public func failInterruptedAlertDeliveries() async throws(StoreError) -> Int {
+        let time = now
+        return try await write { db in
+            try db.execute(sql: "UPDATE alertDelivery SET state = 'failed', updatedAt = ? WHERE state = 'pending'", arguments: [time])
+            return db.changesCount
+        }
+    }
+
     /// Deletes all but the newest `keeping` deliveries (their attempts with them); returns how many went.
     @discardableResult
     public func pruneAlertDeliveries(keeping: Int) async throws(StoreError) -> Int {

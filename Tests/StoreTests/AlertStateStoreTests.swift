@@ -37,6 +37,9 @@ struct AlertStateStoreTests {
         #expect(listed[1].state == .delivered && listed[1].attempts.map(\.status) == [500, 200] && listed[1].fired == fired)
         #expect(listed[0].state == .pending && listed[0].attempts.isEmpty)
         #expect(try await store.alertDeliveries(alertId: "other").isEmpty)
+        // A restart finds the second still pending: it is failed, the delivered one left as it was.
+        #expect(try await store.failInterruptedAlertDeliveries() == 1)
+        #expect(try await store.alertDeliveries().map(\.state) == [.failed, .delivered])
         #expect(try await store.pruneAlertDeliveries(keeping: 1) == 1)
         #expect(try await store.alertDeliveries().map(\.id) == [second])
         #expect(try await store.integrityCheck() == ["ok"])
