@@ -22,7 +22,9 @@ struct HistoricalBarsTests {
             try await h.events.awaitFreshQuotes(["AAPL"])
             // An hour past the simulator's now, which is still in the real past: the bars run up to the walk's now.
             let request = BarRequest(instrument: Instruments.aapl, interval: .oneMinute, from: Self.start - Self.day, to: Self.start + 60 * Self.minute)
+            let asked = ContinuousClock.now
             let bars = try await h.provider.historicalBars(request)
+            print("history: a day of AAPL 1-minute bars (\(bars.count)) in \(String(format: "%.3f", (ContinuousClock.now - asked).seconds)) s")
             let quote = try #require(await h.provider.quote("AAPL"))
 
             try Self.expectWellFormed(bars, request)
