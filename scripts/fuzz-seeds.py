@@ -258,6 +258,7 @@ YAHOO_STATUSES = [200, 200, 200, 201, 404, 401, 403, 429, 500, 503, 302, 400, 42
 YAHOO_JSON, YAHOO_PLAIN = 0, 4
 YAHOO_AAPL, YAHOO_MSFT, YAHOO_BABA, YAHOO_EURUSD = 1, 2, 4, 8
 YAHOO_BARS_1D = 5 << 2  # form bits 2 and up: the interval a chart is read as bars of (BarInterval.allCases[5] is 1d)
+YAHOO_BARS_30M = 3 << 2
 YAHOO_ROOTS = ["chart", "quoteResponse", "finance", "quoteSummary"]
 YAHOO_CODES = ["Not Found", "not found", "Unauthorized", "Forbidden", "Too Many Requests", "Bad Request",
                "Internal Server Error", "Unprocessable Entity", ""]
@@ -283,6 +284,10 @@ def yahoo():
         # Form 0 reads a chart as 1m bars as well; the daily recordings read as daily bars reach the trading dates.
         if "chart" in name and "1m" not in name:
             corpus.add(f"bars-1d-{path.stem}", bytes([YAHOO_BARS_1D, status, kind, mask]) + path.read_bytes())
+        # Six months of days said to be half hours: rows for the folding into hours to start from.
+        if name == "yahoo_chart_AAPL_6mo_1d.json":
+            halves = path.read_bytes().replace(b'"dataGranularity":"1d"', b'"dataGranularity":"30m"')
+            corpus.add(f"bars-30m-{path.stem}", bytes([YAHOO_BARS_30M, status, kind, mask]) + halves)
     for form in (2, 3):
         for status in (200, 404, 401):
             for code in range(len(YAHOO_CODES)):

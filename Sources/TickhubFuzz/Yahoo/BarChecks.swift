@@ -9,7 +9,8 @@ import TickhubCore
 ///   parser documents an error envelope;
 /// - bars only from a 2xx JSON answer, each one a chart can draw (`Bar.isConsistent`, a volume of zero or more),
 ///   strictly oldest first; a daily bar at 00:00 UTC of a date; no currency left in minor units;
-/// - an intraday bar is one of the chart's rows as the quote reader read it, with the same prices.
+/// - an intraday bar is one of the chart's rows as the quote reader read it, with the same prices;
+/// - half hours folded into hours (`YahooParsing.fold`) are drawable hours on the clock hour, in order.
 func checkBars(_ outcome: YahooChartBarsOutcome, interval: BarInterval, quote: YahooOutcome, status: Int, contentType: String?) {
     let html = contentType?.lowercased().contains("html") ?? false
     if status == 429 { invariant(outcome == .rateLimited, "HTTP 429 gave bars outcome \(outcome)") }
@@ -39,6 +40,17 @@ func checkBars(_ outcome: YahooChartBarsOutcome, interval: BarInterval, quote: Y
     }
     for (older, newer) in zip(chart.bars, chart.bars.dropFirst()) {
         invariant(older.time < newer.time, "bars out of order or repeated: \(older.time) then \(newer.time)")
+    }
+    if interval == .thirtyMinutes {
+        // As YahooProvider makes its hours: drawable, on the clock hour, in order, no more than the halves.
+        let hours = YahooParsing.fold(chart.bars, into: .oneHour)
+        invariant(hours.count <= chart.bars.count, "\(chart.bars.count) half hours folded into \(hours.count) hours")
+        for hour in hours {
+            invariant(hour.isConsistent && BarInterval.oneHour.start(of: hour.time) == hour.time, "a folded hour \(hour)")
+        }
+        for (older, newer) in zip(hours, hours.dropFirst()) {
+            invariant(older.time < newer.time, "folded hours out of order: \(older.time) then \(newer.time)")
+        }
     }
     guard interval != .oneDay, case let .quote(read) = quote else { return }
     // The later of two rows with one start is the one kept, as the bars reader keeps it.

@@ -25,7 +25,7 @@ import TickhubCore
 //   as the parser documents (not found → unknownSymbol, unauthorized/forbidden → unauthorized, too many requests
 //   → rateLimited, anything else unavailable), with Yahoo's description as the message;
 // - a chart read as bars (BarChecks.swift): classified as its quote is, only drawable bars, in order, daily ones on
-//   00:00 UTC, intraday ones the chart's own rows.
+//   00:00 UTC, intraday ones the chart's own rows, half hours folded into clock hours.
 
 let statuses = [200, 200, 200, 201, 404, 401, 403, 429, 500, 503, 302, 400, 422, 0, 999]
 let contentTypes: [String?] = ["application/json;charset=utf-8", "application/json", nil, "text/html; charset=utf-8", "text/plain"]
