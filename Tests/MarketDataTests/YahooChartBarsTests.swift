@@ -102,12 +102,13 @@ struct YahooChartBarsTests {
             (t + 240, 220.1, 220.9, 219.9, 220.4, nil),  // no volume: still a bar
             (t + 300, 220.4, 220.6, 220.2, 220.3, 10),
             (t + 300, 220.4, 220.7, 220.2, 220.6, 40),   // the forming minute again, newer
+            (t + 240, nil, nil, nil, nil, nil),          // a later null row for a minute says nothing about it
         ])
         guard case let .bars(read) = outcome else {
             Issue.record("\(outcome)")
             return
         }
-        #expect(read.skipped == 3)
+        #expect(read.skipped == 4)
         #expect(read.bars == [
             Bar(time: t * 1000, open: 220, high: 221, low: 219, close: 220.5, volume: 1_000),
             Bar(time: (t + 240) * 1000, open: 220.1, high: 220.9, low: 219.9, close: 220.4, volume: nil),

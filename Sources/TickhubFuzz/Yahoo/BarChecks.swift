@@ -53,9 +53,15 @@ func checkBars(_ outcome: YahooChartBarsOutcome, interval: BarInterval, quote: Y
         }
     }
     guard interval != .oneDay, case let .quote(read) = quote else { return }
-    // The later of two rows with one start is the one kept, as the bars reader keeps it.
+    // Of two rows with one start, the later one that makes a bar is the one kept (a row with a null price or
+    // prices that contradict each other says nothing about the bar).
     var rows: [Int64: YahooBar] = [:]
-    for row in read.bars { rows[row.time] = row }
+    for row in read.bars {
+        guard let open = row.open, let high = row.high, let low = row.low, let close = row.close,
+              Bar(time: row.time, open: open, high: high, low: low, close: close).isConsistent
+        else { continue }
+        rows[row.time] = row
+    }
     for bar in chart.bars {
         guard let row = rows[bar.time] else { violated("a bar at \(bar.time) that is no row of the chart") }
         invariant(row.open == bar.open && row.high == bar.high && row.low == bar.low && row.close == bar.close,
