@@ -55,6 +55,9 @@ struct HistoryBook {
     var followKeys: [Int: BarKey] = [:]
     var nextFollowID = 1
     var wake: Scheduled<Void>?
+    /// Backfills asked for while the connection was being made: sent once it is ready, or failed when it does not
+    /// come within the connect timeout.
+    var parked: [Int: (request: BarRequest, resolve: (Result<[Bar], IBKRHistoryError>) -> Void, timeout: Scheduled<Void>)] = [:]
 
     init(limits: HistoricalPacer.Limits) {
         pacer = HistoricalPacer(limits: limits)
@@ -73,7 +76,14 @@ extension IBKRSession {
             return
         }
         guard isReady else {
-            resolve(.failure(.disconnected))
+            // A chart opened while TWS is being connected to (the hub just started, or the user pressed Connect)
+            // waits for it; one opened while the link is down or waiting to retry gets its answer at once, so the
+            // next provider can serve it.
+            if machine.phase == .connecting || machine.phase == .connected {
+                park(request, resolve)
+            } else {
+                resolve(.failure(.disconnected))
+            }
             return
         }
         guard let query = HistoricalBarQuery(request, now: Self.epochMillis()) else {
@@ -103,6 +113,27 @@ extension IBKRSession {
             session.value.historyTimedOut(ticket)
         }
         pumpHistory()
+    }
+
+    private func park(_ request: BarRequest, _ resolve: @escaping (Result<[Bar], IBKRHistoryError>) -> Void) {
+        let id = history.nextTicket
+        history.nextTicket += 1
+        let session = bound
+        let timeout = loop.scheduleTask(in: .nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9))) {
+            guard let parked = session.value.history.parked.removeValue(forKey: id) else { return }
+            parked.resolve(.failure(.disconnected))
+        }
+        history.parked[id] = (request, resolve, timeout)
+    }
+
+    /// The backfills that waited for the connection, asked now that it is ready.
+    func sendParkedBackfills() {
+        let waiting = history.parked.sorted { $0.key < $1.key }
+        history.parked = [:]
+        for (_, parked) in waiting {
+            parked.timeout.cancel()
+            fetchBars(parked.request, resolve: parked.resolve)
+        }
     }
 
     func historyTimedOut(_ ticket: Int) {
@@ -165,6 +196,7 @@ extension IBKRSession {
 
     /// After a new connection or 1101: every followed series again, with fresh request ids.
     func resumeBarFollows() {
+        sendParkedBackfills()
         for key in history.series.keys.sorted(by: { $0.description < $1.description }) {
             if let ticket = history.series[key]?.ticket { cancelJob(ticket) }
             requestFollow(key)
