@@ -38,6 +38,19 @@ public enum YahooChartBarsOutcome: Sendable, Equatable {
     case unavailable(String)
 }
 
+extension YahooChartBarsOutcome {
+    /// What the bars reader says of a response the quote reader gave `outcome` for, where that is not a quote.
+    public init(_ outcome: YahooOutcome) {
+        switch outcome {
+        case let .unknownSymbol(message): self = .unknownSymbol(message)
+        case .rateLimited: self = .rateLimited
+        case let .unauthorized(message): self = .unauthorized(message)
+        case let .unavailable(message): self = .unavailable(message)
+        case .quote: self = .unavailable("chart: unexpected body")
+        }
+    }
+}
+
 extension YahooParsing {
     /// The `interval` query value of a chart request for bars of `interval`.
     public static func chartInterval(_ interval: BarInterval) -> String {
@@ -59,25 +72,11 @@ extension YahooParsing {
     public static func parseChartBars(
         status: Int, contentType: String?, body: Data, interval: BarInterval
     ) -> YahooChartBarsOutcome {
-        let json: JSONValue
-        switch screen(status: status, contentType: contentType, body: body) {
-        case let .done(outcome):
-            switch outcome {
-            case let .unknownSymbol(message): return .unknownSymbol(message)
-            case .rateLimited: return .rateLimited
-            case let .unauthorized(message): return .unauthorized(message)
-            case let .unavailable(message): return .unavailable(message)
-            case .quote: return .unavailable("chart: unexpected body")
-            }
-        case let .json(parsed): json = parsed
+        let first: JSONValue
+        switch chartResult(status: status, contentType: contentType, body: body) {
+        case let .done(outcome): return YahooChartBarsOutcome(outcome)
+        case let .result(result): first = result
         }
-        guard let chart = json["chart"], chart.isObject else {
-            return .unavailable("chart response without a \"chart\" object (keys: \(json.keyList))")
-        }
-        guard let results = chart["result"]?.array else {
-            return .unavailable("chart response with neither a result nor an error")
-        }
-        guard let first = results.first else { return .unknownSymbol("chart result is empty") }
         let meta = first["meta"]
         let symbol = meta?["symbol"]?.string ?? ""
         let named = symbol.isEmpty ? "" : " for \(symbol)"

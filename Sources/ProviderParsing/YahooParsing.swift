@@ -228,18 +228,11 @@ public enum YahooParsing {
     /// Parses a `/v8/finance/chart/{symbol}` response.
     /// - Parameter now: milliseconds since the epoch, kept as `receivedAt` for the stale decision.
     public static func parseChart(status: Int, contentType: String?, body: Data, now: Int64) -> YahooOutcome {
-        let json: JSONValue
-        switch screen(status: status, contentType: contentType, body: body) {
+        let first: JSONValue
+        switch chartResult(status: status, contentType: contentType, body: body) {
         case let .done(outcome): return outcome
-        case let .json(parsed): json = parsed
+        case let .result(result): first = result
         }
-        guard let chart = json["chart"], chart.isObject else {
-            return .unavailable("chart response without a \"chart\" object (keys: \(json.keyList))")
-        }
-        guard let results = chart["result"]?.array else {
-            return .unavailable("chart response with neither a result nor an error")
-        }
-        guard let first = results.first else { return .unknownSymbol("chart result is empty") }
         guard let meta = first["meta"], meta.isObject else { return .unavailable("chart result without meta") }
 
         let symbol = meta["symbol"]?.string ?? ""
@@ -271,6 +264,29 @@ public enum YahooParsing {
             regularPeriod: period, bars: bars, receivedAt: .milliseconds(now))
         convertMinorCurrency(&quote)
         return .quote(quote)
+    }
+
+    enum ChartResult {
+        case done(YahooOutcome)
+        case result(JSONValue)
+    }
+
+    /// A chart response's first result (its quote and its bars), or the outcome that says why there is none: what
+    /// `screen` stops, no "chart" object, an empty result (Yahoo does not know the symbol).
+    static func chartResult(status: Int, contentType: String?, body: Data) -> ChartResult {
+        let json: JSONValue
+        switch screen(status: status, contentType: contentType, body: body) {
+        case let .done(outcome): return .done(outcome)
+        case let .json(parsed): json = parsed
+        }
+        guard let chart = json["chart"], chart.isObject else {
+            return .done(.unavailable("chart response without a \"chart\" object (keys: \(json.keyList))"))
+        }
+        guard let results = chart["result"]?.array else {
+            return .done(.unavailable("chart response with neither a result nor an error"))
+        }
+        guard let first = results.first else { return .done(.unknownSymbol("chart result is empty")) }
+        return .result(first)
     }
 
     static func chartBars(_ result: JSONValue) -> [YahooBar] {

@@ -68,16 +68,3 @@ func checkBars(_ outcome: YahooChartBarsOutcome, interval: BarInterval, quote: Y
                   "the bar at \(bar.time) is \(bar), the row \(row)")
     }
 }
-
-extension YahooChartBarsOutcome {
-    /// The bars outcome the same response gives, from the quote reader's outcome for it, where they must agree.
-    init(_ outcome: YahooOutcome) {
-        switch outcome {
-        case .rateLimited: self = .rateLimited
-        case let .unauthorized(message): self = .unauthorized(message)
-        case let .unknownSymbol(message): self = .unknownSymbol(message)
-        case let .unavailable(message): self = .unavailable(message)
-        case .quote: self = .unavailable("chart: unexpected body")
-        }
-    }
-}
