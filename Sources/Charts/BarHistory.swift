@@ -17,4 +17,6 @@ public protocol BarArchive: Sendable {
     func saveBars(_ bars: [Bar], for key: BarKey, source: QuoteSource) async throws
     /// The bars kept for `key` in `[from, to)` and their source; nil when none are.
     func bars(for key: BarKey, from: Int64, to: Int64) async throws -> BarFetch?
+    /// Forgets the bars of `interval` that start before `time`; returns how many.
+    func pruneBars(before time: Int64, interval: BarInterval?) async throws -> Int
 }

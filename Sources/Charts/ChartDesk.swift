@@ -166,6 +166,25 @@ public final class ChartDesk: Sendable {
         if orphaned { await history.stopFollowing(live) }
     }
 
+    // MARK: Retention
+
+    /// Forgets the kept bars older than any request at their interval may reach (a week of minutes, a year of
+    /// hours, twenty years of days): the database holds what a chart can ask for, not every bar ever seen.
+    @discardableResult
+    public func pruneKeptBars() async -> Int {
+        guard let archive else { return 0 }
+        let now = now()
+        var pruned = 0
+        for interval in BarInterval.allCases {
+            do {
+                pruned += try await archive.pruneBars(before: now - BarSpan.longest(interval) - BarSpan.day, interval: interval)
+            } catch {
+                logger.warning("charts: the kept \(interval.rawValue) bars could not be pruned: \(error)")
+            }
+        }
+        return pruned
+    }
+
     // MARK: Bars on request
 
     /// The bars of `key` in `span`: from the followed series when it covers the span, else from the database and

@@ -33,10 +33,14 @@ extension PositionStore {
         return BarFetch(bars: read.map(\.bar), source: newest.source)
     }
 
-    /// Deletes every series' bars that start before `time` (ms since the epoch); returns how many. For retention:
-    /// the store keeps recent bars, the providers hold the rest.
+    /// Deletes the bars that start before `time` (ms since the epoch), of every series or of one interval's;
+    /// returns how many. For retention: the store keeps recent bars, the providers hold the rest.
     @discardableResult
-    public func pruneBars(before time: Int64) async throws(StoreError) -> Int {
-        try await write { db in try BarRecord.filter(Column("time") < time).deleteAll(db) }
+    public func pruneBars(before time: Int64, interval: BarInterval? = nil) async throws(StoreError) -> Int {
+        try await write { db in
+            var doomed = BarRecord.filter(Column("time") < time)
+            if let interval { doomed = doomed.filter(Column("interval") == interval.rawValue) }
+            return try doomed.deleteAll(db)
+        }
     }
 }

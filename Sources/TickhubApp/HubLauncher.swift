@@ -129,6 +129,8 @@ public struct HubLauncher {
         }
         let charts = ChartDesk(history: ChartSources(providers: historical), archive: store)
         slot.charts = charts
+        // Bars older than any chart may ask for go at each start; the store never grows past what charts can use.
+        await charts.pruneKeptBars()
         let link = IBKRLink(ibkr: provider)
         let wiring = HubWiring(
             upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio,

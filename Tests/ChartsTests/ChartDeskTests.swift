@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Store
 import Testing
 import TickhubCore
 @testable import Charts
@@ -186,5 +187,23 @@ final class Published: Sendable {
         #expect(span.to == sunday)
         // Crypto trades on Sundays: its day is the last 24 hours.
         #expect(BarSpan.recent(BarSpan.day, for: .crypto("BTC"), now: sunday).from == sunday - BarSpan.day)
+    }
+}
+
+@Suite struct ChartRetentionTests {
+    @Test func keptBarsOlderThanTheirIntervalCanReachAreForgottenAtStart() async throws {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("tickhub-charts-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try PositionStore(path: path)
+        let now = ChartDeskTests.open
+        let tenDaysAgo = BarInterval.oneDay.start(of: now - 10 * BarSpan.day)
+        let bar = Bar(time: tenDaysAgo, open: 10, high: 11, low: 9, close: 10, volume: 5)
+        try await store.saveBars([bar], for: BarKey(symbol: "AAPL", interval: .oneMinute), source: .ibkr)
+        try await store.saveBars([bar], for: BarKey(symbol: "AAPL", interval: .oneDay), source: .ibkr)
+        let desk = ChartDesk(history: FakeHistory(), archive: store, now: { now })
+        // Minutes reach back a week, days twenty years: only the minute goes.
+        #expect(await desk.pruneKeptBars() == 1)
+        #expect(try await store.bars(for: BarKey(symbol: "AAPL", interval: .oneMinute), from: 0, to: now) == nil)
+        #expect(try await store.bars(for: BarKey(symbol: "AAPL", interval: .oneDay), from: 0, to: now)?.bars == [bar])
     }
 }
