@@ -1,6 +1,7 @@
 import Foundation
 import NIOPosix
 import SimulatorTestSupport
+import Synchronization
 import Testing
 import TWSProtocol
 import TWSSimulator
@@ -102,8 +103,15 @@ struct MarketSessionTests {
             let option = Contract(.option(OptionTerms(underlying: "SPY", expiry: "20271217", right: .call, strike: 600)))
             try await client.send(RequestMarketData(requestID: 1, contract: Contract(.stock("SPY"))))
             try await client.send(RequestMarketData(requestID: 2, contract: option, genericTickList: "100,101,106"))
-            let messages = try await client.collectMessages(count: 400, "SPY and option ticks") {
-                $0.isTick(for: 1) || $0.isTick(for: 2)
+            // Until 400 ticks and six model computations have come, however long a busy machine takes: the option is
+            // repriced on its underlying's steps, so how many of the ticks are its own depends on the pace of both.
+            let seen = Mutex((ticks: 0, models: 0))
+            let messages = try await client.collectMessages(timeout: .seconds(30), "SPY ticks and six option model computations") { message in
+                seen.withLock { seen in
+                    if message.isTick(for: 1) || message.isTick(for: 2) { seen.ticks += 1 }
+                    if case let .tickOptionComputation(c) = message, c.tickType == TickType.modelOptionComputation { seen.models += 1 }
+                    return seen.ticks >= 400 && seen.models > 5
+                }
             }
             var bid: Double?, ask: Double?
             var models: [TickOptionComputation] = []
