@@ -46,6 +46,7 @@ enum ConnectionRoutes {
         }
         w.beginObject()
         w.field("state", s.state.name)
+        w.field("transport", s.transport)
         if case let .degraded(reasons) = s.state {
             w.key("degraded")
             w.beginArray()

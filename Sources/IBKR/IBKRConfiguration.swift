@@ -2,6 +2,10 @@ import Configuration
 
 /// How to reach TWS or IB Gateway and how to behave there. Defaults suit a local paper TWS.
 public struct IBKRConfiguration: Sendable, Equatable {
+    /// TWS's socket protocol (TWS or IB Gateway), or the Client Portal gateway's Web API.
+    public var transport = IBKRTransportKind.tws
+    /// The Client Portal gateway, when `transport` is `clientPortal`; its host and port are then `host` and `port`.
+    public var clientPortal = ClientPortalSettings()
     public var host = "127.0.0.1"
     /// 7497 TWS paper, 7496 TWS live, 4002 IB Gateway paper, 4001 IB Gateway live.
     public var port = 7497
@@ -42,8 +46,22 @@ public struct IBKRConfiguration: Sendable, Equatable {
     /// `IBKR_CLIENT_ID` and `IBKR_ACCOUNT_ID` and the `--ibkr-*` flags onto the first four keys.
     public init(config: ConfigReader) throws {
         self.init()
-        host = config.string(forKey: "host", default: host)
-        port = config.int(forKey: "port", default: port)
+        let transportName = config.string(forKey: "transport", default: transport.rawValue)
+        guard let kind = IBKRTransportKind(rawValue: transportName.lowercased()) else {
+            throw ConfigurationError.invalid(setting: "ibkr.transport", value: transportName)
+        }
+        transport = kind
+        clientPortal = try ClientPortalSettings(config: config.scoped(to: ConfigKey("clientPortal")))
+        let givenHost = config.string(forKey: "host")
+        let givenPort = config.int(forKey: "port")
+        if transport == .clientPortal, let gateway = ClientPortalSettings.gateway(clientPortal.baseURL) {
+            // The gateway's URL names its host and port; the IBKR host and port, when given, still win, so the
+            // flags that point at TWS point at the gateway too.
+            host = gateway.host
+            port = gateway.port
+        }
+        host = givenHost ?? host
+        port = givenPort ?? port
         clientId = config.int(forKey: "clientId", default: clientId)
         accountId = config.string(forKey: "accountId", default: accountId)
         marketDataType = config.int(forKey: "marketDataType", default: marketDataType)
@@ -75,6 +93,7 @@ public struct IBKRConfiguration: Sendable, Equatable {
     /// Rejects values TWS could never accept, once every source has had its say: a port of 99999 must be an
     /// error, not wrap round to a port that happens to exist.
     public func validate() throws {
+        if transport == .clientPortal { try clientPortal.validate() }
         guard (1...65535).contains(port) else { throw ConfigurationError.outOfRange(setting: "ibkr.port", value: "\(port)", range: "1–65535") }
         guard !host.isEmpty else { throw ConfigurationError.invalid(setting: "ibkr.host", value: host) }
         guard clientId >= 0 else { throw ConfigurationError.outOfRange(setting: "ibkr.clientId", value: "\(clientId)", range: "0 or more") }

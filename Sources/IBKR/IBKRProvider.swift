@@ -9,8 +9,9 @@ import TickhubCore
 /// request ids after a reconnect or 1101; checks streams resume after 1102; flags quotes stale while the link or
 /// a farm is down. All state lives on one event loop; these methods hop onto it. Listeners are called on that
 /// loop, in order, and must return quickly.
-public final class IBKRProvider: Sendable {
+public final class IBKRProvider: IBKRTransport {
     public let configuration: IBKRConfiguration
+    public var kind: IBKRTransportKind { .tws }
     private let loop: EventLoop
     private let session: NIOLoopBound<IBKRSession>
     private let ownedGroup: MultiThreadedEventLoopGroup?
@@ -69,13 +70,6 @@ public final class IBKRProvider: Sendable {
     /// Adds a listener for every event from now on; it is called on the provider's event loop.
     public func addListener(_ listener: @escaping @Sendable (IBKREvent) -> Void) async {
         await onLoop { $0.listeners.append(listener) }
-    }
-
-    /// Every event from now on, as a stream (for tests and simple consumers).
-    public func events() async -> AsyncStream<IBKREvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: IBKREvent.self, bufferingPolicy: .bufferingNewest(100_000))
-        await addListener { continuation.yield($0) }
-        return stream
     }
 
     public func status() async -> BrokerConnectionStatus { await onLoop { $0.status() } }

@@ -1,12 +1,12 @@
 import IBKR
 import TickhubCore
 
-/// The IBKR provider as one of the manager's sources.
+/// IBKR, over whichever transport reaches it, as one of the manager's sources.
 public final class IBKRMarketDataProvider: MarketDataProvider {
     public let name: QuoteSource = .ibkr
-    public let ibkr: IBKRProvider
+    public let ibkr: any IBKRTransport
 
-    public init(_ ibkr: IBKRProvider) { self.ibkr = ibkr }
+    public init(_ ibkr: any IBKRTransport) { self.ibkr = ibkr }
 
     public func start(_ sink: @escaping @Sendable (ProviderEvent) -> Void) async {
         await ibkr.addListener { event in
@@ -45,7 +45,10 @@ public final class IBKRMarketDataProvider: MarketDataProvider {
         case let .reconnecting(attempt, delay): detail = "attempt \(attempt), next in \(Int(delay.rounded())) s"
         default: detail = status.lastError
         }
+        // TWS is the usual way in; the gateway is named, so that a user reading the health knows which to check.
+        let via = status.transport == IBKRTransportKind.clientPortal.rawValue
+            ? ["via the Client Portal gateway", detail].compactMap { $0 }.joined(separator: ": ") : detail
         // Degraded means quotes cannot be trusted: a fallback should serve until IBKR is ready again.
-        return ProviderHealth(name: .ibkr, state: ProviderState(status.state), detail: detail, available: status.state == .ready)
+        return ProviderHealth(name: .ibkr, state: ProviderState(status.state), detail: via, available: status.state == .ready)
     }
 }

@@ -19,6 +19,7 @@ enum EnvironmentSettings {
         Variable(name: "TICKHUB_PUBLISH_TOKEN", key: "server.publishToken"),
         Variable(name: "TICKHUB_SERVER_THREADS", key: "server.threads"),
         Variable(name: "TICKHUB_ALLOWED_ORIGINS", key: "server.allowedOrigins"),
+        Variable(name: "IBKR_TRANSPORT", key: "ibkr.transport"),
         Variable(name: "IBKR_HOST", key: "ibkr.host"),
         Variable(name: "IBKR_PORT", key: "ibkr.port", emptyIsAValue: true),
         Variable(name: "IBKR_CLIENT_ID", key: "ibkr.clientId", emptyIsAValue: true),

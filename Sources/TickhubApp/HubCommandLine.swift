@@ -5,6 +5,8 @@ public struct HubCommandLine: Sendable {
     public var config: String?
     public var listen: String?
     public var threads: Int?
+    /// `--ibkr-transport`: `tws` or `clientportal`.
+    public var ibkrTransport: String?
     public var ibkrHost: String?
     public var ibkrPort: Int?
     public var ibkrClientId: Int?
@@ -37,6 +39,7 @@ public struct HubCommandLine: Sendable {
         let options: [(String, String, ConfigContent?)] = [
             ("--listen", "server.listen", listen.map(ConfigContent.string)),
             ("--threads", "server.threads", threads.map(ConfigContent.int)),
+            ("--ibkr-transport", "ibkr.transport", ibkrTransport.map(ConfigContent.string)),
             ("--ibkr-host", "ibkr.host", ibkrHost.map(ConfigContent.string)),
             ("--ibkr-port", "ibkr.port", ibkrPort.map(ConfigContent.int)),
             ("--ibkr-client-id", "ibkr.clientId", ibkrClientId.map(ConfigContent.int)),

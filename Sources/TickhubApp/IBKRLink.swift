@@ -8,7 +8,7 @@ import TickhubCore
 /// The IBKR connection as the rest of Tickhub sees it: the hub's connection control, and the source of IBKR's
 /// positions and balances (valued by the hub, kept by the portfolio) and of the link's status.
 struct IBKRLink: ConnectionControl {
-    let ibkr: IBKRProvider
+    let ibkr: any IBKRTransport
 
     func status() async -> BrokerConnectionStatus? { await ibkr.status() }
 

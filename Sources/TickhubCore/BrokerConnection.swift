@@ -51,12 +51,15 @@ public struct BrokerConnectionStatus: Equatable, Sendable {
     /// Frames whose message id the codec does not model; skipped.
     public var unknownMessages: Int
     public var connections: Int
+    /// How the broker is reached: for IBKR `tws` (TWS or IB Gateway's socket protocol) or `clientportal` (the
+    /// Client Portal gateway's Web API).
+    public var transport: String
 
     public init(
         state: BrokerConnectionState, host: String, port: Int, clientId: Int, serverVersion: Int? = nil,
         connectedSince: Int64? = nil, lastError: String? = nil, accounts: [String] = [], linesInUse: Int = 0,
         lineBudget: Int = 0, messagesInPerSecond: Double = 0, messagesOutPerSecond: Double = 0, unknownMessages: Int = 0,
-        connections: Int = 0
+        connections: Int = 0, transport: String = "tws"
     ) {
         self.state = state
         self.host = host
@@ -72,5 +75,6 @@ public struct BrokerConnectionStatus: Equatable, Sendable {
         self.messagesOutPerSecond = messagesOutPerSecond
         self.unknownMessages = unknownMessages
         self.connections = connections
+        self.transport = transport
     }
 }

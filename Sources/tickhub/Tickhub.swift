@@ -17,8 +17,9 @@ struct Tickhub: AsyncParsableCommand {
     @Option(help: "JSON configuration file (see config/tickhub.example.json).") var config: String?
     @Option(help: "Address and port to serve HTTP and WebSocket on (IPv4; port 0 picks a free one).") var listen: String?
     @Option(help: "Service threads sharing the port, each with its own clients (default: one per core).") var threads: Int?
-    @Option(help: "TWS / IB Gateway host.") var ibkrHost: String?
-    @Option(help: "TWS / IB Gateway port (7497 TWS paper, 7496 live, 4002 / 4001 IB Gateway).") var ibkrPort: Int?
+    @Option(help: "How IBKR is reached: tws (TWS / IB Gateway, the default) or clientportal (the Client Portal gateway; env IBKR_TRANSPORT).") var ibkrTransport: String?
+    @Option(help: "TWS / IB Gateway host (or the Client Portal gateway's).") var ibkrHost: String?
+    @Option(help: "TWS / IB Gateway port (7497 TWS paper, 7496 live, 4002 / 4001 IB Gateway; the Client Portal gateway's is 5000).") var ibkrPort: Int?
     @Option(help: "API client id; unique per connection to TWS.") var ibkrClientId: Int?
     @Option(help: "IBKR account for account updates and P&L.") var ibkrAccount: String?
     @Option(help: "Yahoo Finance base URL (default https://query1.finance.yahoo.com; env YAHOO_BASE_URL).") var yahooBaseUrl: String?
@@ -45,6 +46,7 @@ struct Tickhub: AsyncParsableCommand {
         options.config = config
         options.listen = listen
         options.threads = threads
+        options.ibkrTransport = ibkrTransport
         options.ibkrHost = ibkrHost
         options.ibkrPort = ibkrPort
         options.ibkrClientId = ibkrClientId
