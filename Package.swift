@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "fuzz-publish", targets: ["fuzz-publish"]),
         .executable(name: "fuzz-stream-request", targets: ["fuzz-stream-request"]),
         .executable(name: "fuzz-http-path", targets: ["fuzz-http-path"]),
+        .executable(name: "fuzz-clientportal", targets: ["fuzz-clientportal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -81,6 +82,10 @@ let package = Package(
         // What Yahoo Finance and Alpha Vantage answer, read into Tickhub's values: pure, no HTTP client, so its fuzz
         // targets build without one.
         .target(name: "ProviderParsing", dependencies: ["TickhubCore"]),
+
+        // The Client Portal Web API's vocabulary, both sides: field codes, formatted numbers, stream topics and
+        // messages, session and portfolio answers. Pure, so the simulator, the transport and a fuzz target share it.
+        .target(name: "ClientPortal", dependencies: ["TickhubCore"]),
 
         // Positions kept in the database: routes registered into the hub, which values them live.
         .target(
@@ -304,6 +309,12 @@ let package = Package(
             path: "Sources/TickhubFuzz/HTTPPath",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
+        .executableTarget(
+            name: "fuzz-clientportal",
+            dependencies: ["FuzzSupport", "ClientPortal", "TickhubCore"],
+            path: "Sources/TickhubFuzz/ClientPortal",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
 
         // What the simulator-backed test targets share (not a test target itself).
         .target(name: "SimulatorTestSupport", path: "Tests/SimulatorTestSupport"),
@@ -349,6 +360,7 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport", "TickhubMetrics"]),
         .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch", "CLwsShim"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
+        .testTarget(name: "ClientPortalTests", dependencies: ["ClientPortal", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),

@@ -315,6 +315,45 @@ def alphavantage():
     return corpus
 
 
+# fuzz-clientportal's first byte: the reader (`Form` in Sources/TickhubFuzz/ClientPortal/FuzzClientPortal.swift).
+CP_FORMS = ["streamMessage", "snapshot", "formattedNumber", "availability", "authStatus", "tickle", "brokerageAccounts",
+            "secdefSearch", "stocks", "portfolioAccounts", "positions", "summary", "partitionedPnL", "streamCommand",
+            "encoderRoundTrip"]
+CP_FILES = [("snapshot_", "snapshot"), ("auth_status", "authStatus"), ("tickle", "tickle"),
+            ("iserver_accounts", "brokerageAccounts"), ("secdef_search", "secdefSearch"), ("trsrv_stocks", "stocks"),
+            ("portfolio_accounts", "portfolioAccounts"), ("portfolio_positions", "positions"),
+            ("portfolio_summary", "summary"), ("pnl_partitioned", "partitionedPnL")]
+CP_NUMBERS = ["382.89", "1,300", "1.2K", "45.6M", "1.5B", "C382.10", "H12.5", "0.08%", "", "N/A", "-1,234.5", "CH1", "1,23"]
+CP_AVAILABILITY = ["R", "RpB", "DPB", "Z", "Yp", "N", "", "x"]
+CP_COMMANDS = ['smd+265598+{"fields":["31","84","86","88","85","7059","7762","87","6509"]}', "umd+265598+{}", "tic",
+               '{"session":"bb665d0f55b6289d70bc3a2fd4bd4d1d"}', "smd+265598@SMART+{\"fields\":[]}", "smd+1+{}"]
+
+
+def clientportal():
+    corpus = Corpus("fuzz-clientportal")
+    form = {name: bytes([i]) for i, name in enumerate(CP_FORMS)}
+    directory = HTTP_FIXTURES / "clientportal"
+    for path in sorted(directory.glob("*.json")):
+        kind = next((f for prefix, f in CP_FILES if path.name.startswith(prefix)), None)
+        if kind:
+            corpus.add(f"{kind}-{path.stem}", form[kind] + path.read_bytes())
+    for i, line in enumerate((directory / "ws_messages.jsonl").read_bytes().splitlines()):
+        corpus.add(f"stream-{i}", form["streamMessage"] + line)
+    for text in CP_NUMBERS:
+        corpus.add(f"number-{label(text)}", form["formattedNumber"] + text.encode())
+    for text in CP_AVAILABILITY:
+        corpus.add(f"availability-{label(text)}", form["availability"] + text.encode())
+    for text in CP_COMMANDS:
+        corpus.add(f"command-{label(text)}", form["streamCommand"] + text.encode())
+    # Encoder programs: [conid u32][updated u64] then [field][kind][value f64] per field (EncoderProgram.swift).
+    program = struct.pack("<IQ", 265597, 1733505600000)
+    for field, kind, value in [(0, 0, 382.891), (8, 4, 45612345.0), (6, 3, 1300.0), (18, 1, 238.04), (5, 2, 12.5), (19, 5, 45612345.0)]:
+        program += bytes([field, kind]) + struct.pack("<d", value)
+    corpus.add("encoders", form["encoderRoundTrip"] + program)
+    corpus.add("encoders-priming", form["encoderRoundTrip"] + struct.pack("<IQ", 8313, 5))
+    return corpus
+
+
 # Bodies from docs/protocol.md (read from it), Tests/e2e/test_publish.py and Tests/HubProtocolTests.
 PUBLISH_BODIES = [
     '{"symbol":"ACME","last":10.51,"lastSize":100,"ts":1795320831925}',
@@ -410,7 +449,7 @@ def http_paths():
 
 def main():
     for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches(), positions_csv(), yahoo(), alphavantage(), publish(),
-                   stream_requests(), http_paths()):
+                   stream_requests(), http_paths(), clientportal()):
         print(f"{corpus.dir.relative_to(ROOT)}: {corpus.count} seeds")
 
 
