@@ -22,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -64,6 +65,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 "TickhubMetrics", .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+
+        // IBKR through the Client Portal gateway's Web API: REST on AsyncHTTPClient and the quote stream on a WebSocket,
+        // paced under IBKR's limits, as a second IBKR transport beside TWS's socket.
+        .target(
+            name: "IBKRClientPortal",
+            dependencies: [
+                "TickhubCore", "IBKR", "TWSProtocol", "ClientPortal",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -176,7 +193,7 @@ let package = Package(
         .target(
             name: "TickhubApp",
             dependencies: [
-                "Hub", "LwsHost", "HubProtocol", "IBKR", "MarketData", "Portfolio", "Charts", "Alerts", "Store", "TickhubCore",
+                "Hub", "LwsHost", "HubProtocol", "IBKR", "IBKRClientPortal", "MarketData", "Portfolio", "Charts", "Alerts", "Store", "TickhubCore",
                 "TWSSimulator",
                 "TickhubProcess",
                 .product(name: "Logging", package: "swift-log"),
@@ -339,6 +356,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        .testTarget(name: "IBKRClientPortalTests", dependencies: ["IBKRClientPortal", "IBKR", "TickhubCore"]),
         .testTarget(
             name: "TWSProtocolTests",
             dependencies: [

@@ -5,6 +5,7 @@ import Configuration
 import Foundation
 import Hub
 import IBKR
+import IBKRClientPortal
 import Logging
 import LwsHost
 import MarketData
@@ -98,7 +99,13 @@ public struct HubLauncher {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(3), read: .seconds(10))
         let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
-        let provider = IBKRProvider(configuration: ibkr)
+        let provider: any IBKRTransport
+        switch ibkr.transport {
+        case .tws:
+            provider = IBKRProvider(configuration: ibkr)
+        case .clientPortal:
+            do { provider = try ClientPortalProvider(configuration: ibkr) } catch { throw ConfigurationError("\(error)") }
+        }
         var feeds: [any MarketDataProvider] = [IBKRMarketDataProvider(provider)]
         if yahoo.enabled { feeds.append(YahooProvider(configuration: yahoo, client: httpClient)) }
         feeds.append(AlphaVantageProvider(configuration: alphaVantage, client: httpClient))
@@ -165,6 +172,8 @@ public struct HubLauncher {
         var lines = ["tickhub: listening url=\(url) port=\(port) threads=\(server.threads)"]
         if options.demo {
             lines.append("IBKR: the built-in TWS simulator on 127.0.0.1:\(ibkr.port) (demo)")
+        } else if ibkr.transport == .clientPortal {
+            lines.append("IBKR: the Client Portal gateway at https://\(ibkr.host):\(ibkr.port) (log in there in a browser)")
         } else {
             lines.append("IBKR: TWS / IB Gateway at \(ibkr.host):\(ibkr.port), client id \(ibkr.clientId)")
         }
