@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The Client Portal simulator's self-signed certificate, made at start.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Pure domain values and logic: no I/O, no threads.
@@ -43,14 +47,20 @@ let package = Package(
             dependencies: ["TickhubCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
-        // A TWS / IB Gateway stand-in on a real TCP port, as a library so tests can run it in-process.
+        // A TWS / IB Gateway stand-in on a real TCP port, as a library so tests can run it in-process; beside it, a
+        // Client Portal Gateway stand-in (HTTPS and WSS, a certificate of its own) serving the same market.
         .target(
             name: "TWSSimulator",
             dependencies: [
-                "TickhubCore", "TWSProtocol",
+                "TickhubCore", "TWSProtocol", "ClientPortal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -368,9 +378,14 @@ let package = Package(
         .testTarget(
             name: "TWSSimulatorTests",
             dependencies: [
-                "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport",
+                "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport", "ClientPortal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // The Client Portal gateway's clients: REST over TLS, and a WebSocket over NIOSSL.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The fan-out's fakes (a connection, a host, an upstream, a clock), for every test target that drives a hub.

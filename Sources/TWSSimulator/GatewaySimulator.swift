@@ -27,8 +27,8 @@ public final class GatewaySimulator: Sendable {
     }
 
     public let configuration: SimulatorConfiguration
-    private let loop: EventLoop
-    private let engine: NIOLoopBound<SimulatorEngine>
+    let loop: EventLoop
+    let engine: NIOLoopBound<SimulatorEngine>
     private let ownedGroup: MultiThreadedEventLoopGroup?
 
     /// - Parameter eventLoop: the loop to run on; by default the simulator gets a thread of its own.

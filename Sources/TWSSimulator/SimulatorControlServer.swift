@@ -7,18 +7,20 @@ import NIOPosix
 ///
 /// `GET /status`; `POST /fault/<name>` with `drop`, `refuse?seconds=N`, `link-lost`, `link-restored?dataLost=1`,
 /// `farm-broken`, `farm-restored`, `competing-session`, `competing-session-ended`, `malformed?kind=field|length|truncated`;
-/// `POST /clock?time=<ISO 8601>` sets the simulated time (it runs on from there).
+/// `POST /clock?time=<ISO 8601>` sets the simulated time (it runs on from there). With a Client Portal gateway:
+/// `GET /clientportal/status` and its faults, `POST /fault/cp-…` (see `ClientPortalFault.parse`).
 public enum SimulatorControlServer {
     /// Starts listening on `host:port` (0 for a free port) and returns the channel; close it to stop.
     public static func start(
-        simulator: GatewaySimulator, host: String = "127.0.0.1", port: Int, group: EventLoopGroup
+        simulator: GatewaySimulator, clientPortal: ClientPortalGateway? = nil, host: String = "127.0.0.1", port: Int,
+        group: EventLoopGroup
     ) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ControlHandler(simulator: simulator))
+                    try channel.pipeline.syncOperations.addHandler(ControlHandler(simulator: simulator, clientPortal: clientPortal))
                 }
             }
             .bind(host: host, port: port).get()
@@ -49,8 +51,12 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     let simulator: GatewaySimulator
+    let clientPortal: ClientPortalGateway?
 
-    init(simulator: GatewaySimulator) { self.simulator = simulator }
+    init(simulator: GatewaySimulator, clientPortal: ClientPortalGateway?) {
+        self.simulator = simulator
+        self.clientPortal = clientPortal
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case let .head(head) = unwrapInboundIn(data) else { return }
@@ -61,9 +67,11 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
         let eventLoop = context.eventLoop
         let context = NIOLoopBound(context, eventLoop: eventLoop)
         let simulator = simulator
+        let clientPortal = clientPortal
         let method = head.method
         Task {
-            let (status, body) = await Self.answer(method: method, path: path, query: query, simulator: simulator)
+            let (status, body) = await Self.answer(
+                method: method, path: path, query: query, simulator: simulator, clientPortal: clientPortal)
             // The answer comes back on some task executor: only the loop may unwrap the context.
             eventLoop.execute {
                 Self.respond(context.value, status: status, body: body)
@@ -71,9 +79,17 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
         }
     }
 
-    static func answer(method: HTTPMethod, path: String, query: [String: String], simulator: GatewaySimulator) async
-        -> (HTTPResponseStatus, String)
-    {
+    static func answer(
+        method: HTTPMethod, path: String, query: [String: String], simulator: GatewaySimulator,
+        clientPortal: ClientPortalGateway?
+    ) async -> (HTTPResponseStatus, String) {
+        if method == .GET, path == "/clientportal/status" {
+            guard let clientPortal else { return (.notFound, #"{"error":"no Client Portal gateway is running"}"#) }
+            guard let status = try? await clientPortal.status(),
+                  let json = try? JSONEncoder().encode(status)
+            else { return (.internalServerError, #"{"error":"status unavailable"}"#) }
+            return (.ok, String(decoding: json, as: UTF8.self))
+        }
         if method == .GET, path == "/status" {
             guard let status = try? await simulator.status(),
                   let json = try? JSONEncoder().encode(status)
@@ -87,6 +103,14 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
             }
             await simulator.setClock(date)
             return (.ok, #"{"clock":"\#(TradingCalendar.format(date))"}"#)
+        }
+        if path.hasPrefix("/fault/cp-") {
+            guard let clientPortal else { return (.notFound, #"{"error":"no Client Portal gateway is running"}"#) }
+            guard let fault = ClientPortalFault.parse(path: path, query: query) else {
+                return (.notFound, #"{"error":"unknown Client Portal fault \#(path)"}"#)
+            }
+            await clientPortal.inject(fault)
+            return (.ok, #"{"injected":"\#(path.dropFirst("/fault/".count))"}"#)
         }
         guard let fault = SimulatorControlServer.fault(path: path, query: query) else {
             return (.notFound, #"{"error":"unknown fault \#(path)"}"#)

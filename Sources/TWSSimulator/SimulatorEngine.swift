@@ -55,6 +55,11 @@ final class SimulatorEngine {
     var minuteBars: [String: MinuteBars] = [:]
     /// Open historical-data requests (keepUpToDate ones until cancelled) and the recent ones pacing counts.
     var history = HistoryDesk()
+    /// Symbols the Client Portal gateway serves (primed snapshots, streamed subscriptions): stepped like a TWS
+    /// subscription's, so both sides see one market.
+    var clientPortalSymbols: Set<String> = [] {
+        didSet { rotationIsCurrent = false }
+    }
 
     // Fault state.
     var linkDown = false

@@ -38,6 +38,16 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Daily volatility of crypto.") var cryptoVolatility = 0.03
     @Option(help: "Risk-free rate options are priced with (annualized fraction).") var rate = 0.04
     @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
+    @Option(help: "HTTPS port of a Client Portal Gateway beside the TWS port (0 picks a free one; IBKR's gateway uses 5000; -1, the default, runs none).")
+    var clientPortalPort = -1
+    @Option(help: "Where to write the Client Portal certificate's PEM (default: a file in the temporary directory); the listening line names it.")
+    var clientPortalCertOut: String?
+    @Option(help: "Client Portal requests per second before HTTP 429 and the penalty box (0 turns pacing off).")
+    var clientPortalRequestsPerSecond = 10
+    @Option(help: "Seconds a client that broke the Client Portal's pacing gets only 429.") var clientPortalPenaltySeconds = 600.0
+    @Option(help: "Seconds a Client Portal brokerage session lives before it expires.") var clientPortalSessionSeconds = 86_400.0
+    @Option(help: "Seconds without a request before the Client Portal session times out (0: never).") var clientPortalIdleTimeout = 0.0
+    @Option(help: "Seconds between the Client Portal WebSocket's system heartbeats.") var clientPortalHeartbeatSeconds = 10.0
 
     func validate() throws {
         if let clock, clock != "open", TradingCalendar.parse(clock) == nil {
@@ -48,6 +58,20 @@ struct TickhubSim: AsyncParsableCommand {
             throw ValidationError("\(flag) \(value) is not a daily volatility: give a fraction from 0 up to 1 (0.015 is 1.5 %)")
         }
         guard rate > -0.5, rate < 1 else { throw ValidationError("--rate \(rate) is not an annual rate: give a fraction such as 0.04") }
+        guard clientPortalPort >= -1, clientPortalPort <= 65_535 else {
+            throw ValidationError("--client-portal-port \(clientPortalPort) is not a port: give 0 to 65535, or -1 for none")
+        }
+        for (flag, value) in [("--client-portal-penalty-seconds", clientPortalPenaltySeconds),
+                              ("--client-portal-session-seconds", clientPortalSessionSeconds),
+                              ("--client-portal-idle-timeout", clientPortalIdleTimeout)] where !(value >= 0 && value.isFinite) {
+            throw ValidationError("\(flag) \(value) is not a number of seconds (0 or more)")
+        }
+        guard clientPortalHeartbeatSeconds >= 1, clientPortalHeartbeatSeconds.isFinite else {
+            throw ValidationError("--client-portal-heartbeat-seconds \(clientPortalHeartbeatSeconds): give 1 or more")
+        }
+        guard clientPortalRequestsPerSecond >= 0 else {
+            throw ValidationError("--client-portal-requests-per-second \(clientPortalRequestsPerSecond): give 0 (no pacing) or more")
+        }
     }
 
     func run() async throws {
@@ -76,18 +100,43 @@ struct TickhubSim: AsyncParsableCommand {
 
         let simulator = GatewaySimulator(configuration: config)
         let bound = try await simulator.start()
+        let clientPortal = try await startClientPortal(simulator)
+        let clientPortalLine = clientPortal.map {
+            " clientportal=\($0.port) clientportalCert=\($0.gateway.configuration.certificateOutputPath ?? "")"
+        } ?? ""
         var controlLine = ""
         if controlPort >= 0 {
             let control = try await SimulatorControlServer.start(
-                simulator: simulator, host: host, port: controlPort, group: MultiThreadedEventLoopGroup.singleton)
+                simulator: simulator, clientPortal: clientPortal?.gateway, host: host, port: controlPort,
+                group: MultiThreadedEventLoopGroup.singleton)
             controlLine = " control=\(control.localAddress?.port ?? 0)"
         }
         // One parseable line for scripts and tests that start us on port 0.
         let started = config.clock ?? Date()
-        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion) clock=\(TradingCalendar.format(started))\n"
+        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion) clock=\(TradingCalendar.format(started))\(clientPortalLine)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
 
-        try await ProcessLifecycle.run([.init("simulator") { await simulator.stop() }], logger: Logger(label: "tickhub-sim"))
+        try await ProcessLifecycle.run([.init("simulator") {
+            await clientPortal?.gateway.stop()
+            await simulator.stop()
+        }], logger: Logger(label: "tickhub-sim"))
+    }
+
+    /// The Client Portal gateway beside the TWS port when `--client-portal-port` asks for one, started.
+    func startClientPortal(_ simulator: GatewaySimulator) async throws -> (gateway: ClientPortalGateway, port: Int)? {
+        guard clientPortalPort >= 0 else { return nil }
+        var portal = ClientPortalConfiguration()
+        portal.host = host
+        portal.port = clientPortalPort
+        portal.requestsPerSecond = clientPortalRequestsPerSecond
+        portal.penaltySeconds = clientPortalPenaltySeconds
+        portal.sessionSeconds = clientPortalSessionSeconds
+        portal.idleTimeoutSeconds = clientPortalIdleTimeout
+        portal.heartbeatSeconds = clientPortalHeartbeatSeconds
+        portal.certificateOutputPath = clientPortalCertOut ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("tickhub-sim-clientportal-\(ProcessInfo.processInfo.processIdentifier).pem").path
+        let gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
+        return (gateway, try await gateway.start())
     }
 
     static func symbols(_ list: String) -> Set<String> {

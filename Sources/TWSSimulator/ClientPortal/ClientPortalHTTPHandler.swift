@@ -1,0 +1,73 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// One HTTPS connection's REST requests, answered by the desk on its loop; keep-alive as the client asks.
+final class ClientPortalHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let name = "clientportal-http"
+    /// Request bodies are small JSON objects; anything past this is refused.
+    static let maximumBody = 64 * 1024
+
+    private let desk: ClientPortalDesk
+    private var head: HTTPRequestHead?
+    private var body = ""
+    private var bodyTooLarge = false
+
+    init(desk: ClientPortalDesk) { self.desk = desk }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(head):
+            self.head = head
+            body = ""
+            bodyTooLarge = false
+        case var .body(buffer):
+            if body.utf8.count + buffer.readableBytes > Self.maximumBody {
+                bodyTooLarge = true
+            } else {
+                body += buffer.readString(length: buffer.readableBytes) ?? ""
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let reply: GatewayReply
+            if bodyTooLarge {
+                reply = .error(.payloadTooLarge, "Payload Too Large: bodies are at most \(Self.maximumBody) bytes")
+            } else {
+                let components = URLComponents(string: head.uri)
+                var query: [String: String] = [:]
+                for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+                reply = desk.answer(method: head.method, path: components?.path ?? head.uri, query: query, body: body)
+            }
+            respond(context, reply, keepAlive: head.isKeepAlive)
+        }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ reply: GatewayReply, keepAlive: Bool) {
+        let text = reply.body
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json;charset=utf-8")
+        headers.add(name: "content-length", value: String(text.utf8.count))
+        headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A refused WebSocket upgrade is reported as an error before its request comes on here to be answered
+        // (401, 503, 429): the connection stays.
+        if error is NIOWebSocketUpgradeError { return }
+        // A client that hangs up mid-handshake or sends garbage HTTP: nothing to answer.
+        context.close(promise: nil)
+    }
+}
