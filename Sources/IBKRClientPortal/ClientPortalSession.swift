@@ -561,12 +561,16 @@ actor ClientPortalSession {
         }
     }
 
-    /// A gateway position as IBKR's: stocks get their instrument (so the hub values them); other kinds are kept
-    /// with IBKR's own figures only.
+    /// A gateway position as IBKR's: stocks and options get their instrument (so the hub values them); other kinds
+    /// are kept with IBKR's own figures only.
     static func position(_ row: PortfolioPosition) -> IBKRPosition {
         var instrument: Instrument?
         if row.assetClass == "STK", let ticker = row.ticker ?? row.contractDesc.split(separator: " ").first.map(String.init), !ticker.isEmpty {
             instrument = .stock(ticker, currency: row.currency ?? "USD")
+        } else if row.assetClass == "OPT", let underlying = row.ticker, !underlying.isEmpty, let expiry = row.expiry,
+                  expiry.count == 8, expiry.allSatisfy(\.isNumber), let strike = row.strike, strike > 0,
+                  let right = row.putOrCall.flatMap(OptionTerms.Right.init(rawValue:)) {
+            instrument = .option(OptionTerms(underlying: underlying, expiry: expiry, right: right, strike: strike))
         }
         var position = IBKRPosition(account: row.accountId, conId: row.conid, instrument: instrument, currency: row.currency, multiplier: row.multiplier)
         position.quantity = row.quantity

@@ -79,6 +79,16 @@ public struct HubLauncher {
             ibkr.port = try await simulator.start()
             parts.append(.init("simulator") { await simulator.stop() })
             logger.notice("demo: TWS simulator on 127.0.0.1:\(ibkr.port)")
+            if ibkr.transport == .clientPortal {
+                // The simulator's Client Portal gateway, serving the same market, on a free loopback port.
+                var portal = ClientPortalConfiguration()
+                portal.host = "127.0.0.1"
+                portal.port = 0
+                let gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
+                ibkr.port = try await gateway.start()
+                parts.append(.init("client portal simulator") { await gateway.stop() })
+                logger.notice("demo: Client Portal gateway simulator on https://127.0.0.1:\(ibkr.port)")
+            }
         }
 
         // --offline keeps every outside service off, whatever the settings say.
@@ -171,7 +181,8 @@ public struct HubLauncher {
         // One parseable line for scripts and tests, then the human ones.
         var lines = ["tickhub: listening url=\(url) port=\(port) threads=\(server.threads)"]
         if options.demo {
-            lines.append("IBKR: the built-in TWS simulator on 127.0.0.1:\(ibkr.port) (demo)")
+            let simulated = ibkr.transport == .clientPortal ? "Client Portal gateway simulator on https://" : "TWS simulator on "
+            lines.append("IBKR: the built-in \(simulated)127.0.0.1:\(ibkr.port) (demo)")
         } else if ibkr.transport == .clientPortal {
             lines.append("IBKR: the Client Portal gateway at https://\(ibkr.host):\(ibkr.port) (log in there in a browser)")
         } else {
