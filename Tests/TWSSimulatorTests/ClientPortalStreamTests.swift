@@ -199,8 +199,30 @@ struct ClientPortalStreamTests {
         ("/fault/cp-outage", ["seconds": "20"], .outage(seconds: 20)),
         ("/fault/cp-outage", ["seconds": "-1"], .outage(seconds: 60)),
         ("/fault/cp-drop-websocket", [:], .dropWebSockets),
+        ("/fault/cp-halt", ["symbol": "AAPL"], .halted(symbol: "AAPL")),
+        ("/fault/cp-resume", ["symbol": "AAPL"], .resumed(symbol: "AAPL")),
     ] as [(String, [String: String], ClientPortalFault)])
     func parsesFaultPaths(path: String, query: [String: String], fault: ClientPortalFault) {
         #expect(ClientPortalFault.parse(path: path, query: query) == fault)
+    }
+
+    @Test func aHaltWithoutASymbolIsNoFault() {
+        #expect(ClientPortalFault.parse(path: "/fault/cp-halt", query: [:]) == nil)
+        #expect(ClientPortalFault.parse(path: "/fault/cp-nope", query: [:]) == nil)
+    }
+
+    @Test func aHaltedSymbolsLastIsMarkedUntilItResumes() async throws {
+        try await withClientPortal { cp in
+            _ = try await cp.get("/iserver/accounts")
+            let path = "/iserver/marketdata/snapshot?conids=265598&fields=31"
+            _ = try await cp.get(path)
+            await cp.gateway.inject(.halted(symbol: "AAPL"))
+            let halted = try MarketDataUpdate.decodeSnapshot(try await cp.get(path).data).updates.first
+            #expect(halted?.isHalted == true)
+            await cp.gateway.inject(.resumed(symbol: "AAPL"))
+            let resumed = try MarketDataUpdate.decodeSnapshot(try await cp.get(path).data).updates.first
+            #expect(resumed?.isHalted == false)
+            #expect((resumed?.values[.last] ?? nil) != nil)
+        }
     }
 }

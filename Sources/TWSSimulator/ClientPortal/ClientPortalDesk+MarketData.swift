@@ -93,6 +93,7 @@ extension ClientPortalDesk {
             : engine.configuration.delayedOnlySymbols.contains(symbol) ? .delayed : .live
         let marketOpen = MarketHours.isOpen(listing.instrument, at: Date(timeIntervalSince1970: engine.simulatedTime))
         return SnapshotFields.values(
-            of: engine.walk(for: listing), symbol: symbol, entitlement: entitlement, marketOpen: marketOpen)
+            of: engine.walk(for: listing), symbol: symbol, entitlement: entitlement, marketOpen: marketOpen,
+            halted: halted.contains(symbol))
     }
 }

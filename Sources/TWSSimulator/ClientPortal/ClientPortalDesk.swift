@@ -33,6 +33,8 @@ final class ClientPortalDesk {
     /// /iserver/accounts was asked in this brokerage session: IBKR serves no market data before it.
     var accountsQueried = false
     var outageUntil: NIODeadline?
+    /// Symbols whose trading is halted (the `cp-halt` fault): their last price goes out marked "H".
+    var halted: Set<String> = []
 
     /// Conids a snapshot has primed in this brokerage session: their next snapshot carries values.
     var primed: Set<Int> = [] {
@@ -206,6 +208,8 @@ final class ClientPortalDesk {
             primed = []
             closeStreams()
         case .dropWebSockets: closeStreams()
+        case let .halted(symbol): halted.insert(symbol)
+        case let .resumed(symbol): halted.remove(symbol)
         }
     }
 

@@ -17,6 +17,9 @@ public enum ClientPortalFault: Sendable, Equatable {
     case outage(seconds: Double)
     /// Every WebSocket is closed; REST goes on.
     case dropWebSockets
+    /// Trading in a symbol is halted: its last price is marked "H" until `resumed`.
+    case halted(symbol: String)
+    case resumed(symbol: String)
 
     /// Parses a control path (`/fault/cp-…`); nil for one that is not a Client Portal fault.
     public static func parse(path: String, query: [String: String]) -> ClientPortalFault? {
@@ -33,6 +36,8 @@ public enum ClientPortalFault: Sendable, Equatable {
         case "/fault/cp-penalty": return .penalty(seconds: seconds(600))
         case "/fault/cp-outage": return .outage(seconds: seconds(60))
         case "/fault/cp-drop-websocket": return .dropWebSockets
+        case "/fault/cp-halt": return query["symbol"].flatMap { $0.isEmpty ? nil : .halted(symbol: $0) }
+        case "/fault/cp-resume": return query["symbol"].flatMap { $0.isEmpty ? nil : .resumed(symbol: $0) }
         default: return nil
         }
     }

@@ -24,7 +24,7 @@ enum SnapshotFields {
 
     /// Every field this simulator fills for `walk` as it stands (a field that does not apply is absent).
     static func values(
-        of walk: PriceWalk, symbol: String, entitlement: Entitlement, marketOpen: Bool
+        of walk: PriceWalk, symbol: String, entitlement: Entitlement, marketOpen: Bool, halted: Bool = false
     ) -> [MarketDataField: String] {
         var fields: [MarketDataField: String] = [
             .availability: availability(entitlement, marketOpen: marketOpen).code,
@@ -45,7 +45,9 @@ enum SnapshotFields {
         // its prior close, marked.
         let traded = walk.hasTrades ? (walk.day != nil && walk.volume > 0) : true
         let last = walk.hasTrades ? walk.last : walk.midpoint
-        if traded {
+        if halted {
+            fields[.last] = FieldText.halted(traded ? last : walk.close, decimals: decimals)
+        } else if traded {
             fields[.last] = price(last)
             let change = last - walk.close
             fields[.change] = price(change)
