@@ -129,3 +129,35 @@ def test_demo_over_the_client_portal():
         assert {p["symbol"] for p in body["positions"]} >= {"AAPL", "MSFT"}
     finally:
         hub.stop()
+
+
+def test_a_burst_of_500_symbols_stays_under_the_gateways_pacing(gateway, portal_hub):
+    """500 symbols at once mean 500 contract lookups: the hub spreads them at IBKR's 10 a second, so the simulated
+    gateway (which paces as IBKR does, 429 and a penalty box past 10 in any second) never refuses one."""
+    import string
+    import urllib.request
+    portal_hub.wait_for_ibkr("ready", timeout=20)
+    letters = string.ascii_uppercase
+    symbols = [f"Q{a}{b}{c}" for a in letters for b in letters for c in letters][:500]
+
+    def gateway_status():
+        with urllib.request.urlopen(f"http://127.0.0.1:{gateway.fields['control']}/clientportal/status", timeout=5) as r:
+            return json.loads(r.read())
+
+    before = gateway_status()
+
+    async def scenario():
+        async with portal_hub.connect(max_size=2 ** 24) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": symbols}))
+            started = time.monotonic()
+            await asyncio.sleep(8)
+            return time.monotonic() - started
+
+    elapsed = asyncio.run(scenario())
+    after = gateway_status()
+    sent = after["requests"] - before["requests"]
+    print(f"500 symbols: {sent} gateway requests in {elapsed:.1f} s, {after['tooManyRequests'] - before['tooManyRequests']} refused")
+    assert after["tooManyRequests"] == before["tooManyRequests"], after
+    assert portal_hub.get("/api/ibkr/status").json()["state"] == "ready"
+    # Lookups went on the whole time, at no more than the gateway allows (a second's burst of 10 at most besides).
+    assert 20 <= sent <= 10 * elapsed + 10, (sent, elapsed)
