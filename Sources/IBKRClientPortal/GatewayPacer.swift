@@ -28,16 +28,22 @@ public struct GatewayPacer: Sendable {
     public init(requestsPerSecond: Double = 10, penaltySeconds: Double = 900, now: Double) {
         // A bucket lets through `burst + rate` in any one-second window: a burst of one and the rest as rate keeps
         // every window at the ceiling, wherever it is placed.
-        global = Self.bucket(ceiling: requestsPerSecond, now: now)
+        global = Self.bucket(ceiling: requestsPerSecond * Self.headroom, now: now)
         self.penaltySeconds = penaltySeconds
         for endpoint in GatewayEndpoint.allCases {
-            if let spacing = endpoint.minimumSpacing {
+            if let least = endpoint.minimumSpacing {
+                let spacing = least / Self.headroom
                 perEndpoint[endpoint] = spacing >= 1
                     ? TokenBucket(rate: 1 / spacing, burst: 1, now: now)
                     : Self.bucket(ceiling: 1 / spacing, now: now)
             }
         }
     }
+
+    /// The share of each limit the pacer uses. The gateway counts requests as they arrive, not as they were sent,
+    /// and two sent a full second apart can arrive closer (a tickle retried just after the session's own, seen
+    /// against the simulator): a fifth kept in hand absorbs that.
+    public static let headroom = 0.8
 
     private static func bucket(ceiling: Double, now: Double) -> TokenBucket {
         ceiling >= 2 ? TokenBucket(rate: ceiling - 1, burst: 1, now: now) : TokenBucket(rate: ceiling / 2, burst: 1, now: now)

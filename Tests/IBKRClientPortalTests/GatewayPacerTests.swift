@@ -39,8 +39,9 @@ struct GatewayPacerTests {
         #expect(sent.count == 500)
         let times = sent.map(\.1)
         #expect(Self.busiest(times, width: 1) <= 10)
-        // Not slower than it must be either: 500 at 10 a second take about 50 s.
-        #expect(times.last! < 56)
+        // Not slower than it must be either: with a fifth of the limit in hand (a burst of one, then 7 a second)
+        // 500 take about 71 s.
+        #expect(times.last! < 75)
     }
 
     @Test("mixed endpoints: the global 10 a second, and each endpoint's own spacing")
@@ -97,7 +98,8 @@ struct GatewayPacerTests {
             Issue.record("a second call within 5 s was let through")
             return
         }
-        #expect(abs(seconds - 5) < 1e-9)
+        // 5 s, and the fifth kept in hand.
+        #expect(abs(seconds - 5 / GatewayPacer.headroom) < 1e-9)
         #expect(pacer.request(.portfolioAccounts, now: seconds) == .send)
     }
 }

@@ -161,3 +161,53 @@ def test_a_burst_of_500_symbols_stays_under_the_gateways_pacing(gateway, portal_
     assert portal_hub.get("/api/ibkr/status").json()["state"] == "ready"
     # Lookups went on the whole time, at no more than the gateway allows (a second's burst of 10 at most besides).
     assert 20 <= sent <= 10 * elapsed + 10, (sent, elapsed)
+
+
+def fresh_quote_after(hub, since_us, timeout=30):
+    """Waits until AAPL's quote is live and newer than `since_us` (the hub's `t`); returns the seconds it took."""
+    started = time.monotonic()
+    while True:
+        quote = hub.get("/api/market-data/quote/AAPL").json()
+        if not quote.get("stale") and quote.get("t", 0) > since_us:
+            return time.monotonic() - started
+        assert time.monotonic() - started < timeout, f"AAPL not fresh again: {quote}; IBKR {hub.get('/api/ibkr/status').json()}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("name", ["cp-drop-websocket", "cp-session-expired", "cp-outage?seconds=3"])
+def test_the_stream_comes_back_after(gateway, portal_hub, name):
+    portal_hub.wait_for_ibkr("ready", timeout=20)
+    fresh_quote_after(portal_hub, 0)
+    fault(gateway, name)
+    since = int(time.time() * 1_000_000)
+    took = fresh_quote_after(portal_hub, since)
+    print(f"{name}: AAPL live again after {took:.2f} s")
+    assert portal_hub.get("/api/ibkr/status").json()["state"] == "ready"
+
+
+def test_a_429_is_a_penalty_box_not_a_retry_storm(tmp_path):
+    sim = start_simulator("--client-portal-port", "0", "--client-portal-penalty-seconds", "3")
+    config = tmp_path / "tickhub.json"
+    config.write_text(json.dumps({"ibkr": {"clientPortal": {"penaltySeconds": 4}}}))
+    hub = Hub("--config", str(config), "--ibkr-transport", "clientportal", "--ibkr-host", "127.0.0.1",
+              "--ibkr-port", str(gateway_port(sim)), demo=False)
+    try:
+        hub.wait_for_ibkr("ready", timeout=20)
+        fault(sim, "cp-penalty?seconds=3")
+        boxed = wait_status(hub, lambda s: "429" in (s["lastError"] or ""))
+        assert boxed["state"] == "reconnecting", boxed
+        with urllib_request(f"http://127.0.0.1:{sim.fields['control']}/clientportal/status") as r:
+            refused_then = json.loads(r.read())["tooManyRequests"]
+        wait_status(hub, lambda s: s["state"] == "ready", timeout=30)
+        with urllib_request(f"http://127.0.0.1:{sim.fields['control']}/clientportal/status") as r:
+            refused_after = json.loads(r.read())["tooManyRequests"]
+        # The hub sent nothing while boxed: no 429 beyond the first.
+        assert refused_after - refused_then <= 1, (refused_then, refused_after)
+    finally:
+        hub.stop()
+        sim.stop()
+
+
+def urllib_request(url):
+    import urllib.request
+    return urllib.request.urlopen(url, timeout=5)
