@@ -60,7 +60,9 @@ final class GatewayStream: Sendable {
                     let config: NIOHTTPClientUpgradeSendableConfiguration = (
                         upgraders: [upgrader],
                         completionHandler: { context in context.pipeline.removeHandler(requester, promise: nil) })
-                    return channel.pipeline.addHTTPClientHandlers(withClientUpgrade: config).flatMap {
+                    // The gateway writes its first messages (`sts`, "waiting for session") right behind the 101: bytes
+                    // that arrive in the same read as the upgrade answer go on to the frame decoder, not away.
+                    return channel.pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, withClientUpgrade: config).flatMap {
                         channel.pipeline.addHandler(requester)
                     }
                 }
