@@ -325,6 +325,15 @@ actor ClientPortalSession {
         stream = nil
         streamGeneration += 1
         connectedSince = nil
+        markLinesStale()
+        for (symbol, line) in lines where line.status == .streaming {
+            lines[symbol]?.status = .pending
+            emit(.symbolStatus(symbol: symbol, .pending))
+        }
+    }
+
+    /// Every line off the stream, and its quote marked stale (once): nothing it shows is live any more.
+    private func markLinesStale() {
         for (symbol, var line) in lines {
             line.streaming = false
             if var quote = line.quote, !quote.stale {
@@ -332,10 +341,6 @@ actor ClientPortalSession {
                 line.quote = quote
                 line.linkStale = true
                 emit(.quote(quote))
-            }
-            if line.status == .streaming {
-                line.status = .pending
-                emit(.symbolStatus(symbol: symbol, .pending))
             }
             lines[symbol] = line
         }
@@ -378,16 +383,7 @@ actor ClientPortalSession {
     private func closed(generation: Int) {
         guard generation == streamGeneration else { return }
         stream = nil
-        for (symbol, var line) in lines {
-            line.streaming = false
-            if var quote = line.quote, !quote.stale {
-                quote.stale = true
-                line.quote = quote
-                line.linkStale = true
-                emit(.quote(quote))
-            }
-            lines[symbol] = line
-        }
+        markLinesStale()
     }
 
     private func send(_ command: StreamCommand) {

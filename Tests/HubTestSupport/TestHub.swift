@@ -18,6 +18,18 @@ extension FanoutHub {
         publish(EncodedQuote(quote, sequence: (market.book[quote.symbol]?.sequence ?? 0) + 1, receivedAt: receivedAt))
     }
 
+    /// A client on a fake connection, opened as a WebSocket's would be.
+    package func openTestClient(publisher: Bool = false) -> (ClientSession, FakeConnection) {
+        let connection = FakeConnection()
+        return (open(connection, publisher: publisher), connection)
+    }
+
+    /// A client's message taken and the writes it caused made, as in one turn of the service loop.
+    package func take(_ text: String, from client: ClientSession) {
+        receive(Array(text.utf8), from: client)
+        flushWrites()
+    }
+
     /// The answer to a request, awaited when it is worked out off the thread; nil when it waits for quotes.
     package func answer(_ request: HTTPRequest) async -> HTTPResponse? {
         switch route(request) {

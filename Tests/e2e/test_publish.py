@@ -7,7 +7,7 @@ import time
 import pytest
 import websockets
 
-from tickhub_e2e import Hub, RawWebSocket, collect, expect, now_us
+from tickhub_e2e import Hub, RawWebSocket, collect, expect, now_us, wait_until
 
 TOKEN = "publish-secret-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -69,9 +69,13 @@ def test_published_quotes_reach_subscribers_with_their_source_time(push_hub):
             cleared = await expect(client, is_quote("ACME", bid=None), what="bid cleared")
             assert cleared["ask"] == 10.52
 
-        health = push_hub.get("/api/health").json()
-        push = next(p for p in health["providers"] if p["name"] == "push")
-        assert push["state"] == "idle" and push["available"] is False
+        def push_health():
+            return next(p for p in push_hub.get("/api/health").json()["providers"] if p["name"] == "push")
+
+        # The publisher's close reaches the provider's health through the manager and every shard: a few hops, so
+        # the state is awaited, not read once.
+        assert await wait_until(lambda: push_health()["state"] == "idle", timeout=5), push_health()
+        assert push_health()["available"] is False
 
     run(scenario())
     assert metric(push_hub, "tickhub_published_quotes_total") == 4

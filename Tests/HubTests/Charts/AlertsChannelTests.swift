@@ -11,15 +11,9 @@ import HubTestSupport
     let host = FakeHost()
     let time = ManualClock()
 
-    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) {
-        let connection = FakeConnection()
-        return (hub.open(connection, publisher: false), connection)
-    }
+    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) { hub.openTestClient() }
 
-    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) {
-        hub.receive(Array(text.utf8), from: client)
-        hub.flushWrites()
-    }
+    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) { hub.take(text, from: client) }
 
     static func fired(_ id: String, price: Double) -> AlertFired {
         AlertFired(id: id, symbol: "AAPL", condition: .crosses, level: 230.5, price: price, time: 1_800_000_000_123)

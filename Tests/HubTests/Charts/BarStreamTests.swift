@@ -19,15 +19,9 @@ import HubTestSupport
         FanoutHub.forTesting(host: host, clock: time, adjust)
     }
 
-    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) {
-        let connection = FakeConnection()
-        return (hub.open(connection, publisher: false), connection)
-    }
+    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) { hub.openTestClient() }
 
-    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) {
-        hub.receive(Array(text.utf8), from: client)
-        hub.flushWrites()
-    }
+    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) { hub.take(text, from: client) }
 
     static func bar(_ index: Int64, close: Double, volume: Double? = 100) -> Bar {
         Bar(time: minute + index * 60_000, open: 100, high: max(100, close), low: min(100, close), close: close, volume: volume)

@@ -23,10 +23,7 @@ import HubTestSupport
         return quote
     }
 
-    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) {
-        let connection = FakeConnection()
-        return (hub.open(connection, publisher: false), connection)
-    }
+    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) { hub.openTestClient() }
 
     /// Everything the hub has asked upstream so far, in order: a last command of the test's own marks the end,
     /// and the queue keeps the order, so nothing is waited for that never comes.
@@ -40,10 +37,7 @@ import HubTestSupport
         return seen
     }
 
-    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) {
-        hub.receive(Array(text.utf8), from: client)
-        hub.flushWrites()
-    }
+    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) { hub.take(text, from: client) }
 
     @Test func aSubscriberGetsTheStandingQuoteAsASnapshotThenUpdates() async {
         let hub = makeHub()

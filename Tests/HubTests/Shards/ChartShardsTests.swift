@@ -13,15 +13,9 @@ import HubTestSupport
     static let key = BarKey(symbol: "AAPL", interval: .oneMinute)
     static let minute: Int64 = 1_800_000_000_000 - 1_800_000_000_000 % 60_000
 
-    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) {
-        let connection = FakeConnection()
-        return (hub.open(connection, publisher: false), connection)
-    }
+    func connect(_ hub: FanoutHub) -> (ClientSession, FakeConnection) { hub.openTestClient() }
 
-    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) {
-        hub.receive(Array(text.utf8), from: client)
-        hub.flushWrites()
-    }
+    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) { hub.take(text, from: client) }
 
     func chart(on hub: FanoutHub) -> (ClientSession, FakeConnection) {
         let (client, connection) = connect(hub)

@@ -18,15 +18,9 @@ import HubTestSupport
         return quote
     }
 
-    func connect(_ hub: FanoutHub, publisher: Bool = false) -> (ClientSession, FakeConnection) {
-        let connection = FakeConnection()
-        return (hub.open(connection, publisher: publisher), connection)
-    }
+    func connect(_ hub: FanoutHub, publisher: Bool = false) -> (ClientSession, FakeConnection) { hub.openTestClient(publisher: publisher) }
 
-    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) {
-        hub.receive(Array(text.utf8), from: client)
-        hub.flushWrites()
-    }
+    func send(_ text: String, from client: ClientSession, to hub: FanoutHub) { hub.take(text, from: client) }
 
     func subscribe(_ symbols: [String], on hub: FanoutHub) -> (ClientSession, FakeConnection) {
         let (client, connection) = connect(hub)
