@@ -87,6 +87,11 @@ struct HistoricalBarsTests {
             } catch {
                 #expect(error as? IBKRHistoryError == .disconnected)
             }
+            // Asked the moment Connect is pressed, while TWS is still being reached: the request waits for the
+            // connection rather than failing (the handshake takes several turns of the loop after this call).
+            await h.provider.connect()
+            let waited = try await h.provider.historicalBars(aapl)
+            #expect(!waited.isEmpty)
         }
     }
 
