@@ -488,19 +488,7 @@ actor ClientPortalSession {
         let waiting = ranking.filter { lines[$0]?.conid == nil && lines[$0]?.status == .pending }.prefix(5)
         for symbol in waiting {
             guard let instrument = lines[symbol]?.instrument else { continue }
-            let found: Int?
-            if let known = conids[symbol] {
-                found = known
-            } else if instrument.securityType != .stock {
-                // Stocks only so far; anything else is left to the other providers.
-                found = nil
-            } else {
-                let results = try await decode {
-                    try ContractSearchResult.decodeList(try await client.call(.secdefSearch, path: GatewayPath.secdefSearch(symbol: instrument.root)))
-                }
-                found = ContractSearchResult.stockConid(for: instrument.root, in: results)
-                conids[symbol] = .some(found)
-            }
+            let found = try await conid(for: instrument)
             guard var line = lines[symbol] else { continue }
             if let found {
                 line.conid = found
@@ -513,6 +501,24 @@ actor ClientPortalSession {
             }
         }
         if !waiting.isEmpty { serveLines() }
+    }
+
+    /// The gateway's contract id for `instrument`, looked up once and kept for the process's life; nil when the
+    /// gateway knows no such contract (or the kind is not served over the Client Portal).
+    func conid(for instrument: Instrument) async throws(GatewayError) -> Int? {
+        if let known = conids[instrument.symbol] { return known }
+        let found: Int?
+        switch instrument.securityType {
+        case .stock:
+            let results = try await decode {
+                try ContractSearchResult.decodeList(try await client.call(.secdefSearch, path: GatewayPath.secdefSearch(symbol: instrument.root)))
+            }
+            found = ContractSearchResult.stockConid(for: instrument.root, in: results)
+        default:
+            found = nil
+        }
+        conids[instrument.symbol] = .some(found)
+        return found
     }
 
     // MARK: The portfolio
