@@ -132,9 +132,18 @@ let package = Package(
         // linked into `tickhub` alone, which exports it so that lws's calls reach it.
         .target(name: "CPollRearm", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("uv")]),
 
+        // NATS, for scale-out: Debian's C client (libnats 3.4) as a system library, and `NATSLink`, the Swift side of
+        // it (connections, subscriptions, requests, JetStream key-value buckets) with its blocking calls off Swift's
+        // cooperative pool.
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .target(name: "NATSLink", dependencies: ["CNats"]),
+
         // What publishers send the hub, decoded and checked, and text from requests made fit to quote: pure, so the
         // fuzz targets over it build without the server's C and HTTP client.
         .target(name: "HubProtocol", dependencies: ["TickhubCore"]),
+        // Scale-out's vocabulary, pure: the NATS subjects and buckets, the interest leases, the leader's lease and
+        // epochs, the relayed status messages; the hubs on either side of NATS speak it.
+        .target(name: "ScaleOut", dependencies: ["TickhubCore", "HubProtocol"]),
 
         // The fan-out engine, C-free: stream clients and their conflated updates, symbol interest, the market view, the
         // P&L view, publishers, and the route table features register into; and what a server's shards share (the
@@ -393,6 +402,7 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport", "TickhubMetrics"]),
         .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch", "CLwsShim"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
+        .testTarget(name: "ScaleOutTests", dependencies: ["ScaleOut", "HubProtocol", "TickhubCore"]),
         .testTarget(name: "ClientPortalTests", dependencies: ["ClientPortal", "TickhubCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
@@ -412,6 +422,9 @@ let package = Package(
             dependencies: ["TickhubApp", "Hub", "IBKR", "MarketData", .product(name: "Configuration", package: "swift-configuration")]
         ),
         .testTarget(name: "TickhubProcessTests", dependencies: ["TickhubProcess"]),
+        // A real nats-server (JetStream, loopback, a store of its own) started by the test targets that need one.
+        .target(name: "NATSTestSupport", dependencies: ["NATSLink"], path: "Tests/NATSTestSupport"),
+        .testTarget(name: "NATSLinkTests", dependencies: ["NATSLink", "NATSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 # Build: libwebsockets on libuv for the server, SQLite for the store.
 # Test and bench: Chromium for the dashboard test, wrk for HTTP load, node + ws for the Node peer, nginx for the
 # reverse-proxy test, systemd for `systemd-analyze verify` of the unit, openssl for the TLS test.
-debs=(libwebsockets-dev libuv1-dev libsqlite3-dev pkg-config chromium wrk node-ws nginx systemd openssl)
+# Scale-out: the NATS C client to build against, and nats-server (with JetStream) for the tests that start one.
+debs=(libwebsockets-dev libuv1-dev libsqlite3-dev pkg-config chromium wrk node-ws nginx systemd openssl libnats-dev nats-server)
 
 missing=()
 for p in "${debs[@]}"; do

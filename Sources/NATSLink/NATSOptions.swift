@@ -1,0 +1,83 @@
+/// How many messages and bytes may wait for a subscription's handler before the client drops new ones (and reports
+/// the subscription a slow consumer): a slow reader loses its own messages, it never slows the connection.
+public struct NATSPendingLimits: Sendable, Equatable {
+    public var messages: Int
+    public var bytes: Int
+
+    public init(messages: Int, bytes: Int) {
+        self.messages = messages
+        self.bytes = bytes
+    }
+
+    /// The C client's own defaults.
+    public static let standard = NATSPendingLimits(messages: 65_536, bytes: 64 * 1024 * 1024)
+}
+
+/// How to reach the NATS server and how to behave when it goes away. Credentials are set by the caller (from the
+/// environment: `credentials(from:)`), never read from a configuration file.
+public struct NATSOptions: Sendable, Equatable {
+    /// `nats://host:port`, or several separated by commas (a cluster's seeds).
+    public var url: String
+    /// This process's name as the server shows it (monitoring, `connz`).
+    public var name: String?
+    public var user: String?
+    public var password: String?
+    public var token: String?
+    /// How long to wait before trying a server again.
+    public var reconnectWait: Duration
+    /// Reconnect attempts per server before giving up; -1 tries forever.
+    public var maxReconnect: Int
+    /// How often the client pings the server; with `maxPingsOut` unanswered, the link counts as lost. Short, so that
+    /// a blocked network is noticed in seconds, not minutes.
+    public var pingInterval: Duration
+    public var maxPingsOut: Int
+    /// Whether `connect` succeeds without a server yet (connecting in the background, `.reconnected` when it does).
+    public var retryOnFailedConnect: Bool
+    /// How long one attempt to open a connection may take.
+    public var connectTimeout: Duration
+    /// Pending limits every subscription gets unless it names its own.
+    public var pendingLimits: NATSPendingLimits
+
+    public init(
+        url: String = "nats://127.0.0.1:4222", name: String? = nil, user: String? = nil, password: String? = nil,
+        token: String? = nil, reconnectWait: Duration = .milliseconds(500), maxReconnect: Int = -1,
+        pingInterval: Duration = .seconds(2), maxPingsOut: Int = 2, retryOnFailedConnect: Bool = true,
+        connectTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits = .standard
+    ) {
+        self.url = url
+        self.name = name
+        self.user = user
+        self.password = password
+        self.token = token
+        self.reconnectWait = reconnectWait
+        self.maxReconnect = maxReconnect
+        self.pingInterval = pingInterval
+        self.maxPingsOut = maxPingsOut
+        self.retryOnFailedConnect = retryOnFailedConnect
+        self.connectTimeout = connectTimeout
+        self.pendingLimits = pendingLimits
+    }
+
+    /// These options with the credentials the environment holds: `NATS_USER` and `NATS_PASSWORD`, or `NATS_TOKEN`
+    /// (a user wins over a token when both are set; empty values count as unset).
+    public func credentials(from environment: [String: String]) -> NATSOptions {
+        var options = self
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let user = value("NATS_USER") {
+            options.user = user
+            options.password = value("NATS_PASSWORD")
+            options.token = nil
+        } else if let token = value("NATS_TOKEN") {
+            options.token = token
+        }
+        return options
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least `minimum`: what the C client's options and timeouts take.
+    func wholeMilliseconds(minimum: Int64 = 1) -> Int64 {
+        let (seconds, attoseconds) = components
+        return max(minimum, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
