@@ -9,6 +9,8 @@ public enum GatewayPath {
     public static let brokerageAccounts = "/iserver/accounts"
     public static let secdefSearch = "/iserver/secdef/search"
     public static let stocks = "/trsrv/stocks"
+    public static let secdefInfo = "/iserver/secdef/info"
+    public static let currencyPairs = "/iserver/currency/pairs"
     public static let snapshot = "/iserver/marketdata/snapshot"
     public static let portfolioAccounts = "/portfolio/accounts"
     public static let partitionedPnL = "/iserver/account/pnl/partitioned"
@@ -28,6 +30,17 @@ public enum GatewayPath {
     /// `/iserver/secdef/search?symbol=…` with the symbol percent-encoded.
     public static func secdefSearch(symbol: String) -> String {
         secdefSearch + "?symbol=" + encoded(symbol)
+    }
+
+    /// `/iserver/secdef/info?conid=<underlying>&sectype=OPT&month=MAR25&strike=250&right=P`: the month's options
+    /// at that strike and right.
+    public static func optionInfo(underlying conid: Int, month: String, strike: Double, right: String) -> String {
+        secdefInfo + "?conid=\(conid)&sectype=OPT&month=" + encoded(month) + "&strike=" + JSONText.number(strike) + "&right=" + encoded(right)
+    }
+
+    /// `/iserver/currency/pairs?currency=EUR`: the pairs IBKR lists with that currency first.
+    public static func currencyPairs(currency: String) -> String {
+        currencyPairs + "?currency=" + encoded(currency)
     }
 
     public static func stocks(symbols: [String]) -> String {

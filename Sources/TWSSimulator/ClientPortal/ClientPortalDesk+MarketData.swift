@@ -18,13 +18,17 @@ extension ClientPortalDesk {
             byName ? listing.longName.uppercased().contains(wanted)
                 : listing.instrument.symbol.uppercased() == wanted || listing.instrument.root.uppercased() == wanted
         }.sorted { $0.conId < $1.conId }
+        let months = optionMonths()
         let results = matches.map { listing in
             let type = listing.instrument.securityType
+            let sections: [ContractSearchResult.Section] = type == .stock
+                // Any option on a listed stock exists here, as on the TWS side.
+                ? [.init(secType: type.rawValue), .init(secType: SecurityType.option.rawValue, months: months, exchanges: ["SMART", "CBOE"])]
+                : [.init(secType: type.rawValue, exchanges: [listing.primaryExchange])]
             return ContractSearchResult(
                 conid: listing.conId, symbol: listing.instrument.symbol,
                 companyHeader: "\(listing.longName) - \(listing.primaryExchange)", description: listing.primaryExchange,
-                // Any option on a listed stock exists here, as on the TWS side.
-                secTypes: type == .stock ? [type.rawValue, SecurityType.option.rawValue] : [type.rawValue])
+                sections: sections)
         }
         return .ok(ContractSearchResult.json(results))
     }

@@ -130,6 +130,8 @@ final class ClientPortalDesk {
             let request = GatewayReply.object(from: body) ?? [:]
             return secdefSearch(symbol: request["symbol"] as? String, byName: request["name"] as? Bool ?? false)
         case (.GET, "/trsrv/stocks"): return stocks(query["symbols"])
+        case (.GET, GatewayPath.secdefInfo): return optionInfo(query)
+        case (.GET, GatewayPath.currencyPairs): return currencyPairs(query["currency"])
         case (.GET, "/iserver/marketdata/snapshot"): return snapshot(conids: query["conids"], fields: query["fields"])
         case (.GET, "/portfolio/accounts"): return portfolioAccounts()
         case (.GET, "/iserver/account/pnl/partitioned"): return partitionedPnL()
