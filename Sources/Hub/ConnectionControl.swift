@@ -72,6 +72,16 @@ enum ConnectionRoutes {
         w.field("messagesInPerSecond", s.messagesInPerSecond)
         w.field("messagesOutPerSecond", s.messagesOutPerSecond)
         w.field("connections", s.connections)
+        if let gateway = s.gateway {
+            w.key("gateway")
+            w.beginObject()
+            w.field("serverName", gateway.serverName)
+            w.field("serverVersion", gateway.serverVersion)
+            w.field("requestsLast10s", gateway.requestsLast10s)
+            w.field("tooManyRequests", gateway.tooManyRequests)
+            w.field("penaltyUntil", gateway.penaltyUntil)
+            w.endObject()
+        }
         w.endObject()
     }
 }

@@ -57,7 +57,8 @@ extension FanoutHub {
             providers: providerReports().map { report in
                 (report, market.book.entries.values.filter { $0.quote.source == report.name && !$0.quote.stale }.count)
             },
-            sources: followed.sorted().map { ($0, market.source(of: $0)?.rawValue) })
+            sources: followed.sorted().map { ($0, market.source(of: $0)?.rawValue) },
+            broker: brokerStatus)
     }
 }
 
@@ -73,6 +74,8 @@ struct HealthReport: Sendable {
     let quotes: Int
     let providers: [(report: ProviderHealth, servingSymbols: Int)]
     let sources: [(symbol: String, source: String?)]
+    /// IBKR's link as last reported: which transport, and over the Client Portal the gateway's name and version.
+    let broker: BrokerConnectionStatus?
 
     func body(_ shards: [ShardFigures]) -> [UInt8] {
         var w = JSONWriter()
@@ -117,6 +120,18 @@ struct HealthReport: Sendable {
         w.beginObject()
         for (symbol, source) in sources { w.field(symbol, source) }
         w.endObject()
+        if let broker {
+            // Only what does not go out of date between the link's reports: the pacing figures are in
+            // /api/ibkr/status, read when asked.
+            w.key("ibkr")
+            w.beginObject()
+            w.field("transport", broker.transport)
+            if let gateway = broker.gateway {
+                w.field("serverName", gateway.serverName)
+                w.field("serverVersion", gateway.serverVersion)
+            }
+            w.endObject()
+        }
         w.endObject()
         return w.bytes
     }

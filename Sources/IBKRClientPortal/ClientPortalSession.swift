@@ -37,6 +37,9 @@ actor ClientPortalSession {
     private var connections = 0
     private var token: String?
     private var competing = false
+    /// The gateway's `serverInfo` from its latest auth status.
+    private var serverName: String?
+    private var serverVersion: String?
     var listeners: [@Sendable (IBKREvent) -> Void] = []
 
     private var lines: [String: Line] = [:]
@@ -78,11 +81,23 @@ actor ClientPortalSession {
     // MARK: Status and events
 
     func status() -> BrokerConnectionStatus {
-        BrokerConnectionStatus(
+        var status = BrokerConnectionStatus(
             state: state, host: configuration.host, port: configuration.port, clientId: configuration.clientId,
             connectedSince: connectedSince, lastError: lastError, accounts: accounts,
             linesInUse: lines.values.filter { $0.streaming }.count, lineBudget: configuration.lineBudget,
             connections: connections, transport: IBKRTransportKind.clientPortal.rawValue)
+        status.gateway = gatewayStatus()
+        return status
+    }
+
+    private func gatewayStatus() -> GatewaySessionStatus {
+        // The penalty's end is on the pacer's monotonic clock: as a wall-clock time for the status.
+        let penaltyUntil = client.penaltyUntil.flatMap { until -> Int64? in
+            let left = until - client.clock()
+            return left > 0 ? wallClock.now().milliseconds + Int64((left * 1000).rounded(.up)) : nil
+        }
+        return GatewaySessionStatus(serverName: serverName, serverVersion: serverVersion, requestsLast10s: client.requestsLast10s,
+                                    tooManyRequests: client.penalties, penaltyUntil: penaltyUntil)
     }
 
     func addListener(_ listener: @escaping @Sendable (IBKREvent) -> Void) { listeners.append(listener) }
@@ -251,7 +266,12 @@ actor ClientPortalSession {
     }
 
     private func authStatus() async throws(GatewayError) -> AuthStatus {
-        try await decode { try AuthStatus.decode(try await client.call(.authStatus, .POST, path: GatewayPath.authStatus)) }
+        let auth = try await decode { try AuthStatus.decode(try await client.call(.authStatus, .POST, path: GatewayPath.authStatus)) }
+        if auth.serverName != nil || auth.serverVersion != nil {
+            serverName = auth.serverName
+            serverVersion = auth.serverVersion
+        }
+        return auth
     }
 
     private func tickle() async throws(GatewayError) -> TickleAnswer {
@@ -411,7 +431,11 @@ actor ClientPortalSession {
             }
             var quote = line.quote ?? Quote(symbol: symbol, source: .ibkr)
             let now = wallClock.now().milliseconds
-            var changed = quote.apply(update, receivedAt: now)
+            // Stamped when the hub got it, as TWS's ticks are: ages are judged on the hub's clock, and `_updated`
+            // is the gateway's (another process, maybe another machine; a simulator's market time).
+            var received = update
+            received.updated = nil
+            var changed = quote.apply(received, receivedAt: now)
             // Fresh data on an open stream: live again, unless the gateway itself calls it frozen.
             if line.linkStale, !update.isPriming {
                 line.linkStale = false

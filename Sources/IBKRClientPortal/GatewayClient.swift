@@ -20,6 +20,8 @@ final class GatewayClient: Sendable {
     let tls: TLSConfiguration
     private let http: HTTPClient
     private let pacer: Mutex<GatewayPacer>
+    /// When each request of the last 10 seconds went (pacer's clock), for the status: the pace actually kept.
+    private let recentSends = Mutex<[Double]>([])
     /// Seconds on a monotonic clock: the pacer's.
     let clock: @Sendable () -> Double
     private let requestTimeout: TimeAmount
@@ -53,6 +55,21 @@ final class GatewayClient: Sendable {
     var penaltyUntil: Double? { pacer.withLock { $0.penaltyUntil } }
     var penalties: Int { pacer.withLock { $0.penalties } }
 
+    /// Requests sent in the last 10 seconds.
+    var requestsLast10s: Int {
+        let since = clock() - 10
+        return recentSends.withLock { sends in sends.count { $0 >= since } }
+    }
+
+    private func noteSent() {
+        let now = clock()
+        // At most 10 a second are let through, so this stays near 100 entries.
+        recentSends.withLock { sends in
+            sends.removeAll { $0 < now - 10 }
+            sends.append(now)
+        }
+    }
+
     /// Waits for `endpoint`'s turn; throws `.penalized` at once inside a penalty rather than waiting it out.
     private func turn(_ endpoint: GatewayEndpoint) async throws(GatewayError) {
         // Bounded: each wait is the pacer's exact figure, so a few rounds suffice unless other calls keep
@@ -60,7 +77,9 @@ final class GatewayClient: Sendable {
         for _ in 0..<1_000 {
             let decision = pacer.withLock { $0.request(endpoint, now: clock()) }
             switch decision {
-            case .send: return
+            case .send:
+                noteSent()
+                return
             case let .penalized(until): throw .penalized(until: until)
             case let .wait(seconds):
                 do { try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up)))) } catch {

@@ -54,6 +54,8 @@ public struct BrokerConnectionStatus: Equatable, Sendable {
     /// How the broker is reached: for IBKR `tws` (TWS or IB Gateway's socket protocol) or `clientportal` (the
     /// Client Portal gateway's Web API).
     public var transport: String
+    /// The Client Portal gateway's name, version and pacing; nil over TWS.
+    public var gateway: GatewaySessionStatus?
 
     public init(
         state: BrokerConnectionState, host: String, port: Int, clientId: Int, serverVersion: Int? = nil,

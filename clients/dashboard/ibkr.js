@@ -14,9 +14,12 @@ const DEGRADED_TEXT = {
   competingSession: 'a competing live session took the data',
 };
 
+// How the hub reaches IBKR: TWS's socket protocol (TWS or IB Gateway) or the Client Portal gateway's Web API.
+const TRANSPORT_TEXT = { tws: 'TWS', clientportal: 'Client Portal' };
+
 const el = {
   state: $('ibkr-state'), stateText: $('ibkr-state-text'), detail: $('ibkr-detail'),
-  host: $('ibkr-host'), port: $('ibkr-port'), clientId: $('ibkr-client-id'),
+  transport: $('ibkr-transport'), host: $('ibkr-host'), port: $('ibkr-port'), clientId: $('ibkr-client-id'),
   lines: $('ibkr-lines'), accounts: $('ibkr-accounts'), since: $('ibkr-since'),
   error: $('ibkr-error'), connect: $('connect'), disconnect: $('disconnect'),
 };
@@ -50,10 +53,14 @@ function renderIBKR(s) {
     detail = `attempt ${s.attempt ?? '?'}` + (s.retryInSeconds != null ? `, next in ${s.retryInSeconds} s` : '');
   }
   el.detail.textContent = detail;
-  el.state.title = s && s.serverVersion != null ? `TWS server version ${s.serverVersion}` : '';
+  const portal = s && s.transport === 'clientportal';
+  el.state.title = portal ? gatewayTitle(s.gateway) : s && s.serverVersion != null ? `TWS server version ${s.serverVersion}` : '';
+  el.transport.textContent = s && s.transport ? TRANSPORT_TEXT[s.transport] || s.transport : DASH;
+  el.transport.title = portal ? pacingTitle(s.gateway) : '';
   el.host.textContent = s && s.host ? s.host : DASH;
   el.port.textContent = s && s.port != null ? String(s.port) : DASH;
-  el.clientId.textContent = s && s.clientId != null ? String(s.clientId) : DASH;
+  // The gateway has no client ids: the number configured is not used there.
+  el.clientId.textContent = !portal && s && s.clientId != null ? String(s.clientId) : DASH;
   el.lines.textContent = s && s.lineBudget != null ? `${s.linesInUse ?? 0} / ${s.lineBudget}` : DASH;
   el.accounts.textContent = s && Array.isArray(s.accounts) && s.accounts.length ? s.accounts.join(', ') : DASH;
   el.since.textContent = s && s.connectedSince ? formatTime(s.connectedSince) : DASH;
@@ -65,6 +72,20 @@ function renderIBKR(s) {
     el.error.hidden = true;
   }
   updateButtons();
+}
+
+/** The gateway's own name and version, from its auth status. */
+function gatewayTitle(g) {
+  if (!g || (!g.serverName && !g.serverVersion)) return 'Client Portal gateway';
+  return `Client Portal gateway ${[g.serverName, g.serverVersion].filter(Boolean).join(' ')}`;
+}
+
+/** The pace the hub keeps with the gateway (IBKR allows 10 requests a second; a 429 boxes the address). */
+function pacingTitle(g) {
+  if (!g || g.requestsLast10s == null) return '';
+  let text = `${g.requestsLast10s} requests in the last 10 s; ${g.tooManyRequests ?? 0} refused with 429`;
+  if (g.penaltyUntil) text += `; nothing sent until ${formatTime(g.penaltyUntil)} (IBKR's penalty box)`;
+  return text;
 }
 
 function updateButtons() {
