@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import ROOT, start_simulator
-from tickhub_e2e import Hub
+from tickhub_e2e import Hub, expect
 
 
 def gateway_port(sim):
@@ -40,6 +40,14 @@ def test_status_names_the_transport_and_the_session_comes_up(portal_hub):
     assert status["transport"] == "clientportal"
     assert status["accounts"], status
     assert status["connectedSince"] is not None
+    # The gateway's own name and version (its auth status's serverInfo), and the pace kept with it.
+    gateway = status["gateway"]
+    assert gateway["serverName"] == "TickhubSim" and gateway["serverVersion"].startswith("Build "), gateway
+    assert 1 <= gateway["requestsLast10s"] <= 100 and gateway["tooManyRequests"] == 0, gateway
+    assert gateway["penaltyUntil"] is None
+    health = portal_hub.get("/api/health").json()
+    assert health["ibkr"] == {"transport": "clientportal", "serverName": gateway["serverName"],
+                              "serverVersion": gateway["serverVersion"]}, health
 
 
 def test_quotes_reach_a_stream_client(portal_hub):
@@ -163,26 +171,78 @@ def test_a_burst_of_500_symbols_stays_under_the_gateways_pacing(gateway, portal_
     assert 20 <= sent <= 10 * elapsed + 10, (sent, elapsed)
 
 
-def fresh_quote_after(hub, since_us, timeout=30):
-    """Waits until AAPL's quote is live and newer than `since_us` (the hub's `t`); returns the seconds it took."""
-    started = time.monotonic()
-    while True:
-        quote = hub.get("/api/market-data/quote/AAPL").json()
-        if not quote.get("stale") and quote.get("t", 0) > since_us:
-            return time.monotonic() - started
-        assert time.monotonic() - started < timeout, f"AAPL not fresh again: {quote}; IBKR {hub.get('/api/ibkr/status').json()}"
-        time.sleep(0.05)
+# Recovery: for each fault the gateway simulates, the time from its end (for a drop or an expiry, from the fault
+# itself) until a fresh AAPL quote from IBKR reaches a stream client. One gateway and one hub for them all, in
+# turn; the hub's penalty box is a little longer than the gateway's, as IBKR's is unknown to the hub to the second.
+GATEWAY_PENALTY_S = 6
+HUB_PENALTY_S = 7
+# The portfolio read every 5 s (IBKR's least) is sure to meet the penalty before it ends.
+PORTFOLIO_S = 5
+OUTAGE_S = 3
+# Generous against a backoff that restarts with each fault; a stream that comes back in minutes is a bug.
+RECOVERY_LIMIT_S = 20
+
+# name: (fault posted, how the hub shows it meanwhile, what ends it or None, seconds after which it ends by itself)
+FAULTS = {
+    "logged out": ("cp-logged-out", lambda s: s["state"] != "ready", "cp-logged-in", 0),
+    "competing": ("cp-competing", lambda s: s["state"] == "degraded", "cp-competing-ended", 0),
+    "session expired": ("cp-session-expired", None, None, 0),
+    "429 penalty": (f"cp-penalty?seconds={GATEWAY_PENALTY_S}", lambda s: "429" in (s["lastError"] or ""), None,
+                    GATEWAY_PENALTY_S),
+    "nightly outage": (f"cp-outage?seconds={OUTAGE_S}", None, None, OUTAGE_S),
+    "dropped WebSocket": ("cp-drop-websocket", None, None, 0),
+}
 
 
-@pytest.mark.parametrize("name", ["cp-drop-websocket", "cp-session-expired", "cp-outage?seconds=3"])
-def test_the_stream_comes_back_after(gateway, portal_hub, name):
-    portal_hub.wait_for_ibkr("ready", timeout=20)
-    fresh_quote_after(portal_hub, 0)
-    fault(gateway, name)
-    since = int(time.time() * 1_000_000)
-    took = fresh_quote_after(portal_hub, since)
-    print(f"{name}: AAPL live again after {took:.2f} s")
-    assert portal_hub.get("/api/ibkr/status").json()["state"] == "ready"
+@pytest.fixture(scope="module")
+def recovery_gateway():
+    sim = start_simulator("--client-portal-port", "0", "--client-portal-penalty-seconds", str(GATEWAY_PENALTY_S))
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def recovery_hub(recovery_gateway, tmp_path_factory):
+    config = tmp_path_factory.mktemp("recovery") / "tickhub.json"
+    config.write_text(json.dumps({"ibkr": {"clientPortal": {"penaltySeconds": HUB_PENALTY_S, "portfolioSeconds": PORTFOLIO_S}}}))
+    hub = Hub("--config", str(config), "--ibkr-transport", "clientportal", "--ibkr-host", "127.0.0.1",
+              "--ibkr-port", str(gateway_port(recovery_gateway)), demo=False)
+    yield hub
+    hub.stop()
+
+
+def live_aapl_after(since_us):
+    return lambda m: (m.get("type") == "quote" and m.get("symbol") == "AAPL" and m.get("source") == "ibkr"
+                      and not m.get("stale") and m.get("t", 0) > since_us)
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_recovery_after_each_fault(recovery_gateway, recovery_hub, name):
+    posted, shown, ender, lasts = FAULTS[name]
+    recovery_hub.wait_for_ibkr("ready", timeout=30)
+
+    async def scenario():
+        async with recovery_hub.connect() as ws:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": ["AAPL"]}))
+            await expect(ws, live_aapl_after(0), timeout=20, what="a live AAPL quote before the fault")
+            posted_at = time.time()
+            fault(recovery_gateway, posted)
+            if shown is not None:
+                await asyncio.to_thread(wait_status, recovery_hub, shown)
+            if ender is not None:
+                fault(recovery_gateway, ender)
+                ended_at = time.time()
+            else:
+                ended_at = posted_at + lasts
+            await asyncio.sleep(max(0.0, ended_at - time.time()))
+            await expect(ws, live_aapl_after(int(ended_at * 1_000_000)), timeout=RECOVERY_LIMIT_S,
+                         what=f"a fresh AAPL quote after {name}")
+            return time.time() - ended_at
+
+    took = asyncio.run(scenario())
+    print(f"recovery {name}: {took:.2f} s")
+    assert took < RECOVERY_LIMIT_S, took
+    assert recovery_hub.get("/api/ibkr/status").json()["state"] == "ready"
 
 
 def test_a_429_is_a_penalty_box_not_a_retry_storm(tmp_path):
@@ -196,6 +256,9 @@ def test_a_429_is_a_penalty_box_not_a_retry_storm(tmp_path):
         fault(sim, "cp-penalty?seconds=3")
         boxed = wait_status(hub, lambda s: "429" in (s["lastError"] or ""))
         assert boxed["state"] == "reconnecting", boxed
+        # The status says when the box ends, on the wall clock, and counts the 429.
+        assert boxed["gateway"]["tooManyRequests"] == 1, boxed
+        assert 0 < boxed["gateway"]["penaltyUntil"] - time.time() * 1000 <= 4_000, boxed
         with urllib_request(f"http://127.0.0.1:{sim.fields['control']}/clientportal/status") as r:
             refused_then = json.loads(r.read())["tooManyRequests"]
         wait_status(hub, lambda s: s["state"] == "ready", timeout=30)
