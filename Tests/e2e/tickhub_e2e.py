@@ -356,3 +356,81 @@ def tcp_queues(local_port, remote_port):
                 tx, rx = queues.split(":")
                 return int(tx, 16), int(rx, 16)
     return None
+
+
+class NATSServer:
+    """A real `nats-server -js` on a free loopback port, its JetStream store and log in `folder`. `stop()` (SIGTERM),
+    `kill()` (SIGKILL), `restart()` (the same port and store, so a key-value bucket survives), `pause()`/`resume()`
+    (SIGSTOP/SIGCONT: the server hangs with its sockets open, as behind a blocked network). Every wait is bounded."""
+
+    def __init__(self, folder, port=None):
+        import pathlib
+        import shutil
+        self.folder = pathlib.Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.store = self.folder / "nats-store"
+        self.log = self.folder / "nats-server.log"
+        self.executable = shutil.which("nats-server") or "/usr/sbin/nats-server"
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        self.port = port
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout=10):
+        import subprocess
+        self.proc = subprocess.Popen(
+            [self.executable, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store), "-l", str(self.log)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with socket.socket() as probe:
+                probe.settimeout(0.5)
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.02)
+        self.kill()
+        tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+        raise RuntimeError(f"nats-server did not listen on {self.port}: {tail}")
+
+    def _end(self, how):
+        import subprocess
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            how(self.proc)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def stop(self):
+        self._end(lambda p: p.terminate())
+
+    def kill(self):
+        self._end(lambda p: p.kill())
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def pause(self):
+        import signal
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        import signal
+        self.proc.send_signal(signal.SIGCONT)
+
+
+def start_nats_server(tmp_path, port=None):
+    """`NATSServer` with its store under `tmp_path` (pytest's tmp_path); stop it (or `kill()`) when done."""
+    return NATSServer(tmp_path, port=port)

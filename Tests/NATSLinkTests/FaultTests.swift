@@ -1,0 +1,101 @@
+import NATSLink
+import NATSTestSupport
+import Foundation
+import Testing
+
+@Suite("NATS faults against a real server")
+struct FaultTests {
+    @Test func aRestartedServerIsReconnectedAndSubscriptionsResume() async throws {
+        let server = try NATSServerProcess()
+        let events = Gathered<NATSEvent>()
+        let connection = try NATSConnection.connect(server.clientOptions()) { events.append($0) }
+        defer { connection.close() }
+        let received = Gathered<NATSMessage>()
+        _ = try connection.subscribe("tickhub.quote.>") { received.append($0) }
+        try await connection.flush(timeout: .seconds(5))
+        #expect(connection.isConnected)
+
+        server.kill()
+        #expect(await events.wait { $0.contains(.disconnected) })
+        #expect(!connection.isConnected)
+
+        try server.start()
+        #expect(await events.wait { $0.contains(.reconnected) })
+        #expect(connection.isConnected)
+        #expect(connection.statistics().reconnects >= 1)
+
+        // The subscription was made again on the new server: a message from another client reaches it.
+        let publisher = try NATSConnection.connect(server.clientOptions(name: "publisher")) { _ in }
+        defer { publisher.close() }
+        try publisher.publish("tickhub.quote.AAPL", [42])
+        #expect(await received.wait(forCount: 1))
+        #expect(received.items.first?.data == [42])
+        // The key-value store survives in its folder.
+        let bucket = try await connection.keyValue("tickhub-quotes", ttl: nil)
+        try await bucket.put("AAPL", [1])
+        server.kill()
+        try server.start()
+        #expect(await events.wait { $0.filter { $0 == .reconnected }.count >= 2 })
+        #expect(try await bucket.get("AAPL")?.value == [1])
+    }
+
+    @Test func aConnectionMadeBeforeTheServerStartsConnectsWhenItDoes() async throws {
+        let server = try NATSServerProcess()
+        server.kill()
+        let events = Gathered<NATSEvent>()
+        let connection = try NATSConnection.connect(server.clientOptions()) { events.append($0) }
+        defer { connection.close() }
+        #expect(!connection.isConnected)
+        try server.start()
+        #expect(await events.wait { $0.contains(.reconnected) })
+        #expect(connection.isConnected)
+    }
+
+    @Test func aSlowConsumerLosesItsOwnMessagesAndIsReported() async throws {
+        let server = try NATSServerProcess()
+        let events = Gathered<NATSEvent>()
+        let connection = try NATSConnection.connect(server.clientOptions()) { events.append($0) }
+        defer { connection.close() }
+        let gate = Gate()
+        let slowHandled = Gathered<NATSMessage>()
+        let fastHandled = Gathered<NATSMessage>()
+        // The slow handler holds the first message until the gate opens; only 10 may wait behind it.
+        let slow = try connection.subscribe("tickhub.quote.>", limits: NATSPendingLimits(messages: 10, bytes: 1 << 20)) { message in
+            gate.wait()
+            slowHandled.append(message)
+        }
+        _ = try connection.subscribe("tickhub.quote.>") { fastHandled.append($0) }
+        try await connection.flush(timeout: .seconds(5))
+
+        for index in 0..<200 { try connection.publish("tickhub.quote.AAPL", [UInt8(index)]) }
+        // The other subscription on the same connection gets every message, undelayed by the slow one.
+        #expect(await fastHandled.wait(forCount: 200))
+        #expect(await events.wait { $0.contains(.slowConsumer(subject: "tickhub.quote.>")) })
+        #expect(slow.dropped > 0)
+        gate.open()
+        let dropped = Int(slow.dropped)
+        #expect(await slowHandled.wait(forCount: 200 - dropped))
+        #expect(slowHandled.items.count == 200 - dropped)
+    }
+}
+
+/// Holds a handler's thread until opened, for at most 20 s (the handler runs on the C client's thread, so it may
+/// block).
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+
+    func wait() {
+        let deadline = Date().addingTimeInterval(20)
+        condition.lock()
+        while !isOpen, condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
