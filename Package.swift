@@ -375,7 +375,9 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
-        .testTarget(name: "IBKRClientPortalTests", dependencies: ["IBKRClientPortal", "IBKR", "TickhubCore"]),
+        .testTarget(
+            name: "IBKRClientPortalTests",
+            dependencies: ["IBKRClientPortal", "IBKR", "TickhubCore", "ClientPortal", "TWSSimulator", "SimulatorTestSupport"]),
         .testTarget(
             name: "TWSProtocolTests",
             dependencies: [

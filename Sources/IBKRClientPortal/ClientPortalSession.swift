@@ -46,9 +46,7 @@ actor ClientPortalSession {
     /// Symbols in the order lines go to them (subscription order, then `prioritize`).
     private var ranking: [String] = []
     private var byConid: [Int: String] = [:]
-    /// Contract ids found, kept for the process's life (a stock's conid does not change); nil: the gateway knows
-    /// no stock by that symbol.
-    private var conids: [String: Int?] = [:]
+    private let contracts: GatewayContracts
 
     private var positionList: [IBKRPosition] = []
     private var balances: [String: AccountBalance] = [:]
@@ -68,6 +66,7 @@ actor ClientPortalSession {
         self.configuration = configuration
         settings = configuration.clientPortal
         self.client = client
+        contracts = GatewayContracts(client: client)
         self.loop = loop
         self.logger = logger
         self.wallClock = wallClock
@@ -512,7 +511,15 @@ actor ClientPortalSession {
         let waiting = ranking.filter { lines[$0]?.conid == nil && lines[$0]?.status == .pending }.prefix(5)
         for symbol in waiting {
             guard let instrument = lines[symbol]?.instrument else { continue }
-            let found = try await conid(for: instrument)
+            let found: Int?
+            do {
+                found = try await conid(for: instrument)
+            } catch {
+                guard case let .malformed(detail) = error else { throw error }
+                // One unreadable answer ends that symbol, not the session.
+                logger.notice("Client Portal: the contract of \(symbol) could not be read: \(detail)")
+                found = nil
+            }
             guard var line = lines[symbol] else { continue }
             if let found {
                 line.conid = found
@@ -527,22 +534,10 @@ actor ClientPortalSession {
         if !waiting.isEmpty { serveLines() }
     }
 
-    /// The gateway's contract id for `instrument`, looked up once and kept for the process's life; nil when the
-    /// gateway knows no such contract (or the kind is not served over the Client Portal).
+    /// The gateway's contract id for `instrument` (stock, option, forex pair or coin), looked up once and kept for
+    /// the process's life; nil when the gateway knows no such contract.
     func conid(for instrument: Instrument) async throws(GatewayError) -> Int? {
-        if let known = conids[instrument.symbol] { return known }
-        let found: Int?
-        switch instrument.securityType {
-        case .stock:
-            let results = try await decode {
-                try ContractSearchResult.decodeList(try await client.call(.secdefSearch, path: GatewayPath.secdefSearch(symbol: instrument.root)))
-            }
-            found = ContractSearchResult.stockConid(for: instrument.root, in: results)
-        default:
-            found = nil
-        }
-        conids[instrument.symbol] = .some(found)
-        return found
+        try await contracts.conid(for: instrument)
     }
 
     // MARK: The portfolio
@@ -587,8 +582,8 @@ actor ClientPortalSession {
         }
     }
 
-    /// A gateway position as IBKR's: stocks and options get their instrument (so the hub values them); other kinds
-    /// are kept with IBKR's own figures only.
+    /// A gateway position as IBKR's: stocks, options, forex pairs and coins get their instrument (so the hub values
+    /// them); other kinds (futures, bonds, funds…) are kept with IBKR's own figures only.
     static func position(_ row: PortfolioPosition) -> IBKRPosition {
         var instrument: Instrument?
         if row.assetClass == "STK", let ticker = row.ticker ?? row.contractDesc.split(separator: " ").first.map(String.init), !ticker.isEmpty {
@@ -597,6 +592,13 @@ actor ClientPortalSession {
                   expiry.count == 8, expiry.allSatisfy(\.isNumber), let strike = row.strike, strike > 0,
                   let right = row.putOrCall.flatMap(OptionTerms.Right.init(rawValue:)) {
             instrument = .option(OptionTerms(underlying: underlying, expiry: expiry, right: right, strike: strike))
+        } else if row.assetClass == "CASH" {
+            // contractDesc is the pair ("EUR.USD"); ticker is only its base, the currency its quote.
+            let pair = row.contractDesc.contains(".") ? row.contractDesc : row.ticker.map { "\($0).\(row.currency ?? "")" } ?? ""
+            instrument = (try? SymbolGrammar.parse(pair)).flatMap { $0.securityType == .forex ? $0 : nil }
+        } else if row.assetClass == "CRYPTO", row.currency == nil || row.currency == "USD" {
+            let coin = row.ticker ?? row.contractDesc
+            instrument = (try? SymbolGrammar.parse(coin)).flatMap { $0.securityType == .crypto ? $0 : nil }
         }
         var position = IBKRPosition(account: row.accountId, conId: row.conid, instrument: instrument, currency: row.currency, multiplier: row.multiplier)
         position.quantity = row.quantity

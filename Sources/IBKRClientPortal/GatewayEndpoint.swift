@@ -6,6 +6,8 @@ public enum GatewayEndpoint: String, Sendable, Hashable, CaseIterable {
     case tickle = "/tickle"
     case iserverAccounts = "/iserver/accounts"
     case secdefSearch = "/iserver/secdef/search"
+    case secdefInfo = "/iserver/secdef/info"
+    case currencyPairs = "/iserver/currency/pairs"
     case snapshot = "/iserver/marketdata/snapshot"
     case portfolioAccounts = "/portfolio/accounts"
     case positions = "/portfolio/{accountId}/positions/{page}"
