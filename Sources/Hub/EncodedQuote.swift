@@ -14,5 +14,12 @@ package struct EncodedQuote: Sendable {
         bytes = SharedBytes(QuoteEncoding.encode(entry))
     }
 
+    /// An update numbered and encoded elsewhere (another hub's, read back by `QuoteDecoding`): its bytes kept as
+    /// they came, so that every client gets exactly what the hub that numbered it wrote.
+    package init(entry: QuoteBook.Entry, bytes: [UInt8]) {
+        self.entry = entry
+        self.bytes = SharedBytes(bytes)
+    }
+
     package var symbol: String { entry.quote.symbol }
 }

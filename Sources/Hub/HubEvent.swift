@@ -22,6 +22,10 @@ package enum HubEvent: Sendable {
     case barsReleased([BarKey])
     /// A price alert fired, for the `alerts` channel.
     case alert(EncodedAlert)
+    /// What feeds the hub is lost, and why (an edge's link to its ingest): every quote is marked stale at once.
+    case feedLost(String)
+    /// It is back.
+    case feedRestored
 }
 
 extension FanoutHub {
@@ -41,6 +45,8 @@ extension FanoutHub {
         case let .bar(update): publishBar(update)
         case let .barsReleased(keys): forgetReleasedSeries(keys)
         case let .alert(alert): publishAlert(alert)
+        case let .feedLost(reason): markAllStale(reason: reason, now: clock.now())
+        case .feedRestored: feedRestored()
         }
     }
 }

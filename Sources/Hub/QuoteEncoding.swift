@@ -31,8 +31,11 @@ package enum QuoteEncoding {
         w.field("high", q.high, decimals: price)
         w.field("low", q.low, decimals: price)
         w.field("close", q.close, decimals: price)
-        w.field("change", q.change, decimals: price)
-        w.field("changePercent", q.changePercent, decimals: PricePrecision.percentDecimals)
+        // From the prices as written, so that the change agrees with them to the last digit and a reader of these
+        // bytes (`QuoteDecoding`) works out the same one.
+        let shown = asWritten(q, decimals: price)
+        w.field("change", shown.change, decimals: price)
+        w.field("changePercent", shown.changePercent, decimals: PricePrecision.percentDecimals)
         w.field("timestamp", q.timestamp)
         w.field("source", q.source.rawValue)
         w.field("delayed", q.delayed)
@@ -52,6 +55,24 @@ package enum QuoteEncoding {
         if let sourceTime = q.sourceTime { w.field("ts", sourceTime) }
         if snapshot { w.field("snapshot", true) }
         w.endObject()
+    }
+
+    /// The quote with the prices `change` depends on as `JSONWriter` writes them at `decimals` (the double nearest to
+    /// the decimal written; a value with no digit left to round as it is, a non-finite one as absent).
+    private static func asWritten(_ quote: Quote, decimals: Int) -> Quote {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        func written(_ value: Double?) -> Double? {
+            guard let value, value.isFinite else { return nil }
+            let units = (value * scale).rounded()
+            return abs(units) < 9_007_199_254_740_992 ? units / scale : value
+        }
+        var shown = quote
+        shown.bid = written(quote.bid)
+        shown.ask = written(quote.ask)
+        shown.last = written(quote.last)
+        shown.close = written(quote.close)
+        return shown
     }
 
     /// Whether the symbol's regular session is open at that moment.

@@ -4,6 +4,7 @@ import Foundation
 import Hub
 import HubProtocol
 import Logging
+import Synchronization
 import TickhubCore
 
 /// Tickhub's HTTP and WebSocket server on libwebsockets: `server.threads` shards (`LwsShard`), each a service thread
@@ -18,8 +19,12 @@ public final class TickhubServer: Sendable {
     private let broadcast: HubBroadcast
     private let interest: InterestUnion
     private let logger: Logger
+    private let relayed = RelayedQuoteCounts()
 
-    package init(configuration: ServerConfiguration, wiring: HubWiring, logger: Logger = Logger(label: "tickhub.server")) {
+    /// `relay` sees every event as it is handed to the shards (an ingest passing quotes on to edge hubs); nil costs
+    /// nothing.
+    package init(configuration: ServerConfiguration, wiring: HubWiring, relay: (any HubRelay)? = nil,
+                 logger: Logger = Logger(label: "tickhub.server")) {
         self.configuration = configuration
         self.logger = logger
         let count = configuration.threads
@@ -30,7 +35,7 @@ public final class TickhubServer: Sendable {
             LwsShard(place: ShardPlace(index: index, count: count, interest: interest), configuration: configuration, wiring: wiring,
                      logger: logger)
         }
-        broadcast = HubBroadcast(shards: shards)
+        broadcast = HubBroadcast(shards: shards, relay: relay)
     }
 
     // MARK: From any thread
@@ -64,6 +69,49 @@ public final class TickhubServer: Sendable {
     /// Tells the symbol's subscribers where its quotes come from now, and why.
     public func publishSourceChange(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String) {
         broadcast.post(.sourceChanged(symbol: symbol, from: from, to: to, reason: reason))
+    }
+
+    // MARK: Fed by another hub
+
+    /// A quote as another hub encoded it (an edge's, from its ingest): read once for the book, its bytes passed on
+    /// as they are, with their `seq` and `t`. Bytes that are not a quote are refused and counted, one older than the
+    /// symbol's newest is dropped and counted; neither reaches a client.
+    @discardableResult
+    public func publishEncoded(_ bytes: [UInt8]) -> RelayedQuoteOutcome {
+        let entry: QuoteBook.Entry
+        do {
+            entry = try QuoteDecoding.decode(bytes)
+        } catch {
+            relayed.refused.add(1, ordering: .relaxed)
+            return .refused(error.description)
+        }
+        guard broadcast.publishNumbered(EncodedQuote(entry: entry, bytes: bytes)) else {
+            relayed.superseded.add(1, ordering: .relaxed)
+            return .superseded
+        }
+        return .published(symbol: entry.quote.symbol, sequence: entry.sequence)
+    }
+
+    /// Quotes refused as malformed and dropped as older than one already passed on, since the start.
+    public var relayedQuoteFigures: (refused: Int, superseded: Int) {
+        (relayed.refused.load(ordering: .relaxed), relayed.superseded.load(ordering: .relaxed))
+    }
+
+    /// Numbers each symbol's next quote above the one given (the last the previous leader published): a hub that
+    /// takes over the feed continues every `seq`.
+    public func seedSequences(_ sequences: [String: UInt64]) {
+        broadcast.seedSequences(sequences)
+    }
+
+    /// What feeds this hub is lost: every quote is sent again at once marked stale (same `seq`), and every stream
+    /// client is told why.
+    public func markAllStale(reason: String) {
+        broadcast.post(.feedLost(reason))
+    }
+
+    /// The feed is back: clients are told; each symbol's next quote clears its stale mark.
+    public func feedRestored() {
+        broadcast.post(.feedRestored)
     }
 
     // MARK: Charts and alerts
@@ -124,6 +172,20 @@ public final class TickhubServer: Sendable {
             for shard in shards { group.addTask { await shard.stop() } }
         }
         logger.notice("stopped")
+    }
+
+    /// What became of a quote another hub encoded.
+    public enum RelayedQuoteOutcome: Equatable, Sendable {
+        case published(symbol: String, sequence: UInt64)
+        /// Older than the symbol's newest already passed on.
+        case superseded
+        /// Not a quote: why.
+        case refused(String)
+    }
+
+    private final class RelayedQuoteCounts: Sendable {
+        let refused = Atomic<Int>(0)
+        let superseded = Atomic<Int>(0)
     }
 
     public enum ServerError: Error, CustomStringConvertible {
