@@ -4,6 +4,7 @@ certificate it makes at start). Quotes reach a /stream client, positions appear,
 
 Loopback only; every wait is bounded."""
 import asyncio
+import datetime
 import json
 import re
 import time
@@ -70,6 +71,45 @@ def test_quotes_reach_a_stream_client(portal_hub):
     asyncio.run(scenario())
 
 
+def listed_friday(days_ahead=60):
+    """A Friday about two months ahead: inside the months the gateway lists options in, whatever the day."""
+    day = datetime.date.today() + datetime.timedelta(days=days_ahead)
+    return day + datetime.timedelta(days=(4 - day.weekday()) % 7)
+
+
+def test_an_option_a_pair_and_a_coin_stream(portal_hub):
+    """Each kind's contract found at the gateway its own way (secdef info for the option's month, strike and right;
+    currency pairs; the coin's search result), then streamed like a stock; an option on no listed day ends unknown."""
+    portal_hub.wait_for_ibkr("ready", timeout=20)
+    friday = listed_friday()
+    option = f"SPY {friday:%y%m%d}C00560000"
+    symbols = [option, "EUR.USD", "BTC"]
+
+    async def scenario():
+        async with portal_hub.connect() as ws:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": symbols}))
+            seen = {}
+            deadline = time.monotonic() + 30
+            while set(seen) != set(symbols):
+                assert time.monotonic() < deadline, f"live IBKR quotes so far: {sorted(seen)}"
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.monotonic())))
+                for item in message if isinstance(message, list) else [message]:
+                    if (item.get("type") == "quote" and item.get("source") == "ibkr" and item.get("bid")
+                            and item.get("ask") and not item.get("stale")):
+                        seen[item["symbol"]] = item
+            for quote in seen.values():
+                assert 0 < quote["bid"] <= quote["ask"], quote
+            assert 0.5 < seen["EUR.USD"]["bid"] < 2, seen["EUR.USD"]
+            assert seen["BTC"]["bid"] > 1000, seen["BTC"]
+
+    asyncio.run(scenario())
+    # A Saturday has no option listed: the gateway's answer ends it as unknown, as TWS's 200 does.
+    saturday = friday + datetime.timedelta(days=1)
+    response = portal_hub.get(f"/api/market-data/quote/SPY%20{saturday:%y%m%d}C00560000")
+    assert response.status == 404, response.json()
+    assert response.json()["error"]["code"] == "unknown_symbol"
+
+
 def test_positions_appear(portal_hub):
     portal_hub.wait_for_ibkr("ready", timeout=20)
     deadline = time.monotonic() + 30
@@ -81,6 +121,24 @@ def test_positions_appear(portal_hub):
         assert time.monotonic() < deadline, f"no IBKR positions after 30 s: {body}"
         time.sleep(0.2)
     assert all(p["quantity"] != 0 for p in ibkr), ibkr
+
+
+def test_positions_of_every_kind_are_valued_from_the_gateways_quotes(portal_hub):
+    """The gateway's stock, option, forex and crypto positions each map to an instrument the hub values, marked by
+    IBKR quotes streamed over the Client Portal (the option, pair and coin found by their own lookups)."""
+    portal_hub.wait_for_ibkr("ready", timeout=20)
+    wanted = {"AAPL", "MSFT", "SPY 271217C00600000", "EUR.USD", "BTC"}
+    deadline = time.monotonic() + 30
+    while True:
+        body = portal_hub.get("/api/portfolio/pnl").json()
+        valued = {p["symbol"]: p for p in body["positions"]
+                  if p.get("quoteSource") == "ibkr" and not p.get("stale") and (p.get("marketPrice") or 0) > 0}
+        if wanted <= set(valued) and body["totals"]["unvalued"] == 0:
+            break
+        assert time.monotonic() < deadline, f"valued from IBKR after 30 s: {sorted(valued)}; totals {body['totals']}"
+        time.sleep(0.2)
+    assert 0.5 < valued["EUR.USD"]["marketPrice"] < 2, valued["EUR.USD"]
+    assert valued["BTC"]["marketPrice"] > 1000, valued["BTC"]
 
 
 def fault(gateway, name):
