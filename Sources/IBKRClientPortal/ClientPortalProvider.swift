@@ -10,12 +10,14 @@ import TickhubCore
 ///
 /// The session is kept from `start()` to `stop()`; a gateway that is not logged in leaves the link down with a
 /// status telling the user to log in at the gateway's URL (the hub cannot do IBKR's two-factor login).
-/// Historical bars are not served over this transport: charts fall back to the next provider.
+/// Historical bars come from `/iserver/marketdata/history` (`GatewayHistory`); the forming bar is the one the hub
+/// builds from the stream's trades, as this transport follows no bars of IBKR's own.
 public final class ClientPortalProvider: IBKRTransport {
     public let configuration: IBKRConfiguration
     public var kind: IBKRTransportKind { .clientPortal }
     private let client: GatewayClient
     private let session: ClientPortalSession
+    private let history: GatewayHistory
 
     /// Throws when the settings cannot work (a pinned certificate that cannot be read).
     public init(configuration: IBKRConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -23,6 +25,7 @@ public final class ClientPortalProvider: IBKRTransport {
         self.configuration = configuration
         client = try GatewayClient(host: configuration.host, port: configuration.port, settings: configuration.clientPortal, group: group)
         session = ClientPortalSession(configuration: configuration, client: client, loop: group.next(), logger: logger)
+        history = GatewayHistory(client: client, timeoutSeconds: configuration.historicalTimeoutSeconds)
     }
 
     public func start() async { await session.start() }
@@ -46,7 +49,34 @@ public final class ClientPortalProvider: IBKRTransport {
     public func accountPnL() async -> IBKRAccountPnL? { await session.accountPnL() }
 
     public func historicalBars(_ request: BarRequest) async throws(IBKRHistoryError) -> [Bar] {
-        throw .refused(code: 0, message: "historical bars are not served over the Client Portal transport")
+        guard request.from < request.to else {
+            throw .invalidRequest("the span's start (\(request.from)) is not before its end (\(request.to))")
+        }
+        try await sessionUp()
+        let conid: Int?
+        do {
+            conid = try await session.conid(for: request.instrument)
+        } catch {
+            throw GatewayHistory.historyError(error)
+        }
+        // As TWS's 200: the next provider may know the symbol.
+        guard let conid else { throw .refused(code: 200, message: "No security definition has been found for the request") }
+        return try await history.bars(request, conid: conid, now: WallClock.system.now().milliseconds)
+    }
+
+    /// Returns once the brokerage session is up; a chart asked for while it is being opened (the hub just started,
+    /// or Connect was pressed) waits up to the connect timeout for it. Down or waiting to retry: `.disconnected`
+    /// at once, so the next provider serves the chart.
+    private func sessionUp() async throws(IBKRHistoryError) {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.connectTimeoutSeconds * 1000))
+        while true {
+            switch await session.status().state {
+            case .ready, .degraded: return
+            case .connecting where ContinuousClock.now < deadline:
+                do { try await Task.sleep(for: .milliseconds(100)) } catch { throw .disconnected }
+            default: throw .disconnected
+            }
+        }
     }
 
     public func followBars(_ instrument: Instrument, interval: BarInterval, onBar: @escaping @Sendable (Bar) -> Void) async -> Int? { nil }

@@ -129,6 +129,9 @@ actor ClientPortalSession {
         guard keeper == nil else { return }
         keeperRun += 1
         let run = keeperRun
+        // Connecting from this moment, not from when the keeper's task first runs: a chart asked for now waits
+        // for the session instead of finding it down.
+        setState(.connecting, error: lastError)
         keeper = Task { await self.keep(run) }
     }
 

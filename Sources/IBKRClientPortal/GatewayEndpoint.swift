@@ -13,6 +13,8 @@ public enum GatewayEndpoint: String, Sendable, Hashable, CaseIterable {
     case positions = "/portfolio/{accountId}/positions/{page}"
     case summary = "/portfolio/{accountId}/summary"
     case partitionedPnL = "/iserver/account/pnl/partitioned"
+    /// IBKR allows 5 of these at once (`GatewayHistory` keeps to it) beneath the global 10 a second.
+    case marketDataHistory = "/iserver/marketdata/history"
 
     /// Seconds between two calls at the least (IBKR: `/tickle` 1 a second, `/portfolio/accounts` and
     /// `/iserver/account/pnl/partitioned` one per 5 seconds, the snapshot 10 a second); nil when only the global

@@ -26,6 +26,10 @@ public struct ClientPortalConfiguration: Sendable {
         "/portfolio/accounts": Budget(requests: 1, seconds: 5),
         "/iserver/account/pnl/partitioned": Budget(requests: 1, seconds: 5),
     ]
+    /// History requests answered at once (IBKR: 5); one more meanwhile gets 429.
+    public var historyConcurrency = 5
+    /// How long a history answer takes, so that concurrent requests overlap as at IBKR.
+    public var historyLatencyMilliseconds = 50
     /// How long a client that broke a limit gets nothing but 429.
     public var penaltySeconds = 600.0
     /// A brokerage session's life from its opening; then it ends as at IBKR's daily reset.

@@ -35,6 +35,14 @@ final class ClientPortalDesk {
     var outageUntil: NIODeadline?
     /// Symbols whose trading is halted (the `cp-halt` fault): their last price goes out marked "H".
     var halted: Set<String> = []
+    /// History requests being answered now, the most at once so far, all answered, and those refused for going
+    /// over IBKR's concurrent limit.
+    var historyInFlight = 0 {
+        didSet { historyPeak = max(historyPeak, historyInFlight) }
+    }
+    var historyPeak = 0
+    var historyAnswered = 0
+    var historyRefused = 0
 
     /// Conids a snapshot has primed in this brokerage session: their next snapshot carries values.
     var primed: Set<Int> = [] {
@@ -133,6 +141,7 @@ final class ClientPortalDesk {
         case (.GET, GatewayPath.secdefInfo): return optionInfo(query)
         case (.GET, GatewayPath.currencyPairs): return currencyPairs(query["currency"])
         case (.GET, "/iserver/marketdata/snapshot"): return snapshot(conids: query["conids"], fields: query["fields"])
+        case (.GET, GatewayPath.marketDataHistory): return history(query: query)
         case (.GET, "/portfolio/accounts"): return portfolioAccounts()
         case (.GET, "/iserver/account/pnl/partitioned"): return partitionedPnL()
         default: break

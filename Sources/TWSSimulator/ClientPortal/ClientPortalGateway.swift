@@ -28,6 +28,10 @@ public final class ClientPortalGateway: Sendable {
         public var penaltySeconds: Double
         /// Seconds left of an outage (0 when none).
         public var outageSeconds: Double
+        /// `/iserver/marketdata/history` requests answered, and the most under way at once (IBKR allows 5; one
+        /// more is answered 429 and counted in `tooManyRequests`).
+        public var historyRequests: Int
+        public var historyMostAtOnce: Int
     }
 
     public let configuration: ClientPortalConfiguration
@@ -85,10 +89,11 @@ public final class ClientPortalGateway: Sendable {
                 port: d.boundPort, loggedIn: d.loggedIn, authenticated: d.authenticated, competing: d.competing,
                 webSockets: d.streams.count,
                 streamSubscriptions: d.streams.values.reduce(0) { $0 + $1.subscriptions.count },
-                primedConids: d.primed.count, requests: d.counters.requests, tooManyRequests: d.pacing.refused,
+                primedConids: d.primed.count, requests: d.counters.requests,
+                tooManyRequests: d.pacing.refused + d.historyRefused,
                 unauthorized: d.counters.unauthorized, unavailable: d.counters.unavailable,
                 streamMessages: d.counters.streamMessages, penaltySeconds: left(d.pacing.penaltyUntil),
-                outageSeconds: left(d.outageUntil))
+                outageSeconds: left(d.outageUntil), historyRequests: d.historyAnswered, historyMostAtOnce: d.historyPeak)
         }.get()
     }
 }

@@ -43,7 +43,17 @@ final class ClientPortalHTTPHandler: ChannelInboundHandler, RemovableChannelHand
                 for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
                 reply = desk.answer(method: head.method, path: components?.path ?? head.uri, query: query, body: body)
             }
-            respond(context, reply, keepAlive: head.isKeepAlive)
+            if let delay = reply.delay {
+                let keepAlive = head.isKeepAlive
+                let bound = NIOLoopBound((self, context, reply), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: delay) {
+                    let (handler, context, reply) = bound.value
+                    handler.respond(context, reply, keepAlive: keepAlive)
+                    reply.whenSent?()
+                }
+            } else {
+                respond(context, reply, keepAlive: head.isKeepAlive)
+            }
         }
     }
 

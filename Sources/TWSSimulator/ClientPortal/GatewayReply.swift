@@ -1,10 +1,15 @@
 import Foundation
+import NIOCore
 import NIOHTTP1
 
 /// One REST answer of the simulated gateway: a status and the JSON text of its body.
 struct GatewayReply {
     var status: HTTPResponseStatus
     var body: String
+    /// Sent this long after the request, rather than at once (an answer that takes IBKR time to make).
+    var delay: TimeAmount?
+    /// Called on the loop once the answer is written.
+    var whenSent: (() -> Void)?
 
     static func ok(_ body: String) -> GatewayReply { GatewayReply(status: .ok, body: body) }
 
