@@ -332,3 +332,65 @@ def test_a_429_is_a_penalty_box_not_a_retry_storm(tmp_path):
 def urllib_request(url):
     import urllib.request
     return urllib.request.urlopen(url, timeout=5)
+
+
+def gateway_history(gateway, query):
+    """The simulated gateway's own /iserver/marketdata/history answer, over TLS trusting the PEM it wrote."""
+    import http.client
+    import ssl
+    context = ssl.create_default_context(cafile=gateway.fields["clientportalCert"])
+    connection = http.client.HTTPSConnection("127.0.0.1", gateway_port(gateway), context=context, timeout=10)
+    try:
+        connection.request("GET", "/v1/api/iserver/marketdata/history?" + query, headers={"User-Agent": "e2e"})
+        response = connection.getresponse()
+        assert response.status == 200, (response.status, response.read())
+        return json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_chart_bars_come_from_ibkr_over_the_client_portal(gateway, portal_hub):
+    """A chart on a hub with the clientportal transport: IBKR's bars from /iserver/marketdata/history (source ibkr,
+    not a fallback), a day of whole ordered minutes, and daily bars that are the gateway's own: each on its trading
+    date, its close as IBKR gave it and its volume in shares (IBKR's hundreds times volumeFactor)."""
+    import urllib.request
+
+    def gateway_status():
+        with urllib.request.urlopen(f"http://127.0.0.1:{gateway.fields['control']}/clientportal/status", timeout=5) as r:
+            return json.loads(r.read())
+
+    portal_hub.wait_for_ibkr("ready", timeout=20)
+    before = gateway_status()
+    response = portal_hub.get("/api/market-data/bars/AAPL?interval=1m&range=1d", timeout=30)
+    assert response.status == 200, response
+    body = response.json()
+    assert body["source"] == "ibkr" and body["symbol"] == "AAPL" and body["interval"] == "1m", body
+    bars = body["bars"]
+    # The simulated clock is 10:00 New York on a trading day: at least the session's first half hour.
+    assert len(bars) >= 30, len(bars)
+    times = [b["time"] for b in bars]
+    assert times == sorted(set(times))
+    for b in bars:
+        assert b["time"] % 60_000 == 0, b
+        assert 0 < b["low"] <= min(b["open"], b["close"]) <= max(b["open"], b["close"]) <= b["high"], b
+        assert b["volume"] is not None and b["volume"] >= 0, b
+    after = gateway_status()
+    assert after["historyRequests"] > before["historyRequests"], (before, after)
+    assert after["historyMostAtOnce"] <= 5 and after["tooManyRequests"] == before["tooManyRequests"], after
+
+    daily = portal_hub.get("/api/market-data/bars/AAPL?interval=1d&range=3mo", timeout=30).json()
+    assert daily["source"] == "ibkr", daily
+    by_time = {b["time"]: b for b in daily["bars"]}
+    assert len(by_time) >= 40 and all(t % 86_400_000 == 0 for t in by_time), sorted(by_time)
+    raw = gateway_history(gateway, "conid=265598&period=30d&bar=1d&outsideRth=false")
+    assert raw["volumeFactor"] == 100 and len(raw["data"]) >= 15, raw
+    for row in raw["data"]:
+        # IBKR stamps a daily bar at the session's open (14:30 UTC in winter); the hub files it under its date.
+        date = (row["t"] + 8 * 3_600_000) // 86_400_000 * 86_400_000
+        assert datetime.datetime.fromtimestamp(row["t"] / 1000, datetime.timezone.utc).hour in (13, 14), row
+        bar = by_time.get(date)
+        if bar is None and date == max(by_time) + 86_400_000:
+            continue  # the day forming as the two were asked
+        assert bar is not None, (row, sorted(by_time)[-5:])
+        if date != max(by_time):
+            assert bar["close"] == row["c"] and abs(bar["volume"] - row["v"] * 100) < 1, (bar, row)
