@@ -39,6 +39,28 @@ struct FaultTests {
         #expect(try await bucket.get("AAPL")?.value == [1])
     }
 
+    @Test func aHungServerIsNoticedByPingsAndRejoinedWhenItAnswers() async throws {
+        let server = try NATSServerProcess()
+        let events = Gathered<NATSEvent>()
+        // Pings every second, two unanswered: the link counts as lost within about three seconds.
+        let connection = try NATSConnection.connect(server.clientOptions()) { events.append($0) }
+        defer { connection.close() }
+        let received = Gathered<NATSMessage>()
+        _ = try connection.subscribe("tickhub.quote.>") { received.append($0) }
+        try await connection.flush(timeout: .seconds(5))
+
+        let clock = ContinuousClock()
+        let paused = clock.now
+        server.pause()
+        #expect(await events.wait(timeout: .seconds(15)) { $0.contains(.disconnected) })
+        let noticedAfter = clock.now - paused
+        #expect(noticedAfter < .seconds(8))
+        server.resume()
+        #expect(await events.wait(timeout: .seconds(15)) { $0.contains(.reconnected) })
+        try connection.publish("tickhub.quote.AAPL", [7])
+        #expect(await received.wait(forCount: 1))
+    }
+
     @Test func aConnectionMadeBeforeTheServerStartsConnectsWhenItDoes() async throws {
         let server = try NATSServerProcess()
         server.kill()

@@ -68,6 +68,16 @@ public final class NATSServerProcess: @unchecked Sendable {
         end(signal: SIGKILL)
     }
 
+    /// SIGSTOP: the server hangs with its sockets open, as behind a blocked network; only pings notice.
+    public func pause() {
+        lock.withLock { process }.map { _ = Foundation.kill($0.processIdentifier, SIGSTOP) }
+    }
+
+    /// SIGCONT after `pause()`.
+    public func resume() {
+        lock.withLock { process }.map { _ = Foundation.kill($0.processIdentifier, SIGCONT) }
+    }
+
     public func restart() throws {
         stop()
         try start()
@@ -81,6 +91,8 @@ public final class NATSServerProcess: @unchecked Sendable {
         guard let process = lock.withLock({ () -> Process? in defer { self.process = nil }; return self.process }) else { return }
         if process.isRunning {
             Foundation.kill(process.processIdentifier, signal)
+            // A paused server would hold a SIGTERM until continued.
+            Foundation.kill(process.processIdentifier, SIGCONT)
         }
         process.waitUntilExit()
     }
