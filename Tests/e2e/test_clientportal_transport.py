@@ -191,8 +191,9 @@ def test_demo_over_the_client_portal():
     try:
         status = hub.wait_for_ibkr("ready", timeout=20)
         assert status["transport"] == "clientportal"
-        body = hub.wait_for_positions(count=3, timeout=30)
-        assert {p["symbol"] for p in body["positions"]} >= {"AAPL", "MSFT"}
+        # The demo portfolio's five: stocks, the option, the pair and the coin, each with its instrument.
+        body = hub.wait_for_positions(count=5, timeout=30)
+        assert {p["symbol"] for p in body["positions"]} >= {"AAPL", "MSFT", "EUR.USD", "BTC"}
     finally:
         hub.stop()
 
