@@ -10,7 +10,10 @@ gateway's own certificate accepted because the host is loopback).
   a competing session (degraded), and each back to connected with prices moving again.
 
 Loopback only; every wait is bounded."""
+import datetime
 import json
+import time
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
@@ -39,10 +42,20 @@ def gateway():
     sim.stop()
 
 
+def market_clock(sim):
+    """`--market-clock` with the simulator's time when it is not now (`--clock open` outside the US session starts
+    it in the last one): the hub then judges sessions as the simulated market runs, as the simulator docs advise.
+    Empty when the simulator runs on the machine's clock, and the command is the issue's to the letter."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{sim.fields['control']}/status", timeout=5) as response:
+        clock = json.load(response)["clock"]
+    simulated = datetime.datetime.fromisoformat(clock.replace("Z", "+00:00")).timestamp()
+    return [] if abs(simulated - time.time()) < 60 else ["--market-clock", clock]
+
+
 @pytest.fixture(scope="module")
 def portal_hub(gateway):
     hub = Hub("--ibkr-transport", "clientportal", "--ibkr-host", "localhost", "--ibkr-port", str(gateway_port(gateway)),
-              demo=False)
+              *market_clock(gateway), demo=False)
     hub.wait_for_ibkr("ready", timeout=20)
     yield hub
     hub.stop()
@@ -74,6 +87,7 @@ def test_live_quotes_and_pnl_from_the_client_portal(gateway, portal_hub, page):
         row = page.locator(f'tr[data-symbol="{symbol}"]')
         expect(row).to_have_attribute("data-source", "ibkr")
         expect(row).to_have_attribute("data-stale", "false")
+        expect(row).to_have_attribute("data-market-open", "true")
         expect(page.locator(cell(symbol, "last"))).to_have_text(STOCK_PRICE)
         expect(page.locator(cell(symbol, "source")).locator('[data-badge="source"]')).to_have_text("IBKR")
     for field in ("last", "bid"):
