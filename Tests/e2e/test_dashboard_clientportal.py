@@ -12,6 +12,7 @@ gateway's own certificate accepted because the host is loopback).
 Loopback only; every wait is bounded."""
 import datetime
 import json
+import re
 import time
 import urllib.request
 
@@ -77,6 +78,9 @@ def test_live_quotes_and_pnl_from_the_client_portal(gateway, portal_hub, page):
     expect(ibkr).to_have_attribute("data-state", "ready")
     expect(ibkr).to_have_text("Connected")
     expect(page.locator("#ibkr-transport")).to_have_text("Client Portal")
+    # The gateway's own name and version, and the pace the hub keeps with it, on hover.
+    expect(ibkr).to_have_attribute("title", re.compile(r"^Client Portal gateway TickhubSim Build "))
+    expect(page.locator("#ibkr-transport")).to_have_attribute("title", re.compile(r"^\d+ requests in the last 10 s; 0 refused with 429$"))
     expect(page.locator("#ibkr-host")).to_have_text("localhost")
     expect(page.locator("#ibkr-port")).to_have_text(str(gateway_port(gateway)))
     expect(page.locator("#ibkr-client-id")).to_have_text("–")
