@@ -17,6 +17,7 @@ public final class NATSConnection: Sendable {
     private let inbox = Mutex<ReplyInbox?>(nil)
     private let subscriptions = Mutex<[ObjectIdentifier: NATSSubscription]>([:])
     private let isClosed = Atomic<Bool>(false)
+    private let writes = JetStreamWrites()
     let lane: BlockingLane
 
     private init(handle: OpaquePointer, options: NATSOptions) {
@@ -214,6 +215,7 @@ public final class NATSConnection: Sendable {
             _ = natsStatistics_GetCounts(
                 stats, &figures.inMessages, &figures.inBytes, &figures.outMessages, &figures.outBytes, &figures.reconnects)
         }
+        figures.keyValueWritesFailed = writes.failed.load(ordering: .relaxed)
         return figures
     }
 
@@ -221,8 +223,16 @@ public final class NATSConnection: Sendable {
     func jetStream() throws(NATSError) -> OpaquePointer {
         try jetStreamLock.withLock { _ throws(NATSError) -> OpaquePointer in
             if let jetStreamHandle { return jetStreamHandle }
+            var options = jsOptions()
+            try check(jsOptions_Init(&options))
+            // Writes sent without waiting: at most this many unacknowledged, and a writer finding them all out
+            // waits only a moment before being told (`.timeout`), so a stalled server never stalls the hub.
+            options.PublishAsync.MaxPending = 8_192
+            options.PublishAsync.StallWait = 5
+            options.PublishAsync.ErrHandler = JetStreamWrites.onFailure
+            options.PublishAsync.ErrHandlerClosure = writes.closure
             var context: OpaquePointer?
-            try check(natsConnection_JetStream(&context, handle, nil))
+            try check(natsConnection_JetStream(&context, handle, &options))
             guard let context else { throw NATSError.failed(status: Int32(NATS_NO_MEMORY.rawValue), text: "no JetStream context") }
             jetStreamHandle = context
             return context

@@ -101,6 +101,26 @@ public final class NATSKeyValue: Sendable {
         return revision
     }
 
+    /// Writes the value without waiting for the server's acknowledgement: for a key rewritten often (a symbol's last
+    /// quote), where the next write supersedes a lost one. Failures are counted in the connection's statistics
+    /// (`keyValueWritesFailed`); `.timeout` when too many writes are still unacknowledged (the server is stalled).
+    public func putNoWait(_ key: String, _ value: [UInt8]) throws(NATSError) {
+        try validate(key)
+        var options = jsPubOptions()
+        try check(jsPubOptions_Init(&options))
+        options.MaxWait = 5_000
+        let status = value.withUnsafeBytes { js_PublishAsync(jetStream, "$KV.\(bucket).\(key)", $0.baseAddress, Int32($0.count), &options) }
+        try check(status)
+    }
+
+    /// Waits until every `putNoWait` of this connection so far is acknowledged (or failed), at most `timeout`.
+    public func waitForWrites(timeout: Duration) throws(NATSError) {
+        var options = jsPubOptions()
+        try check(jsPubOptions_Init(&options))
+        options.MaxWait = timeout.wholeMilliseconds()
+        try check(js_PublishAsyncComplete(jetStream, &options))
+    }
+
     /// Writes the value only if the key has none (a deleted or expired key counts as none); `.keyExists` otherwise.
     @discardableResult
     public func create(_ key: String, _ value: [UInt8]) throws(NATSError) -> UInt64 {
@@ -206,6 +226,10 @@ public final class NATSKeyValue: Sendable {
 
     public func delete(_ key: String) async throws(NATSError) {
         try await lane.run { [self] () throws(NATSError) in try delete(key) }
+    }
+
+    public func waitForWrites(timeout: Duration) async throws(NATSError) {
+        try await lane.run { [self] () throws(NATSError) in try waitForWrites(timeout: timeout) }
     }
 
     public func keys() async throws(NATSError) -> [String] {

@@ -54,6 +54,37 @@ struct KeyValueTests {
         await #expect(throws: NATSError.invalidName("tickhub.quotes")) { _ = try await connection.keyValue("tickhub.quotes", ttl: nil) }
     }
 
+    @Test func writesSentWithoutWaitingLandInOrder() async throws {
+        let server = try NATSServerProcess()
+        let connection = try NATSConnection.connect(server.clientOptions()) { _ in }
+        defer { connection.close() }
+        let quotes = try await connection.keyValue("tickhub-quotes", ttl: nil)
+        let symbols = (0..<10).map { "SYM\($0)" }
+        for round in 0..<200 {
+            for symbol in symbols { try quotes.putNoWait(symbol, Array("\(symbol):\(round)".utf8)) }
+        }
+        try await quotes.waitForWrites(timeout: .seconds(10))
+        for symbol in symbols {
+            #expect(try await quotes.get(symbol)?.value == Array("\(symbol):199".utf8))
+        }
+        #expect(connection.statistics().keyValueWritesFailed == 0)
+    }
+
+    @Test func aWriteSentWithoutWaitingThatFailsIsCounted() async throws {
+        let server = try NATSServerProcess()
+        let connection = try NATSConnection.connect(server.clientOptions()) { _ in }
+        defer { connection.close() }
+        let quotes = try await connection.keyValue("tickhub-quotes", ttl: nil)
+        try await quotes.put("AAPL", [1])
+        // The bucket's stream removed behind its back, through JetStream's own API: nothing stores the writes now.
+        let answer = try await connection.request("$JS.API.STREAM.DELETE.KV_tickhub-quotes", [], timeout: .seconds(5))
+        #expect(String(decoding: answer.data, as: UTF8.self).contains("\"success\":true"))
+        try quotes.putNoWait("AAPL", [2])
+        try quotes.putNoWait("MSFT", [3])
+        try await quotes.waitForWrites(timeout: .seconds(10))
+        #expect(connection.statistics().keyValueWritesFailed == 2)
+    }
+
     @Test func aLeaseExpiresAfterItsTimeToLive() async throws {
         let server = try NATSServerProcess()
         let connection = try NATSConnection.connect(server.clientOptions()) { _ in }
