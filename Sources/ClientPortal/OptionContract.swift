@@ -83,7 +83,8 @@ public struct OptionContract: Equatable, Sendable {
     /// IBKR's three-letter months, January first.
     public static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
-    /// The answer for the simulator, in the gateway's key order: conid a number, strike a number, multiplier text.
+    /// The answer for the simulator, in the gateway's key order; figures as numbers (IBKR writes the multiplier as
+    /// text, which the reader takes too, but a number keeps any multiplier exact through a round trip).
     public static func json(_ contracts: [OptionContract]) -> String {
         "[" + contracts.map { contract in
             "{\"conid\":\(contract.conid),\"symbol\":\(JSONText.quoted(contract.symbol)),\"secType\":\(JSONText.quoted(contract.secType)),"
@@ -91,7 +92,7 @@ public struct OptionContract: Equatable, Sendable {
                 + "\"strike\":\(JSONText.number(contract.strike)),\"currency\":\(JSONText.quoted(contract.currency)),\"cusip\":null,\"coupon\":\"No Coupon\","
                 + "\"desc1\":\(JSONText.quoted(contract.desc1)),\"desc2\":\(JSONText.quoted(contract.desc2)),"
                 + "\"maturityDate\":\(JSONText.quoted(contract.maturityDate)),"
-                + "\"multiplier\":\(contract.multiplier.map { JSONText.quoted(JSONText.number($0)) } ?? "null"),"
+                + "\"multiplier\":\(contract.multiplier.map(JSONText.number) ?? "null"),"
                 + "\"tradingClass\":\(JSONText.quoted(contract.tradingClass)),\"validExchanges\":\(JSONText.quoted(contract.exchange))}"
         }.joined(separator: ",") + "]"
     }

@@ -20,7 +20,8 @@ import TickhubCore
 
 enum Form: UInt8, CaseIterable {
     case streamMessage, snapshot, formattedNumber, availability, authStatus, tickle, brokerageAccounts, secdefSearch,
-         stocks, portfolioAccounts, positions, summary, partitionedPnL, streamCommand, encoderRoundTrip
+         stocks, portfolioAccounts, positions, summary, partitionedPnL, streamCommand, encoderRoundTrip, secdefInfo,
+         currencyPairs
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -96,6 +97,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     case .encoderRoundTrip:
         break
+    case .secdefInfo:
+        if let contracts = try? OptionContract.decodeList(body) {
+            invariant(contracts.allSatisfy { $0.conid >= 1 && $0.strike > 0 && $0.strike.isFinite && $0.maturityDate.count == 8 },
+                      "an option contract with a bad conid, strike or maturity")
+            invariant((try? OptionContract.decodeList(Data(OptionContract.json(contracts).utf8))) == contracts, "option contracts did not survive")
+            if let first = contracts.first, let right = OptionTerms.Right(rawValue: first.right) {
+                let terms = OptionTerms(underlying: first.symbol, expiry: first.maturityDate, right: right, strike: first.strike)
+                invariant(OptionContract.matching(terms, in: contracts) != nil, "a listed contract not matched by its own terms")
+            }
+        }
+    case .currencyPairs:
+        if let pairs = try? CurrencyPair.decode(body) {
+            invariant(pairs.values.joined().allSatisfy { $0.conid >= 1 && !$0.symbol.isEmpty }, "a pair without a conid or symbol")
+            invariant((try? CurrencyPair.decode(Data(CurrencyPair.json(pairs).utf8))) == pairs, "currency pairs did not survive")
+        }
     }
     return 0
 }
