@@ -286,6 +286,10 @@ def test_recovery_after_each_fault(recovery_gateway, recovery_hub, name):
             await expect(ws, live_aapl_after(0), timeout=20, what="a live AAPL quote before the fault")
             posted_at = time.time()
             fault(recovery_gateway, posted)
+            # The hub noticed: AAPL marked stale on the stream. Only a quote after that counts as the recovery (one
+            # already on its way when the fault struck does not).
+            await expect(ws, lambda m: m.get("type") == "quote" and m.get("symbol") == "AAPL" and m.get("stale") is True,
+                         timeout=RECOVERY_LIMIT_S, what=f"AAPL marked stale after {name}")
             if shown is not None:
                 await asyncio.to_thread(wait_status, recovery_hub, shown)
             if ender is not None:
