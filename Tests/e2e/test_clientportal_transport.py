@@ -99,6 +99,8 @@ def test_an_option_a_pair_and_a_coin_stream(portal_hub):
                         seen[item["symbol"]] = item
             for quote in seen.values():
                 assert 0 < quote["bid"] <= quote["ask"], quote
+            # The option streams as one: its greeks (a call's delta between 0 and 1) come with its prices.
+            assert 0 < seen[option].get("delta", 0) < 1, seen[option]
             assert 0.5 < seen["EUR.USD"]["bid"] < 2, seen["EUR.USD"]
             assert seen["BTC"]["bid"] > 1000, seen["BTC"]
 
