@@ -1,0 +1,59 @@
+import Foundation
+import NATSLink
+import NATSTestSupport
+import Testing
+
+@Suite("NATS order and latency against a real server", .serialized)
+struct OrderAndLatencyTests {
+    /// One publisher's messages reach a subscriber in the order sent (what keeps a symbol's `seq` from going down at
+    /// an edge); the time each took through the server is printed, not asserted (the machine is shared).
+    @Test(arguments: [false, true]) func aPublishersMessagesArriveInOrder(sendImmediately: Bool) async throws {
+        let server = try NATSServerProcess()
+        var options = server.clientOptions(name: "ingest")
+        options.sendImmediately = sendImmediately
+        let publisher = try NATSConnection.connect(options) { _ in }
+        let subscriber = try NATSConnection.connect(server.clientOptions(name: "edge")) { _ in }
+        defer { publisher.close(); subscriber.close() }
+        let count = 10_000
+        let received = Gathered<(sequence: UInt64, latency: UInt64)>()
+        _ = try subscriber.subscribe("tickhub.quote.>") { message in
+            let arrived = DispatchTime.now().uptimeNanoseconds
+            let sequence = message.data.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let sent = message.data.dropFirst(8).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            received.append((sequence, arrived - sent))
+        }
+        try await subscriber.flush(timeout: .seconds(5))
+
+        // A quote's size on the wire (~300 bytes): the sequence, the send time, then padding.
+        let padding = [UInt8](repeating: 0x20, count: 284)
+        func send(_ sequence: UInt64) throws {
+            let sent = DispatchTime.now().uptimeNanoseconds
+            let head = (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * $0)) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: sent >> (56 - 8 * $0)) }
+            try publisher.publish("tickhub.quote.AAPL", head + padding, headers: ["Tickhub-Epoch": "1"])
+        }
+        // A burst, as fast as the publisher can: the rate, and the latency of a queue.
+        let started = DispatchTime.now().uptimeNanoseconds
+        for sequence in 1...UInt64(count) { try send(sequence) }
+        #expect(await received.wait(forCount: count, timeout: .seconds(30)))
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        // Then 1,000 paced a millisecond apart: the latency of one hop through the server.
+        let paced = 1_000
+        for sequence in UInt64(count + 1)...UInt64(count + paced) {
+            try send(sequence)
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(await received.wait(forCount: count + paced, timeout: .seconds(30)))
+        let items = received.items
+        #expect(items.map(\.sequence) == Array(1...UInt64(count + paced)))
+
+        func percentiles(_ latencies: [UInt64]) -> String {
+            let sorted = latencies.sorted()
+            func at(_ p: Double) -> Int { Int(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] / 1_000) }
+            return "p50 \(at(0.5)) µs, p99 \(at(0.99)) µs, max \(at(1)) µs"
+        }
+        print("NATS loopback, sendImmediately \(sendImmediately), \(count) messages of 300 bytes with a header in a burst: \(Int(Double(count) / elapsed)) a second, "
+            + "publish to handler \(percentiles(items.prefix(count).map(\.latency)))")
+        print("NATS loopback, sendImmediately \(sendImmediately), \(paced) messages paced 1 ms apart: publish to handler \(percentiles(items.suffix(paced).map(\.latency)))")
+    }
+}
