@@ -402,7 +402,7 @@ let package = Package(
         // The fan-out's fakes (a connection, a host, an upstream, a clock), for every test target that drives a hub.
         .target(name: "HubTestSupport", dependencies: ["Hub", "HubProtocol", "TickhubCore"], path: "Tests/HubTestSupport"),
         .testTarget(name: "HubTests", dependencies: ["Hub", "HubProtocol", "TickhubCore", "HubTestSupport", "TickhubMetrics"]),
-        .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch", "CLwsShim"]),
+        .testTarget(name: "LwsHostTests", dependencies: ["LwsHost", "CReadWatch", "CLwsShim", "Hub", "HubTestSupport", "TickhubCore"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "ScaleOutTests", dependencies: ["ScaleOut", "HubProtocol", "TickhubCore"]),
         .testTarget(name: "ClientPortalTests", dependencies: ["ClientPortal", "TickhubCore"]),
