@@ -65,6 +65,19 @@ public struct HistoryTerms: Equatable, Sendable {
         }
     }
 
+    /// The period holding an interval's newest two bars as of now: the forming one and the one before (a week of
+    /// days, for the weekend and holidays between two sessions).
+    public static func newestPeriod(_ interval: BarInterval) -> String {
+        switch interval {
+        case .oneMinute: "2min"
+        case .fiveMinutes: "10min"
+        case .fifteenMinutes: "30min"
+        case .thirtyMinutes: "1h"
+        case .oneHour: "2h"
+        case .oneDay: "7d"
+        }
+    }
+
     public static func bar(_ interval: BarInterval) -> String {
         switch interval {
         case .oneMinute: "1min"
@@ -90,7 +103,7 @@ public struct HistoryTerms: Equatable, Sendable {
     }
 
     /// A stock's chart is its regular session, as over TWS; FX and crypto trade around the clock.
-    static func outsideRth(_ type: SecurityType) -> Bool {
+    public static func outsideRth(_ type: SecurityType) -> Bool {
         switch type {
         case .stock, .option, .future, .index: false
         case .forex, .crypto: true

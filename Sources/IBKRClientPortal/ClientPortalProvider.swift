@@ -10,8 +10,8 @@ import TickhubCore
 ///
 /// The session is kept from `start()` to `stop()`; a gateway that is not logged in leaves the link down with a
 /// status telling the user to log in at the gateway's URL (the hub cannot do IBKR's two-factor login).
-/// Historical bars come from `/iserver/marketdata/history` (`GatewayHistory`); the forming bar is the one the hub
-/// builds from the stream's trades, as this transport follows no bars of IBKR's own.
+/// Historical bars come from `/iserver/marketdata/history` (`GatewayHistory`), and a followed series' newest bars
+/// are read from there again every few seconds, as the gateway streams no bars.
 public final class ClientPortalProvider: IBKRTransport {
     public let configuration: IBKRConfiguration
     public var kind: IBKRTransportKind { .clientPortal }
@@ -31,6 +31,7 @@ public final class ClientPortalProvider: IBKRTransport {
     public func start() async { await session.start() }
 
     public func stop() async {
+        history.stopAll()
         await session.shutdown()
         await client.shutdown()
     }
@@ -79,7 +80,22 @@ public final class ClientPortalProvider: IBKRTransport {
         }
     }
 
-    public func followBars(_ instrument: Instrument, interval: BarInterval, onBar: @escaping @Sendable (Bar) -> Void) async -> Int? { nil }
+    /// Nil for a contract the gateway is known not to have, so that another provider may follow it.
+    public func followBars(_ instrument: Instrument, interval: BarInterval, onBar: @escaping @Sendable (Bar) -> Void) async -> Int? {
+        if case .ready = await session.status().state {
+            do {
+                if try await session.conid(for: instrument) == nil { return nil }
+            } catch {
+                // Not known either way yet: followed, and looked up again on each read.
+            }
+        }
+        return history.follow(instrument, interval: interval, conid: { [session] in
+            switch await session.status().state {
+            case .ready, .degraded: return try? await session.conid(for: instrument)
+            default: return nil
+            }
+        }, onBar: onBar)
+    }
 
-    public func stopFollowingBars(_ id: Int) async {}
+    public func stopFollowingBars(_ id: Int) async { history.stopFollowing(id) }
 }

@@ -1,5 +1,6 @@
 import ClientPortal
 import IBKR
+import Synchronization
 import TickhubCore
 
 /// Historical bars over the Client Portal: a chart's span split into `/iserver/marketdata/history` requests IBKR
@@ -9,6 +10,8 @@ final class GatewayHistory: Sendable {
     private let client: GatewayClient
     private let slots: HistorySlots
     private let timeoutSeconds: Double
+    /// Followed series: each a task re-reading its newest bars, by the id `follow` gave.
+    private let follows = Mutex<(next: Int, tasks: [Int: Task<Void, Never>])>((1, [:]))
 
     /// IBKR's limit on history requests under way at once.
     static let concurrency = 5
@@ -47,6 +50,63 @@ final class GatewayHistory: Sendable {
             }
         }
         return collected.values.sorted { $0.time < $1.time }
+    }
+
+    /// How often a followed series' newest bars are read again. The gateway streams no bars, so this is how
+    /// IBKR's own bar (its volume above all, which quotes do not give a candle) replaces the one the hub builds from
+    /// trades: one request a series every 10 s, well inside the pacing beside everything else.
+    static let followSeconds = 10.0
+
+    /// Follows `instrument`'s bars at `interval`: every `seconds` its newest two bars are asked for (the forming
+    /// one and the one before, which may have completed since) and each that changed goes to `onBar`. `conid` is
+    /// asked each time and gives nil while the session is down or the contract unknown; then nothing is asked.
+    /// Runs until `stopFollowing`.
+    func follow(
+        _ instrument: Instrument, interval: BarInterval, every seconds: Double = followSeconds,
+        conid: @escaping @Sendable () async -> Int?, onBar: @escaping @Sendable (Bar) -> Void
+    ) -> Int {
+        let terms = HistoryTerms(
+            period: HistoryTerms.newestPeriod(interval), bar: HistoryTerms.bar(interval),
+            outsideRth: HistoryTerms.outsideRth(instrument.securityType))
+        let hasVolume = instrument.securityType != .forex
+        let task = Task { [client, slots] in
+            var sent: [Int64: Bar] = [:]
+            while !Task.isCancelled {
+                if let conid = await conid() {
+                    await slots.acquire()
+                    let body = try? await client.call(.marketDataHistory, path: terms.path(conid: conid))
+                    await slots.release()
+                    let bars = (body.flatMap { try? MarketDataHistory.decode($0) })?.bars(interval: interval, hasVolume: hasVolume) ?? []
+                    for bar in bars.suffix(2) where sent[bar.time] != bar {
+                        sent[bar.time] = bar
+                        onBar(bar)
+                    }
+                    // Only the newest few are compared again.
+                    if sent.count > 8, let oldest = sent.keys.min() { sent[oldest] = nil }
+                }
+                do { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) } catch { return }
+            }
+        }
+        return follows.withLock { state in
+            let id = state.next
+            state.next += 1
+            state.tasks[id] = task
+            return id
+        }
+    }
+
+    /// Ends a follow; an id `follow` did not give (or already stopped) is ignored.
+    func stopFollowing(_ id: Int) {
+        follows.withLock { $0.tasks.removeValue(forKey: id) }?.cancel()
+    }
+
+    /// Every follow ended (the transport stops).
+    func stopAll() {
+        let tasks = follows.withLock { state in
+            defer { state.tasks = [:] }
+            return Array(state.tasks.values)
+        }
+        for task in tasks { task.cancel() }
     }
 
     /// What a chart makes of a failed call: a session that is not there is IBKR disconnected (the next provider

@@ -147,3 +147,40 @@ func withHistoryGateway(
     await gateway.stop()
     await simulator.stop()
 }
+
+@Suite("Client Portal followed bars")
+struct GatewayFollowTests {
+    @Test func aFollowedSeriesGetsItsNewestBarsAndAnUnknownOneIsNotFollowed() async throws {
+        try await withHistoryGateway { _, gateway, port in
+            let portal = try ClientPortalProvider(
+                configuration: GatewayHistoryTests.configuration(port: port), logger: Logger(label: "test.follow"))
+            let events = await portal.events()
+            await portal.start()
+            for await event in events {
+                if case let .connection(status) = event, status.state == .ready { break }
+            }
+            #expect(await portal.followBars(.stock("ZZZZQ"), interval: .oneMinute, onBar: { _ in }) == nil)
+            let (bars, feed) = AsyncStream.makeStream(of: Bar.self)
+            let id = try #require(await portal.followBars(.stock("AAPL"), interval: .oneMinute) { feed.yield($0) })
+            let timeout = Task {
+                try await Task.sleep(for: .seconds(15))
+                feed.finish()
+            }
+            var got: [Bar] = []
+            for await bar in bars {
+                got.append(bar)
+                if got.count == 2 { break }
+            }
+            timeout.cancel()
+            // The forming minute and the one before, on the simulated clock (Wednesday 11:00 New York and on).
+            let start = GatewayHistoryTests.simulatedNow
+            #expect(got.count == 2)
+            #expect(got.allSatisfy { $0.time >= start - 120_000 && $0.time < start + 300_000 && $0.isConsistent && ($0.volume ?? -1) >= 0 }, "\(got)")
+            #expect(got.count < 2 || got[1].time == got[0].time + 60_000)
+            await portal.stopFollowingBars(id)
+            let asked = try await gateway.status().historyRequests
+            #expect(asked >= 1)
+            await portal.stop()
+        }
+    }
+}

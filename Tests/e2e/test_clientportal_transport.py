@@ -401,3 +401,33 @@ def test_chart_bars_come_from_ibkr_over_the_client_portal(gateway, portal_hub):
         assert bar is not None, (row, sorted(by_time)[-5:])
         if date != max(by_time):
             assert bar["close"] == row["c"] and abs(bar["volume"] - row["v"] * 100) < 1, (bar, row)
+
+def test_a_chart_streams_over_the_client_portal(gateway, portal_hub):
+    """A /stream bars subscription on the clientportal transport: the series at once from IBKR's history, then bar
+    updates, and the followed series' newest bars read again from the gateway (which streams none) while the chart
+    is open."""
+    import urllib.request
+
+    def history_requests():
+        with urllib.request.urlopen(f"http://127.0.0.1:{gateway.fields['control']}/clientportal/status", timeout=5) as r:
+            return json.loads(r.read())["historyRequests"]
+
+    portal_hub.wait_for_ibkr("ready", timeout=20)
+
+    async def scenario():
+        async with portal_hub.connect() as ws:
+            await ws.send(json.dumps({"op": "subscribe", "bars": [{"symbol": "AAPL", "interval": "1m"}]}))
+            series = await expect(ws, lambda m: m.get("type") == "bars", timeout=20, what="the AAPL series")
+            assert series["source"] == "ibkr" and len(series["bars"]) >= 30, series
+            update = await expect(ws, lambda m: m.get("type") == "bar" and m.get("source") == "ibkr", timeout=20,
+                                  what="a bar from IBKR")
+            assert update["symbol"] == "AAPL" and update["interval"] == "1m" and update["time"] % 60_000 == 0, update
+            assert update["time"] >= series["bars"][-1]["time"] - 60_000, (update, series["bars"][-1])
+            # Re-read every 10 s: within 15 s the gateway is asked again, with the chart still open.
+            asked = history_requests()
+            deadline = time.monotonic() + 15
+            while history_requests() == asked:
+                assert time.monotonic() < deadline, "the followed series was not read again"
+                await asyncio.sleep(0.2)
+
+    asyncio.run(scenario())
