@@ -129,6 +129,9 @@ def test_the_session_state_shows_and_recovers(gateway, portal_hub, page):
     # Logged out at the gateway: not connected, the page says where to log in, no quote is shown as live.
     fault(gateway, "cp-logged-out")
     expect(ibkr).not_to_have_attribute("data-state", "ready")
+    # The providers' strip agrees with the header within a moment (it follows IBKR's state changes; its poll alone
+    # could leave it saying ready for 3 s).
+    expect(page.locator('#providers [data-provider="ibkr"]')).to_have_attribute("data-available", "false", timeout=1_500)
     expect(page.locator("#ibkr-error")).to_be_visible()
     expect(page.locator("#ibkr-error")).to_contain_text(f"log in at https://localhost:{gateway_port(gateway)}")
     page.wait_for_function(ALL_STALE)

@@ -9,7 +9,7 @@ import { $ } from './dom.js';
 import { currentState as ibkrState, onStatus, refreshIBKR, startIBKR } from './ibkr.js';
 import { hideMessage } from './message.js';
 import { latestPnl, onPnl, pnlOffline, positionsTab, startPortfolio } from './portfolio.js';
-import { startProviders } from './providers.js';
+import { refreshProviders, startProviders } from './providers.js';
 import { latestQuote, onQuote, quotesOffline, renderAll } from './quotes.js';
 import { normalize } from './symbols.js';
 import { onServerError, startWatchlist, symbols } from './watchlist.js';
@@ -25,8 +25,9 @@ window.addEventListener('hashchange', () => {
 });
 
 startWatchlist();
-// Stale quotes' notes name the connection's state.
-startIBKR(renderAll);
+// Stale quotes' notes name the connection's state, and the providers' strip follows it at once rather than at its
+// next poll (it would otherwise call IBKR ready for up to 3 s after the header says it is not).
+startIBKR(() => { renderAll(); refreshProviders(); });
 startProviders();
 startPortfolio();
 startCandles();

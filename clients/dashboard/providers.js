@@ -20,7 +20,8 @@ export function providerName(name) {
   return PROVIDERS[name] ? PROVIDERS[name][0] : name;
 }
 
-async function refreshProviders() {
+/** Reads the providers' state from the hub's health now (also every 3 s, and on each change of IBKR's state). */
+export async function refreshProviders() {
   let health;
   try {
     health = await api('GET', 'api/health');
