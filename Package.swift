@@ -166,6 +166,20 @@ let package = Package(
             ]
         ),
 
+        // Scale-out's two sides of NATS: the ingest (the leader's election, the feed relayed from the hub's publishing
+        // side, edges' interest leases, their control requests) and the edge (a hub fed over NATS).
+        .target(
+            name: "Relay",
+            dependencies: [
+                "Hub", "HubProtocol", "LwsHost", "NATSLink", "ScaleOut", "MarketData", "TickhubCore", "TickhubMetrics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // The libwebsockets host: the service thread and its libuv loop, the inbox, the callback switch, and the
         // `Connection` over an lws socket. The one module that imports CLws.
         .target(
@@ -213,7 +227,7 @@ let package = Package(
             name: "TickhubApp",
             dependencies: [
                 "Hub", "LwsHost", "HubProtocol", "IBKR", "IBKRClientPortal", "MarketData", "Portfolio", "Charts", "Alerts", "Store", "TickhubCore",
-                "TWSSimulator",
+                "TWSSimulator", "Relay", "NATSLink", "ScaleOut",
                 "TickhubProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -427,6 +441,7 @@ let package = Package(
         // A real nats-server (JetStream, loopback, a store of its own) started by the test targets that need one.
         .target(name: "NATSTestSupport", dependencies: ["NATSLink"], path: "Tests/NATSTestSupport"),
         .testTarget(name: "NATSLinkTests", dependencies: ["NATSLink", "NATSTestSupport"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "Hub", "HubProtocol", "LwsHost", "NATSLink", "ScaleOut", "TickhubCore", "HubTestSupport", "NATSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,11 +5,27 @@ public enum MetricCatalog {
     public static let ibkrReconnects = "tickhub_ibkr_reconnects_total"
     public static let failovers = "tickhub_failovers_total"
     public static let chartBars = "tickhub_chart_bars_total"
+    public static let relayPublished = "tickhub_relay_published_total"
+    public static let relayPublishFailures = "tickhub_relay_publish_failures_total"
+    public static let relayQueueDropped = "tickhub_relay_queue_dropped_total"
+    public static let relayLeader = "tickhub_relay_leader"
+    public static let relayEpoch = "tickhub_relay_epoch"
+    public static let relayLeadership = "tickhub_relay_leaderships_total"
+    public static let relayInterestEdges = "tickhub_relay_interest_edges"
+    public static let relayInterestSymbols = "tickhub_relay_interest_symbols"
 
     static let help: [String: String] = [
         ibkrReconnects: "Connections to TWS / IB Gateway made again after the first (after a loss, a stall, or a disconnect asked for).",
         chartBars: "Bars that backfilled a chart, by where they came from (`from`: `database` for those kept from earlier runs, else the provider).",
         failovers: "Times a symbol's source moved away from the provider `from` (to `to`, or `none` when no provider could serve it).",
+        relayPublished: "Messages an ingest published on NATS while it led the feed, by `kind`: `quote` (the hub's encoded quotes) or `status` (broker status, provider health, availability, source changes, holdings, balances).",
+        relayPublishFailures: "Messages and key-value writes an ingest could not hand to NATS (the connection closed or its buffer full).",
+        relayQueueDropped: "Quotes an ingest dropped before NATS because its queue to NATS was full (NATS stalled for a long while).",
+        relayLeader: "1 while this ingest leads the feed (holds the leader's lease and runs the providers), else 0.",
+        relayEpoch: "The epoch this ingest last led in (0 before it ever led).",
+        relayLeadership: "Times this ingest took the lead (took the lease and the next epoch).",
+        relayInterestEdges: "Edge hubs holding a live interest lease at this ingest.",
+        relayInterestSymbols: "Symbols wanted by at least one edge's live interest lease at this ingest.",
     ]
 
     /// A name no one described still gets a HELP line, one that says so.

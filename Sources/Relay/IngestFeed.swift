@@ -1,0 +1,238 @@
+import Foundation
+import Hub
+import Logging
+import NATSLink
+import ScaleOut
+import Synchronization
+import TickhubCore
+
+/// The ingest's side of the feed: it sees every hub-wide event as the hub's publishing side hands it to the shards
+/// (`HubRelay`), and, while this process leads, passes it on over NATS with the leader's epoch in `Tickhub-Epoch`:
+/// each quote as the very bytes the hub encoded (same `seq`, same `t`) on `quote.<token>`, and its last one per
+/// symbol in the quotes bucket for edges' snapshots and a successor's `seq`; the broker's status, provider health,
+/// availability, source changes, holdings and balances on their own subjects.
+///
+/// `relay` is called under the hub's publishing lock, so it only queues; one thread of its own writes to NATS, a
+/// batch at a time, and writes each symbol's last quote of a batch to the bucket once. While it does not lead,
+/// nothing is sent, but the latest state is kept so that a new leader, and a new edge, get it at once.
+public final class IngestFeed: HubRelay, Sendable {
+    private struct Queue {
+        var events: [HubEvent] = []
+        var epoch: UInt64?
+        var closed = false
+        /// Events dropped because NATS took none for so long that the queue reached its bound.
+        var overflowed = 0
+    }
+
+    /// What the latest state is, for a new leader's and a new edge's first view of it.
+    private struct Latest {
+        var broker: BrokerConnectionStatus?
+        var health: [ProviderHealth]?
+        var holdings: [String: [Holding]] = [:]
+        var balances: [String: [AccountBalance]] = [:]
+        /// Symbols that cannot be had, and why; an available symbol is not kept.
+        var unavailable: [String: SymbolAvailability] = [:]
+    }
+
+    /// Past this many events waiting (NATS stalled for a long while), quotes are dropped: they are superseded by
+    /// the next anyway, and the bucket keeps each symbol's last one.
+    static let queueBound = 200_000
+
+    private let connection: NATSConnection
+    private let subjects: RelaySubjects
+    private let quotes: NATSKeyValue
+    private let queue = Mutex(Queue())
+    private let latest = Mutex(Latest())
+    private let wake = DispatchSemaphore(value: 0)
+    private let metrics: IngestMetrics
+    private let logger: Logger
+
+    public init(connection: NATSConnection, subjects: RelaySubjects, metrics: IngestMetrics,
+                logger: Logger = Logger(label: "tickhub.relay.feed")) async throws(NATSError) {
+        self.connection = connection
+        self.subjects = subjects
+        quotes = try await connection.keyValue(subjects.quoteBucket, ttl: nil)
+        self.metrics = metrics
+        self.logger = logger
+        let thread = Thread { [self] in drain() }
+        thread.name = "tickhub.relay.feed"
+        thread.start()
+    }
+
+    // MARK: From the hub's publishing side
+
+    package func relay(_ event: HubEvent) {
+        remember(event)
+        let post = queue.withLock { queue -> Bool in
+            guard queue.epoch != nil, !queue.closed else { return false }
+            if queue.events.count >= Self.queueBound, case .quote = event {
+                queue.overflowed += 1
+                return false
+            }
+            queue.events.append(event)
+            return queue.events.count == 1
+        }
+        if post { wake.signal() }
+    }
+
+    // MARK: Leading
+
+    /// Opens the feed in this epoch, and sends the latest state first.
+    public func lead(epoch: UInt64) {
+        queue.withLock { $0.epoch = epoch }
+        republishState()
+    }
+
+    /// Closes the feed: what is still queued is dropped (a successor sends its own).
+    public func stepDown() {
+        queue.withLock { queue in
+            queue.epoch = nil
+            queue.events.removeAll()
+        }
+    }
+
+    /// The epoch the feed is open in; nil while closed.
+    public var epoch: UInt64? { queue.withLock { $0.epoch } }
+
+    /// Sends the latest broker status, provider health, holdings, balances and unavailable symbols again (a new
+    /// leader's first words; an edge that just appeared has heard none of them).
+    public func republishState() {
+        let state = latest.withLock { $0 }
+        var events: [HubEvent] = []
+        if let broker = state.broker { events.append(.brokerStatus(broker)) }
+        if let health = state.health { events.append(.providerHealth(health)) }
+        for (broker, list) in state.holdings.sorted(by: { $0.key < $1.key }) { events.append(.holdings(broker: broker, list)) }
+        for (broker, list) in state.balances.sorted(by: { $0.key < $1.key }) { events.append(.balances(broker: broker, list)) }
+        for (symbol, availability) in state.unavailable.sorted(by: { $0.key < $1.key }) { events.append(.availability(symbol, availability)) }
+        let post = queue.withLock { queue -> Bool in
+            guard queue.epoch != nil, !queue.closed, !events.isEmpty else { return false }
+            let wasEmpty = queue.events.isEmpty
+            queue.events.append(contentsOf: events)
+            return wasEmpty
+        }
+        if post { wake.signal() }
+    }
+
+    /// Why each of these symbols cannot be had, for those known not to be: an interest grant's `unknown`.
+    public func unavailable(among symbols: [String]) -> [String: String] {
+        latest.withLock { latest in
+            var reasons: [String: String] = [:]
+            for symbol in symbols {
+                switch latest.unavailable[symbol] {
+                case .unknown?: reasons[symbol] = "no provider knows \(symbol)"
+                case let .unavailable(reason)?: reasons[symbol] = reason
+                default: break
+                }
+            }
+            return reasons
+        }
+    }
+
+    /// Each symbol's `seq` in the quotes bucket, as the last leader published it: a new leader numbers above them.
+    public func lastSequences() async -> [String: UInt64] {
+        let keys: [String]
+        do { keys = try await quotes.keys() } catch {
+            logger.error("could not list the quotes bucket for the sequences to continue: \(error)")
+            return [:]
+        }
+        var sequences: [String: UInt64] = [:]
+        for key in keys {
+            guard let symbol = RelaySubjects.symbol(fromToken: key), let entry = try? await quotes.get(key),
+                  let decoded = try? QuoteDecoding.decode(entry.value) else { continue }
+            sequences[symbol] = decoded.sequence
+        }
+        return sequences
+    }
+
+    /// Stops the writing thread for good (the process is stopping).
+    public func close() {
+        queue.withLock { queue in
+            queue.closed = true
+            queue.events.removeAll()
+        }
+        wake.signal()
+    }
+
+    // MARK: The writing thread
+
+    private func drain() {
+        while true {
+            wake.wait()
+            let (batch, epoch, closed, overflowed) = queue.withLock { queue in
+                defer {
+                    queue.events.removeAll(keepingCapacity: true)
+                    queue.overflowed = 0
+                }
+                return (queue.events, queue.epoch, queue.closed, queue.overflowed)
+            }
+            if closed { return }
+            if overflowed > 0 { metrics.dropped(overflowed) }
+            guard let epoch, !batch.isEmpty else { continue }
+            send(batch, epoch: epoch)
+        }
+    }
+
+    private func send(_ batch: [HubEvent], epoch: UInt64) {
+        let headers = EpochGate.headers(epoch)
+        var last: [String: [UInt8]] = [:]
+        var quotesSent = 0, statusSent = 0, failed = 0
+        for event in batch {
+            guard let (subject, data) = message(for: event) else { continue }
+            do {
+                try connection.publish(subject, data, headers: headers)
+                if case let .quote(update) = event {
+                    quotesSent += 1
+                    if let token = RelaySubjects.token(for: update.symbol) { last[token] = data }
+                } else {
+                    statusSent += 1
+                }
+            } catch {
+                failed += 1
+            }
+        }
+        for (token, data) in last {
+            do { try quotes.putNoWait(token, data) } catch { failed += 1 }
+        }
+        metrics.published(quotes: quotesSent, status: statusSent, failed: failed)
+    }
+
+    /// The subject and body an event goes out as; nil for one the feed does not carry (bars and alerts are the
+    /// leader's own; a database problem or a release concern this hub alone).
+    private func message(for event: HubEvent) -> (String, [UInt8])? {
+        switch event {
+        case let .quote(update):
+            guard let subject = subjects.quote(update.symbol) else { return nil }
+            return (subject, update.bytes.bytes)
+        case let .brokerStatus(status):
+            return (subjects.brokerStatus, BrokerStatusMessage(status).json)
+        case let .providerHealth(health):
+            return (subjects.providerHealth, ProviderHealthMessage(health).json)
+        case let .availability(symbol, availability):
+            return (subjects.availability, AvailabilityMessage(symbol: symbol, availability).json)
+        case let .sourceChanged(symbol, from, to, reason):
+            return (subjects.sourceChange, SourceChangeMessage(symbol: symbol, from: from, to: to, reason: reason).json)
+        case let .holdings(broker, list):
+            return (subjects.holdings, HoldingsMessage(broker: broker, list).json)
+        case let .balances(broker, list):
+            return (subjects.balances, BalancesMessage(broker: broker, list).json)
+        default:
+            return nil
+        }
+    }
+
+    private func remember(_ event: HubEvent) {
+        switch event {
+        case let .brokerStatus(status): latest.withLock { $0.broker = status }
+        case let .providerHealth(health): latest.withLock { $0.health = health }
+        case let .holdings(broker, list): latest.withLock { $0.holdings[broker] = list }
+        case let .balances(broker, list): latest.withLock { $0.balances[broker] = list }
+        case let .availability(symbol, availability):
+            latest.withLock { $0.unavailable[symbol] = availability == .available ? nil : availability }
+        case let .quote(update):
+            // A quote is the surest sign the symbol can be had.
+            if !update.entry.quote.stale { latest.withLock { _ = $0.unavailable.removeValue(forKey: update.symbol) } }
+        default:
+            break
+        }
+    }
+}

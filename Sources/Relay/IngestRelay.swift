@@ -1,0 +1,147 @@
+import Foundation
+import Hub
+import Logging
+import LwsHost
+import NATSLink
+import ScaleOut
+import Synchronization
+import TickhubCore
+
+/// A hub run as an ingest (`--role ingest`): everything `--role all` runs, plus its relay over NATS. Of several
+/// ingests one leads (`IngestElection`): only the leader runs its providers and publishes the feed (`IngestFeed`),
+/// numbering each symbol's quotes above the last leader's; every ingest keeps the edges' interest leases
+/// (`IngestInterest`) and the leader answers them and the edges' control requests (`IngestControl`).
+///
+/// Made before the hub (the hub takes `feed` as its relay), started once the hub listens.
+public final class IngestRelay: Sendable {
+    public struct Settings: Sendable {
+        public var subjects: RelaySubjects
+        /// This process's name in the leader's key (`nats.name`).
+        public var name: String
+        /// The leader's lease (`nats.leaderSeconds`).
+        public var leaderTTL: Duration
+
+        public init(subjects: RelaySubjects, name: String, leaderTTL: Duration) {
+            self.subjects = subjects
+            self.name = name
+            self.leaderTTL = leaderTTL
+        }
+    }
+
+    /// What the ingest needs of its hub, as functions: a `TickhubServer`'s in the app, a test's own in tests.
+    public struct HubSide: Sendable {
+        public var follow: IngestInterest.Follow
+        public var seedSequences: @Sendable ([String: UInt64]) -> Void
+        public var control: (any ConnectionControl)?
+        public var local: IngestControl.LocalHTTP?
+
+        public init(follow: @escaping IngestInterest.Follow, seedSequences: @escaping @Sendable ([String: UInt64]) -> Void,
+                    control: (any ConnectionControl)? = nil, local: IngestControl.LocalHTTP? = nil) {
+            self.follow = follow
+            self.seedSequences = seedSequences
+            self.control = control
+            self.local = local
+        }
+
+        public static func server(_ server: TickhubServer, control: (any ConnectionControl)?, local: IngestControl.LocalHTTP?) -> HubSide {
+            HubSide(follow: { server.followStanding($0, owner: $1) }, seedSequences: { server.seedSequences($0) },
+                    control: control, local: local)
+        }
+    }
+
+    /// This ingest as `/api/health` and tests see it.
+    public struct State: Sendable, Equatable {
+        public var leading: Bool
+        public var epoch: UInt64?
+        public var natsConnected: Bool
+        public var edges: Int
+        public var symbols: Int
+    }
+
+    /// Added to the last leader's sequence numbers: quotes it sent after its last write to the quotes bucket (that
+    /// write is not waited for) have numbers edges already passed on, and a successor's must be above them.
+    public static let sequenceGap: UInt64 = 1_000
+
+    public let settings: Settings
+    public let feed: IngestFeed
+    public let metrics: IngestMetrics
+    private let connection: NATSConnection
+    private let election: IngestElection
+    private let parts = Mutex<(interest: IngestInterest?, control: IngestControl?)>((nil, nil))
+    private let logger: Logger
+
+    /// Binds the buckets; the feed is closed until this process leads.
+    public init(connection: NATSConnection, settings: Settings, logger: Logger = Logger(label: "tickhub.relay")) async throws(NATSError) {
+        self.connection = connection
+        self.settings = settings
+        self.logger = logger
+        let metrics = IngestMetrics()
+        self.metrics = metrics
+        feed = try await IngestFeed(connection: connection, subjects: settings.subjects, metrics: metrics)
+        election = try await IngestElection(connection: connection, subjects: settings.subjects, name: settings.name, ttl: settings.leaderTTL)
+    }
+
+    /// Starts answering edges and running for the lead. `providers(true)` is awaited when this process takes the
+    /// lead (after the sequences are seeded and the feed is open), `providers(false)` when it loses it (the feed is
+    /// closed first): the providers must not run a moment longer than the lease.
+    public func start(_ hub: HubSide, providers: @escaping @Sendable (_ run: Bool) async -> Void) throws(NATSError) {
+        let feed = feed
+        let election = election
+        let interest = IngestInterest(
+            connection: connection, subjects: settings.subjects, metrics: metrics, epoch: { feed.epoch },
+            unavailable: { feed.unavailable(among: $0) }, newEdge: { _ in feed.republishState() }, follow: hub.follow)
+        let control = IngestControl(connection: connection, subjects: settings.subjects, control: hub.control, local: hub.local,
+                                    epoch: { feed.epoch })
+        try interest.start()
+        do { try control.start() } catch {
+            interest.stop()
+            throw error
+        }
+        parts.withLock { $0 = (interest, control) }
+        election.start { [metrics, logger] change in
+            switch change {
+            case let .lead(epoch):
+                let sequences = await feed.lastSequences()
+                hub.seedSequences(sequences.mapValues { $0 &+ Self.sequenceGap })
+                logger.notice("epoch \(epoch): \(sequences.count) symbols' sequences continue from the last leader's")
+                feed.lead(epoch: epoch)
+                metrics.leading(epoch: epoch)
+                await providers(true)
+            case .stepDown:
+                feed.stepDown()
+                metrics.leading(epoch: nil)
+                await providers(false)
+            }
+        }
+    }
+
+    /// Gives up the lead (a standby takes over at once) and stops answering.
+    public func stop() async {
+        let (interest, control) = parts.withLock { parts in defer { parts = (nil, nil) }; return parts }
+        interest?.stop()
+        control?.stop()
+        if await election.stop() {
+            feed.stepDown()
+            metrics.leading(epoch: nil)
+        }
+        feed.close()
+    }
+
+    /// Stops renewing the lease as a process that dies would (no resignation): for tests of the takeover.
+    package func abandon() async {
+        let (interest, control) = parts.withLock { parts in defer { parts = (nil, nil) }; return parts }
+        interest?.stop()
+        control?.stop()
+        await election.abandon()
+        feed.stepDown()
+    }
+
+    public var state: State {
+        let figures = metrics.figures
+        return State(leading: feed.epoch != nil, epoch: feed.epoch, natsConnected: connection.isConnected,
+                     edges: figures.edges, symbols: figures.symbols)
+    }
+
+    /// The edges holding a live lease, and what each wants.
+    public var leases: [String: Set<String>] { parts.withLock { $0.interest }?.leases ?? [:] }
+}
