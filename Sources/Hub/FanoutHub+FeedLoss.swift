@@ -8,6 +8,7 @@ extension FanoutHub {
     /// still pending gets it in its new form instead. Every stream client is told why. The next live update of a
     /// symbol clears its mark.
     func markAllStale(reason: String, now: Timestamp) {
+        feedLoss = reason
         for entry in market.book.entries.values where !entry.quote.stale {
             var stale = entry
             stale.quote.stale = true
@@ -30,7 +31,16 @@ extension FanoutHub {
 
     /// The feed is back: clients hear it, and each symbol's next live update clears its stale mark.
     func feedRestored() {
+        guard feedLoss != nil else { return }
+        feedLoss = nil
         tellStreamClients(StreamMessages.feed(lost: nil))
+    }
+
+    /// A stream client that comes while the feed is lost (once admitted) hears of it first: the quotes it will be
+    /// sent are the stale ones the hub still holds.
+    func tellOfFeedLoss(_ client: ClientSession) {
+        guard let feedLoss, !client.isPublisher, !client.awaitingToken else { return }
+        clients.send(StreamMessages.feed(lost: feedLoss), to: client)
     }
 
     private func tellStreamClients(_ message: [UInt8]) {

@@ -28,6 +28,8 @@ package final class FanoutHub {
     /// This shard's copy of each bar series the hub follows.
     package var charts = ChartView()
     package var pnl = PnLView()
+    /// Why the hub's feed is lost (an edge's link to its ingest), until it is back; clients that come meanwhile are told.
+    package var feedLoss: String?
     package var publishers: Publishers
     package var exchanges: HTTPExchanges
     let routes: HubRouter
@@ -120,6 +122,7 @@ package final class FanoutHub {
     package func open(_ connection: any Connection, publisher: Bool, awaitingToken: Bool = false) -> ClientSession {
         let client = clients.open(connection, publisher: publisher, awaitingToken: awaitingToken)
         if publisher { upstream.publisher(client.id, connected: true) }
+        tellOfFeedLoss(client)
         return client
     }
 

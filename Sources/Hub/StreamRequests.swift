@@ -55,6 +55,7 @@ extension FanoutHub {
         }
         client.awaitingToken = false
         clients.send(StreamMessages.authenticated, to: client)
+        tellOfFeedLoss(client)
     }
 
     func subscribe(_ list: [String?], _ client: ClientSession) {

@@ -168,4 +168,34 @@ import HubTestSupport
         shards[0].flushWrites()
         #expect(connection.quotes("MSFT").count == 1)
     }
+
+    /// A client that comes while the feed is lost hears of it first, once admitted, with the stale quotes the hub
+    /// holds; once the feed is back, newcomers hear nothing of it.
+    @Test func aClientThatComesWhileTheFeedIsLostIsToldOnceAdmitted() {
+        let host = FakeHost()
+        let hub = FanoutHub.forTesting(host: host, clock: time) { $0.token = "s3cret" }
+        hub.apply(.quote(encoded(quote("AAPL", bid: 100), seq: 40, t: 1)))
+        hub.apply(.feedLost("the link to the ingest is lost"))
+        let connection = FakeConnection()
+        let client = hub.open(connection, publisher: false, awaitingToken: true)
+        hub.flushWrites()
+        #expect(connection.messages.isEmpty, "told before presenting the token")
+        hub.take(#"{"op":"auth","token":"s3cret"}"#, from: client)
+        hub.take(#"{"op":"subscribe","symbols":["AAPL"]}"#, from: client)
+        let types = connection.messages.map { ($0["type"] as? String ?? "") + ($0["feed"] as? String ?? "") }
+        #expect(types == ["authenticated", "statuslost", "quote"])
+        #expect(connection.quotes("AAPL").first?["stale"] as? Bool == true && connection.quotes("AAPL").first?["seq"] as? Int == 40)
+        let publisher = FakeConnection()
+        _ = hub.open(publisher, publisher: true)
+        hub.flushWrites()
+        #expect(publisher.messages.isEmpty)
+
+        hub.apply(.feedRestored)
+        hub.apply(.feedRestored)
+        hub.flushWrites()
+        #expect(connection.messages.filter { $0["feed"] as? String == "live" }.count == 1, "told twice that the feed is back")
+        let (_, late) = hub.openTestClient()
+        hub.flushWrites()
+        #expect(late.messages.isEmpty)
+    }
 }
