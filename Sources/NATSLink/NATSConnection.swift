@@ -11,9 +11,6 @@ import Synchronization
 public final class NATSConnection: Sendable {
     public let options: NATSOptions
     nonisolated(unsafe) let handle: OpaquePointer
-    /// The JetStream context, made on the first key-value bucket.
-    nonisolated(unsafe) private var jetStreamHandle: OpaquePointer?
-    private let jetStreamLock = Mutex(())
     private let inbox = Mutex<ReplyInbox?>(nil)
     private let subscriptions = Mutex<[ObjectIdentifier: NATSSubscription]>([:])
     private let isClosed = Atomic<Bool>(false)
@@ -29,7 +26,6 @@ public final class NATSConnection: Sendable {
     deinit {
         close()
         subscriptions.withLock { $0.removeAll() }
-        if let jetStreamHandle { jsCtx_Destroy(jetStreamHandle) }
         natsConnection_Destroy(handle)
     }
 
@@ -96,7 +92,13 @@ public final class NATSConnection: Sendable {
         try send(reply, reply: nil, data, headers: headers)
     }
 
+    /// Throws `.disconnected` when the connection is lost and the options refuse to buffer meanwhile.
+    func checkSendable() throws(NATSError) {
+        if !options.bufferWhileReconnecting, !isConnected, !isClosed.load(ordering: .acquiring) { throw .disconnected }
+    }
+
     func send(_ subject: String, reply: String?, _ data: [UInt8], headers: [String: String]) throws(NATSError) {
+        try checkSendable()
         if headers.isEmpty {
             let status = data.withUnsafeBytes { bytes in
                 if let reply {
@@ -220,35 +222,36 @@ public final class NATSConnection: Sendable {
         return figures
     }
 
-    /// The JetStream context every bucket of this connection shares.
-    func jetStream() throws(NATSError) -> OpaquePointer {
-        try jetStreamLock.withLock { _ throws(NATSError) -> OpaquePointer in
-            if let jetStreamHandle { return jetStreamHandle }
-            var options = jsOptions()
-            try check(jsOptions_Init(&options))
-            // Writes sent without waiting: at most this many unacknowledged, and a writer finding them all out
-            // waits only a moment before being told (`.timeout`), so a stalled server never stalls the hub.
-            options.PublishAsync.MaxPending = 8_192
-            options.PublishAsync.StallWait = 5
-            options.PublishAsync.ErrHandler = JetStreamWrites.onFailure
-            options.PublishAsync.ErrHandlerClosure = writes.closure
-            var context: OpaquePointer?
-            try check(natsConnection_JetStream(&context, handle, &options))
-            guard let context else { throw NATSError.failed(status: Int32(NATS_NO_MEMORY.rawValue), text: "no JetStream context") }
-            jetStreamHandle = context
-            return context
-        }
+    /// A JetStream context of its own for a bucket: its API calls wait at most `wait`, so that a lease renewed every
+    /// second is not held five seconds (JetStream's default) by a server that is gone.
+    func jetStream(wait: Duration) throws(NATSError) -> OpaquePointer {
+        var options = jsOptions()
+        try check(jsOptions_Init(&options))
+        options.Wait = wait.wholeMilliseconds()
+        // Writes sent without waiting: at most this many unacknowledged, and a writer finding them all out waits
+        // only a moment before being told (`.timeout`), so a stalled server never stalls the hub.
+        options.PublishAsync.MaxPending = 8_192
+        options.PublishAsync.StallWait = 5
+        options.PublishAsync.ErrHandler = JetStreamWrites.onFailure
+        options.PublishAsync.ErrHandlerClosure = writes.closure
+        var context: OpaquePointer?
+        try check(natsConnection_JetStream(&context, handle, &options))
+        guard let context else { throw NATSError.failed(status: Int32(NATS_NO_MEMORY.rawValue), text: "no JetStream context") }
+        return context
     }
 
     /// Binds the key-value bucket, creating it when there is none (`ttl` nil keeps values for ever; `history` is how
-    /// many values a key keeps). A bucket that exists keeps its own settings.
-    public func keyValue(_ bucket: String, ttl: Duration?, history: Int = 1) throws(NATSError) -> NATSKeyValue {
-        try NATSKeyValue(connection: self, bucket: bucket, ttl: ttl, history: history)
+    /// many values a key keeps). A bucket that exists keeps its own settings. Each of its calls waits at most
+    /// `timeout` for the server (`.timeout` after that).
+    public func keyValue(_ bucket: String, ttl: Duration?, history: Int = 1, timeout: Duration = .seconds(5)) throws(NATSError) -> NATSKeyValue {
+        try NATSKeyValue(connection: self, bucket: bucket, ttl: ttl, history: history, timeout: timeout)
     }
 
-    /// `keyValue(_:ttl:history:)` off the cooperative pool.
-    public func keyValue(_ bucket: String, ttl: Duration?, history: Int = 1) async throws(NATSError) -> NATSKeyValue {
-        try await lane.run { [self] () throws(NATSError) in try NATSKeyValue(connection: self, bucket: bucket, ttl: ttl, history: history) }
+    /// `keyValue(_:ttl:history:timeout:)` off the cooperative pool.
+    public func keyValue(_ bucket: String, ttl: Duration?, history: Int = 1, timeout: Duration = .seconds(5)) async throws(NATSError) -> NATSKeyValue {
+        try await lane.run { [self] () throws(NATSError) in
+            try NATSKeyValue(connection: self, bucket: bucket, ttl: ttl, history: history, timeout: timeout)
+        }
     }
 
     /// Closes the connection for good: subscriptions end, waiting requests fail with `.closed`, `.closed` is reported.

@@ -7,6 +7,8 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
     case connectionFailed(String)
     /// The connection is closed: nothing more can be sent on it.
     case closed
+    /// The connection is lost for now (reconnecting) and the options say not to buffer.
+    case disconnected
     /// No answer within the time allowed.
     case timeout
     /// A request reached no subscriber (the server said so at once).
@@ -28,6 +30,7 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .connectionFailed(let text): "NATS connection failed: \(text)"
         case .closed: "NATS connection closed"
+        case .disconnected: "NATS connection lost, reconnecting"
         case .timeout: "NATS: no answer in time"
         case .noResponders: "NATS: no responders"
         case .keyExists: "NATS key-value: the key exists"

@@ -22,14 +22,14 @@ public final class NATSKeyValue: Sendable {
     nonisolated(unsafe) private let jetStream: OpaquePointer
     private let lane: BlockingLane
 
-    init(connection: NATSConnection, bucket: String, ttl: Duration?, history: Int) throws(NATSError) {
+    init(connection: NATSConnection, bucket: String, ttl: Duration?, history: Int, timeout: Duration) throws(NATSError) {
         guard Self.isValidBucket(bucket) else { throw .invalidName(bucket) }
         guard (1...64).contains(history) else { throw .invalidName("history \(history)") }
-        let jetStream = try connection.jetStream()
+        let jetStream = try connection.jetStream(wait: timeout)
         var store: OpaquePointer?
         if js_KeyValue(&store, jetStream, bucket) != NATS_OK {
             var config = kvConfig()
-            try check(kvConfig_Init(&config))
+            _ = kvConfig_Init(&config)
             config.History = UInt8(history)
             // The stream's MaxAge, in nanoseconds.
             config.TTL = ttl.map { $0.wholeMilliseconds() * 1_000_000 } ?? 0
@@ -38,9 +38,15 @@ public final class NATSKeyValue: Sendable {
                 return js_CreateKeyValue(&store, jetStream, &config)
             }
             // Another process may have made it between the two calls: bind to theirs.
-            if status != NATS_OK, js_KeyValue(&store, jetStream, bucket) != NATS_OK { throw NATSError.from(status) }
+            if status != NATS_OK, js_KeyValue(&store, jetStream, bucket) != NATS_OK {
+                jsCtx_Destroy(jetStream)
+                throw NATSError.from(status)
+            }
         }
-        guard let store else { throw .failed(status: Int32(NATS_ERR.rawValue), text: "no bucket \(bucket)") }
+        guard let store else {
+            jsCtx_Destroy(jetStream)
+            throw .failed(status: Int32(NATS_ERR.rawValue), text: "no bucket \(bucket)")
+        }
         self.bucket = bucket
         self.connection = connection
         self.store = store
@@ -50,6 +56,7 @@ public final class NATSKeyValue: Sendable {
 
     deinit {
         kvStore_Destroy(store)
+        jsCtx_Destroy(jetStream)
     }
 
     /// Bucket names NATS accepts: letters, digits, `_` and `-`.
@@ -70,8 +77,10 @@ public final class NATSKeyValue: Sendable {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
+    /// Every call starts here: a name NATS refuses, or a lost connection that must not buffer, fails at once.
     private func validate(_ key: String) throws(NATSError) {
         guard Self.isValidKey(key) else { throw .invalidName(key) }
+        try connection.checkSendable()
     }
 
     /// The key's value, or nil when it has none (never written, deleted, or expired).
@@ -113,7 +122,7 @@ public final class NATSKeyValue: Sendable {
         try check(status)
     }
 
-    /// Waits until every `putNoWait` of this connection so far is acknowledged (or failed), at most `timeout`.
+    /// Waits until every `putNoWait` to this bucket so far is acknowledged (or failed), at most `timeout`.
     public func waitForWrites(timeout: Duration) throws(NATSError) {
         var options = jsPubOptions()
         try check(jsPubOptions_Init(&options))
@@ -158,6 +167,7 @@ public final class NATSKeyValue: Sendable {
 
     /// The keys that hold a value.
     public func keys() throws(NATSError) -> [String] {
+        try connection.checkSendable()
         var list = kvKeysList()
         let status = kvStore_Keys(&list, store, nil)
         if status == NATS_NOT_FOUND { return [] }

@@ -42,12 +42,18 @@ public struct NATSOptions: Sendable, Equatable {
     /// way against 0.80 ms gathered (1,000 a second, loopback), while the most a publisher could send fell from
     /// 57,000 to 32,000 a second, far above a feed's rate (NATSLinkTests.OrderAndLatencyTests).
     public var sendImmediately: Bool
+    /// Whether what is sent while the connection is lost waits in the C client's buffer (8 MB) and goes out on
+    /// reconnection (NATS's way), or is refused at once with `.disconnected`. A timed-out call sent while
+    /// disconnected can still land after reconnection when buffered; refused, it never does, and the caller knows
+    /// at once (a lease renewal, a quote that would be stale by then).
+    public var bufferWhileReconnecting: Bool
 
     public init(
         url: String = "nats://127.0.0.1:4222", name: String? = nil, user: String? = nil, password: String? = nil,
         token: String? = nil, reconnectWait: Duration = .milliseconds(500), maxReconnect: Int = -1,
         pingInterval: Duration = .seconds(2), maxPingsOut: Int = 2, retryOnFailedConnect: Bool = true,
-        connectTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits = .standard, sendImmediately: Bool = true
+        connectTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits = .standard, sendImmediately: Bool = true,
+        bufferWhileReconnecting: Bool = true
     ) {
         self.url = url
         self.name = name
@@ -62,6 +68,7 @@ public struct NATSOptions: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.pendingLimits = pendingLimits
         self.sendImmediately = sendImmediately
+        self.bufferWhileReconnecting = bufferWhileReconnecting
     }
 
     /// These options with the credentials the environment holds: `NATS_USER` and `NATS_PASSWORD`, or `NATS_TOKEN`

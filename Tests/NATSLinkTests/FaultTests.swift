@@ -61,6 +61,48 @@ struct FaultTests {
         #expect(await received.wait(forCount: 1))
     }
 
+    @Test func aBucketCallGivesUpAfterItsTimeoutWhileTheServerIsGone() async throws {
+        let server = try NATSServerProcess()
+        let events = Gathered<NATSEvent>()
+        let connection = try NATSConnection.connect(server.clientOptions()) { events.append($0) }
+        defer { connection.close() }
+        // A lease renewed every second must hear within the second that the renewal did not land.
+        let leases = try await connection.keyValue("tickhub-leader", ttl: .seconds(3), timeout: .milliseconds(500))
+        let revision = try await leases.create("leader", Array("a".utf8))
+        server.kill()
+        #expect(await events.wait { $0.contains(.disconnected) })
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: NATSError.timeout) { try await leases.update("leader", Array("a".utf8), lastRevision: revision) }
+        #expect(clock.now - started < .seconds(3))
+        try server.start()
+        #expect(await events.wait { $0.contains(.reconnected) })
+        // Buffered while disconnected, the renewal that timed out went out on reconnection and landed: its revision
+        // check still held. A caller that must know at once refuses to buffer (the next test).
+        let entry = try #require(try await leases.get("leader"))
+        #expect(entry.revision > revision)
+    }
+
+    @Test func refusingToBufferFailsAtOnceAndNothingLandsLater() async throws {
+        let server = try NATSServerProcess()
+        let events = Gathered<NATSEvent>()
+        var options = server.clientOptions()
+        options.bufferWhileReconnecting = false
+        let connection = try NATSConnection.connect(options) { events.append($0) }
+        defer { connection.close() }
+        let leases = try await connection.keyValue("tickhub-leader", ttl: .seconds(30), timeout: .milliseconds(500))
+        let revision = try await leases.create("leader", Array("a".utf8))
+        server.kill()
+        #expect(await events.wait { $0.contains(.disconnected) })
+        await #expect(throws: NATSError.disconnected) { try await leases.update("leader", Array("b".utf8), lastRevision: revision) }
+        #expect(throws: NATSError.disconnected) { try connection.publish("tickhub.quote.AAPL", [1]) }
+        await #expect(throws: NATSError.disconnected) { _ = try await connection.request("tickhub.interest", [1], timeout: .seconds(1)) }
+        try server.start()
+        #expect(await events.wait { $0.contains(.reconnected) })
+        #expect(try await leases.get("leader") == NATSKeyValueEntry(value: Array("a".utf8), revision: revision))
+        try connection.publish("tickhub.quote.AAPL", [1])
+    }
+
     @Test func aConnectionMadeBeforeTheServerStartsConnectsWhenItDoes() async throws {
         let server = try NATSServerProcess()
         server.kill()

@@ -78,13 +78,16 @@ struct RequestReplyTests {
 
     @Test func closingFailsWaitingRequests() async throws {
         let server = try NATSServerProcess()
-        let connection = try NATSConnection.connect(server.clientOptions()) { _ in }
+        let events = Gathered<NATSEvent>()
+        let connection = try NATSConnection.connect(server.clientOptions()) { events.append($0) }
         let heard = Gathered<NATSMessage>()
         _ = try connection.subscribe("silent") { heard.append($0) }
         try await connection.flush(timeout: .seconds(5))
         let request = Task { try await connection.request("silent", [1], timeout: .seconds(30)) }
         #expect(await heard.wait(forCount: 1))
         connection.close()
+        #expect(await events.wait { $0.contains(.closed) })
+        #expect(!connection.isConnected)
         let outcome = await request.result
         #expect(throws: NATSError.closed) { try outcome.get() }
         #expect(throws: NATSError.self) { try connection.publish("after", [1]) }
