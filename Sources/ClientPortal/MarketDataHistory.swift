@@ -103,7 +103,7 @@ public struct MarketDataHistory: Equatable, Sendable {
         for row in rows.sorted(by: { $0.t < $1.t }) {
             let time = interval == .oneDay
                 ? BarInterval.oneDay.start(of: row.t + Self.tradingDateShift) : interval.start(of: row.t)
-            let volume = hasVolume ? row.v.flatMap { $0 >= 0 && $0.isFinite ? $0 * factor : nil } : nil
+            let volume = hasVolume ? row.v.flatMap { $0 >= 0 && ($0 * factor).isFinite ? $0 * factor : nil } : nil
             let bar = Bar(time: time, open: row.o, high: row.h, low: row.l, close: row.c, volume: volume)
             guard bar.isConsistent else { continue }
             if var last = out.last, last.time == bar.time {

@@ -24,6 +24,14 @@ struct GarbageTests {
             #expect(holds)
         }
         _ = try? PartitionedPnL.decode(data)
+        if let history = try? MarketDataHistory.decode(data) {
+            // Whatever the rows, the bars made of them are candles with finite prices and volumes.
+            for interval in BarInterval.allCases {
+                let bars = history.bars(interval: interval, hasVolume: true)
+                let holds = bars.allSatisfy { $0.isConsistent && ($0.volume?.isFinite ?? true) && $0.time % interval.milliseconds == 0 }
+                #expect(holds)
+            }
+        }
         let text = String(decoding: data, as: UTF8.self)
         _ = StreamCommand.parse(text)
         _ = MarketDataAvailability(code: text)

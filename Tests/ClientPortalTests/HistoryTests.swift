@@ -56,6 +56,9 @@ struct HistoryTests {
         // Prices that are not numbers, negative times, a formatted figure: refused rows.
         let odd = try? MarketDataHistory.decode(Data(#"{"data":[{"o":"x","h":1,"l":1,"c":1,"t":1},{"o":1,"h":1,"l":1,"c":1,"t":-5},{"o":"1.2K","h":1,"l":1,"c":1,"t":9}]}"#.utf8))
         #expect(odd?.rows == [] && odd?.refused == 3)
+        // A volume that overflows once multiplied by volumeFactor is no volume.
+        let huge = MarketDataHistory(volumeFactor: 100, rows: [.init(t: 60_000, o: 1, h: 1, l: 1, c: 1, v: 1e307)])
+        #expect(huge.bars(interval: .oneMinute, hasVolume: true).map(\.volume) == [nil])
     }
 
     @Test func encoderRoundTrips() throws {
