@@ -318,12 +318,12 @@ def alphavantage():
 # fuzz-clientportal's first byte: the reader (`Form` in Sources/TickhubFuzz/ClientPortal/FuzzClientPortal.swift).
 CP_FORMS = ["streamMessage", "snapshot", "formattedNumber", "availability", "authStatus", "tickle", "brokerageAccounts",
             "secdefSearch", "stocks", "portfolioAccounts", "positions", "summary", "partitionedPnL", "streamCommand",
-            "encoderRoundTrip", "secdefInfo", "currencyPairs"]
+            "encoderRoundTrip", "secdefInfo", "currencyPairs", "history"]
 CP_FILES = [("snapshot_", "snapshot"), ("auth_status", "authStatus"), ("tickle", "tickle"),
             ("iserver_accounts", "brokerageAccounts"), ("secdef_search", "secdefSearch"), ("trsrv_stocks", "stocks"),
             ("portfolio_accounts", "portfolioAccounts"), ("portfolio_positions", "positions"),
             ("portfolio_summary", "summary"), ("pnl_partitioned", "partitionedPnL"), ("secdef_info", "secdefInfo"),
-            ("currency_pairs", "currencyPairs")]
+            ("currency_pairs", "currencyPairs"), ("marketdata_history", "history")]
 CP_NUMBERS = ["382.89", "1,300", "1.2K", "45.6M", "1.5B", "C382.10", "H12.5", "0.08%", "", "N/A", "-1,234.5", "CH1", "1,23"]
 CP_AVAILABILITY = ["R", "RpB", "DPB", "Z", "Yp", "N", "", "x"]
 CP_COMMANDS = ['smd+265598+{"fields":["31","84","86","88","85","7059","7762","87","6509"]}', "umd+265598+{}", "tic",

@@ -21,6 +21,9 @@ public struct ClientPortalSettings: Sendable, Equatable {
     public var portfolioSeconds = 15.0
     /// A WebSocket with no message (not even a heartbeat) for this long is taken as dead and replaced.
     public var streamSilenceSeconds = 30.0
+    /// Each stream subscription's `smd` is sent again this often: IBKR ends WebSocket market data 10 minutes after
+    /// its `smd` (changelog, April 2026), so a quote left alone would stop without a word.
+    public var subscriptionRenewSeconds = 540.0
 
     public init() {}
 
@@ -33,6 +36,7 @@ public struct ClientPortalSettings: Sendable, Equatable {
         penaltySeconds = config.double(forKey: "penaltySeconds", default: penaltySeconds)
         portfolioSeconds = config.double(forKey: "portfolioSeconds", default: portfolioSeconds)
         streamSilenceSeconds = config.double(forKey: "streamSilenceSeconds", default: streamSilenceSeconds)
+        subscriptionRenewSeconds = config.double(forKey: "subscriptionRenewSeconds", default: subscriptionRenewSeconds)
         try validate()
     }
 
@@ -85,6 +89,9 @@ public struct ClientPortalSettings: Sendable, Equatable {
         }
         guard streamSilenceSeconds >= 5 else {
             throw Refusal.outOfRange(setting: "ibkr.clientPortal.streamSilenceSeconds", value: "\(streamSilenceSeconds)", range: "5 s or more")
+        }
+        guard subscriptionRenewSeconds >= 1, subscriptionRenewSeconds < 600 else {
+            throw Refusal.outOfRange(setting: "ibkr.clientPortal.subscriptionRenewSeconds", value: "\(subscriptionRenewSeconds)", range: "1 s up to, not including, 600 s (IBKR ends a subscription after 10 minutes)")
         }
     }
 }

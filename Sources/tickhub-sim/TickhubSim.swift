@@ -48,6 +48,8 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Seconds a Client Portal brokerage session lives before it expires.") var clientPortalSessionSeconds = 86_400.0
     @Option(help: "Seconds without a request before the Client Portal session times out (0: never).") var clientPortalIdleTimeout = 0.0
     @Option(help: "Seconds between the Client Portal WebSocket's system heartbeats.") var clientPortalHeartbeatSeconds = 10.0
+    @Option(help: "Seconds a Client Portal stream subscription lasts unless smd is sent again (IBKR: 600; 0: for good).")
+    var clientPortalSubscriptionSeconds = 600.0
 
     func validate() throws {
         if let clock, clock != "open", TradingCalendar.parse(clock) == nil {
@@ -63,7 +65,8 @@ struct TickhubSim: AsyncParsableCommand {
         }
         for (flag, value) in [("--client-portal-penalty-seconds", clientPortalPenaltySeconds),
                               ("--client-portal-session-seconds", clientPortalSessionSeconds),
-                              ("--client-portal-idle-timeout", clientPortalIdleTimeout)] where !(value >= 0 && value.isFinite) {
+                              ("--client-portal-idle-timeout", clientPortalIdleTimeout),
+                              ("--client-portal-subscription-seconds", clientPortalSubscriptionSeconds)] where !(value >= 0 && value.isFinite) {
             throw ValidationError("\(flag) \(value) is not a number of seconds (0 or more)")
         }
         guard clientPortalHeartbeatSeconds >= 1, clientPortalHeartbeatSeconds.isFinite else {
@@ -133,6 +136,7 @@ struct TickhubSim: AsyncParsableCommand {
         portal.sessionSeconds = clientPortalSessionSeconds
         portal.idleTimeoutSeconds = clientPortalIdleTimeout
         portal.heartbeatSeconds = clientPortalHeartbeatSeconds
+        portal.subscriptionSeconds = clientPortalSubscriptionSeconds
         portal.certificateOutputPath = clientPortalCertOut ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("tickhub-sim-clientportal-\(ProcessInfo.processInfo.processIdentifier).pem").path
         let gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)

@@ -38,6 +38,9 @@ public struct ClientPortalConfiguration: Sendable {
     public var idleTimeoutSeconds = 0.0
     /// Seconds between `system` heartbeats on every WebSocket.
     public var heartbeatSeconds = 10.0
+    /// How long an `smd` subscription streams before the gateway ends it: IBKR's changelog (April 2026) says
+    /// WebSocket market data stops after 10 minutes unless `smd` is sent again. 0 streams for good.
+    public var subscriptionSeconds = 600.0
     /// How often streamed market data goes out: each subscription gets the fields changed since its last update.
     public var streamIntervalMilliseconds = 100
     /// Where the generated certificate's PEM is written at start, for clients to trust; nil writes nothing.

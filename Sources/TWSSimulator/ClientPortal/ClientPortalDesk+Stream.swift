@@ -8,6 +8,8 @@ import NIOWebSocket
 final class StreamClient {
     struct Subscription {
         var fields: [MarketDataField]
+        /// When its `smd` came: it streams until `subscriptionSeconds` after that.
+        var since: NIODeadline
         /// What the client holds: only fields that differ from these go out.
         var sent: [MarketDataField: String] = [:]
     }
@@ -97,7 +99,8 @@ extension ClientPortalDesk {
             }
             // A new subscription of the same conid replaces its fields; everything asked for goes out afresh.
             let wanted = fields.isEmpty ? SnapshotFields.defaultFields : fields
-            client.subscriptions[conid] = StreamClient.Subscription(fields: Array(wanted.prefix(MarketDataField.maximumPerRequest)))
+            client.subscriptions[conid] = StreamClient.Subscription(
+                fields: Array(wanted.prefix(MarketDataField.maximumPerRequest)), since: .now())
             refreshSteppedSymbols()
             if authenticated { sendUpdates(to: client) }
         case let .unsubscribe(conid):
@@ -111,9 +114,27 @@ extension ClientPortalDesk {
     /// Every stream interval: each subscription gets the fields that changed since its last message.
     func streamRound() {
         guard authenticated else { return }
+        endExpiredSubscriptions()
         for client in streams.values where client.authorized && !client.subscriptions.isEmpty {
             sendUpdates(to: client)
         }
+    }
+
+    /// Subscriptions whose `smd` is older than the gateway keeps one end without a word, as IBKR's do: a client
+    /// that does not send `smd` again sees its quotes stop.
+    private func endExpiredSubscriptions() {
+        guard configuration.subscriptionSeconds > 0 else { return }
+        let cutoff = NIODeadline.now() - .nanoseconds(Int64(configuration.subscriptionSeconds * 1e9))
+        var ended = false
+        for client in streams.values {
+            let expired = client.subscriptions.filter { $0.value.since < cutoff }.map(\.key)
+            for conid in expired { client.subscriptions[conid] = nil }
+            if !expired.isEmpty {
+                ended = true
+                counters.subscriptionsExpired += expired.count
+            }
+        }
+        if ended { refreshSteppedSymbols() }
     }
 
     private func sendUpdates(to client: StreamClient) {

@@ -14,6 +14,8 @@ final class ClientPortalDesk {
         var unauthorized = 0
         var unavailable = 0
         var streamMessages = 0
+        /// `smd` subscriptions the gateway ended because no new `smd` came within `subscriptionSeconds`.
+        var subscriptionsExpired = 0
     }
 
     let configuration: ClientPortalConfiguration

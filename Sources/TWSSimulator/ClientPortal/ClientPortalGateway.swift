@@ -24,6 +24,8 @@ public final class ClientPortalGateway: Sendable {
         public var unauthorized: Int
         public var unavailable: Int
         public var streamMessages: Int
+        /// Stream subscriptions ended for want of a renewing `smd` (IBKR ends each after 10 minutes).
+        public var subscriptionsExpired: Int
         /// Seconds left in the penalty box (0 when out of it).
         public var penaltySeconds: Double
         /// Seconds left of an outage (0 when none).
@@ -92,7 +94,8 @@ public final class ClientPortalGateway: Sendable {
                 primedConids: d.primed.count, requests: d.counters.requests,
                 tooManyRequests: d.pacing.refused + d.historyRefused,
                 unauthorized: d.counters.unauthorized, unavailable: d.counters.unavailable,
-                streamMessages: d.counters.streamMessages, penaltySeconds: left(d.pacing.penaltyUntil),
+                streamMessages: d.counters.streamMessages, subscriptionsExpired: d.counters.subscriptionsExpired,
+                penaltySeconds: left(d.pacing.penaltyUntil),
                 outageSeconds: left(d.outageUntil), historyRequests: d.historyAnswered, historyMostAtOnce: d.historyPeak)
         }.get()
     }

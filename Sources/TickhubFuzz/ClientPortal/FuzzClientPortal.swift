@@ -16,12 +16,14 @@ import TickhubCore
 //   applied a second time changes nothing; a priming reply changes nothing;
 // - whatever an answer's reader gives, written back by its encoder (the simulator's) and read again, is the same;
 // - a client command read from text is read the same from its own text;
-// - values the simulator writes (StreamEncoding, FieldText) are read back by the transport's reader as written.
+// - values the simulator writes (StreamEncoding, FieldText) are read back by the transport's reader as written;
+// - a history answer's bars, at every interval, are candles with finite prices and volumes on their interval's
+//   boundaries, in time order, and its rows survive the simulator's encoding.
 
 enum Form: UInt8, CaseIterable {
     case streamMessage, snapshot, formattedNumber, availability, authStatus, tickle, brokerageAccounts, secdefSearch,
          stocks, portfolioAccounts, positions, summary, partitionedPnL, streamCommand, encoderRoundTrip, secdefInfo,
-         currencyPairs
+         currencyPairs, history
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -111,6 +113,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let pairs = try? CurrencyPair.decode(body) {
             invariant(pairs.values.joined().allSatisfy { $0.conid >= 1 && !$0.symbol.isEmpty }, "a pair without a conid or symbol")
             invariant((try? CurrencyPair.decode(Data(CurrencyPair.json(pairs).utf8))) == pairs, "currency pairs did not survive")
+        }
+    case .history:
+        if let answer = try? MarketDataHistory.decode(body) {
+            for interval in BarInterval.allCases {
+                let bars = answer.bars(interval: interval, hasVolume: true)
+                invariant(bars.allSatisfy { $0.isConsistent && ($0.volume?.isFinite ?? true) && $0.time % interval.milliseconds == 0 },
+                          "a history bar that is no candle at \(interval.rawValue)")
+                invariant(zip(bars, bars.dropFirst()).allSatisfy { $0.time < $1.time }, "history bars out of order")
+            }
+            let again = try? MarketDataHistory.decode(Data(answer.json(timePeriod: "1d", outsideRth: false).utf8))
+            invariant(again?.rows.map { [$0.o, $0.h, $0.l, $0.c] } == answer.rows.map { [$0.o, $0.h, $0.l, $0.c] }
+                && again?.rows.map(\.t) == answer.rows.map(\.t), "history rows did not survive their encoding")
         }
     }
     return 0
