@@ -126,4 +126,31 @@ struct QuoteDecodingTests {
         }
         #expect(throws: QuoteDecodingError.self) { try QuoteDecoding.decode([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]) }
     }
+
+    /// Good quotes with bytes flipped, dropped, doubled or inserted: each is refused, or read as a quote whose own
+    /// encoding reads back to itself. Nothing traps.
+    @Test func mutatedQuotesAreRefusedOrReadAsAQuoteThatHoldsTogether() throws {
+        var random = SeededGenerator(seed: 1_618)
+        let alphabet = Array(#"{}[]",:.-+eE0123456789tfnul\"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var bytes = QuoteEncoding.encode(Self.randomEntry(&random))
+            for _ in 0...(random.next() % 4) {
+                let at = Int(random.next() % UInt64(bytes.count))
+                let byte = random.next() % 2 == 0 ? alphabet[Int(random.next() % UInt64(alphabet.count))] : UInt8(truncatingIfNeeded: random.next())
+                switch random.next() % 4 {
+                case 0: bytes[at] = byte
+                case 1: bytes.remove(at: at)
+                case 2: bytes.insert(byte, at: at)
+                default: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + 8)], at: at)
+                }
+                if bytes.isEmpty { break }
+            }
+            guard let entry = try? QuoteDecoding.decode(bytes) else { continue }
+            accepted += 1
+            let again = QuoteEncoding.encode(entry)
+            #expect(QuoteEncoding.encode(try QuoteDecoding.decode(again)) == again)
+        }
+        #expect(accepted > 100, "too few mutations read as quotes to check anything: \(accepted)")
+    }
 }
