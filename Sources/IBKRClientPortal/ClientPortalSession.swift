@@ -17,6 +17,8 @@ actor ClientPortalSession {
         var quote: Quote?
         /// Sent `smd` on the current stream.
         var streaming = false
+        /// When its `smd` last went out (the client's clock): sent again before the gateway's 10 minutes run out.
+        var subscribedAt = 0.0
         /// Its quote was marked stale because the stream or the session went, not because the gateway called
         /// the data frozen: the next update makes it live again.
         var linkStale = false
@@ -317,6 +319,7 @@ actor ClientPortalSession {
                 }
             }
             try await lookUpContracts()
+            renewSubscriptions(now: now)
             if now >= nextKeepAlive, stream != nil {
                 send(.keepAlive)
                 nextKeepAlive = now + 25
@@ -479,6 +482,17 @@ actor ClientPortalSession {
     }
 
     /// Gives lines to the best-ranked symbols with a contract, within the budget; the rest are over budget.
+    /// Sends `smd` again for each line whose last one is `subscriptionRenewSeconds` old: the gateway ends a stream
+    /// subscription 10 minutes after its `smd`, silently, and a quiet symbol would look merely quiet.
+    private func renewSubscriptions(now: Double) {
+        guard stream != nil else { return }
+        for (symbol, line) in lines where line.streaming && now - line.subscribedAt >= settings.subscriptionRenewSeconds {
+            guard let conid = line.conid else { continue }
+            send(.subscribe(conid: conid, fields: MarketDataField.quoteFields))
+            lines[symbol]?.subscribedAt = now
+        }
+    }
+
     private func serveLines() {
         var used = 0
         for symbol in ranking {
@@ -489,6 +503,7 @@ actor ClientPortalSession {
                 if !line.streaming, stream != nil {
                     send(.subscribe(conid: conid, fields: MarketDataField.quoteFields))
                     line.streaming = true
+                    line.subscribedAt = client.clock()
                     if line.status == .overBudget {
                         line.status = .pending
                         emit(.symbolStatus(symbol: symbol, .pending))

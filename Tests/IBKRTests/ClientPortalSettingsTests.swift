@@ -36,6 +36,7 @@ struct ClientPortalSettingsTests {
             "clientPortal.certificate": .string("/etc/gateway.pem"), "clientPortal.tickleSeconds": .double(30),
             "clientPortal.requestsPerSecond": .double(5), "clientPortal.penaltySeconds": .double(60),
             "clientPortal.portfolioSeconds": .double(10), "clientPortal.streamSilenceSeconds": .double(12),
+            "clientPortal.subscriptionRenewSeconds": .double(300),
         ])
         #expect(c.host == "::1" && c.port == 5000)
         #expect(c.clientPortal.certificate == "/etc/gateway.pem")
@@ -44,6 +45,7 @@ struct ClientPortalSettingsTests {
         #expect(c.clientPortal.penaltySeconds == 60)
         #expect(c.clientPortal.portfolioSeconds == 10)
         #expect(c.clientPortal.streamSilenceSeconds == 12)
+        #expect(c.clientPortal.subscriptionRenewSeconds == 300)
     }
 
     @Test(arguments: [
@@ -56,6 +58,9 @@ struct ClientPortalSettingsTests {
         ("clientPortal.requestsPerSecond", .double(0)),
         ("clientPortal.tickleSeconds", .double(600)),
         ("clientPortal.portfolioSeconds", .double(1)),
+        // At or past IBKR's 10 minutes the gateway has ended the subscription before it is renewed.
+        ("clientPortal.subscriptionRenewSeconds", .double(600)),
+        ("clientPortal.subscriptionRenewSeconds", .double(0)),
     ])
     func refused(key: String, value: ConfigContent) {
         var values: [AbsoluteConfigKey: ConfigContent] = [AbsoluteConfigKey(key.split(separator: ".").map(String.init)): value]

@@ -402,6 +402,7 @@ def test_chart_bars_come_from_ibkr_over_the_client_portal(gateway, portal_hub):
         if date != max(by_time):
             assert bar["close"] == row["c"] and abs(bar["volume"] - row["v"] * 100) < 1, (bar, row)
 
+
 def test_a_chart_streams_over_the_client_portal(gateway, portal_hub):
     """A /stream bars subscription on the clientportal transport: the series at once from IBKR's history, then bar
     updates, and the followed series' newest bars read again from the gateway (which streams none) while the chart
@@ -431,3 +432,52 @@ def test_a_chart_streams_over_the_client_portal(gateway, portal_hub):
                 await asyncio.sleep(0.2)
 
     asyncio.run(scenario())
+
+
+def quote_times(hub, symbol, seconds):
+    """The monotonic times at which a /stream client got a live IBKR quote of `symbol`, over `seconds`."""
+    async def scenario():
+        times = []
+        async with hub.connect() as ws:
+            await ws.send(json.dumps({"op": "subscribe", "symbols": [symbol]}))
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                try:
+                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.05, deadline - time.monotonic())))
+                except asyncio.TimeoutError:
+                    break
+                for item in message if isinstance(message, list) else [message]:
+                    if item.get("type") == "quote" and item.get("source") == "ibkr" and not item.get("stale") \
+                            and not item.get("snapshot"):
+                        times.append(time.monotonic())
+        return times
+    return asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("renew", [1.5, None])
+def test_stream_subscriptions_are_renewed_before_the_gateway_ends_them(tmp_path, renew):
+    """IBKR ends a WebSocket subscription 10 minutes after its `smd`; the simulated gateway here ends them after 3 s.
+    Renewed every 1.5 s, a symbol's quotes go on and no subscription ends; left at the default renewal (9 minutes),
+    the same symbol falls silent within a few seconds, which is what the renewal is for."""
+    import urllib.request
+    sim = start_simulator("--client-portal-port", "0", "--client-portal-subscription-seconds", "3")
+    config = tmp_path / "tickhub.json"
+    settings = {"ibkr": {"clientPortal": {"subscriptionRenewSeconds": renew}}} if renew else {}
+    config.write_text(json.dumps(settings))
+    hub = Hub("--config", str(config), "--ibkr-transport", "clientportal", "--ibkr-host", "127.0.0.1",
+              "--ibkr-port", str(gateway_port(sim)), demo=False)
+    try:
+        hub.wait_for_ibkr("ready", timeout=20)
+        started = time.monotonic()
+        times = quote_times(hub, "AAPL", 9)
+        with urllib.request.urlopen(f"http://127.0.0.1:{sim.fields['control']}/clientportal/status", timeout=5) as r:
+            expired = json.loads(r.read())["subscriptionsExpired"]
+        late = [t for t in times if t - started > 6.5]
+        if renew:
+            assert expired == 0, f"{expired} subscriptions ended although renewed every {renew} s"
+            assert late, f"no fresh AAPL quote after 6.5 s although renewed; {len(times)} in all"
+        else:
+            assert expired >= 1 and not late, f"expired {expired}, {len(late)} quotes after 6.5 s"
+    finally:
+        hub.stop()
+        sim.stop()
