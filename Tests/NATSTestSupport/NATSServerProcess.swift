@@ -23,10 +23,15 @@ public final class NATSServerProcess: @unchecked Sendable {
         }
     }
 
-    public init() throws {
+    /// `configuration`: lines of a nats-server configuration file (limits such as `max_pending`), beside the
+    /// command line's listen address, JetStream and store, which win.
+    public init(configuration: String? = nil) throws {
         port = try Self.freePort()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("tickhub-nats-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if let configuration {
+            try configuration.write(to: folder.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+        }
         try start()
     }
 
@@ -51,6 +56,10 @@ public final class NATSServerProcess: @unchecked Sendable {
             "-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", folder.appendingPathComponent("store").path,
             "-l", folder.appendingPathComponent("server.log").path,
         ]
+        let configuration = folder.appendingPathComponent("server.conf")
+        if FileManager.default.fileExists(atPath: configuration.path) {
+            process.arguments?.append(contentsOf: ["-c", configuration.path])
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
