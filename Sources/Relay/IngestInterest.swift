@@ -90,13 +90,13 @@ public final class IngestInterest: Sendable {
             let change = ledger.renew(canonical, at: Self.now())
             return (known, before != ledger.symbols(of: canonical.edge) || !known, (ledger.edges.count, ledger.wanted.count, change))
         }
+        metrics.interest(edges: counts.0, symbols: counts.1)
         if changed {
             follow(instruments, InterestLedger.owner(of: canonical.edge))
             if !counts.2.isEmpty {
                 logger.info("edge \(canonical.edge): the edges now also want \(counts.2.added.count) and no longer \(counts.2.removed.count) symbols")
             }
         }
-        metrics.interest(edges: counts.0, symbols: counts.1)
         if !known { newEdge(canonical.edge) }
         guard let epoch = epoch(), message.reply != nil else { return }
         let grant = InterestGrant(epoch: epoch, unknown: refused.merging(unavailable(canonical.symbols)) { first, _ in first })
@@ -118,11 +118,11 @@ public final class IngestInterest: Sendable {
                 let change = ledger.expire(at: now)
                 return (change, ledger.nextExpiry, (ledger.edges.count, ledger.wanted.count))
             }
+            if !change.isEmpty { metrics.interest(edges: counts.0, symbols: counts.1) }
             for edge in change.expired {
                 logger.notice("edge \(edge)'s interest lease ran out: its symbols are released unless another edge wants them")
                 follow([], InterestLedger.owner(of: edge))
             }
-            if !change.isEmpty { metrics.interest(edges: counts.0, symbols: counts.1) }
             // Woken by the next expiry, and at least every quarter second for leases renewed shorter meanwhile.
             let wait = next.map { max($0.microseconds - now.microseconds, 1_000) } ?? 250_000
             try? await Task.sleep(for: .microseconds(min(wait, 250_000)))
