@@ -197,7 +197,17 @@ private struct QuoteReader {
     /// A JSON string, its escapes undone; what is not valid UTF-8 is refused.
     mutating func string() throws(QuoteDecodingError) -> String {
         try expect(UInt8(ascii: "\""))
-        var text: [UInt8] = []
+        // Keys and symbols have no escapes: read in place (a short string is kept inline, nothing allocated).
+        let start = at
+        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "\"") {
+            at += 1
+            guard let plain = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<(at - 1)]), as: UTF8.self) else {
+                throw failure("a string that is not UTF-8", at)
+            }
+            return plain
+        }
+        var text = Array(bytes[start..<at])
         while true {
             guard at < bytes.count else { throw failure("the bytes end inside a string", at) }
             let byte = bytes[at]
