@@ -77,14 +77,34 @@ public final class NATSServerProcess: @unchecked Sendable {
         end(signal: SIGKILL)
     }
 
-    /// SIGSTOP: the server hangs with its sockets open, as behind a blocked network; only pings notice.
+    /// SIGSTOP: the server hangs with its sockets open, as behind a blocked network; only pings notice. Returns once
+    /// the kernel shows it stopped (a signal is delivered asynchronously).
     public func pause() {
-        lock.withLock { process }.map { _ = Foundation.kill($0.processIdentifier, SIGSTOP) }
+        guard let process = lock.withLock({ process }) else { return }
+        Foundation.kill(process.processIdentifier, SIGSTOP)
+        waitForState(of: process.processIdentifier) { $0 == "T" || $0 == "t" }
     }
 
     /// SIGCONT after `pause()`.
     public func resume() {
-        lock.withLock { process }.map { _ = Foundation.kill($0.processIdentifier, SIGCONT) }
+        guard let process = lock.withLock({ process }) else { return }
+        Foundation.kill(process.processIdentifier, SIGCONT)
+        waitForState(of: process.processIdentifier) { $0 != "T" && $0 != "t" }
+    }
+
+    /// Reads the process's state from /proc every 5 ms until `wanted`, for at most 5 s.
+    private func waitForState(of pid: Int32, _ wanted: (Character) -> Bool) {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            // The state follows the command name, which is in parentheses.
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")"),
+                let state = stat[stat.index(after: close)...].first(where: { $0 != " " }), wanted(state)
+            {
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
     }
 
     public func restart() throws {

@@ -363,13 +363,19 @@ class NATSServer:
     `kill()` (SIGKILL), `restart()` (the same port and store, so a key-value bucket survives), `pause()`/`resume()`
     (SIGSTOP/SIGCONT: the server hangs with its sockets open, as behind a blocked network). Every wait is bounded."""
 
-    def __init__(self, folder, port=None):
+    def __init__(self, folder, port=None, configuration=None):
+        """`configuration`: lines of a nats-server configuration file (`max_pending: 2MB`), beside the command
+        line's listen address, JetStream and store, which win."""
         import pathlib
         import shutil
         self.folder = pathlib.Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.store = self.folder / "nats-store"
         self.log = self.folder / "nats-server.log"
+        self.configuration = None
+        if configuration:
+            self.configuration = self.folder / "nats-server.conf"
+            self.configuration.write_text(configuration)
         self.executable = shutil.which("nats-server") or "/usr/sbin/nats-server"
         if port is None:
             with socket.socket() as probe:
@@ -386,7 +392,8 @@ class NATSServer:
     def start(self, timeout=10):
         import subprocess
         self.proc = subprocess.Popen(
-            [self.executable, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store), "-l", str(self.log)],
+            [self.executable, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store), "-l", str(self.log),
+             *(["-c", str(self.configuration)] if self.configuration else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -422,15 +429,133 @@ class NATSServer:
         self.stop()
         return self.start()
 
-    def pause(self):
+    def pause(self, timeout=5):
+        """SIGSTOP, and returns once the kernel shows the server stopped (a signal is delivered asynchronously)."""
         import signal
         self.proc.send_signal(signal.SIGSTOP)
+        self._wait_state(lambda state: state in "Tt", timeout)
 
-    def resume(self):
+    def resume(self, timeout=5):
         import signal
         self.proc.send_signal(signal.SIGCONT)
+        self._wait_state(lambda state: state not in "Tt", timeout)
+
+    def _wait_state(self, wanted, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                # The state follows the command name, which is in parentheses.
+                if wanted(f.read().rsplit(")", 1)[1].split()[0]):
+                    return
+            time.sleep(0.005)
+        raise RuntimeError(f"nats-server {self.proc.pid} did not change state in {timeout} s")
 
 
-def start_nats_server(tmp_path, port=None):
+def start_nats_server(tmp_path, port=None, configuration=None):
     """`NATSServer` with its store under `tmp_path` (pytest's tmp_path); stop it (or `kill()`) when done."""
-    return NATSServer(tmp_path, port=port)
+    return NATSServer(tmp_path, port=port, configuration=configuration)
+
+
+class NATSPartition:
+    """A loopback TCP relay between one process and a NATS server, to cut that process off alone: point it at
+    `url` instead of the server's. `block()` stops carrying bytes both ways with every socket left open (a network
+    that drops packets: only pings notice), `unblock()` carries them again, `sever()` closes every carried connection
+    (a reset), `close()` ends the relay."""
+
+    def __init__(self, target_port):
+        import selectors
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.setblocking(False)
+        self.port = self.listener.getsockname()[1]
+        self.blocked = threading.Event()
+        self.closing = threading.Event()
+        self._lock = threading.Lock()
+        self._pairs = {}
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.listener, selectors.EVENT_READ, None)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self):
+        return f"nats://127.0.0.1:{self.port}"
+
+    def block(self):
+        self.blocked.set()
+
+    def unblock(self):
+        self.blocked.clear()
+
+    def sever(self):
+        with self._lock:
+            socks = list(self._pairs)
+            self._pairs.clear()
+        for sock in socks:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._selector.unregister(sock)
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self):
+        self.closing.set()
+        self._thread.join(timeout=5)
+        self.sever()
+        with contextlib.suppress(OSError):
+            self.listener.close()
+
+    def _run(self):
+        import selectors
+        while not self.closing.is_set():
+            # While blocked nothing is read, so the kernel's buffers fill and both ends stall as on a dead link.
+            if self.blocked.is_set():
+                time.sleep(0.02)
+                continue
+            for key, _ in self._selector.select(timeout=0.05):
+                sock = key.fileobj
+                if sock is self.listener:
+                    self._accept()
+                    continue
+                with self._lock:
+                    peer = self._pairs.get(sock)
+                if peer is None:
+                    continue
+                try:
+                    data = sock.recv(65536)
+                    if data:
+                        peer.sendall(data)
+                        continue
+                except OSError:
+                    pass
+                self._drop(sock, peer)
+
+    def _accept(self):
+        import selectors
+        with contextlib.suppress(BlockingIOError):
+            client, _ = self.listener.accept()
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                return
+            for sock in (client, server):
+                sock.setblocking(True)
+                sock.settimeout(5)
+            with self._lock:
+                self._pairs[client] = server
+                self._pairs[server] = client
+            self._selector.register(client, selectors.EVENT_READ, None)
+            self._selector.register(server, selectors.EVENT_READ, None)
+
+    def _drop(self, sock, peer):
+        with self._lock:
+            self._pairs.pop(sock, None)
+            self._pairs.pop(peer, None)
+        for s in (sock, peer):
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._selector.unregister(s)
+            with contextlib.suppress(OSError):
+                s.close()
