@@ -21,6 +21,10 @@ public struct HubCommandLine: Sendable {
     /// `--market-clock`: the time it is on the exchange the hub watches, when that is a simulator started with
     /// `--clock` (ISO 8601 with an offset).
     public var marketClock: String?
+    /// `--role`: `all`, `ingest` or `edge`.
+    public var role: String?
+    public var natsURL: String?
+    public var natsPrefix: String?
 
     public init() {}
 
@@ -48,6 +52,9 @@ public struct HubCommandLine: Sendable {
             ("--alphavantage-base-url", "alphaVantage.baseURL", alphaVantageBaseURL.map(ConfigContent.string)),
             ("--db", "db", db.map(ConfigContent.string)),
             ("--assets", "assets", assets.map(ConfigContent.string)),
+            ("--role", "role", role.map(ConfigContent.string)),
+            ("--nats-url", "nats.url", natsURL.map(ConfigContent.string)),
+            ("--nats-prefix", "nats.subjectPrefix", natsPrefix.map(ConfigContent.string)),
         ]
         return options.compactMap { flag, key, value in value.map { Setting(flag: flag, key: key, value: $0) } }
     }

@@ -152,7 +152,9 @@ public struct HubLauncher {
         let wiring = HubWiring(
             upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio,
             features: [portfolio, alerts, charts], charts: charts)
-        let hub = TickhubServer(configuration: server, wiring: wiring)
+        // An ingest relays every event the hub publishes over NATS while it leads; made before the hub, which takes it.
+        let ingest = settings.scaleOut.role == .ingest ? try await IngestLaunch.connect(settings.scaleOut, logger: logger) : nil
+        let hub = TickhubServer(configuration: server, wiring: wiring, relay: ingest?.relay.feed)
         slot.server = hub
         charts.publish(to: ChartDesk.Publisher(
             series: { key, bars, source, complete in hub.publishBarSeries(key, bars: bars, source: source, lastComplete: complete) },
@@ -166,12 +168,16 @@ public struct HubLauncher {
         await portfolio.publishStored()
         // Last run's prices, stale until a provider refreshes them.
         for quote in await portfolio.lastQuotes() { hub.publish(quote) }
-        await manager.start()
+        // An ingest starts its providers only while it leads: the relay starts them.
+        let stopIngest = try ingest?.start(server: hub, configuration: server, port: port, link: link, manager: manager)
+        if ingest == nil { await manager.start() }
         parts.append(.init("providers") {
             await manager.stop()
             await alerts.stop()
             try? await httpClient.shutdown()
         })
+        // Stopped before the providers: the lead is given up first, so a standby takes over at once.
+        if let stopIngest { parts.append(.init("relay", stop: stopIngest)) }
         parts.append(.init("server") { [logger] in
             logger.notice("shutting down")
             await hub.stop()
@@ -191,6 +197,9 @@ public struct HubLauncher {
         lines.append(contentsOf: OutsideServices.describe(
             yahoo: yahoo.enabled ? yahoo.baseURL : nil, alphaVantage: alphaVantage.apiKey == nil ? nil : alphaVantage.baseURL,
             offline: options.offline))
+        if ingest != nil {
+            lines.append("Role: ingest \(settings.scaleOut.name) on NATS \(settings.scaleOut.url) (prefix \(settings.scaleOut.subjects.prefix)); providers run only while it leads (leader lease \(settings.scaleOut.leaderSeconds) s)")
+        }
         if server.dashboardDirectory != nil { lines.append("Open the dashboard: \(url)") }
         FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
         logger.info("assets from \(found.origin)")

@@ -18,6 +18,8 @@ struct HubSettings {
     var alerts: AlertsConfiguration
     /// `db`: the positions database; nil (or empty in the file) leaves it to the data directory.
     var databasePath: String?
+    /// `role` and `nats`: this process's part in a scaled-out Tickhub.
+    var scaleOut: ScaleOutSettings
 
     init(config: ConfigReader) throws {
         server = try Self.section("server", of: config, ServerConfiguration.init(config:))
@@ -28,6 +30,7 @@ struct HubSettings {
         push = Self.section("push", of: config, PushProvider.Configuration.init(config:))
         alerts = try Self.section("alerts", of: config, AlertsConfiguration.init(config:))
         databasePath = config.string(forKey: "db").flatMap { $0.isEmpty ? nil : $0 }
+        scaleOut = try ScaleOutSettings(config: config)
     }
 
     /// A component's section; a value it refuses is named by its full key (`listen` becomes `server.listen`).

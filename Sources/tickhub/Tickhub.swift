@@ -30,6 +30,9 @@ struct Tickhub: AsyncParsableCommand {
     @Flag(help: "Start a TWS simulator on a free loopback port and connect to it.") var demo = false
     @Flag(help: "Call no outside service: Yahoo Finance and Alpha Vantage stay off.") var offline = false
     @Option(help: "Judge market sessions as if it were this time now (ISO 8601, e.g. 2026-12-02T10:00:00-05:00): for a simulator started with --clock; with --demo, the demo's simulator starts at it.") var marketClock: String?
+    @Option(help: "This process's part: all (the default: one process), ingest (runs the providers while it leads, relays over NATS) or edge (serves clients from NATS; env TICKHUB_ROLE).") var role: String?
+    @Option(help: "The NATS server for --role ingest or edge (default nats://127.0.0.1:4222; env NATS_URL; credentials from NATS_USER and NATS_PASSWORD, or NATS_TOKEN).") var natsUrl: String?
+    @Option(help: "The prefix of every NATS subject and bucket (default tickhub).") var natsPrefix: String?
     @Option(help: "Log level (env LOG_LEVEL; default notice).") var logLevel: Logger.Level?
 
     func run() async throws {
@@ -59,6 +62,9 @@ struct Tickhub: AsyncParsableCommand {
         options.demo = demo
         options.offline = offline
         options.marketClock = marketClock
+        options.role = role
+        options.natsURL = natsUrl
+        options.natsPrefix = natsPrefix
         try await HubLauncher(options).run()
     }
 }
