@@ -13,6 +13,11 @@ public enum MetricCatalog {
     public static let relayLeadership = "tickhub_relay_leaderships_total"
     public static let relayInterestEdges = "tickhub_relay_interest_edges"
     public static let relayInterestSymbols = "tickhub_relay_interest_symbols"
+    public static let relayReceived = "tickhub_relay_received_total"
+    public static let relayOldEpochDropped = "tickhub_relay_old_epoch_dropped_total"
+    public static let relayRefused = "tickhub_relay_refused_total"
+    public static let relaySlowConsumer = "tickhub_relay_slow_consumer_total"
+    public static let relayFeedLost = "tickhub_relay_feed_lost"
 
     static let help: [String: String] = [
         ibkrReconnects: "Connections to TWS / IB Gateway made again after the first (after a loss, a stall, or a disconnect asked for).",
@@ -26,6 +31,11 @@ public enum MetricCatalog {
         relayLeadership: "Times this ingest took the lead (took the lease and the next epoch).",
         relayInterestEdges: "Edge hubs holding a live interest lease at this ingest.",
         relayInterestSymbols: "Symbols wanted by at least one edge's live interest lease at this ingest.",
+        relayReceived: "Messages an edge took from NATS, by `kind`: `quote` (passed to its clients as the ingest encoded them) or `status` (broker status, provider health, availability, source changes, holdings, balances).",
+        relayOldEpochDropped: "Messages an edge dropped because they came from an older leader's epoch than the newest it heard (an ingest that lost the lead and had not noticed yet).",
+        relayRefused: "Messages an edge refused because they were not what they must be (a quote's bytes, a status's JSON).",
+        relaySlowConsumer: "Times NATS reported an edge a slow consumer: messages for it were dropped because it fell behind (the ingest and other edges are not slowed).",
+        relayFeedLost: "1 while an edge's feed is lost (its NATS link down, or no ingest answering its interest), its quotes marked stale; else 0.",
     ]
 
     /// A name no one described still gets a HELP line, one that says so.
