@@ -559,3 +559,121 @@ class NATSPartition:
                 self._selector.unregister(s)
             with contextlib.suppress(OSError):
                 s.close()
+
+
+def metric_values(hub, name):
+    """{labels text: value} of every sample of `name` in the hub's /metrics (`""` for one without labels)."""
+    values = {}
+    for line in hub.get("/metrics").text.splitlines():
+        if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "):
+            sample, _, value = line.rpartition(" ")
+            values[sample[len(name):]] = float(value)
+    return values
+
+
+def metric(hub, name, labels=""):
+    """One sample of `name` (`labels` as written in the exposition: `{kind="quote"}`); None when absent."""
+    return metric_values(hub, name).get(labels)
+
+
+def wait_for(condition, timeout, what, interval=0.05):
+    """Polls `condition()` (bounded) until it returns something truthy, and returns that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(interval)
+
+
+class ScaleOut:
+    """Tickhub scaled out on loopback: a `nats-server -js` of its own, a `tickhub-sim` (the demo's market and
+    portfolio, open), `ingests` × `tickhub --role ingest` all pointed at that simulator with one client id (the first
+    started leads; the others stand by) and `edges` × `tickhub --role edge`. `partitioned` edges (indexes) reach NATS
+    through a `NATSPartition` each (`partitions[i]`), so a test can cut one off alone. `config` (a dict) goes into
+    every hub's configuration file, beside each one's `nats.name` (`ingest-0`, `edge-1`, ...) and the lease times
+    below. `stop()` ends every process it started, last started first."""
+
+    def __init__(self, folder, ingests=2, edges=1, config=None, partitioned=(), lease_seconds=3, leader_seconds=2,
+                 sim_args=("--tick-rate", "400"), token=None, nats_configuration=None, edge_args=(), ingest_args=()):
+        import pathlib
+        from conftest import ROOT, start_simulator
+        self.folder = pathlib.Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.config = config or {}
+        self.lease_seconds = lease_seconds
+        self.leader_seconds = leader_seconds
+        self.token = token
+        self.ingests, self.edges, self.partitions = [], [], {}
+        self.nats = self.sim = None
+        try:
+            self.nats = start_nats_server(self.folder / "nats", configuration=nats_configuration)
+            self.sim = start_simulator("--portfolio", str(ROOT / "config" / "sim-portfolio.json"), *sim_args)
+            self.clock = self.sim.fields["clock"]
+            for index in range(ingests):
+                self.start_ingest(*ingest_args)
+                if index == 0:
+                    wait_for(lambda: self.leader() is not None, 15, "the first ingest leading")
+            for index in range(edges):
+                self.start_edge(*edge_args, partitioned=index in partitioned)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _config_file(self, name):
+        nats = {"name": name, "leaseSeconds": self.lease_seconds, "leaderSeconds": self.leader_seconds}
+        settings = json.loads(json.dumps(self.config))
+        settings.setdefault("nats", {}).update(nats)
+        path = self.folder / f"{name}.json"
+        path.write_text(json.dumps(settings))
+        return str(path)
+
+    def start_ingest(self, *extra):
+        """One more `tickhub --role ingest` (named `ingest-<n>`), on the simulator; it leads if none does."""
+        name = f"ingest-{len(self.ingests)}"
+        hub = Hub("--role", "ingest", "--nats-url", self.nats.url, "--ibkr-port", self.sim.fields["port"],
+                  "--market-clock", self.clock, "--config", self._config_file(name), *extra,
+                  token=self.token, demo=False)
+        hub.name = name
+        self.ingests.append(hub)
+        return hub
+
+    def start_edge(self, *extra, partitioned=False):
+        """One more `tickhub --role edge` (named `edge-<n>`); `partitioned`: behind a `NATSPartition` of its own."""
+        index = len(self.edges)
+        url = self.nats.url
+        if partitioned:
+            self.partitions[index] = NATSPartition(self.nats.port)
+            url = self.partitions[index].url
+        name = f"edge-{index}"
+        hub = Hub("--role", "edge", "--nats-url", url, "--market-clock", self.clock, "--config", self._config_file(name),
+                  *extra, token=self.token, demo=False)
+        hub.name = name
+        self.edges.append(hub)
+        return hub
+
+    def leader(self):
+        """The ingest whose `tickhub_relay_leader` is 1 (one that has exited is skipped), or None."""
+        for hub in self.ingests:
+            if hub.proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    if metric(hub, "tickhub_relay_leader") == 1:
+                        return hub
+        return None
+
+    def stop(self):
+        for hub in [*reversed(self.edges), *reversed(self.ingests)]:
+            hub.stop()
+        for partition in self.partitions.values():
+            partition.close()
+        if self.sim is not None:
+            self.sim.stop()
+        if self.nats is not None:
+            self.nats.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
