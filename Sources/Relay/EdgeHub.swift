@@ -1,0 +1,55 @@
+import Hub
+import LwsHost
+import ScaleOut
+import TickhubCore
+
+/// What an edge hands its own hub, as functions: a `TickhubServer`'s in the app, a test's own in tests. Quotes go
+/// in as the bytes the ingest encoded (read once for the book, passed on as they are); the broker's state and the
+/// holdings as the hub's own values, decoded from their relayed messages.
+public struct EdgeHub: Sendable {
+    public var quote: @Sendable ([UInt8]) -> TickhubServer.RelayedQuoteOutcome
+    public var brokerStatus: @Sendable (BrokerConnectionStatus) -> Void
+    public var providerHealth: @Sendable ([ProviderHealth]) -> Void
+    public var availability: @Sendable (String, SymbolAvailability) -> Void
+    public var sourceChange: @Sendable (SourceChangeMessage) -> Void
+    public var holdings: @Sendable (_ broker: String, [Holding]) -> Void
+    public var balances: @Sendable (_ broker: String, [AccountBalance]) -> Void
+    /// The feed is lost, and why: every quote re-sent stale at once, every client told.
+    public var feedLost: @Sendable (String) -> Void
+    public var feedRestored: @Sendable () -> Void
+
+    public init(
+        quote: @escaping @Sendable ([UInt8]) -> TickhubServer.RelayedQuoteOutcome,
+        brokerStatus: @escaping @Sendable (BrokerConnectionStatus) -> Void = { _ in },
+        providerHealth: @escaping @Sendable ([ProviderHealth]) -> Void = { _ in },
+        availability: @escaping @Sendable (String, SymbolAvailability) -> Void = { _, _ in },
+        sourceChange: @escaping @Sendable (SourceChangeMessage) -> Void = { _ in },
+        holdings: @escaping @Sendable (String, [Holding]) -> Void = { _, _ in },
+        balances: @escaping @Sendable (String, [AccountBalance]) -> Void = { _, _ in },
+        feedLost: @escaping @Sendable (String) -> Void = { _ in },
+        feedRestored: @escaping @Sendable () -> Void = {}
+    ) {
+        self.quote = quote
+        self.brokerStatus = brokerStatus
+        self.providerHealth = providerHealth
+        self.availability = availability
+        self.sourceChange = sourceChange
+        self.holdings = holdings
+        self.balances = balances
+        self.feedLost = feedLost
+        self.feedRestored = feedRestored
+    }
+
+    public static func server(_ server: TickhubServer) -> EdgeHub {
+        EdgeHub(
+            quote: { server.publishEncoded($0) },
+            brokerStatus: { server.publishIBKRStatus($0) },
+            providerHealth: { server.publishProviderHealth($0) },
+            availability: { server.publishAvailability($0, $1) },
+            sourceChange: { server.publishSourceChange(symbol: $0.symbol, from: $0.from, to: $0.to, reason: $0.reason) },
+            holdings: { server.publishHoldings(broker: $0, $1) },
+            balances: { server.publishBalances(broker: $0, $1) },
+            feedLost: { server.markAllStale(reason: $0) },
+            feedRestored: { server.feedRestored() })
+    }
+}

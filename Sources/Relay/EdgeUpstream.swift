@@ -1,0 +1,220 @@
+import Hub
+import Logging
+import NATSLink
+import ScaleOut
+import Synchronization
+import TickhubCore
+
+/// An edge's upstream: the symbols its clients want, asked of the leading ingest over NATS. Each wanted symbol gets
+/// a subscription on its quote subject and, the first time it is wanted, its last quote from the quotes bucket (the
+/// subscription first, so nothing falls between the two; the bucket's copy never goes back past a live quote, its
+/// `seq` sees to that). The whole set is renewed on `interest` with a lease every third of it, and at once when it
+/// changes; the leader's answer says the feed is followed (its epoch, what it cannot follow), its silence that no
+/// one follows it.
+public final class EdgeUpstream: MarketDataUpstream {
+    private struct State {
+        var wanted: [String: Instrument] = [:]
+        var subscriptions: [String: NATSSubscription] = [:]
+        var running = false
+    }
+
+    private let connection: NATSConnection
+    private let feed: EdgeFeed
+    private let edge: String
+    private let lease: Duration
+    private let requestTimeout: Duration
+    private let limits: NATSPendingLimits?
+    private let state = Mutex(State())
+    private let bucket = Mutex<NATSKeyValue?>(nil)
+    private let wake = EdgeWake()
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let logger: Logger
+
+    init(connection: NATSConnection, feed: EdgeFeed, edge: String, lease: Duration, requestTimeout: Duration,
+         limits: NATSPendingLimits?, logger: Logger) {
+        self.connection = connection
+        self.feed = feed
+        self.edge = edge
+        self.lease = lease
+        self.requestTimeout = requestTimeout
+        self.limits = limits
+        self.logger = logger
+    }
+
+    private var subjects: RelaySubjects { feed.subjects }
+
+    // MARK: MarketDataUpstream
+
+    public func subscribe(_ instruments: [Instrument]) async {
+        let added = state.withLock { state -> [String] in
+            var added: [String] = []
+            for instrument in instruments where state.wanted[instrument.symbol] == nil {
+                state.wanted[instrument.symbol] = instrument
+                added.append(instrument.symbol)
+            }
+            return added
+        }
+        guard !added.isEmpty else { return }
+        subscribeQuotes(added)
+        wake.fire()
+        await readLastQuotes(added)
+    }
+
+    public func unsubscribe(_ symbols: [String]) async {
+        let gone = state.withLock { state -> [NATSSubscription] in
+            var gone: [NATSSubscription] = []
+            for symbol in symbols {
+                state.wanted[symbol] = nil
+                if let subscription = state.subscriptions.removeValue(forKey: symbol) { gone.append(subscription) }
+            }
+            return gone
+        }
+        for subscription in gone { subscription.unsubscribe() }
+        wake.fire()
+    }
+
+    /// The symbols wanted now, sorted.
+    public var wanted: [String] { state.withLock { $0.wanted.keys.sorted() } }
+
+    // MARK: Running
+
+    func start() {
+        state.withLock { $0.running = true }
+        subscribeQuotes(wanted)
+        let task = Task { [self] in await renewals() }
+        loop.withLock { $0 = task }
+    }
+
+    func stop() {
+        let task = loop.withLock { loop in defer { loop = nil }; return loop }
+        task?.cancel()
+        wake.fire()
+        let subscriptions = state.withLock { state in
+            defer {
+                state.subscriptions.removeAll()
+                state.running = false
+            }
+            return Array(state.subscriptions.values)
+        }
+        for subscription in subscriptions { subscription.unsubscribe() }
+    }
+
+    /// NATS is back: subscriptions that could not be made are made, and the interest is renewed at once.
+    func reconnected() {
+        subscribeQuotes(wanted)
+        wake.fire()
+    }
+
+    /// Renews now (the leader changed, the feed came back).
+    func renewNow() { wake.fire() }
+
+    /// Every wanted symbol's last quote, read again (the feed is back: symbols with no update since then would stay
+    /// stale until their next one, though the ingest holds a live quote).
+    func readLastQuotesAgain() async {
+        await readLastQuotes(wanted)
+    }
+
+    // MARK: Quotes
+
+    private func subscribeQuotes(_ symbols: [String]) {
+        for symbol in symbols {
+            let needed = state.withLock { $0.running && $0.wanted[symbol] != nil && $0.subscriptions[symbol] == nil }
+            guard needed else { continue }
+            guard let subject = subjects.quote(symbol) else {
+                feed.hub?.availability(symbol, .unavailable("\(symbol) cannot be carried over NATS"))
+                continue
+            }
+            let subscription: NATSSubscription
+            do {
+                subscription = try connection.subscribe(subject, limits: limits) { [feed] in feed.quote($0) }
+            } catch {
+                // Made again when NATS is back.
+                logger.warning("cannot subscribe to \(symbol)'s quotes now: \(error)")
+                continue
+            }
+            let kept = state.withLock { state -> Bool in
+                guard state.running, state.wanted[symbol] != nil, state.subscriptions[symbol] == nil else { return false }
+                state.subscriptions[symbol] = subscription
+                return true
+            }
+            if !kept { subscription.unsubscribe() }
+        }
+    }
+
+    private func readLastQuotes(_ symbols: [String]) async {
+        guard !symbols.isEmpty, let bucket = await quoteBucket() else { return }
+        for symbol in symbols {
+            guard let token = RelaySubjects.token(for: symbol) else { continue }
+            do {
+                guard let entry = try await bucket.get(token) else { continue }
+                // Still wanted: a symbol let go meanwhile would be put back in the book.
+                guard state.withLock({ $0.wanted[symbol] != nil }) else { continue }
+                feed.deliver(entry.value)
+            } catch {
+                logger.info("no last quote of \(symbol) from the bucket: \(error)")
+            }
+        }
+    }
+
+    /// The quotes bucket, bound on first need (NATS may not be there when the edge starts).
+    private func quoteBucket() async -> NATSKeyValue? {
+        if let bound = bucket.withLock({ $0 }) { return bound }
+        do {
+            let bound = try await connection.keyValue(subjects.quoteBucket, ttl: nil, timeout: requestTimeout)
+            bucket.withLock { $0 = bound }
+            return bound
+        } catch {
+            logger.info("the quotes bucket cannot be bound now: \(error)")
+            return nil
+        }
+    }
+
+    // MARK: Interest
+
+    /// Renews every third of the lease, at once on a change, and every half second while no leader answers.
+    private func renewals() async {
+        let every = lease / 3
+        let retry = min(Duration.milliseconds(500), every)
+        while !Task.isCancelled {
+            let answered = await renew()
+            if Task.isCancelled { return }
+            await wake.wait(timeout: answered ? every : retry)
+        }
+    }
+
+    /// One renewal; true when the leader answered it.
+    private func renew() async -> Bool {
+        guard connection.isConnected else { return false }
+        let symbols = wanted
+        let renewal = InterestRenewal(edge: edge, symbols: symbols, leaseMilliseconds: Int64(lease / .milliseconds(1)))
+        let answer: NATSMessage
+        do {
+            answer = try await connection.request(subjects.interest, renewal.json, timeout: requestTimeout)
+        } catch .cancelled {
+            return false
+        } catch .disconnected, .closed {
+            // The connection's own events tell the feed.
+            return false
+        } catch {
+            feed.leaderSilent(error == .noResponders ? "no ingest is running" : "the interest renewal went unanswered (\(error))")
+            return false
+        }
+        if let refusal = answer.headers[IngestControl.errorHeader] {
+            logger.error("the leading ingest refused this edge's interest: \(refusal)")
+            feed.leaderSilent("the ingest refused this edge's interest: \(refusal)")
+            return false
+        }
+        let grant: InterestGrant
+        do { grant = try InterestGrant(json: answer.data) } catch {
+            feed.metrics.refused()
+            feed.leaderSilent("the ingest's answer could not be read: \(error)")
+            return false
+        }
+        guard feed.admit(grant.epoch) else { return false }
+        for (symbol, reason) in grant.unknown where state.withLock({ $0.wanted[symbol] != nil }) {
+            feed.hub?.availability(symbol, reason == "no provider knows \(symbol)" ? .unknown : .unavailable(reason))
+        }
+        feed.leaderAnswered()
+        return true
+    }
+}
