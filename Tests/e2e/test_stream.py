@@ -1,5 +1,8 @@
 """/stream end to end: a real `tickhub --demo` (hub + in-process TWS simulator at 400 ticks/s) and real WebSocket
-clients over loopback. Each test starts its own hub, so no test sees another's subscriptions or IBKR state."""
+clients over loopback. Each test starts its own hub, so no test sees another's subscriptions or IBKR state.
+
+Every test runs in each of `STREAM_TOPOLOGIES` (`topology`): against the one process, and (TICKHUB_E2E_TOPOLOGIES=
+all,edge) against an edge hub fed over NATS by an ingest (`tickhub_e2e.stream_hub`): the same tests."""
 import asyncio
 import json
 import signal
@@ -9,8 +12,21 @@ import time
 import pytest
 import websockets
 
-from tickhub_e2e import (Hub, RawWebSocket, assert_quote_shape, collect, decode, expect, now_us, small_buffer_socket,
-                         tcp_queues)
+from tickhub_e2e import (STREAM_TOPOLOGIES, RawWebSocket, assert_quote_shape, collect, decode, expect, now_us,
+                         small_buffer_socket, stream_hub, tcp_queues)
+
+
+@pytest.fixture(params=STREAM_TOPOLOGIES)
+def topology(request):
+    return request.param
+
+
+@pytest.fixture
+def fresh_hub(topology, tmp_path):
+    """This module's hub: the one process or an edge (`topology`), its IBKR ready; stopped with all it started."""
+    hub = stream_hub(topology, tmp_path)
+    yield hub
+    hub.stop()
 
 
 def run(coroutine, timeout=30):
@@ -521,12 +537,9 @@ def test_upgrade_elsewhere_is_refused(fresh_hub, path):
 # 8. Lines are released when nobody wants a symbol any more
 
 
-def test_idle_symbols_are_released_upstream(tmp_path):
-    config = tmp_path / "hub.json"
-    config.write_text(json.dumps({"server": {"releaseIdleSymbolsSeconds": 1}}))
-    hub = Hub("--config", str(config))
+def test_idle_symbols_are_released_upstream(topology, tmp_path):
+    hub = stream_hub(topology, tmp_path, config={"server": {"releaseIdleSymbolsSeconds": 1}})
     try:
-        hub.wait_for_ibkr("ready")
 
         def lines():
             return hub.get("/api/ibkr/status").json()["linesInUse"]
@@ -571,13 +584,10 @@ def test_idle_symbols_are_released_upstream(tmp_path):
 # 9. A client that stops draining its socket is let go (1013) and counted, and the others carry on
 
 
-def test_client_that_never_drains_is_closed_and_counted(tmp_path):
-    config = tmp_path / "hub.json"
-    config.write_text(json.dumps({"server": {"slowClientSeconds": 2}}))
-    hub = Hub("--config", str(config))
+def test_client_that_never_drains_is_closed_and_counted(topology, tmp_path):
+    hub = stream_hub(topology, tmp_path, config={"server": {"slowClientSeconds": 2}})
     stuck = None
     try:
-        hub.wait_for_ibkr("ready")
         symbols = ["AAPL", "MSFT", "EUR.USD", "BTC", "AMZN", "NVDA"]
         stuck = RawWebSocket(hub.port, small_buffers=True)
         assert stuck.upgraded
@@ -619,12 +629,10 @@ def test_client_that_never_drains_is_closed_and_counted(tmp_path):
         hub.stop()
 
 
-def test_idle_clients_are_pinged_and_silent_ones_dropped(tmp_path):
+def test_idle_clients_are_pinged_and_silent_ones_dropped(topology, tmp_path):
     """After pingIdleSeconds of silence the hub pings; a client answering nothing for idleHangupSeconds is closed,
     while one whose library answers pings stays."""
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps({"server": {"pingIdleSeconds": 1, "idleHangupSeconds": 3}}))
-    hub = Hub("--config", str(config))
+    hub = stream_hub(topology, tmp_path, config={"server": {"pingIdleSeconds": 1, "idleHangupSeconds": 3}})
     try:
         async def answering():
             async with hub.connect() as ws:

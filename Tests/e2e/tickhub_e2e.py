@@ -664,7 +664,7 @@ class ScaleOut:
 
     def stop(self):
         for hub in [*reversed(self.edges), *reversed(self.ingests)]:
-            hub.stop()
+            Hub.stop(hub)  # the class's: a hub handed out by `stream_hub` stops the whole cluster with its own
         for partition in self.partitions.values():
             partition.close()
         if self.sim is not None:
@@ -677,3 +677,36 @@ class ScaleOut:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# The topologies the stream-protocol tests run against (TICKHUB_E2E_TOPOLOGIES, comma-separated): `all`, the one
+# process of old (`tickhub --demo`); `edge`, an edge of a scaled-out Tickhub, its quotes from an ingest over NATS.
+STREAM_TOPOLOGIES = [t for t in os.environ.get("TICKHUB_E2E_TOPOLOGIES", "all").split(",") if t]
+
+
+def stream_hub(topology, folder, config=None, timeout=20):
+    """A hub serving /stream and the HTTP API in `topology`, its IBKR ready: `all`, a `Hub` (`tickhub --demo`);
+    `edge`, the one edge of a `ScaleOut` (one ingest on the simulator), whose `stop()` ends the whole cluster.
+    `config` (a dict) is the configuration file of every hub."""
+    import pathlib
+    folder = pathlib.Path(folder)
+    if topology == "all":
+        extra = ()
+        if config is not None:
+            path = folder / "hub.json"
+            path.write_text(json.dumps(config))
+            extra = ("--config", str(path))
+        hub = Hub(*extra, timeout=timeout)
+    elif topology == "edge":
+        cluster = ScaleOut(folder / "scaleout", ingests=1, edges=1, config=config)
+        hub = cluster.edges[0]
+        hub.cluster = cluster
+        hub.stop = cluster.stop
+    else:
+        raise ValueError(f"unknown topology {topology!r}")
+    try:
+        hub.wait_for_ibkr("ready", timeout=timeout)
+    except BaseException:
+        hub.stop()
+        raise
+    return hub
