@@ -94,3 +94,12 @@ extension Duration {
         return max(minimum, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
     }
 }
+
+extension NATSOptions: CustomStringConvertible {
+    /// The options as a log may show them: the credentials' presence, never their values.
+    public var description: String {
+        let credentials = user.map { "user \($0), password \(password == nil ? "none" : "set")" } ?? (token == nil ? "none" : "token set")
+        return "NATS \(url) as \(name ?? "unnamed"), credentials: \(credentials), reconnect every \(reconnectWait) "
+            + "(\(maxReconnect < 0 ? "forever" : "\(maxReconnect) times")), ping every \(pingInterval) (\(maxPingsOut) unanswered)"
+    }
+}

@@ -60,6 +60,24 @@ struct PublishSubscribeTests {
         #expect(throws: NATSError.self) { _ = try NATSConnection.connect(options) { _ in } }
     }
 
+    @Test(arguments: [
+        ("authorization { token: \"t0k\" }", ["NATS_TOKEN": "t0k"]),
+        ("authorization { user: edge, password: \"s3cret\" }", ["NATS_USER": "edge", "NATS_PASSWORD": "s3cret"]),
+    ])
+    func aServerThatWantsCredentialsTakesThoseOfTheEnvironment(configuration: String, environment: [String: String]) async throws {
+        let server = try NATSServerProcess(configuration: configuration + "\n")
+        var options = server.clientOptions()
+        options.retryOnFailedConnect = false
+        #expect(throws: NATSError.self) { _ = try NATSConnection.connect(options) { _ in } }
+        var wrong = options.credentials(from: environment.mapValues { _ in "wrong" })
+        wrong.retryOnFailedConnect = false
+        #expect(throws: NATSError.self) { _ = try NATSConnection.connect(wrong) { _ in } }
+        let connection = try NATSConnection.connect(options.credentials(from: environment)) { _ in }
+        defer { connection.close() }
+        try await connection.flush(timeout: .seconds(5))
+        #expect(connection.isConnected)
+    }
+
     @Test func credentialsComeFromTheEnvironment() {
         let base = NATSOptions()
         #expect(base.credentials(from: [:]) == base)
@@ -67,5 +85,8 @@ struct PublishSubscribeTests {
         #expect(user.user == "edge" && user.password == "s3cret" && user.token == nil)
         let token = base.credentials(from: ["NATS_USER": "", "NATS_TOKEN": "t0k"])
         #expect(token.user == nil && token.token == "t0k")
+        // What a log shows names the credentials, never their values.
+        #expect(!"\(user)".contains("s3cret") && "\(user)".contains("password set"))
+        #expect(!"\(token)".contains("t0k") && "\(token)".contains("token set"))
     }
 }
