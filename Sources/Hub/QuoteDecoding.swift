@@ -35,43 +35,57 @@ private struct QuoteReader {
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func entry() throws(QuoteDecodingError) -> QuoteBook.Entry {
-        var type: String?, symbol: String?, source: QuoteSource?
+        var quote = Quote(symbol: "", source: .push)
+        var type: String?, source: QuoteSource?
         var timestamp: Int64?, sequence: Int64?, received: Int64?, delayed: Bool?, stale: Bool?
-        var prices = [Double?](repeating: nil, count: Self.priceFields.count)
-        var greeks: [Double?]?
-        var sourceTime: Int64?
+        var greeks: OptionGreeks?
+        func greek(_ set: (inout OptionGreeks) -> Void) {
+            var values = greeks ?? OptionGreeks()
+            set(&values)
+            greeks = values
+        }
 
         try expect(UInt8(ascii: "{"))
         if peek() == UInt8(ascii: "}") { at += 1 } else {
+            var expected = 0
             while true {
-                let key = try string()
+                let field = try key(expected: &expected)
                 try expect(UInt8(ascii: ":"))
-                if let index = Self.priceFields.firstIndex(of: key) {
-                    prices[index] = try number()
-                } else if let index = Self.greekFields.firstIndex(of: key) {
-                    var values = greeks ?? [Double?](repeating: nil, count: Self.greekFields.count)
-                    values[index] = try number()
-                    greeks = values
-                } else {
-                    switch key {
-                    case "type": type = try string()
-                    case "symbol": symbol = try string()
-                    case "source":
-                        let start = at
-                        let name = try string()
-                        guard let known = QuoteSource(rawValue: name) else { throw failure("unknown source \"\(name)\"", start) }
-                        source = known
-                    case "timestamp": timestamp = try integer()
-                    case "seq": sequence = try integer()
-                    case "t": received = try integer()
-                    case "ts": sourceTime = try integer()
-                    case "delayed": delayed = try flag()
-                    case "stale": stale = try flag()
-                    // Derived from the rest: the encoder writes them again.
-                    case "change", "changePercent": _ = try number()
-                    case "marketOpen", "snapshot": _ = try flag()
-                    default: try skipValue(depth: 0)
-                    }
+                switch field {
+                case .type: type = try string()
+                case .symbol: quote.symbol = try string()
+                case .bid: quote.bid = try number()
+                case .ask: quote.ask = try number()
+                case .last: quote.last = try number()
+                case .bidSize: quote.bidSize = try number()
+                case .askSize: quote.askSize = try number()
+                case .lastSize: quote.lastSize = try number()
+                case .volume: quote.volume = try number()
+                case .open: quote.open = try number()
+                case .high: quote.high = try number()
+                case .low: quote.low = try number()
+                case .close: quote.close = try number()
+                case .timestamp: timestamp = try integer()
+                case .source:
+                    let start = at
+                    let name = try string()
+                    guard let known = QuoteSource(rawValue: name) else { throw failure("unknown source \"\(name)\"", start) }
+                    source = known
+                case .delayed: delayed = try flag()
+                case .stale: stale = try flag()
+                case .impliedVolatility: let value = try number(); greek { $0.impliedVolatility = value }
+                case .delta: let value = try number(); greek { $0.delta = value }
+                case .gamma: let value = try number(); greek { $0.gamma = value }
+                case .vega: let value = try number(); greek { $0.vega = value }
+                case .theta: let value = try number(); greek { $0.theta = value }
+                case .underlyingPrice: let value = try number(); greek { $0.underlyingPrice = value }
+                case .seq: sequence = try integer()
+                case .t: received = try integer()
+                case .ts: quote.sourceTime = try integer()
+                // Derived from the rest: the encoder writes them again.
+                case .change, .changePercent: _ = try number()
+                case .marketOpen, .snapshot: _ = try flag()
+                case nil: try skipValue(depth: 0)
                 }
                 let separator = try next()
                 if separator == UInt8(ascii: "}") { break }
@@ -82,35 +96,52 @@ private struct QuoteReader {
         guard at == bytes.count else { throw failure("bytes after the quote", at) }
 
         guard type == "quote" else { throw failure(type.map { "type \"\($0)\" is not quote" } ?? "no type", 0) }
-        guard let symbol, !symbol.isEmpty else { throw failure("no symbol", 0) }
+        guard !quote.symbol.isEmpty else { throw failure("no symbol", 0) }
         guard let source else { throw failure("no source", 0) }
         guard let timestamp else { throw failure("no timestamp", 0) }
         guard let delayed, let stale else { throw failure("no delayed or stale flag", 0) }
         guard let sequence, sequence >= 0 else { throw failure("no seq", 0) }
         guard let received else { throw failure("no t", 0) }
-
-        var quote = Quote(symbol: symbol, source: source, timestamp: timestamp, delayed: delayed, stale: stale)
-        quote.bid = prices[0]
-        quote.ask = prices[1]
-        quote.last = prices[2]
-        quote.bidSize = prices[3]
-        quote.askSize = prices[4]
-        quote.lastSize = prices[5]
-        quote.volume = prices[6]
-        quote.open = prices[7]
-        quote.high = prices[8]
-        quote.low = prices[9]
-        quote.close = prices[10]
-        quote.sourceTime = sourceTime
-        if let greeks {
-            quote.greeks = OptionGreeks(impliedVolatility: greeks[0], delta: greeks[1], gamma: greeks[2], vega: greeks[3],
-                                        theta: greeks[4], underlyingPrice: greeks[5])
-        }
+        quote.source = source
+        quote.timestamp = timestamp
+        quote.delayed = delayed
+        quote.stale = stale
+        quote.greeks = greeks
         return QuoteBook.Entry(quote: quote, sequence: UInt64(sequence), receivedAt: Timestamp(microseconds: received))
     }
 
-    static let priceFields = ["bid", "ask", "last", "bidSize", "askSize", "lastSize", "volume", "open", "high", "low", "close"]
-    static let greekFields = ["impliedVolatility", "delta", "gamma", "vega", "theta", "underlyingPrice"]
+    /// The fields the encoder writes, in its order.
+    enum Field: String, CaseIterable {
+        case type, symbol, bid, ask, last, bidSize, askSize, lastSize, volume, open, high, low, close, change, changePercent
+        case timestamp, source, delayed, stale, marketOpen, impliedVolatility, delta, gamma, vega, theta, underlyingPrice
+        case seq, t, ts, snapshot
+    }
+
+    static let fieldNames: [(name: [UInt8], field: Field)] = Field.allCases.map { (Array($0.rawValue.utf8), $0) }
+
+    /// The next key, as the field it names (nil for one this hub does not know). The encoder's order is tried
+    /// first (`expected` follows it), so a key costs one comparison of its bytes.
+    mutating func key(expected: inout Int) throws(QuoteDecodingError) -> Field? {
+        try expect(UInt8(ascii: "\""))
+        let start = at
+        while at < bytes.count, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else {
+            // Escapes in a key: none the encoder writes, but JSON allows them.
+            at = start - 1
+            let text = try string()
+            return Field(rawValue: text)
+        }
+        let name = UnsafeBufferPointer(rebasing: bytes[start..<at])
+        at += 1
+        let names = Self.fieldNames
+        if expected < names.count, names[expected].name.elementsEqual(name) {
+            defer { expected += 1 }
+            return names[expected].field
+        }
+        guard let index = names.firstIndex(where: { $0.name.elementsEqual(name) }) else { return nil }
+        expected = index + 1
+        return names[index].field
+    }
 
     // MARK: Tokens
 
@@ -142,21 +173,75 @@ private struct QuoteReader {
         }
     }
 
-    /// `null`, or a JSON number: nil for null.
+    /// `null`, or a JSON number: nil for null. A number of at most 15 digits, none in an exponent (every price and
+    /// size the encoder writes), is its digits as an integer over a power of ten: both exact, so the one division
+    /// rounds correctly, as the standard library's reading would.
     mutating func number() throws(QuoteDecodingError) -> Double? {
         if peek() == UInt8(ascii: "n") { try literal("null"); return nil }
         let start = at
-        let text = try numberText()
+        let shape = try numberShape()
+        if let digits = shape.digits, shape.fractionDigits < Self.powersOfTen.count {
+            let value = Double(digits) / Self.powersOfTen[shape.fractionDigits]
+            return shape.negative ? -value : value
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw failure("\(text) is out of range", start) }
         return value
     }
 
+    static let powersOfTen: [Double] = (0...22).map { exponent in (0..<exponent).reduce(1.0) { value, _ in value * 10 } }
+
     mutating func integer() throws(QuoteDecodingError) -> Int64 {
         skipSpace()
         let start = at
-        let text = try numberText()
-        guard let value = Int64(text) else { throw failure("\(text) is not a whole number in range", start) }
+        let shape = try numberShape()
+        if shape.whole, let digits = shape.digits { return shape.negative ? -Int64(digits) : Int64(digits) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+        guard shape.whole, let value = Int64(text) else { throw failure("\(text) is not a whole number in range", start) }
         return value
+    }
+
+    /// A number checked against JSON's grammar (`-`, digits without a leading zero, a fraction, an exponent) and
+    /// read as its digits: nil when more than 2^53 (or any exponent), which is then read from its text.
+    mutating func numberShape() throws(QuoteDecodingError) -> (negative: Bool, digits: UInt64?, fractionDigits: Int, whole: Bool) {
+        skipSpace()
+        let start = at
+        var digits: UInt64? = 0
+        func run(_ reader: inout QuoteReader, into digits: inout UInt64?) -> Int {
+            let from = reader.at
+            while reader.at < reader.bytes.count, (0x30...0x39).contains(reader.bytes[reader.at]) {
+                // Below 2^53 a double holds every integer; a value that stays there cannot overflow the product.
+                if let value = digits {
+                    let next = value * 10 + UInt64(reader.bytes[reader.at] - 0x30)
+                    digits = next <= 9_007_199_254_740_992 ? next : nil
+                }
+                reader.at += 1
+            }
+            return reader.at - from
+        }
+        let negative = at < bytes.count && bytes[at] == UInt8(ascii: "-")
+        if negative { at += 1 }
+        let integral = at
+        guard run(&self, into: &digits) > 0 else { throw failure("expected a number", start) }
+        if bytes[integral] == UInt8(ascii: "0"), at - integral > 1 { throw failure("a number with a leading zero", start) }
+        var fractionDigits = 0
+        var whole = true
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            whole = false
+            fractionDigits = run(&self, into: &digits)
+            guard fractionDigits > 0 else { throw failure("no digits after the decimal point", at) }
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+            at += 1
+            whole = false
+            digits = nil
+            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+            var ignored: UInt64?
+            guard run(&self, into: &ignored) > 0 else { throw failure("no digits in the exponent", at) }
+        }
+        guard at - start <= 40 else { throw failure("a number of \(at - start) characters", start) }
+        return (negative, digits, fractionDigits, whole)
     }
 
     mutating func flag() throws(QuoteDecodingError) -> Bool {
@@ -165,33 +250,6 @@ private struct QuoteReader {
         case UInt8(ascii: "f"): try literal("false"); return false
         default: throw failure("expected true or false", at)
         }
-    }
-
-    /// The characters of a number, checked against JSON's grammar: `-`, digits without a leading zero, a fraction, an
-    /// exponent.
-    mutating func numberText() throws(QuoteDecodingError) -> String {
-        skipSpace()
-        let start = at
-        func digits(_ reader: inout QuoteReader) -> Int {
-            let from = reader.at
-            while reader.at < reader.bytes.count, (0x30...0x39).contains(reader.bytes[reader.at]) { reader.at += 1 }
-            return reader.at - from
-        }
-        if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
-        let integral = at
-        guard digits(&self) > 0 else { throw failure("expected a number", start) }
-        if bytes[integral] == UInt8(ascii: "0"), at - integral > 1 { throw failure("a number with a leading zero", start) }
-        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
-            at += 1
-            guard digits(&self) > 0 else { throw failure("no digits after the decimal point", at) }
-        }
-        if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
-            at += 1
-            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
-            guard digits(&self) > 0 else { throw failure("no digits in the exponent", at) }
-        }
-        guard at - start <= 40 else { throw failure("a number of \(at - start) characters", start) }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
     }
 
     /// A JSON string, its escapes undone; what is not valid UTF-8 is refused.
@@ -297,7 +355,7 @@ private struct QuoteReader {
                 if separator == UInt8(ascii: "}") { return }
                 guard separator == UInt8(ascii: ",") else { throw failure("expected , or }", at - 1) }
             }
-        default: _ = try numberText()
+        default: _ = try numberShape()
         }
     }
 }

@@ -153,4 +153,27 @@ struct QuoteDecodingTests {
         }
         #expect(accepted > 100, "too few mutations read as quotes to check anything: \(accepted)")
     }
+
+    /// Numbers are read as the standard library reads their text, the short ones by their digits and the rest from
+    /// the text: the same doubles either way, and every whole number an Int64 holds.
+    @Test func numbersReadAsTheirTextWhicheverWayTheyAreRead() throws {
+        func read(_ bid: String, seq: String = "1") throws -> QuoteBook.Entry {
+            let text = #"{"type":"quote","symbol":"A","bid":\#(bid),"timestamp":1,"source":"push","delayed":false,"stale":false,"seq":\#(seq),"t":2}"#
+            return try QuoteDecoding.decode(Array(text.utf8))
+        }
+        var random = SeededGenerator(seed: 3)
+        for _ in 0..<20_000 {
+            let integral = String(random.next() % 10_000_000_000)
+            let fraction = String(String(random.next()).prefix(Int(random.next() % 12)))
+            var text = (random.next() % 3 == 0 ? "-" : "") + integral + (fraction.isEmpty ? "" : "." + fraction)
+            if random.next() % 5 == 0 { text += "e\(Int(random.next() % 40) - 20)" }
+            let decoded = try read(text).quote.bid
+            #expect(decoded?.bitPattern == Double(text)?.bitPattern, "\(text): \(String(describing: decoded))")
+        }
+        #expect(try read("0.1").quote.bid == 0.1 && (try read("-0").quote.bid)?.sign == .minus)
+        #expect(try read("1", seq: "9007199254740993").sequence == 9_007_199_254_740_993)
+        #expect(try read("1", seq: "9223372036854775807").sequence == UInt64(Int64.max))
+        #expect(throws: QuoteDecodingError.self) { try read("1", seq: "9223372036854775808") }
+        #expect(throws: QuoteDecodingError.self) { try read("1", seq: "1e3") }
+    }
 }
