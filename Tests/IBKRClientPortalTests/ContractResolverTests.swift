@@ -16,7 +16,7 @@ struct ContractResolverTests {
     static func option(_ occ: String) throws -> Instrument { try SymbolGrammar.parse(occ) }
 
     @Test func everyKindFindsItsConidOnceAndUnknownsAreNil() async throws {
-        try await withGateway { gateway, port in
+        try await withSimulatedGateway(ticksPerSecond: 500, { $0.streamIntervalMilliseconds = 50 }) { _, gateway, port in
             let client = try GatewayClient(host: "127.0.0.1", port: port, settings: ClientPortalSettings(), group: MultiThreadedEventLoopGroup.singleton)
             defer { Task { await client.shutdown() } }
             let contracts = GatewayContracts(client: client)
@@ -57,7 +57,7 @@ struct ContractResolverTests {
     }
 
     @Test func anOptionAPairAndACoinStreamThroughTheProvider() async throws {
-        try await withGateway { _, port in
+        try await withSimulatedGateway(ticksPerSecond: 500, { $0.streamIntervalMilliseconds = 50 }) { _, _, port in
             var configuration = IBKRConfiguration()
             configuration.transport = .clientPortal
             configuration.host = "127.0.0.1"
@@ -96,35 +96,4 @@ struct ContractResolverTests {
             #expect(ended == .ended(.unknownContract))
         }
     }
-}
-
-/// A simulator with its Client Portal gateway on free loopback ports, stopped after `body`.
-private func withGateway(_ body: (ClientPortalGateway, Int) async throws -> Void) async throws {
-    var configuration = SimulatorConfiguration()
-    configuration.port = 0
-    configuration.ticksPerSecond = 500
-    configuration.clock = OpenMarket.wednesdayMorning
-    var portal = ClientPortalConfiguration()
-    portal.port = 0
-    portal.streamIntervalMilliseconds = 50
-    let simulator = GatewaySimulator(configuration: configuration)
-    _ = try await simulator.start()
-    let gateway: ClientPortalGateway
-    let port: Int
-    do {
-        gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
-        port = try await gateway.start()
-    } catch {
-        await simulator.stop()
-        throw error
-    }
-    do {
-        try await body(gateway, port)
-    } catch {
-        await gateway.stop()
-        await simulator.stop()
-        throw error
-    }
-    await gateway.stop()
-    await simulator.stop()
 }

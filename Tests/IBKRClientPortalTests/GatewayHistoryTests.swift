@@ -18,7 +18,7 @@ struct GatewayHistoryTests {
     static let day: Int64 = 86_400_000
 
     @Test func theSameBarsAsTheTWSSideFromTheMomentOfConnecting() async throws {
-        try await withHistoryGateway { twsPort, _, port in
+        try await withSimulatedGateway { twsPort, _, port in
             let portal = try ClientPortalProvider(configuration: Self.configuration(port: port), logger: Logger(label: "test.history"))
             var tws = IBKRConfiguration()
             tws.port = twsPort
@@ -50,7 +50,7 @@ struct GatewayHistoryTests {
     }
 
     @Test func neverMoreThanFiveAtOnce() async throws {
-        try await withHistoryGateway({ $0.historyLatencyMilliseconds = 1_000 }) { _, gateway, port in
+        try await withSimulatedGateway({ $0.historyLatencyMilliseconds = 1_000 }) { _, gateway, port in
             let portal = try ClientPortalProvider(configuration: Self.configuration(port: port), logger: Logger(label: "test.history"))
             await portal.start()
             let end = Self.simulatedNow - 60_000
@@ -75,7 +75,7 @@ struct GatewayHistoryTests {
     }
 
     @Test func unknownContractsAndADownSessionAreRefusedAsChartsNeed() async throws {
-        try await withHistoryGateway { _, gateway, port in
+        try await withSimulatedGateway { _, gateway, port in
             let portal = try ClientPortalProvider(configuration: Self.configuration(port: port), logger: Logger(label: "test.history"))
             let end = Self.simulatedNow - 60_000
             let request = BarRequest(instrument: .stock("AAPL"), interval: .oneMinute, from: end - 3_600_000, to: end)
@@ -113,45 +113,10 @@ struct GatewayHistoryTests {
     }
 }
 
-/// A simulator (its TWS port and its Client Portal gateway, both on free loopback ports, the clock at
-/// `OpenMarket.wednesdayMorning`) for `body`; always stopped afterwards.
-func withHistoryGateway(
-    _ configure: (inout ClientPortalConfiguration) -> Void = { _ in },
-    _ body: (_ twsPort: Int, ClientPortalGateway, _ port: Int) async throws -> Void
-) async throws {
-    var configuration = SimulatorConfiguration()
-    configuration.port = 0
-    configuration.ticksPerSecond = 200
-    configuration.clock = OpenMarket.wednesdayMorning
-    var portal = ClientPortalConfiguration()
-    portal.port = 0
-    configure(&portal)
-    let simulator = GatewaySimulator(configuration: configuration)
-    let twsPort = try await simulator.start()
-    let gateway: ClientPortalGateway
-    let port: Int
-    do {
-        gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
-        port = try await gateway.start()
-    } catch {
-        await simulator.stop()
-        throw error
-    }
-    do {
-        try await body(twsPort, gateway, port)
-    } catch {
-        await gateway.stop()
-        await simulator.stop()
-        throw error
-    }
-    await gateway.stop()
-    await simulator.stop()
-}
-
 @Suite("Client Portal followed bars")
 struct GatewayFollowTests {
     @Test func aFollowedSeriesGetsItsNewestBarsAndAnUnknownOneIsNotFollowed() async throws {
-        try await withHistoryGateway { _, gateway, port in
+        try await withSimulatedGateway { _, gateway, port in
             let portal = try ClientPortalProvider(
                 configuration: GatewayHistoryTests.configuration(port: port), logger: Logger(label: "test.follow"))
             let events = await portal.events()
