@@ -60,6 +60,11 @@ public struct HubLauncher {
             MarketClock.follow(marketClock)
             logger.notice("market sessions are judged as if it were \(TradingCalendar.newYorkDescription(marketClock)) now")
         }
+        if settings.scaleOut.role == .edge {
+            // An edge has no providers, no database and no simulator: what it serves comes over NATS.
+            guard !options.demo else { throw ConfigurationError("--demo starts a simulator, and an edge has none: give --demo to an ingest") }
+            return try await EdgeLaunch.run(settings.scaleOut, server: server, logger: logger)
+        }
         if options.demo {
             var simulation = SimulatorConfiguration()
             simulation.port = 0
