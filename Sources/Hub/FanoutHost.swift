@@ -32,13 +32,16 @@ package struct HubWiring: Sendable {
     /// The chart desk, told which bar series the clients want; nil in a hub without charts (bar subscriptions then
     /// get only what is published).
     package var charts: (any ChartUpstream)?
+    /// What `/api/health` says of this process's part in a scaled-out Tickhub; nil for the one process of `--role all`.
+    package var scaleOut: (any ScaleOutHealth)?
 
     package init(upstream: any MarketDataUpstream, connection: (any ConnectionControl)? = nil, archive: (any HubArchive)? = nil,
-                features: [any HubFeature] = [], charts: (any ChartUpstream)? = nil) {
+                features: [any HubFeature] = [], charts: (any ChartUpstream)? = nil, scaleOut: (any ScaleOutHealth)? = nil) {
         self.upstream = upstream
         self.connection = connection
         self.archive = archive
         self.features = features
         self.charts = charts
+        self.scaleOut = scaleOut
     }
 }

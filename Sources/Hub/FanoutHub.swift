@@ -36,6 +36,7 @@ package final class FanoutHub {
     let upstream: any MarketDataUpstream
     let connectionControl: (any ConnectionControl)?
     let archive: (any HubArchive)?
+    let scaleOut: (any ScaleOutHealth)?
 
     /// The broker link as last reported, for the `status` channel, health and 503 reasons.
     private(set) var brokerStatus: BrokerConnectionStatus?
@@ -58,6 +59,7 @@ package final class FanoutHub {
         upstream = wiring.upstream
         connectionControl = wiring.connection
         archive = wiring.archive
+        scaleOut = wiring.scaleOut
         clients = StreamClients(configuration: configuration, metrics: metrics, clock: clock, frameHeadroom: frameHeadroom, place: place)
         interest = SymbolInterest(place: place)
         publishers = Publishers(upstream: wiring.upstream, metrics: metrics)

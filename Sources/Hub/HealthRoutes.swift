@@ -58,7 +58,7 @@ extension FanoutHub {
                 (report, market.book.entries.values.filter { $0.quote.source == report.name && !$0.quote.stale }.count)
             },
             sources: followed.sorted().map { ($0, market.source(of: $0)?.rawValue) },
-            broker: brokerStatus)
+            broker: brokerStatus, scaleOut: scaleOut)
     }
 }
 
@@ -76,6 +76,8 @@ struct HealthReport: Sendable {
     let sources: [(symbol: String, source: String?)]
     /// IBKR's link as last reported: which transport, and over the Client Portal the gateway's name and version.
     let broker: BrokerConnectionStatus?
+    /// An ingest's or an edge's part in a scaled-out Tickhub; nil for the one process.
+    var scaleOut: (any ScaleOutHealth)?
 
     func body(_ shards: [ShardFigures]) -> [UInt8] {
         var w = JSONWriter()
@@ -130,6 +132,12 @@ struct HealthReport: Sendable {
                 w.field("serverName", gateway.serverName)
                 w.field("serverVersion", gateway.serverVersion)
             }
+            w.endObject()
+        }
+        if let scaleOut {
+            w.key("scaleOut")
+            w.beginObject()
+            scaleOut.writeHealth(into: &w)
             w.endObject()
         }
         w.endObject()

@@ -1,5 +1,6 @@
 import Foundation
 import Hub
+import HubProtocol
 import Logging
 import LwsHost
 import NATSLink
@@ -144,4 +145,18 @@ public final class IngestRelay: Sendable {
 
     /// The edges holding a live lease, and what each wants.
     public var leases: [String: Set<String>] { parts.withLock { $0.interest }?.leases ?? [:] }
+}
+
+extension IngestRelay: ScaleOutHealth {
+    /// `/api/health`'s `scaleOut`: `{"role":"ingest","state":"leader"|"standby","epoch","nats","edges","symbols"}`.
+    package func writeHealth(into w: inout JSONWriter) {
+        let state = state
+        w.field("role", "ingest")
+        w.field("state", state.leading ? "leader" : "standby")
+        w.field("epoch", state.epoch.map { Int64(clamping: $0) })
+        w.field("nats", state.natsConnected ? "connected" : "disconnected")
+        w.field("name", settings.name)
+        w.field("edges", state.edges)
+        w.field("symbols", state.symbols)
+    }
 }

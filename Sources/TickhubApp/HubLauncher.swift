@@ -154,11 +154,11 @@ public struct HubLauncher {
         // Bars older than any chart may ask for go at each start; the store never grows past what charts can use.
         await charts.pruneKeptBars()
         let link = IBKRLink(ibkr: provider)
-        let wiring = HubWiring(
-            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio,
-            features: [portfolio, alerts, charts], charts: charts)
         // An ingest relays every event the hub publishes over NATS while it leads; made before the hub, which takes it.
         let ingest = settings.scaleOut.role == .ingest ? try await IngestLaunch.connect(settings.scaleOut, logger: logger) : nil
+        let wiring = HubWiring(
+            upstream: ProviderUpstream(manager: manager, pushed: pushed), connection: link, archive: portfolio,
+            features: [portfolio, alerts, charts], charts: charts, scaleOut: ingest?.relay)
         let hub = TickhubServer(configuration: server, wiring: wiring, relay: ingest?.relay.feed)
         slot.server = hub
         charts.publish(to: ChartDesk.Publisher(

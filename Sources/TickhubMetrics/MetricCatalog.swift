@@ -19,6 +19,10 @@ public enum MetricCatalog {
     public static let relaySlowConsumer = "tickhub_relay_slow_consumer_total"
     public static let relayFeedLost = "tickhub_relay_feed_lost"
 
+    /// The names that are gauges (a value now, not a count since the start): every other name is a counter, and
+    /// ends in `_total`.
+    public static let gauges: Set<String> = [relayLeader, relayEpoch, relayInterestEdges, relayInterestSymbols, relayFeedLost]
+
     static let help: [String: String] = [
         ibkrReconnects: "Connections to TWS / IB Gateway made again after the first (after a loss, a stall, or a disconnect asked for).",
         chartBars: "Bars that backfilled a chart, by where they came from (`from`: `database` for those kept from earlier runs, else the provider).",

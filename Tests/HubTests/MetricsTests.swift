@@ -270,8 +270,9 @@ struct MetricsTests {
         #expect(parsed.families[MetricCatalog.failovers]?.type == "counter")
         #expect(parsed.value(MetricCatalog.failovers, ["from": "ibkr", "to": "yahoo"]) == 2)
         #expect(parsed.value(MetricCatalog.ibkrReconnects) == 1)
-        // Both are counters: Prometheus' convention wants their names to say so.
-        #expect(MetricCatalog.help.keys.allSatisfy { $0.hasSuffix("_total") })
+        // Counters: Prometheus' convention wants their names to say so; and a gauge's name must not.
+        #expect(MetricCatalog.help.keys.filter { !MetricCatalog.gauges.contains($0) }.allSatisfy { $0.hasSuffix("_total") })
+        #expect(MetricCatalog.gauges.allSatisfy { !$0.hasSuffix("_total") && MetricCatalog.help[$0] != nil })
     }
 
     @Test func processFiguresReadProcsStatEvenWithACommandNameOfSpacesAndParentheses() throws {

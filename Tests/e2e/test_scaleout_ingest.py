@@ -31,7 +31,7 @@ def renew(edge, symbols, lease_ms=10_000, name="e2e-edge"):
 
 
 def leader_and_standby(first, second, timeout=10):
-    """Polls /api/health's relay part on both (bounded) until exactly one leads."""
+    """Polls IBKR's status on both (bounded) until exactly one has a session: the leader."""
     deadline = time.monotonic() + timeout
     while True:
         states = [hub.get("/api/ibkr/status").json()["state"] for hub in (first, second)]
@@ -49,6 +49,10 @@ def test_one_ingest_leads_and_the_standby_takes_over_when_it_is_killed(tmp_path)
         first = start_ingest(nats, sim)
         second = start_ingest(nats, sim)
         leader, standby = leader_and_standby(first, second)
+        led = leader.get("/api/health").json()["scaleOut"]
+        stood = standby.get("/api/health").json()["scaleOut"]
+        assert (led["role"], led["state"], led["nats"]) == ("ingest", "leader", "connected"), led
+        assert (stood["state"], stood["epoch"]) == ("standby", None), stood
         # The standby has no IBKR session: there must never be two with one client id.
         assert standby.get("/api/ibkr/status").json()["state"] == "disconnected"
 
@@ -87,6 +91,7 @@ def test_one_ingest_leads_and_the_standby_takes_over_when_it_is_killed(tmp_path)
         assert fresh.json()["seq"] > last_seq, "seq went down across the takeover"
         assert takeover < LEADER_SECONDS + 1 + 2, f"takeover took {takeover:.2f} s"
         assert standby.get("/api/ibkr/status").json()["state"] == "ready"
+        assert standby.get("/api/health").json()["scaleOut"]["epoch"] == int(fresh.headers["Tickhub-Epoch"])
         # Every quote the new leader sent is numbered above every one the old leader sent.
         new_epoch = fresh.headers["Tickhub-Epoch"]
         old = [m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.AAPL"
