@@ -101,24 +101,20 @@ public final class IngestElection: Sendable {
         }
     }
 
-    /// One store call for the lease, raced against the call timeout so that a call stuck in the C client cannot hold
-    /// the loop past the point where the lease must be judged again.
+    /// One store call for the lease, raced against the call timeout: a call stuck in the C client (a hung server)
+    /// is not waited for past it, so the lease is judged again in time. A call that finishes later is ignored.
     private func perform(_ action: LeaderLease.Action) async -> LeaderLease.Answer {
-        await withTaskGroup(of: LeaderLease.Answer?.self) { group in
-            group.addTask { [self] in await call(action) }
-            group.addTask { [callTimeout] in
-                try? await Task.sleep(for: callTimeout + .milliseconds(50))
-                return Task.isCancelled ? nil : .failed("no answer from NATS in \(callTimeout)")
+        let timeout = callTimeout + .milliseconds(50)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<LeaderLease.Answer, Never>) in
+            let once = Mutex<CheckedContinuation<LeaderLease.Answer, Never>?>(continuation)
+            let finish: @Sendable (LeaderLease.Answer) -> Void = { answer in
+                once.withLock { waiting in defer { waiting = nil }; return waiting }?.resume(returning: answer)
             }
-            var answer: LeaderLease.Answer = .failed("cancelled")
-            for await result in group {
-                if let result {
-                    answer = result
-                    break
-                }
+            Task { [self] in finish(await call(action)) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                finish(.failed("no answer from NATS in \(timeout)"))
             }
-            group.cancelAll()
-            return answer
         }
     }
 

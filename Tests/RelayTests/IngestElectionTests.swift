@@ -82,6 +82,34 @@ struct IngestElectionTests {
         b.connection.close()
     }
 
+    @Test("a leader cut off from NATS stops its providers before its key can expire, and leads again in a new epoch when NATS is back")
+    func stepDownWhenNATSIsLost() async throws {
+        let server = try NATSServerProcess()
+        let ttl = Duration.seconds(3)
+        let a = try await Ingest("a", server: server, ttl: ttl)
+        try a.start()
+        #expect(await a.runs.wait(timeout: .seconds(5)) { $0 == [true] })
+        let firstEpoch = try #require(a.relay.state.epoch)
+
+        // A hung server (sockets open, nothing answered): the renewals go unanswered.
+        server.pause()
+        let paused = ContinuousClock.now
+        #expect(await a.runs.wait(timeout: ttl) { $0 == [true, false] }, "the leader did not step down")
+        let steppedDown = ContinuousClock.now - paused
+        print("stepped down \(steppedDown) after NATS stopped answering (TTL \(ttl))")
+        // It steps down two thirds of the TTL after its last confirmed renewal (which was before the pause), give or
+        // take the slack of a store call in flight; its key lives a whole TTL after that renewal, so no standby can
+        // have led meanwhile.
+        #expect(steppedDown < ttl * 2 / 3 + .milliseconds(150), "a standby could have led while this one still ran its providers")
+        #expect(!a.relay.state.leading)
+
+        server.resume()
+        #expect(await a.runs.wait(timeout: ttl * 3) { $0 == [true, false, true] }, "it did not lead again")
+        #expect((a.relay.state.epoch ?? 0) > firstEpoch)
+        await a.relay.stop()
+        a.connection.close()
+    }
+
     @Test("the leader publishes the hub's quote bytes with its epoch, keeps the last in the bucket, and a successor numbers above it")
     func feedAndSequences() async throws {
         let server = try NATSServerProcess()
