@@ -50,4 +50,23 @@ struct HandlerLifetimeTests {
         #expect(await events.wait { $0.contains(.closed) })
         #expect(try await released { first == nil && second == nil })
     }
+
+    @Test func aClosedConnectionIsLetGoWithItsEventHandler() async throws {
+        let server = try NATSServerProcess()
+        weak var eventsOwner: Owner?
+        weak var gone: NATSConnection?
+        do {
+            let owner = Owner()
+            eventsOwner = owner
+            let connection = try NATSConnection.connect(server.clientOptions()) { _ in _ = owner }
+            gone = connection
+            // Its inbox and a bucket made, so that every part it owns has to be let go too.
+            _ = try connection.subscribe("tickhub.interest") { message in try? connection.respond(to: message, [1]) }
+            _ = try await connection.request("tickhub.interest", [], timeout: .seconds(5))
+            let bucket = try await connection.keyValue("tickhub-quotes", ttl: nil)
+            try await bucket.put("AAPL", [1])
+            connection.close()
+        }
+        #expect(try await released { eventsOwner == nil && gone == nil })
+    }
 }
