@@ -10,49 +10,8 @@ public struct BrokerStatusMessage: Equatable, Sendable {
     public init(_ status: BrokerConnectionStatus) { self.status = status }
 
     public var json: [UInt8] {
-        let s = status
         var w = JSONWriter()
-        w.beginObject()
-        w.field("state", s.state.name)
-        switch s.state {
-        case let .degraded(reasons):
-            w.key("degraded")
-            w.beginArray()
-            for reason in reasons.map(\.rawValue).sorted() { w.value(reason) }
-            w.endArray()
-        case let .reconnecting(attempt, delay):
-            w.field("attempt", attempt)
-            w.field("retryInSeconds", delay)
-        default: break
-        }
-        w.field("transport", s.transport)
-        w.field("host", s.host)
-        w.field("port", s.port)
-        w.field("clientId", s.clientId)
-        w.field("serverVersion", s.serverVersion.map { Int64($0) })
-        w.field("connectedSince", s.connectedSince)
-        w.field("lastError", s.lastError)
-        w.key("accounts")
-        w.beginArray()
-        for account in s.accounts { w.value(account) }
-        w.endArray()
-        w.field("linesInUse", s.linesInUse)
-        w.field("lineBudget", s.lineBudget)
-        w.field("messagesInPerSecond", s.messagesInPerSecond)
-        w.field("messagesOutPerSecond", s.messagesOutPerSecond)
-        w.field("unknownMessages", s.unknownMessages)
-        w.field("connections", s.connections)
-        if let gateway = s.gateway {
-            w.key("gateway")
-            w.beginObject()
-            w.field("serverName", gateway.serverName)
-            w.field("serverVersion", gateway.serverVersion)
-            w.field("requestsLast10s", gateway.requestsLast10s)
-            w.field("tooManyRequests", gateway.tooManyRequests)
-            w.field("penaltyUntil", gateway.penaltyUntil)
-            w.endObject()
-        }
-        w.endObject()
+        BrokerStatusJSON.write(status, exact: true, into: &w)
         return w.bytes
     }
 
