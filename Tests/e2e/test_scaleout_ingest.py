@@ -57,17 +57,18 @@ def test_one_ingest_leads_and_the_standby_takes_over_when_it_is_killed(tmp_path)
         assert standby.get("/api/ibkr/status").json()["state"] == "disconnected"
 
         edge = NATSWire(nats.port, name="e2e-edge")
-        edge.subscribe("tickhub.quote.AAPL")
+        edge.subscribe("tickhub.quote.NVDA")
         edge.subscribe("tickhub.status.>")
         edge.flush()
-        grant = renew(edge, ["AAPL", "NOT/A/SYMBOL"])
+        # NVDA is in no portfolio: only the edge's interest makes the ingests follow it.
+        grant = renew(edge, ["NVDA", "NOT/A/SYMBOL"])
         first_epoch = grant["epoch"]
         assert first_epoch >= 1 and list(grant["unknown"]) == ["NOT/A/SYMBOL"], grant
 
-        quote = edge.wait_for(lambda m: m.subject == "tickhub.quote.AAPL", 10, "an AAPL quote from the leader")
+        quote = edge.wait_for(lambda m: m.subject == "tickhub.quote.NVDA", 10, "an NVDA quote from the leader")
         assert quote.headers["Tickhub-Epoch"] == str(first_epoch)
         body = quote.json()
-        assert body["type"] == "quote" and body["symbol"] == "AAPL" and body["source"] == "ibkr", body
+        assert body["type"] == "quote" and body["symbol"] == "NVDA" and body["source"] == "ibkr", body
         # The leader's status messages carry its epoch too.
         status = edge.wait_for(lambda m: m.subject == "tickhub.status.ibkr", 10, "the leader's IBKR status")
         assert status.headers["Tickhub-Epoch"] == str(first_epoch)
@@ -76,13 +77,14 @@ def test_one_ingest_leads_and_the_standby_takes_over_when_it_is_killed(tmp_path)
         relayed = edge.request("tickhub.control.ibkr.status")
         assert relayed.json()["state"] == "ready" and relayed.headers["Tickhub-Epoch"] == str(first_epoch)
 
-        # The leader dies without a word; the standby, which kept the edge's interest, takes the session over.
-        last_seq = max(m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.AAPL"))
+        # The leader dies without a word; the standby, which kept the edge's interest (no renewal is sent after the
+        # kill), takes the session over and follows NVDA at once.
+        last_seq = max(m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.NVDA"))
         leader.proc.kill()
         killed = time.monotonic()
         leader.proc.wait(timeout=10)
         fresh = edge.wait_for(
-            lambda m: m.subject == "tickhub.quote.AAPL" and m.headers.get("Tickhub-Epoch") not in (None, str(first_epoch)),
+            lambda m: m.subject == "tickhub.quote.NVDA" and m.headers.get("Tickhub-Epoch") not in (None, str(first_epoch)),
             LEADER_SECONDS + 8, "a quote from the new leader")
         takeover = fresh.received - killed
         print(f"\ntakeover: leader killed -> first quote of the new leader on NATS after {takeover:.2f} s "
@@ -94,9 +96,9 @@ def test_one_ingest_leads_and_the_standby_takes_over_when_it_is_killed(tmp_path)
         assert standby.get("/api/health").json()["scaleOut"]["epoch"] == int(fresh.headers["Tickhub-Epoch"])
         # Every quote the new leader sent is numbered above every one the old leader sent.
         new_epoch = fresh.headers["Tickhub-Epoch"]
-        old = [m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.AAPL"
+        old = [m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.NVDA"
                                                      and m.headers.get("Tickhub-Epoch") == str(first_epoch))]
-        new = [m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.AAPL"
+        new = [m.json()["seq"] for m in edge.taken(lambda m: m.subject == "tickhub.quote.NVDA"
                                                      and m.headers.get("Tickhub-Epoch") == new_epoch)]
         assert min(new) > max(old)
         assert "client id is already in use" not in standby.stderr_so_far()
