@@ -1,4 +1,5 @@
 import Hub
+import HubProtocol
 import Logging
 import NATSLink
 import ScaleOut
@@ -53,6 +54,8 @@ public final class EdgeRelay: Sendable {
     private let connection: NATSConnection
     private let feed: EdgeFeed
     private let statusSubscriptions = Mutex<[NATSSubscription]>([])
+    /// Set by `stop`: the connection's closing that follows is no loss to tell anyone of.
+    private let stopped = Atomic<Bool>(false)
     private let logger: Logger
 
     public init(connection: NATSConnection, settings: Settings, logger: Logger = Logger(label: "tickhub.relay.edge")) {
@@ -100,12 +103,14 @@ public final class EdgeRelay: Sendable {
     }
 
     public func stop() {
+        stopped.store(true, ordering: .releasing)
         upstream.stop()
         for subscription in statusSubscriptions.withLock({ list in defer { list = [] }; return list }) { subscription.unsubscribe() }
     }
 
     /// The NATS connection's events, as its callback reports them.
     public func connectionChanged(_ event: NATSEvent) {
+        guard !stopped.load(ordering: .acquiring) else { return }
         switch event {
         case .disconnected, .closed:
             feed.nats(connected: false)
@@ -122,5 +127,20 @@ public final class EdgeRelay: Sendable {
 
     public var state: State {
         State(natsConnected: connection.isConnected, feedLost: feed.loss, epoch: feed.newestEpoch, symbols: upstream.wanted.count)
+    }
+}
+
+extension EdgeRelay: ScaleOutHealth {
+    /// `/api/health`'s `scaleOut`: `{"role":"edge","state":"live"|"lost","feed","reason","epoch","nats","name","symbols"}`.
+    package func writeHealth(into w: inout JSONWriter) {
+        let state = state
+        w.field("role", "edge")
+        w.field("state", state.feedLost == nil ? "live" : "lost")
+        w.field("feed", state.feedLost == nil ? "live" : "lost")
+        w.field("reason", state.feedLost)
+        w.field("epoch", Int64(clamping: state.epoch))
+        w.field("nats", state.natsConnected ? "connected" : "disconnected")
+        w.field("name", settings.name)
+        w.field("symbols", state.symbols)
     }
 }
