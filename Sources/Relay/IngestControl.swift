@@ -34,11 +34,15 @@ public final class IngestControl: Sendable {
     public struct LocalHTTP: Sendable {
         public var baseURL: String
         public var token: String?
+        /// The `Host` to send when the address reached is not a name the hub answers to (bound to every interface
+        /// with `server.allowedHosts` set); nil sends the address's.
+        public var host: String?
         public var client: HTTPClient
 
-        public init(baseURL: String, token: String?, client: HTTPClient) {
+        public init(baseURL: String, token: String?, host: String? = nil, client: HTTPClient) {
             self.baseURL = baseURL
             self.token = token
+            self.host = host
             self.client = client
         }
     }
@@ -99,6 +103,7 @@ public final class IngestControl: Sendable {
         var outgoing = HTTPClientRequest(url: local.baseURL + request.path)
         outgoing.method = HTTPMethod(rawValue: request.method)
         if let token = local.token { outgoing.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let host = local.host { outgoing.headers.replaceOrAdd(name: "Host", value: host) }
         if let type = request.contentType { outgoing.headers.add(name: "Content-Type", value: type) }
         if !request.body.isEmpty { outgoing.body = .bytes(ByteBuffer(bytes: request.body)) }
         do {

@@ -62,8 +62,9 @@ struct IngestLaunch {
             clientConfiguration.tlsConfiguration = tls
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        let local = IngestControl.LocalHTTP(baseURL: "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)",
-                                            token: configuration.token, client: client)
+        let local = IngestControl.LocalHTTP(
+            baseURL: "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)", token: configuration.token,
+            host: configuration.host == "0.0.0.0" ? configuration.allowedHosts.first.map { "\($0):\(port)" } : nil, client: client)
         let started = Mutex(false)
         do {
             try relay.start(.server(server, control: link, local: local)) { [logger] run in
