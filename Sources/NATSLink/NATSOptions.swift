@@ -99,7 +99,15 @@ extension NATSOptions: CustomStringConvertible {
     /// The options as a log may show them: the credentials' presence, never their values.
     public var description: String {
         let credentials = user.map { "user \($0), password \(password == nil ? "none" : "set")" } ?? (token == nil ? "none" : "token set")
-        return "NATS \(url) as \(name ?? "unnamed"), credentials: \(credentials), reconnect every \(reconnectWait) "
+        // A URL may carry its own user and password (nats://user:password@host): shown without them.
+        let servers = url.split(separator: ",").map { listed -> String in
+            let server = listed.drop { $0 == " " }
+            guard let scheme = server.firstRange(of: "://"), let at = server.lastIndex(of: "@"), at > scheme.upperBound else {
+                return String(server)
+            }
+            return String(server[..<scheme.upperBound]) + "…@" + String(server[server.index(after: at)...])
+        }.joined(separator: ",")
+        return "NATS \(servers) as \(name ?? "unnamed"), credentials: \(credentials), reconnect every \(reconnectWait) "
             + "(\(maxReconnect < 0 ? "forever" : "\(maxReconnect) times")), ping every \(pingInterval) (\(maxPingsOut) unanswered)"
     }
 }

@@ -88,5 +88,7 @@ struct PublishSubscribeTests {
         // What a log shows names the credentials, never their values.
         #expect(!"\(user)".contains("s3cret") && "\(user)".contains("password set"))
         #expect(!"\(token)".contains("t0k") && "\(token)".contains("token set"))
+        let inURL = NATSOptions(url: "nats://edge:s3cret@10.0.0.1:4222, nats://10.0.0.2:4222")
+        #expect("\(inURL)".contains("nats://…@10.0.0.1:4222,nats://10.0.0.2:4222") && !"\(inURL)".contains("s3cret"))
     }
 }
