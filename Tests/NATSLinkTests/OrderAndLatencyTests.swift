@@ -56,4 +56,30 @@ struct OrderAndLatencyTests {
             + "publish to handler \(percentiles(items.prefix(count).map(\.latency)))")
         print("NATS loopback, sendImmediately \(sendImmediately), \(paced) messages paced 1 ms apart: publish to handler \(percentiles(items.suffix(paced).map(\.latency)))")
     }
+
+    /// Each acknowledged write's revision is above the last (what the leader's epoch and a symbol's kept quote rely
+    /// on); the time an acknowledged write and a read take is printed.
+    @Test func keyValueRevisionsOnlyGrow() async throws {
+        let server = try NATSServerProcess()
+        let connection = try NATSConnection.connect(server.clientOptions()) { _ in }
+        defer { connection.close() }
+        let bucket = try await connection.keyValue("tickhub-leader", ttl: .seconds(3))
+        let clock = ContinuousClock()
+        var writes: [Duration] = []
+        var reads: [Duration] = []
+        var last: UInt64 = 0
+        for round in 0..<200 {
+            let started = clock.now
+            let revision = try await round == 0 ? bucket.create("leader", [1]) : bucket.update("leader", [1], lastRevision: last)
+            writes.append(clock.now - started)
+            #expect(revision > last)
+            last = revision
+            let read = clock.now
+            #expect(try await bucket.get("leader")?.revision == revision)
+            reads.append(clock.now - read)
+        }
+        func p50(_ durations: [Duration]) -> Duration { durations.sorted()[durations.count / 2] }
+        func p99(_ durations: [Duration]) -> Duration { durations.sorted()[durations.count * 99 / 100] }
+        print("NATS key-value on loopback, 200 rounds: update p50 \(p50(writes)), p99 \(p99(writes)); get p50 \(p50(reads)), p99 \(p99(reads))")
+    }
 }
