@@ -40,7 +40,8 @@ public final class IngestFeed: HubRelay, Sendable {
 
     private let connection: NATSConnection
     private let subjects: RelaySubjects
-    private let quotes: NATSKeyValue
+    /// The quotes bucket, once bound (NATS may be away when the process starts).
+    private let quotes = Mutex<NATSKeyValue?>(nil)
     private let queue = Mutex(Queue())
     private let latest = Mutex(Latest())
     private let wake = DispatchSemaphore(value: 0)
@@ -48,10 +49,9 @@ public final class IngestFeed: HubRelay, Sendable {
     private let logger: Logger
 
     public init(connection: NATSConnection, subjects: RelaySubjects, metrics: IngestMetrics,
-                logger: Logger = Logger(label: "tickhub.relay.feed")) async throws(NATSError) {
+                logger: Logger = Logger(label: "tickhub.relay.feed")) {
         self.connection = connection
         self.subjects = subjects
-        quotes = try await connection.keyValue(subjects.quoteBucket, ttl: nil)
         self.metrics = metrics
         self.logger = logger
         let thread = Thread { [self] in drain() }
@@ -128,8 +128,14 @@ public final class IngestFeed: HubRelay, Sendable {
         }
     }
 
+    /// The quotes bucket, bound: each symbol's last quote is written there from now on.
+    public func attach(_ bucket: NATSKeyValue) {
+        quotes.withLock { $0 = bucket }
+    }
+
     /// Each symbol's `seq` in the quotes bucket, as the last leader published it: a new leader numbers above them.
     public func lastSequences() async -> [String: UInt64] {
+        guard let quotes = quotes.withLock({ $0 }) else { return [:] }
         let keys: [String]
         do { keys = try await quotes.keys() } catch {
             logger.error("could not list the quotes bucket for the sequences to continue: \(error)")
@@ -190,8 +196,10 @@ public final class IngestFeed: HubRelay, Sendable {
                 failed += 1
             }
         }
-        for (token, data) in last {
-            do { try quotes.putNoWait(token, data) } catch { failed += 1 }
+        if let quotes = quotes.withLock({ $0 }) {
+            for (token, data) in last {
+                do { try quotes.putNoWait(token, data) } catch { failed += 1 }
+            }
         }
         metrics.published(quotes: quotesSent, status: statusSent, failed: failed)
     }

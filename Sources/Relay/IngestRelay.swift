@@ -67,19 +67,24 @@ public final class IngestRelay: Sendable {
     public let feed: IngestFeed
     public let metrics: IngestMetrics
     private let connection: NATSConnection
-    private let election: IngestElection
-    private let parts = Mutex<(interest: IngestInterest?, control: IngestControl?)>((nil, nil))
+    private struct Parts {
+        var interest: IngestInterest?
+        var control: IngestControl?
+        /// Binds the buckets (again and again while NATS is away), then runs the election.
+        var binding: Task<Void, Never>?
+        var election: IngestElection?
+    }
+    private let parts = Mutex(Parts())
     private let logger: Logger
 
-    /// Binds the buckets; the feed is closed until this process leads.
-    public init(connection: NATSConnection, settings: Settings, logger: Logger = Logger(label: "tickhub.relay")) async throws(NATSError) {
+    /// The feed is closed until this process leads; nothing is asked of NATS before `start`.
+    public init(connection: NATSConnection, settings: Settings, logger: Logger = Logger(label: "tickhub.relay")) {
         self.connection = connection
         self.settings = settings
         self.logger = logger
         let metrics = IngestMetrics()
         self.metrics = metrics
-        feed = try await IngestFeed(connection: connection, subjects: settings.subjects, metrics: metrics)
-        election = try await IngestElection(connection: connection, subjects: settings.subjects, name: settings.name, ttl: settings.leaderTTL)
+        feed = IngestFeed(connection: connection, subjects: settings.subjects, metrics: metrics)
     }
 
     /// Starts answering edges and running for the lead. `providers(true)` is awaited when this process takes the
@@ -87,7 +92,6 @@ public final class IngestRelay: Sendable {
     /// closed first): the providers must not run a moment longer than the lease.
     public func start(_ hub: HubSide, providers: @escaping @Sendable (_ run: Bool) async -> Void) throws(NATSError) {
         let feed = feed
-        let election = election
         let interest = IngestInterest(
             connection: connection, subjects: settings.subjects, metrics: metrics, epoch: { feed.epoch },
             unavailable: { feed.unavailable(among: $0) }, newEdge: { _ in feed.republishState() }, follow: hub.follow)
@@ -98,30 +102,61 @@ public final class IngestRelay: Sendable {
             interest.stop()
             throw error
         }
-        parts.withLock { $0 = (interest, control) }
-        election.start { [metrics, logger] change in
-            switch change {
-            case let .lead(epoch):
-                let sequences = await feed.lastSequences()
-                hub.seedSequences(sequences.mapValues { $0 &+ Self.sequenceGap })
-                logger.notice("epoch \(epoch): \(sequences.count) symbols' sequences continue from the last leader's")
-                feed.lead(epoch: epoch)
-                metrics.leading(epoch: epoch)
-                await providers(true)
-            case .stepDown:
-                feed.stepDown()
-                metrics.leading(epoch: nil)
-                await providers(false)
+        let binding = Task { [self, metrics, logger] in
+            guard let election = await bind() else { return }
+            parts.withLock { $0.election = election }
+            election.start { change in
+                switch change {
+                case let .lead(epoch):
+                    let sequences = await feed.lastSequences()
+                    hub.seedSequences(sequences.mapValues { $0 &+ Self.sequenceGap })
+                    logger.notice("epoch \(epoch): \(sequences.count) symbols' sequences continue from the last leader's")
+                    feed.lead(epoch: epoch)
+                    metrics.leading(epoch: epoch)
+                    await providers(true)
+                case .stepDown:
+                    feed.stepDown()
+                    metrics.leading(epoch: nil)
+                    await providers(false)
+                }
             }
         }
+        parts.withLock { parts in
+            parts.interest = interest
+            parts.control = control
+            parts.binding = binding
+        }
+    }
+
+    /// The quotes bucket and the election's, bound once NATS answers (a process may start before its NATS does):
+    /// tried every second until then; nil when stopped first.
+    private func bind() async -> IngestElection? {
+        var told = false
+        while !Task.isCancelled {
+            do {
+                let quotes = try await connection.keyValue(settings.subjects.quoteBucket, ttl: nil)
+                let election = try await IngestElection(connection: connection, subjects: settings.subjects, name: settings.name,
+                                                        ttl: settings.leaderTTL)
+                feed.attach(quotes)
+                if told { logger.notice("NATS's key-value buckets are bound: running for the lead") }
+                return election
+            } catch {
+                if !told { logger.warning("cannot bind NATS's key-value buckets yet (is nats-server up, with -js?): \(error); trying every second") }
+                told = true
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return nil
     }
 
     /// Gives up the lead (a standby takes over at once) and stops answering.
     public func stop() async {
-        let (interest, control) = parts.withLock { parts in defer { parts = (nil, nil) }; return parts }
-        interest?.stop()
-        control?.stop()
-        if await election.stop() {
+        let parts = parts.withLock { parts in defer { parts = Parts() }; return parts }
+        parts.interest?.stop()
+        parts.control?.stop()
+        parts.binding?.cancel()
+        await parts.binding?.value
+        if let election = parts.election ?? self.parts.withLock({ $0.election }), await election.stop() {
             feed.stepDown()
             metrics.leading(epoch: nil)
         }
@@ -130,10 +165,12 @@ public final class IngestRelay: Sendable {
 
     /// Stops renewing the lease as a process that dies would (no resignation): for tests of the takeover.
     package func abandon() async {
-        let (interest, control) = parts.withLock { parts in defer { parts = (nil, nil) }; return parts }
-        interest?.stop()
-        control?.stop()
-        await election.abandon()
+        let parts = parts.withLock { parts in defer { parts = Parts() }; return parts }
+        parts.interest?.stop()
+        parts.control?.stop()
+        parts.binding?.cancel()
+        await parts.binding?.value
+        await (parts.election ?? self.parts.withLock { $0.election })?.abandon()
         feed.stepDown()
     }
 

@@ -36,14 +36,9 @@ struct IngestLaunch {
         } catch {
             throw ConfigurationError("cannot reach NATS at \(settings.url): \(error)")
         }
-        let relay: IngestRelay
-        do {
-            relay = try await IngestRelay(connection: connection, settings: .init(
-                subjects: settings.subjects, name: settings.name, leaderTTL: .milliseconds(Int64(settings.leaderSeconds * 1_000))))
-        } catch {
-            connection.close()
-            throw ConfigurationError("cannot use NATS's key-value buckets at \(settings.url) (is JetStream on? nats-server -js): \(error)")
-        }
+        // The buckets are bound once NATS answers: an ingest may start before its NATS server does, standing by.
+        let relay = IngestRelay(connection: connection, settings: .init(
+            subjects: settings.subjects, name: settings.name, leaderTTL: .milliseconds(Int64(settings.leaderSeconds * 1_000))))
         return IngestLaunch(relay: relay, connection: connection, logger: logger)
     }
 

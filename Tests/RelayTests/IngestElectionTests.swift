@@ -23,7 +23,7 @@ struct IngestElectionTests {
         init(_ name: String, server: NATSServerProcess, ttl: Duration) async throws {
             self.name = name
             connection = try NATSConnection.connect(server.clientOptions(name: name)) { _ in }
-            relay = try await IngestRelay(connection: connection, settings: .init(subjects: try RelaySubjects(prefix: "test"), name: name, leaderTTL: ttl))
+            relay = IngestRelay(connection: connection, settings: .init(subjects: try RelaySubjects(prefix: "test"), name: name, leaderTTL: ttl))
         }
 
         func start() throws {

@@ -29,7 +29,7 @@ struct IngestInterestTests {
 
     func leadingIngest(_ server: NATSServerProcess, followed: Gathered<Followed>, control: (any ConnectionControl)? = nil) async throws -> (IngestRelay, NATSConnection) {
         let connection = try NATSConnection.connect(server.clientOptions(name: "ingest")) { _ in }
-        let relay = try await IngestRelay(connection: connection, settings: .init(subjects: subjects, name: "ingest", leaderTTL: .seconds(1)))
+        let relay = IngestRelay(connection: connection, settings: .init(subjects: subjects, name: "ingest", leaderTTL: .seconds(1)))
         let runs = Gathered<Bool>()
         try relay.start(.init(follow: { followed.append(Followed(symbols: $0.map(\.symbol).sorted(), owner: $1)) }, seedSequences: { _ in },
                               control: control)) { runs.append($0) }
@@ -76,6 +76,34 @@ struct IngestInterestTests {
         connection.close()
     }
 
+    @Test("an ingest started before its NATS server stands by, then leads and answers edges once the server is up")
+    func startedBeforeNATS() async throws {
+        let server = try NATSServerProcess()
+        server.stop()
+        var options = server.clientOptions(name: "early")
+        options.retryOnFailedConnect = true
+        let connection = try NATSConnection.connect(options) { _ in }
+        let relay = IngestRelay(connection: connection, settings: .init(subjects: subjects, name: "early", leaderTTL: .seconds(1)))
+        let runs = Gathered<Bool>()
+        let followed = Gathered<Followed>()
+        try relay.start(.init(follow: { followed.append(Followed(symbols: $0.map(\.symbol).sorted(), owner: $1)) }, seedSequences: { _ in })) {
+            runs.append($0)
+        }
+        #expect(await runs.wait(timeout: .milliseconds(500)) { !$0.isEmpty } == false, "led with no NATS")
+        #expect(!relay.state.leading && relay.state.epoch == nil && !relay.state.natsConnected)
+
+        try server.start()
+        #expect(await runs.wait(timeout: .seconds(10)) { $0 == [true] }, "never led once NATS was up")
+        let edge = try NATSConnection.connect(server.clientOptions(name: "edge")) { _ in }
+        let answer = try await edge.request(subjects.interest, InterestRenewal(edge: "e3", symbols: ["IBM"], leaseMilliseconds: 5_000).json,
+                                            timeout: .seconds(2))
+        #expect(try InterestGrant(json: answer.data).epoch == relay.state.epoch)
+        #expect(followed.items == [Followed(symbols: ["IBM"], owner: "edge:e3")])
+        await relay.stop()
+        edge.close()
+        connection.close()
+    }
+
     @Test("a standby keeps the ledger without answering")
     func standbyIsSilent() async throws {
         let server = try NATSServerProcess()
@@ -83,7 +111,7 @@ struct IngestInterestTests {
         let (relay, connection) = try await leadingIngest(server, followed: followed)
         let standbyFollowed = Gathered<Followed>()
         let standbyConnection = try NATSConnection.connect(server.clientOptions(name: "standby")) { _ in }
-        let standby = try await IngestRelay(connection: standbyConnection, settings: .init(subjects: subjects, name: "standby", leaderTTL: .seconds(1)))
+        let standby = IngestRelay(connection: standbyConnection, settings: .init(subjects: subjects, name: "standby", leaderTTL: .seconds(1)))
         try standby.start(.init(follow: { standbyFollowed.append(Followed(symbols: $0.map(\.symbol).sorted(), owner: $1)) }, seedSequences: { _ in })) { _ in }
         try await standbyConnection.flush(timeout: .seconds(2))
 
