@@ -681,7 +681,7 @@ class ScaleOut:
 
 # The topologies the stream-protocol tests run against (TICKHUB_E2E_TOPOLOGIES, comma-separated): `all`, the one
 # process of old (`tickhub --demo`); `edge`, an edge of a scaled-out Tickhub, its quotes from an ingest over NATS.
-STREAM_TOPOLOGIES = [t for t in os.environ.get("TICKHUB_E2E_TOPOLOGIES", "all").split(",") if t]
+STREAM_TOPOLOGIES = [t for t in os.environ.get("TICKHUB_E2E_TOPOLOGIES", "all,edge").split(",") if t]
 
 
 def stream_hub(topology, folder, config=None, timeout=20):
