@@ -4,7 +4,8 @@
 #                          on a 2-core machine, at most 28: bench/README.md, Timing of a full run)
 #   bench/run.sh --smoke   every benchmark, scenario and peer at tiny scale on the current build:
 #                          keeps the harness working, no figures
-# Part one measures Tickhub's own paths (TWS decoding, the simulator, IBKR recovery, simulator → hub fan-out);
+# Part one measures Tickhub's own paths (TWS decoding, the simulator, IBKR recovery, simulator → hub fan-out, and
+# the same fan-out scaled out over NATS);
 # part two, bench/suite.py, runs the six fan-out scenarios against Tickhub and its peers (bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +42,15 @@ echo "bench: IBKR provider recovery after TWS faults"
 echo "bench: fan-out, tickhub-sim → tickhub → WebSocket clients"
 TICKHUB_BIN_DIR="$bin" bash bench/fanout-quick.sh "${fanout_args[@]}" | tee "$out/fanout.json"
 
+echo "bench: scale-out, the same fan-out through an ingest, NATS and one or three edges (bench/scaleout.py)"
+if [ $smoke = 1 ]; then
+  python3 bench/scaleout.py --smoke --bin "$bin" --out "$out/scaleout.json"
+else
+  python3 bench/scaleout.py --bin "$bin" --out "$out/scaleout.json"
+fi
+
 python3 bench/summarize.py "$out" "$stamp" > "$out/summary.md"
+{ echo; cat "$out/scaleout.md"; } >> "$out/summary.md"
 cat "$out/summary.md"
 
 echo "bench: Tickhub and its peers, same load (bench/suite.py)"

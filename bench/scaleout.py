@@ -14,7 +14,9 @@ Latency is measured from each quote's `t` (the µs at which the hub that receive
 single process, or the ingest, whose bytes the edges pass on unchanged) to the client's receipt, so an edge's figure
 includes the hop through NATS. Per topology the median over runs of each run's p50 and p99 (with three edges, the
 worst edge's). The broker's cost per update: nats-server's CPU (utime + stime from /proc/<pid>/stat) over the run,
-divided by the messages published into it (`in_msgs` of its /varz) and by those it delivered (`out_msgs`).
+divided by the quotes the ingest published (everything NATS does for one: taking it, handing it to each edge that
+wants it, the bucket's write), and by the messages it took in and handed out (`in_msgs`, `out_msgs` of its /varz,
+which count the bucket's writes, interest renewals and pings too).
 
 Everything is on loopback and every process is stopped at the end. The figures on a 2-core machine include the
 contention of up to eight processes for two cores: compare topologies within one invocation only."""
@@ -131,11 +133,15 @@ class NATS:
 
 
 def metric(port, name):
+    """The sample `name` (with its labels, if any: `tickhub_relay_published_total{kind="quote"}`) of /metrics."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         for line in response.read().decode().splitlines():
             if line.startswith(name + " "):
                 return float(line.split()[1])
     return None
+
+
+QUOTES_PUBLISHED = 'tickhub_relay_published_total{kind="quote"}'
 
 
 def wait(condition, timeout, what):
@@ -185,6 +191,7 @@ def run_topology(topology, args, folder):
         if nats is not None:
             varz = nats.varz()
             before = {"cpu": cpu_seconds(nats.pid), "in": varz["in_msgs"], "out": varz["out_msgs"],
+                      "quotes": metric(int(ingest.fields["port"]), QUOTES_PUBLISHED),
                       "ingest": cpu_seconds(ingest.pid), "at": time.monotonic()}
         per_server = max(1, args.clients // len(servers))
         reports = [folder / f"fanout{n}.json" for n in range(len(servers))]
@@ -216,9 +223,12 @@ def run_topology(topology, args, folder):
             seconds = time.monotonic() - before["at"]
             cpu = cpu_seconds(nats.pid) - before["cpu"]
             published, delivered = varz["in_msgs"] - before["in"], varz["out_msgs"] - before["out"]
+            quotes = metric(int(ingest.fields["port"]), QUOTES_PUBLISHED) - before["quotes"]
             figures["broker"] = {
                 "seconds": round(seconds, 1), "cpuPercent": round(100 * cpu / seconds, 1),
-                "messagesIn": published, "messagesOut": delivered,
+                "quotesPublished": int(quotes), "messagesIn": published, "messagesOut": delivered,
+                # Everything NATS does for one quote: taking it, handing it to each edge that wants it, the bucket's write.
+                "cpuMicrosecondsPerQuote": round(1e6 * cpu / quotes, 2) if quotes else None,
                 "cpuMicrosecondsPerMessageIn": round(1e6 * cpu / published, 2) if published else None,
                 "cpuMicrosecondsPerMessageOut": round(1e6 * cpu / delivered, 2) if delivered else None,
                 "slowConsumers": varz.get("slow_consumers")}
@@ -241,7 +251,7 @@ def summarize(runs):
                  "p99Ms": round(statistics.median(r["p99Ms"] for r in mine), 3),
                  "updatesPerSecond": round(statistics.median(r["updatesPerSecond"] for r in mine))}
         if "broker" in mine[0]:
-            for key in ("cpuPercent", "cpuMicrosecondsPerMessageIn", "cpuMicrosecondsPerMessageOut"):
+            for key in ("cpuPercent", "cpuMicrosecondsPerQuote", "cpuMicrosecondsPerMessageIn", "cpuMicrosecondsPerMessageOut"):
                 values = [r["broker"][key] for r in mine if r["broker"][key] is not None]
                 entry["broker" + key[0].upper() + key[1:]] = round(statistics.median(values), 2) if values else None
             entry["ingestCPUPercent"] = round(statistics.median(r["ingestCPUPercent"] for r in mine), 1)
@@ -258,18 +268,20 @@ def markdown(summary, args):
              f"simulator at {args.rate} ticks/s, {args.seconds} s measured after {args.warmup} s; median of "
              f"{args.runs} run(s). Latency from the quote's `t` to the client.", "",
              "| topology | p50 ms | p99 ms | + p50 vs single | updates/s delivered | ingest CPU % | nats-server CPU % "
-             "| broker µs per message in | per message out |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| nats-server µs per quote | per message in | per message out |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for topology, e in summary.items():
         lines.append(f"| {topology} | {e['p50Ms']} | {e['p99Ms']} | {e.get('addedP50Ms', '')} | {e['updatesPerSecond']} | "
                      f"{e.get('ingestCPUPercent', '')} | {e.get('brokerCpuPercent', '')} | "
+                     f"{e.get('brokerCpuMicrosecondsPerQuote', '')} | "
                      f"{e.get('brokerCpuMicrosecondsPerMessageIn', '')} | {e.get('brokerCpuMicrosecondsPerMessageOut', '')} |")
     return "\n".join(lines) + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin", type=pathlib.Path, default=ROOT / ".build" / "release")
+    parser.add_argument("--bin", type=pathlib.Path, help="where the executables are (default: .build/release; "
+                        "with --smoke $TICKHUB_BIN_DIR or .build/debug)")
     parser.add_argument("--topologies", default="single,edge1,edge3")
     parser.add_argument("--clients", type=int, default=300)
     parser.add_argument("--symbols", type=int, default=200)
@@ -281,8 +293,10 @@ def main():
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "results" / "scaleout.json")
     parser.add_argument("--smoke", action="store_true", help="tiny scale on the debug build: the harness works, no figures")
     args = parser.parse_args()
+    if args.bin is None:
+        args.bin = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug")) if args.smoke \
+            else ROOT / ".build" / "release"
     if args.smoke:
-        args.bin = pathlib.Path(os.environ.get("TICKHUB_BIN_DIR", ROOT / ".build" / "debug"))
         args.clients, args.symbols, args.per_client, args.rate = 6, 20, 5, 500
         args.seconds, args.warmup, args.runs = 1, 2, 1
     args.bin = args.bin.resolve()
@@ -295,7 +309,7 @@ def main():
                 figures = run_topology(topology, args, pathlib.Path(folder) / f"{topology}-{run}")
                 print(f"scaleout: {topology} run {run + 1}: p50 {figures['p50Ms']} ms, p99 {figures['p99Ms']} ms, "
                       f"{figures['updatesPerSecond']} updates/s" +
-                      (f", nats-server {figures['broker']['cpuMicrosecondsPerMessageIn']} µs/message in"
+                      (f", nats-server {figures['broker']['cpuMicrosecondsPerQuote']} µs per quote"
                        if "broker" in figures else ""), file=sys.stderr)
                 runs.append(figures)
     summary = summarize(runs)
