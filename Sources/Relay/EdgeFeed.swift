@@ -16,6 +16,8 @@ final class EdgeFeed: Sendable {
         var link: EdgeLink
         /// The providers' health as the ingest last sent it: shown again when the feed is back.
         var health: [ProviderHealth]?
+        /// The newest epoch when the feed was lost: the same leader when it is back, or a successor.
+        var epochAtLoss: UInt64 = 0
     }
 
     let subjects: RelaySubjects
@@ -24,11 +26,12 @@ final class EdgeFeed: Sendable {
     private let logger: Logger
     /// Told when a message comes from an epoch newer than any heard: the leader changed.
     private let newLeader: @Sendable (UInt64) -> Void
-    /// Told when the feed is back, to read the wanted symbols' last quotes again.
-    private let restored: @Sendable () -> Void
+    /// Told when the feed is back (and whether the leader is the one from before the loss), to read the wanted
+    /// symbols' last quotes again.
+    private let restored: @Sendable (_ sameLeader: Bool) -> Void
 
     init(subjects: RelaySubjects, metrics: EdgeMetrics, natsConnected: Bool, logger: Logger,
-         newLeader: @escaping @Sendable (UInt64) -> Void, restored: @escaping @Sendable () -> Void) {
+         newLeader: @escaping @Sendable (UInt64) -> Void, restored: @escaping @Sendable (Bool) -> Void) {
         self.subjects = subjects
         self.metrics = metrics
         state = Mutex(State(link: EdgeLink(natsConnected: natsConnected)))
@@ -56,10 +59,20 @@ final class EdgeFeed: Sendable {
         return admit(epoch)
     }
 
+    /// A message from a newer leader than the last one heard (not the first leader heard) means a takeover: what
+    /// the last leader published is not this one's word, so every quote is marked stale at once (clients are told
+    /// the feed was lost and is back) and each symbol's next quote, the new leader's, makes it live again. When the
+    /// loss was already told (the old leader's silence was noticed first), the next answer to a renewal ends it.
     func admit(_ epoch: UInt64) -> Bool {
-        let (admitted, newer) = state.withLock { state in
+        let (admitted, newer, takeover) = state.withLock { state -> (Bool, Bool, Bool) in
             let before = state.gate.newest
-            return (state.gate.admit(epoch), epoch > before)
+            guard state.gate.admit(epoch) else { return (false, false, false) }
+            let takeover = epoch > before && before > 0 && state.link.announcedLoss == nil
+            if takeover {
+                state.hub?.feedLost("the feed's leader changed (epoch \(before) to \(epoch)): quotes are stale until the new leader's come")
+                state.hub?.feedRestored()
+            }
+            return (true, epoch > before, takeover)
         }
         guard admitted else {
             metrics.droppedOldEpoch()
@@ -67,7 +80,11 @@ final class EdgeFeed: Sendable {
         }
         if newer {
             metrics.epoch(epoch)
-            logger.notice("the feed is led in epoch \(epoch)")
+            logger.notice("the feed is led in epoch \(epoch)\(takeover ? ": every quote is stale until the new leader's come" : "")")
+            if takeover {
+                metrics.feed(lost: true)
+                metrics.feed(lost: false)
+            }
             newLeader(epoch)
         }
         return true
@@ -133,26 +150,27 @@ final class EdgeFeed: Sendable {
 
     /// The hub is told under the lock, so that a loss and a recovery decided on two threads reach it in order.
     private func settle(_ step: (inout EdgeLink) -> EdgeLink.Change?) {
-        let change = state.withLock { state -> EdgeLink.Change? in
-            guard let change = step(&state.link) else { return nil }
+        let (change, sameLeader) = state.withLock { state -> (EdgeLink.Change?, Bool) in
+            guard let change = step(&state.link) else { return (nil, false) }
             switch change {
             case let .lost(reason):
+                state.epochAtLoss = state.gate.newest
+                metrics.feed(lost: true)
                 state.hub?.feedLost(reason)
                 state.hub?.providerHealth(Self.lost(state.health ?? [], reason: reason))
             case .restored:
+                metrics.feed(lost: false)
                 state.hub?.feedRestored()
                 if let health = state.health { state.hub?.providerHealth(health) }
             }
-            return change
+            return (change, state.gate.newest == state.epochAtLoss)
         }
         switch change {
         case let .lost(reason)?:
             logger.warning("the feed is lost: \(reason); every quote is stale until it is back")
-            metrics.feed(lost: true)
         case .restored?:
             logger.notice("the feed is back")
-            metrics.feed(lost: false)
-            restored()
+            restored(sameLeader)
         case nil:
             break
         }

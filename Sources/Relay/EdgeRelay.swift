@@ -22,15 +22,19 @@ public final class EdgeRelay: Sendable {
         public var lease: Duration
         /// How long a request to the leader may take before it counts as unanswered.
         public var requestTimeout: Duration
+        /// The leader's lease (`nats.leaderSeconds`): its renewals are heard as the leader's heartbeat, and none for
+        /// two thirds of it means the leader is gone. Nil leaves that to the interest's renewals alone.
+        public var leaderTTL: Duration?
         /// How far one symbol's subscription may fall behind before NATS drops its messages (a slow edge loses its
         /// own, never slows the ingest or the other edges); nil keeps the connection's.
         public var pendingLimits: NATSPendingLimits?
 
-        public init(subjects: RelaySubjects, name: String, lease: Duration, requestTimeout: Duration = .seconds(2),
-                    pendingLimits: NATSPendingLimits? = nil) {
+        public init(subjects: RelaySubjects, name: String, lease: Duration, leaderTTL: Duration? = nil,
+                    requestTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits? = nil) {
             self.subjects = subjects
             self.name = name
             self.lease = lease
+            self.leaderTTL = leaderTTL
             self.requestTimeout = requestTimeout
             self.pendingLimits = pendingLimits
         }
@@ -53,6 +57,7 @@ public final class EdgeRelay: Sendable {
     public let metrics: EdgeMetrics
     private let connection: NATSConnection
     private let feed: EdgeFeed
+    private let leaderWatch: EdgeLeaderWatch?
     private let statusSubscriptions = Mutex<[NATSSubscription]>([])
     /// Set by `stop`: the connection's closing that follows is no loss to tell anyone of.
     private let stopped = Atomic<Bool>(false)
@@ -68,12 +73,20 @@ public final class EdgeRelay: Sendable {
         let feed = EdgeFeed(
             subjects: settings.subjects, metrics: metrics, natsConnected: connection.isConnected, logger: logger,
             newLeader: { _ in later.withLock { $0 }?.renewNow() },
-            restored: { if let upstream = later.withLock({ $0 }) { Task { await upstream.readLastQuotesAgain() } } })
+            restored: { sameLeader in
+                // A new leader has not vouched for its predecessor's last quotes in the bucket: its own come.
+                guard sameLeader, let upstream = later.withLock({ $0 }) else { return }
+                Task { await upstream.readLastQuotesAgain() }
+            })
         self.feed = feed
         let upstream = EdgeUpstream(connection: connection, feed: feed, edge: settings.name, lease: settings.lease,
                                     requestTimeout: settings.requestTimeout, limits: settings.pendingLimits, logger: logger)
         self.upstream = upstream
         later.withLock { $0 = upstream }
+        leaderWatch = settings.leaderTTL.map { ttl in
+            EdgeLeaderWatch(connection: connection, subjects: settings.subjects, ttl: ttl,
+                            silent: { feed.leaderSilent($0) }, heard: { upstream.renewNow() })
+        }
         control = EdgeConnectionControl(connection: connection, subjects: settings.subjects, timeout: settings.requestTimeout, logger: logger)
         http = EdgeHTTPRelay(connection: connection, subjects: settings.subjects, timeout: settings.requestTimeout * 15, logger: logger)
     }
@@ -98,6 +111,10 @@ public final class EdgeRelay: Sendable {
             throw error
         }
         statusSubscriptions.withLock { $0 = subscriptions }
+        do { try leaderWatch?.start() } catch {
+            for subscription in subscriptions { subscription.unsubscribe() }
+            throw error
+        }
         upstream.start()
         feed.nats(connected: connection.isConnected)
     }
@@ -105,6 +122,7 @@ public final class EdgeRelay: Sendable {
     public func stop() {
         stopped.store(true, ordering: .releasing)
         upstream.stop()
+        leaderWatch?.stop()
         for subscription in statusSubscriptions.withLock({ list in defer { list = [] }; return list }) { subscription.unsubscribe() }
     }
 
@@ -113,6 +131,7 @@ public final class EdgeRelay: Sendable {
         guard !stopped.load(ordering: .acquiring) else { return }
         switch event {
         case .disconnected, .closed:
+            leaderWatch?.reset()
             feed.nats(connected: false)
         case .reconnected:
             feed.nats(connected: true)

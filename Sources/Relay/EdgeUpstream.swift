@@ -28,6 +28,9 @@ public final class EdgeUpstream: MarketDataUpstream {
     private let bucket = Mutex<NATSKeyValue?>(nil)
     private let wake = EdgeWake()
     private let loop = Mutex<Task<Void, Never>?>(nil)
+    /// The renewal waiting for its answer: given up when one is asked for at once (a new leader is heard), since the
+    /// one waiting went to no one.
+    private let inFlight = Mutex<Task<NATSMessage, any Error>?>(nil)
     private let logger: Logger
 
     init(connection: NATSConnection, feed: EdgeFeed, edge: String, lease: Duration, requestTimeout: Duration,
@@ -88,6 +91,7 @@ public final class EdgeUpstream: MarketDataUpstream {
     func stop() {
         let task = loop.withLock { loop in defer { loop = nil }; return loop }
         task?.cancel()
+        inFlight.withLock { $0 }?.cancel()
         wake.fire()
         let subscriptions = state.withLock { state in
             defer {
@@ -106,7 +110,10 @@ public final class EdgeUpstream: MarketDataUpstream {
     }
 
     /// Renews now (the leader changed, the feed came back).
-    func renewNow() { wake.fire() }
+    func renewNow() {
+        inFlight.withLock { $0 }?.cancel()
+        wake.fire()
+    }
 
     /// Every wanted symbol's last quote, read again (the feed is back: symbols with no update since then would stay
     /// stale until their next one, though the ingest holds a live quote).
@@ -187,16 +194,21 @@ public final class EdgeUpstream: MarketDataUpstream {
         guard connection.isConnected else { return false }
         let symbols = wanted
         let renewal = InterestRenewal(edge: edge, symbols: symbols, leaseMilliseconds: Int64(lease / .milliseconds(1)))
+        let request = Task { [connection, subjects, requestTimeout] () async throws -> NATSMessage in
+            try await connection.request(subjects.interest, renewal.json, timeout: requestTimeout)
+        }
+        inFlight.withLock { $0 = request }
+        defer { inFlight.withLock { if $0 == request { $0 = nil } } }
         let answer: NATSMessage
         do {
-            answer = try await connection.request(subjects.interest, renewal.json, timeout: requestTimeout)
-        } catch .cancelled {
+            answer = try await request.value
+        } catch NATSError.cancelled {
             return false
-        } catch .disconnected, .closed {
+        } catch NATSError.disconnected, NATSError.closed {
             // The connection's own events tell the feed.
             return false
         } catch {
-            feed.leaderSilent(error == .noResponders ? "no ingest is running" : "the interest renewal went unanswered (\(error))")
+            feed.leaderSilent((error as? NATSError) == .noResponders ? "no ingest is running" : "the interest renewal went unanswered (\(error))")
             return false
         }
         if let refusal = answer.headers[IngestControl.errorHeader] {

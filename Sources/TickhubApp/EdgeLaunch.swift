@@ -30,7 +30,8 @@ struct EdgeLaunch {
             throw ConfigurationError("cannot use NATS at \(settings.url): \(error)")
         }
         let relay = EdgeRelay(connection: connection, settings: .init(
-            subjects: settings.subjects, name: settings.name, lease: .milliseconds(Int64(settings.leaseSeconds * 1_000))))
+            subjects: settings.subjects, name: settings.name, lease: .milliseconds(Int64(settings.leaseSeconds * 1_000)),
+            leaderTTL: .milliseconds(Int64(settings.leaderSeconds * 1_000))))
         relaySlot.withLock { $0 = relay }
         let wiring = HubWiring(upstream: relay.upstream, connection: relay.control, features: [relay.http], scaleOut: relay)
         let hub = TickhubServer(configuration: server, wiring: wiring)
