@@ -276,7 +276,7 @@ def test_slow_edge_never_slows_the_ingest_or_the_other_edges(tmp_path):
             slow.proc.send_signal(signal.SIGSTOP)
             try:
                 count = published()
-                limit = time.monotonic() + 60
+                limit = time.monotonic() + 90
                 # The healthy edge's clients, read while NATS's buffers for the stopped edge fill, until NATS cuts it off.
                 during = await quote_flow(ws_healthy, lambda: nats_varz(monitor)["slow_consumers"] > slow_consumers
                                           or time.monotonic() > limit)
@@ -293,7 +293,7 @@ def test_slow_edge_never_slows_the_ingest_or_the_other_edges(tmp_path):
             await ws_healthy.close()
             return before, during, before_publish, during_publish, cut_off, recovered
 
-        before, during, before_publish, during_publish, cut_off, recovered = run(scenario(), timeout=150)
+        before, during, before_publish, during_publish, cut_off, recovered = run(scenario(), timeout=200)
         print(f"\nslow edge (stopped {during[2]:.1f} s until NATS cut it off): healthy edge {before[0]:.0f} → "
               f"{during[0]:.0f} quotes/s, median t→client {before[1]:.1f} → {during[1]:.1f} ms; ingest published "
               f"{before_publish:.0f} → {during_publish:.0f}/s; NATS counted {cut_off} slow consumer(s); the stopped edge "
