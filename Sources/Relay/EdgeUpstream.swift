@@ -16,6 +16,8 @@ public final class EdgeUpstream: MarketDataUpstream {
         var wanted: [String: Instrument] = [:]
         var subscriptions: [String: NATSSubscription] = [:]
         var running = false
+        /// What the leader last said it cannot follow, and why: told to the hub once, not at every renewal.
+        var unknown: [String: String] = [:]
     }
 
     private let connection: NATSConnection
@@ -68,6 +70,7 @@ public final class EdgeUpstream: MarketDataUpstream {
             var gone: [NATSSubscription] = []
             for symbol in symbols {
                 state.wanted[symbol] = nil
+                state.unknown[symbol] = nil
                 if let subscription = state.subscriptions.removeValue(forKey: symbol) { gone.append(subscription) }
             }
             return gone
@@ -223,7 +226,15 @@ public final class EdgeUpstream: MarketDataUpstream {
             return false
         }
         guard feed.admit(grant.epoch) else { return false }
-        for (symbol, reason) in grant.unknown where state.withLock({ $0.wanted[symbol] != nil }) {
+        let news = state.withLock { state in
+            state.unknown = state.unknown.filter { grant.unknown[$0.key] != nil }
+            return grant.unknown.filter { symbol, reason in
+                guard state.wanted[symbol] != nil, state.unknown[symbol] != reason else { return false }
+                state.unknown[symbol] = reason
+                return true
+            }
+        }
+        for (symbol, reason) in news.sorted(by: { $0.key < $1.key }) {
             feed.hub?.availability(symbol, reason == "no provider knows \(symbol)" ? .unknown : .unavailable(reason))
         }
         feed.leaderAnswered()
