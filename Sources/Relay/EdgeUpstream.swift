@@ -79,6 +79,12 @@ public final class EdgeUpstream: MarketDataUpstream {
         wake.fire()
     }
 
+    /// A publisher's quotes have nowhere to go from an edge (its feed is the leader's alone): each is refused with
+    /// where to send it instead, never taken and dropped.
+    public func push(_ patches: [QuotePatch], publisher: Int?, receivedAt: Timestamp) -> [RefusedPatch] {
+        patches.indices.map { RefusedPatch(position: $0, reason: "this hub is an edge, fed by the leading ingest: publish to the ingest") }
+    }
+
     /// The symbols wanted now, sorted.
     public var wanted: [String] { state.withLock { $0.wanted.keys.sorted() } }
 

@@ -315,6 +315,18 @@ struct EdgeRelayTests {
         #expect(link.leaderAnswered() == .restored)
     }
 
+    @Test("a publisher's quotes are refused by an edge with where to send them, never taken and dropped")
+    func publishersRefused() async throws {
+        let server = try NATSServerProcess()
+        let (relay, connection, _) = try edge(server)
+        let refused = relay.upstream.push([QuotePatch(symbol: "AAPL"), QuotePatch(symbol: "MSFT")], publisher: 1,
+                                          receivedAt: Timestamp(microseconds: 0))
+        #expect(refused.map(\.position) == [0, 1])
+        #expect(refused.allSatisfy { $0.reason.contains("publish to the ingest") })
+        relay.stop()
+        connection.close()
+    }
+
     @Test("a relayed request's path and query go on the wire escaped again")
     func target() {
         let request = HTTPRequest(method: .get, path: "/api/market-data/bars/BRK B", query: ["interval": "1m", "to": "a&b=c"])
