@@ -28,15 +28,19 @@ public final class EdgeRelay: Sendable {
         /// How far one symbol's subscription may fall behind before NATS drops its messages (a slow edge loses its
         /// own, never slows the ingest or the other edges); nil keeps the connection's.
         public var pendingLimits: NATSPendingLimits?
+        /// Past this many wanted symbols, one subscription to every quote subject replaces one per symbol (the C
+        /// client gives each subscription a thread of its own).
+        public var wildcardAbove: Int
 
         public init(subjects: RelaySubjects, name: String, lease: Duration, leaderTTL: Duration? = nil,
-                    requestTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits? = nil) {
+                    requestTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits? = nil, wildcardAbove: Int = 64) {
             self.subjects = subjects
             self.name = name
             self.lease = lease
             self.leaderTTL = leaderTTL
             self.requestTimeout = requestTimeout
             self.pendingLimits = pendingLimits
+            self.wildcardAbove = wildcardAbove
         }
     }
 
@@ -80,7 +84,8 @@ public final class EdgeRelay: Sendable {
             })
         self.feed = feed
         let upstream = EdgeUpstream(connection: connection, feed: feed, edge: settings.name, lease: settings.lease,
-                                    requestTimeout: settings.requestTimeout, limits: settings.pendingLimits, logger: logger)
+                                    requestTimeout: settings.requestTimeout, limits: settings.pendingLimits,
+                                    wildcardAbove: settings.wildcardAbove, logger: logger)
         self.upstream = upstream
         later.withLock { $0 = upstream }
         leaderWatch = settings.leaderTTL.map { ttl in

@@ -8,16 +8,24 @@ import TickhubCore
 /// An edge's upstream: the symbols its clients want, asked of the leading ingest over NATS. Each wanted symbol gets
 /// a subscription on its quote subject and, the first time it is wanted, its last quote from the quotes bucket (the
 /// subscription first, so nothing falls between the two; the bucket's copy never goes back past a live quote, its
-/// `seq` sees to that). The whole set is renewed on `interest` with a lease every third of it, and at once when it
+/// `seq` sees to that). The C client gives every subscription a delivery thread of its own, so past
+/// `wildcardAbove` symbols one subscription to every quote subject, filtered here, takes their place (and the
+/// per-symbol ones come back below half of it): an edge then receives the quotes the other edges want too. The whole set is renewed on `interest` with a lease every third of it, and at once when it
 /// changes; the leader's answer says the feed is followed (its epoch, what it cannot follow), its silence that no
 /// one follows it.
 public final class EdgeUpstream: MarketDataUpstream {
     private struct State {
         var wanted: [String: Instrument] = [:]
-        var subscriptions: [String: NATSSubscription] = [:]
-        var running = false
         /// What the leader last said it cannot follow, and why: told to the hub once, not at every renewal.
         var unknown: [String: String] = [:]
+    }
+
+    /// The quote subscriptions, changed only under their own lock (which takes `state`'s briefly, never the
+    /// reverse: the wildcard's handler reads `state`).
+    private struct Routing {
+        var running = false
+        var perSymbol: [String: NATSSubscription] = [:]
+        var wildcard: NATSSubscription?
     }
 
     private let connection: NATSConnection
@@ -27,6 +35,8 @@ public final class EdgeUpstream: MarketDataUpstream {
     private let requestTimeout: Duration
     private let limits: NATSPendingLimits?
     private let state = Mutex(State())
+    private let routing = Mutex(Routing())
+    private let wildcardAbove: Int
     private let bucket = Mutex<NATSKeyValue?>(nil)
     private let wake = EdgeWake()
     private let loop = Mutex<Task<Void, Never>?>(nil)
@@ -36,8 +46,9 @@ public final class EdgeUpstream: MarketDataUpstream {
     private let logger: Logger
 
     init(connection: NATSConnection, feed: EdgeFeed, edge: String, lease: Duration, requestTimeout: Duration,
-         limits: NATSPendingLimits?, logger: Logger) {
+         limits: NATSPendingLimits?, wildcardAbove: Int, logger: Logger) {
         self.connection = connection
+        self.wildcardAbove = wildcardAbove
         self.feed = feed
         self.edge = edge
         self.lease = lease
@@ -60,22 +71,19 @@ public final class EdgeUpstream: MarketDataUpstream {
             return added
         }
         guard !added.isEmpty else { return }
-        subscribeQuotes(added)
+        routeQuotes()
         wake.fire()
         await readLastQuotes(added)
     }
 
     public func unsubscribe(_ symbols: [String]) async {
-        let gone = state.withLock { state -> [NATSSubscription] in
-            var gone: [NATSSubscription] = []
+        state.withLock { state in
             for symbol in symbols {
                 state.wanted[symbol] = nil
                 state.unknown[symbol] = nil
-                if let subscription = state.subscriptions.removeValue(forKey: symbol) { gone.append(subscription) }
             }
-            return gone
         }
-        for subscription in gone { subscription.unsubscribe() }
+        routeQuotes()
         wake.fire()
     }
 
@@ -91,8 +99,8 @@ public final class EdgeUpstream: MarketDataUpstream {
     // MARK: Running
 
     func start() {
-        state.withLock { $0.running = true }
-        subscribeQuotes(wanted)
+        routing.withLock { $0.running = true }
+        routeQuotes()
         let task = Task { [self] in await renewals() }
         loop.withLock { $0 = task }
     }
@@ -102,19 +110,18 @@ public final class EdgeUpstream: MarketDataUpstream {
         task?.cancel()
         inFlight.withLock { $0 }?.cancel()
         wake.fire()
-        let subscriptions = state.withLock { state in
-            defer {
-                state.subscriptions.removeAll()
-                state.running = false
-            }
-            return Array(state.subscriptions.values)
+        routing.withLock { routing in
+            routing.running = false
+            for subscription in routing.perSymbol.values { subscription.unsubscribe() }
+            routing.perSymbol.removeAll()
+            routing.wildcard?.unsubscribe()
+            routing.wildcard = nil
         }
-        for subscription in subscriptions { subscription.unsubscribe() }
     }
 
     /// NATS is back: subscriptions that could not be made are made, and the interest is renewed at once.
     func reconnected() {
-        subscribeQuotes(wanted)
+        routeQuotes()
         wake.fire()
     }
 
@@ -132,28 +139,56 @@ public final class EdgeUpstream: MarketDataUpstream {
 
     // MARK: Quotes
 
-    private func subscribeQuotes(_ symbols: [String]) {
-        for symbol in symbols {
-            let needed = state.withLock { $0.running && $0.wanted[symbol] != nil && $0.subscriptions[symbol] == nil }
-            guard needed else { continue }
-            guard let subject = subjects.quote(symbol) else {
-                feed.hub?.availability(symbol, .unavailable("\(symbol) cannot be carried over NATS"))
-                continue
+    /// How the quotes come now: a subscription per symbol, or one to them all; for tests.
+    var quoteSubscriptions: (perSymbol: Int, wildcard: Bool) {
+        routing.withLock { ($0.perSymbol.count, $0.wildcard != nil) }
+    }
+
+    /// Makes the quote subscriptions match the wanted symbols. What cannot be made now (NATS away) is made when it
+    /// is back (`reconnected`).
+    private func routeQuotes() {
+        routing.withLock { routing in
+            guard routing.running else { return }
+            let wanted = Set(state.withLock { $0.wanted.keys })
+            let wide = wanted.count > wildcardAbove || (routing.wildcard != nil && wanted.count > wildcardAbove / 2)
+            if wide {
+                if routing.wildcard == nil {
+                    do {
+                        routing.wildcard = try connection.subscribe(subjects.quotes, limits: limits) { [self] message in
+                            guard let symbol = subjects.symbol(fromQuoteSubject: message.subject),
+                                  state.withLock({ $0.wanted[symbol] != nil }) else { return }
+                            feed.quote(message)
+                        }
+                        logger.notice("\(wanted.count) symbols wanted: every quote subject followed in one subscription")
+                    } catch {
+                        logger.warning("cannot subscribe to every quote subject now: \(error)")
+                        return
+                    }
+                }
+                for subscription in routing.perSymbol.values { subscription.unsubscribe() }
+                routing.perSymbol.removeAll()
+                return
             }
-            let subscription: NATSSubscription
-            do {
-                subscription = try connection.subscribe(subject, limits: limits) { [feed] in feed.quote($0) }
-            } catch {
-                // Made again when NATS is back.
-                logger.warning("cannot subscribe to \(symbol)'s quotes now: \(error)")
-                continue
+            for symbol in wanted where routing.perSymbol[symbol] == nil {
+                guard let subject = subjects.quote(symbol) else {
+                    feed.hub?.availability(symbol, .unavailable("\(symbol) cannot be carried over NATS"))
+                    continue
+                }
+                do {
+                    routing.perSymbol[symbol] = try connection.subscribe(subject, limits: limits) { [feed] in feed.quote($0) }
+                } catch {
+                    logger.warning("cannot subscribe to \(symbol)'s quotes now: \(error)")
+                }
             }
-            let kept = state.withLock { state -> Bool in
-                guard state.running, state.wanted[symbol] != nil, state.subscriptions[symbol] == nil else { return false }
-                state.subscriptions[symbol] = subscription
-                return true
+            for (symbol, subscription) in routing.perSymbol where !wanted.contains(symbol) {
+                subscription.unsubscribe()
+                routing.perSymbol[symbol] = nil
             }
-            if !kept { subscription.unsubscribe() }
+            if let wildcard = routing.wildcard {
+                wildcard.unsubscribe()
+                routing.wildcard = nil
+                logger.notice("\(wanted.count) symbols wanted: a subscription per symbol again")
+            }
         }
     }
 

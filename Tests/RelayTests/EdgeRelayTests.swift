@@ -74,7 +74,8 @@ struct EdgeRelayTests {
     }
 
     /// An edge whose hub is the test's record, its NATS events passed to it as the app does.
-    func edge(_ server: NATSServerProcess, lease: Duration = .seconds(3), leaderTTL: Duration? = nil) throws -> (EdgeRelay, NATSConnection, Gathered<Handed>) {
+    func edge(_ server: NATSServerProcess, lease: Duration = .seconds(3), leaderTTL: Duration? = nil,
+              wildcardAbove: Int = 64) throws -> (EdgeRelay, NATSConnection, Gathered<Handed>) {
         let slot = Mutex<EdgeRelay?>(nil)
         var options = server.clientOptions(name: "edge")
         options.bufferWhileReconnecting = false
@@ -82,7 +83,8 @@ struct EdgeRelayTests {
             slot.withLock { $0 }?.connectionChanged(event)
         }
         let relay = EdgeRelay(connection: connection, settings: .init(subjects: subjects, name: "e1", lease: lease,
-                                                                      leaderTTL: leaderTTL, requestTimeout: .milliseconds(500)))
+                                                                      leaderTTL: leaderTTL, requestTimeout: .milliseconds(500),
+                                                                      wildcardAbove: wildcardAbove))
         slot.withLock { $0 = relay }
         let handed = Gathered<Handed>()
         try relay.start(EdgeHub(
@@ -313,6 +315,40 @@ struct EdgeRelayTests {
         #expect(link.nats(connected: false) == .lost(EdgeLink.natsLost))
         #expect(link.nats(connected: true) == nil)
         #expect(link.leaderAnswered() == .restored)
+    }
+
+    @Test("past wildcardAbove symbols one subscription to every quote subject takes the per-symbol ones' place, filtered to the wanted; below half of it they come back")
+    func wildcard() async throws {
+        let server = try NATSServerProcess()
+        let ingest = try FakeIngest(server, subjects: subjects)
+        let (relay, connection, handed) = try edge(server, wildcardAbove: 2)
+        await relay.upstream.subscribe(try ["AAPL", "MSFT"].map { try SymbolGrammar.parse($0) })
+        #expect(relay.upstream.quoteSubscriptions == (2, false))
+        await relay.upstream.subscribe(try ["EUR.USD", "BRK B"].map { try SymbolGrammar.parse($0) })
+        #expect(relay.upstream.quoteSubscriptions == (0, true))
+        try await connection.flush(timeout: .seconds(2))
+
+        let wanted = quote("BRK B", bid: 480.5, seq: 5)
+        let unwanted = quote("NVDA", bid: 120, seq: 5)
+        try ingest.publish(unwanted, symbol: "NVDA", epoch: 2)
+        try ingest.publish(wanted, symbol: "BRK B", epoch: 2)
+        #expect(await handed.wait(timeout: .seconds(3)) { $0.contains(.quote(wanted)) })
+        #expect(!handed.items.contains(.quote(unwanted)), "a quote no client wants reached the hub")
+
+        // Three left: still one subscription (no flapping at the threshold); one left: per symbol again.
+        await relay.upstream.unsubscribe(["AAPL"])
+        #expect(relay.upstream.quoteSubscriptions == (0, true))
+        await relay.upstream.unsubscribe(["MSFT", "EUR.USD"])
+        #expect(relay.upstream.quoteSubscriptions == (1, false))
+        try await connection.flush(timeout: .seconds(2))
+        let again = quote("BRK B", bid: 480.6, seq: 6)
+        try ingest.publish(again, symbol: "BRK B", epoch: 2)
+        #expect(await handed.wait(timeout: .seconds(3)) { $0.contains(.quote(again)) })
+        #expect(handed.items.filter { $0 == .quote(again) }.count == 1)
+
+        relay.stop()
+        connection.close()
+        ingest.connection.close()
     }
 
     @Test("a publisher's quotes are refused by an edge with where to send them, never taken and dropped")
