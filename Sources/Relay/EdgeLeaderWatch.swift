@@ -103,7 +103,7 @@ final class EdgeLeaderWatch: Sendable {
                 guard !state.silent, let last = state.lastHeard else { return false }
                 return ContinuousClock.now - last > patience
             }
-            if overdue, connection.isConnected { goneSilent("the leader's lease has not been renewed for \(patience)") }
+            if overdue, connection.isConnected { goneSilent("the leader's lease has not been renewed for \(Int(patience / .milliseconds(1))) ms") }
         }
     }
 }

@@ -24,7 +24,7 @@ struct EdgeLink: Sendable, Equatable {
     /// The loss to announce now, if any: NATS first, it explains the leader's silence too.
     var loss: String? {
         if !natsConnected { return Self.natsLost }
-        if let leaderSilence { return "no ingest leads the feed: \(leaderSilence)" }
+        if let leaderSilence { return "this edge hears no leading ingest: \(leaderSilence)" }
         return nil
     }
 

@@ -252,7 +252,7 @@ struct EdgeRelayTests {
         ingest.silence()
         // The next renewal (a second, with a lease of 3 s) finds no responder.
         // "no ingest is running" (no responders), or unanswered if the request beat the unsubscription to the server.
-        #expect(await handed.wait(timeout: .seconds(3)) { $0.contains { if case let .lost(why) = $0 { why.hasPrefix("no ingest leads the feed: ") } else { false } } })
+        #expect(await handed.wait(timeout: .seconds(3)) { $0.contains { if case let .lost(why) = $0 { why.hasPrefix("this edge hears no leading ingest: ") } else { false } } })
         try ingest.answer()
         // Asked again every half second while no one answers.
         #expect(await handed.wait(timeout: .seconds(2)) { $0.contains(.restored) })
@@ -295,7 +295,7 @@ struct EdgeRelayTests {
 
         // A leader that resigns deletes its key: a loss at once.
         try await leaderKey.delete(RelaySubjects.leaderKey)
-        #expect(await handed.wait(timeout: .seconds(2)) { $0.contains(.lost("no ingest leads the feed: the leading ingest gave up the lead")) })
+        #expect(await handed.wait(timeout: .seconds(2)) { $0.contains(.lost("this edge hears no leading ingest: the leading ingest gave up the lead")) })
         print("edge: a dead leader's silence noticed after \(noticed) (TTL 1 s)")
 
         relay.stop()
@@ -307,7 +307,7 @@ struct EdgeRelayTests {
     func link() {
         var link = EdgeLink(natsConnected: true)
         #expect(link.leaderAnswered() == nil)
-        #expect(link.leaderSilent("timeout") == .lost("no ingest leads the feed: timeout"))
+        #expect(link.leaderSilent("timeout") == .lost("this edge hears no leading ingest: timeout"))
         #expect(link.nats(connected: false) == nil)
         #expect(link.loss == EdgeLink.natsLost)
         #expect(link.nats(connected: true) == nil, "back without a leader's answer")

@@ -74,7 +74,7 @@ def test_three_edges_stream_one_ibkr_session_and_keep_their_clients_through_a_ta
                                       f"the feed-lost notice on edge {index}", seen)
                 told = time.monotonic() - killed_at
                 # Told when the old leader's silence is noticed, or at the latest when its successor's first word comes.
-                assert "no ingest leads the feed" in notice["reason"] or "leader changed" in notice["reason"], notice
+                assert "hears no leading ingest" in notice["reason"] or "leader changed" in notice["reason"], notice
                 reasons.add(notice["reason"].split(":")[0])
                 lost_at = len(seen)
                 await expect(ws, lambda m: m.get("type") == "status" and m.get("feed") == "live", 20,
