@@ -93,7 +93,8 @@ public final class EdgeRelay: Sendable {
                             silent: { feed.leaderSilent($0) }, heard: { upstream.renewNow() })
         }
         control = EdgeConnectionControl(connection: connection, subjects: settings.subjects, timeout: settings.requestTimeout, logger: logger)
-        http = EdgeHTTPRelay(connection: connection, subjects: settings.subjects, timeout: settings.requestTimeout * 15, logger: logger)
+        // Longer than the leader's own wait for its port (30 s), so that its answer, even a timeout, is the one given.
+        http = EdgeHTTPRelay(connection: connection, subjects: settings.subjects, timeout: .seconds(35), logger: logger)
     }
 
     /// Subscribes to the feed's state and starts asking for the wanted symbols.
