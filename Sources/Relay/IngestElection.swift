@@ -24,7 +24,13 @@ public final class IngestElection: Sendable {
     private let name: [UInt8]
     private let callTimeout: Duration
     private let lease: Mutex<LeaderLease>
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    /// The loop's thread: whether it should go on, what wakes it from a wait, and what it signals when it ends.
+    private struct Loop: @unchecked Sendable {
+        var running = false
+        let wake = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+    }
+    private let loop = Mutex(Loop())
     private let logger: Logger
     /// The lease's clock: monotonic, so a wall-clock step never renews late or steps down early.
     private static let origin = ContinuousClock.now
@@ -35,6 +41,7 @@ public final class IngestElection: Sendable {
         let ttlMilliseconds = ttl.wholeMilliseconds
         let lease = LeaderLease(ttlMilliseconds: ttlMilliseconds)
         callTimeout = .microseconds(lease.renewEvery)
+        // Each call to either bucket waits at most this long for the server.
         leaderBucket = try await connection.keyValue(subjects.leaderBucket, ttl: ttl, timeout: callTimeout)
         epochBucket = try await connection.keyValue(subjects.epochBucket, ttl: nil, timeout: callTimeout)
         self.name = Array(name.utf8)
@@ -51,20 +58,24 @@ public final class IngestElection: Sendable {
         }
     }
 
-    /// Runs the election until `stop`; `changes` is awaited before the loop goes on, so a `stepDown` has stopped the
-    /// providers before this process may try to lead again.
+    /// Runs the election until `stop`, on a thread of its own: the lease's timing never waits for Swift's
+    /// cooperative pool, however busy the hub keeps it. `changes` is awaited before the loop goes on, so a `stepDown`
+    /// has stopped the providers before this process may try to lead again.
     public func start(_ changes: @escaping @Sendable (Change) async -> Void) {
-        let task = Task { [self] in await run(changes) }
-        loop.withLock { $0 = task }
+        let thread = Thread { [self] in
+            run(changes)
+            loop.withLock { $0.finished.signal() }
+        }
+        thread.name = "tickhub.relay.election"
+        loop.withLock { $0.running = true }
+        thread.start()
     }
 
     /// Ends the loop; a leader deletes its key so that a standby takes over at once rather than a TTL later.
     /// Returns true when it was leading.
     @discardableResult
     public func stop() async -> Bool {
-        let task = loop.withLock { loop in defer { loop = nil }; return loop }
-        task?.cancel()
-        await task?.value
+        await endLoop()
         guard lease.withLock({ $0.resign() }) else { return false }
         do { try await leaderBucket.delete(RelaySubjects.leaderKey) } catch {
             logger.warning("could not give up the leader's key (a standby takes over when it expires): \(error)")
@@ -74,59 +85,86 @@ public final class IngestElection: Sendable {
 
     /// Stops renewing without resigning: what a process that dies does. For tests of the takeover.
     package func abandon() async {
-        let task = loop.withLock { loop in defer { loop = nil }; return loop }
-        task?.cancel()
-        await task?.value
+        await endLoop()
     }
 
-    private func run(_ changes: @Sendable (Change) async -> Void) async {
-        while !Task.isCancelled {
+    private func endLoop() async {
+        let (wasRunning, finished) = loop.withLock { loop in
+            defer { loop.running = false }
+            return (loop.running, loop.finished)
+        }
+        guard wasRunning else { return }
+        loop.withLock { $0.wake.signal() }
+        // The loop ends within a store call's timeout; waited for off the cooperative pool.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                finished.wait()
+                done.resume()
+            }
+        }
+    }
+
+    private var running: Bool { loop.withLock { $0.running } }
+
+    private func run(_ changes: @escaping @Sendable (Change) async -> Void) {
+        let wake = loop.withLock { $0.wake }
+        while running {
             let now = Self.now()
             let action = lease.withLock { $0.next(at: now) }
             switch action {
             case let .lead(epoch):
                 logger.notice("leading the feed in epoch \(epoch)")
-                await changes(.lead(epoch: epoch))
+                Self.await { await changes(.lead(epoch: epoch)) }
             case let .stepDown(reason):
                 logger.warning("no longer leading the feed: \(reason)")
-                await changes(.stepDown(reason: reason))
+                Self.await { await changes(.stepDown(reason: reason)) }
             case let .wait(until):
                 let micros = max(until.microseconds - now.microseconds, 1_000)
-                try? await Task.sleep(for: .microseconds(micros))
+                _ = wake.wait(timeout: .now() + .microseconds(Int(micros)))
             default:
-                let answer = await perform(action)
-                if Task.isCancelled { return }
+                let answer = bounded(action)
+                guard running else { return }
                 lease.withLock { $0.apply(answer, sentAt: now) }
             }
         }
     }
 
-    /// One store call for the lease, raced against the call timeout: a call stuck in the C client (a hung server)
-    /// is not waited for past it, so the lease is judged again in time. A call that finishes later is ignored.
-    private func perform(_ action: LeaderLease.Action) async -> LeaderLease.Answer {
-        let timeout = callTimeout + .milliseconds(50)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<LeaderLease.Answer, Never>) in
-            let once = Mutex<CheckedContinuation<LeaderLease.Answer, Never>?>(continuation)
-            let finish: @Sendable (LeaderLease.Answer) -> Void = { answer in
-                once.withLock { waiting in defer { waiting = nil }; return waiting }?.resume(returning: answer)
-            }
-            Task { [self] in finish(await call(action)) }
-            Task {
-                try? await Task.sleep(for: timeout)
-                finish(.failed("no answer from NATS in \(timeout)"))
-            }
+    /// One store call, waited for at most the call timeout (the buckets' own, and a little more): a call the C
+    /// client holds longer (a hung server, its lock held by another writer) is let go, so the lease is judged again
+    /// in time; a call that finishes later is ignored.
+    private func bounded(_ action: LeaderLease.Action) -> LeaderLease.Answer {
+        let answer = Mutex<LeaderLease.Answer?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { [self] in
+            let result = call(action)
+            answer.withLock { $0 = result }
+            done.signal()
         }
+        let limit = callTimeout + .milliseconds(50)
+        guard done.wait(timeout: .now() + .microseconds(Int(limit.components.seconds) * 1_000_000 + Int(limit.components.attoseconds / 1_000_000_000_000))) == .success
+        else { return .failed("no answer from NATS in \(limit)") }
+        return answer.withLock { $0 } ?? .failed("no answer")
     }
 
-    private func call(_ action: LeaderLease.Action) async -> LeaderLease.Answer {
+    /// Runs async work from the loop's thread and waits for it there.
+    private static func await(_ work: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await work()
+            done.signal()
+        }
+        done.wait()
+    }
+
+    private func call(_ action: LeaderLease.Action) -> LeaderLease.Answer {
         do {
             switch action {
             case .create:
-                return .written(revision: try await leaderBucket.create(RelaySubjects.leaderKey, name))
+                return .written(revision: try leaderBucket.create(RelaySubjects.leaderKey, name))
             case let .renew(revision):
-                return .written(revision: try await leaderBucket.update(RelaySubjects.leaderKey, name, lastRevision: revision))
+                return .written(revision: try leaderBucket.update(RelaySubjects.leaderKey, name, lastRevision: revision))
             case .readEpoch:
-                guard let entry = try await epochBucket.get(RelaySubjects.epochKey) else { return .epoch(nil, revision: nil) }
+                guard let entry = try epochBucket.get(RelaySubjects.epochKey) else { return .epoch(nil, revision: nil) }
                 guard let value = UInt64(String(decoding: entry.value, as: UTF8.self)) else {
                     // Not a number: counted from zero again, still with the revision check.
                     logger.error("the epoch key holds \(entry.value.count) bytes that are not a number; counting from 0")
@@ -136,9 +174,9 @@ public final class IngestElection: Sendable {
             case let .writeEpoch(epoch, lastRevision):
                 let value = Array(String(epoch).utf8)
                 if let lastRevision {
-                    return .written(revision: try await epochBucket.update(RelaySubjects.epochKey, value, lastRevision: lastRevision))
+                    return .written(revision: try epochBucket.update(RelaySubjects.epochKey, value, lastRevision: lastRevision))
                 }
-                return .written(revision: try await epochBucket.create(RelaySubjects.epochKey, value))
+                return .written(revision: try epochBucket.create(RelaySubjects.epochKey, value))
             case .lead, .stepDown, .wait:
                 return .failed("not a store call")
             }

@@ -45,6 +45,8 @@ public final class IngestFeed: HubRelay, Sendable {
     private let queue = Mutex(Queue())
     private let latest = Mutex(Latest())
     private let wake = DispatchSemaphore(value: 0)
+    /// The last quote bytes sent per symbol token, touched by the writing thread alone: what a release marks stale.
+    nonisolated(unsafe) private var lastSent: [String: [UInt8]] = [:]
     private let metrics: IngestMetrics
     private let logger: Logger
 
@@ -180,15 +182,30 @@ public final class IngestFeed: HubRelay, Sendable {
 
     private func send(_ batch: [HubEvent], epoch: UInt64) {
         let headers = EpochGate.headers(epoch)
-        var last: [String: [UInt8]] = [:]
+        var last: [String: [UInt8]] = [:], staleMarks: [String: [UInt8]] = [:]
         var quotesSent = 0, statusSent = 0, failed = 0
         for event in batch {
+            if case let .released(symbols) = event {
+                // Nobody wants these any more: their last quotes stay in the bucket marked stale (same seq), so
+                // that an edge's snapshot of one, days later, is never shown as live.
+                for symbol in symbols {
+                    guard let token = RelaySubjects.token(for: symbol), let bytes = last.removeValue(forKey: token) ?? lastSent.removeValue(forKey: token),
+                          var entry = try? QuoteDecoding.decode(bytes) else { continue }
+                    lastSent[token] = nil
+                    entry.quote.stale = true
+                    staleMarks[token] = QuoteEncoding.encode(entry)
+                }
+                continue
+            }
             guard let (subject, data) = message(for: event) else { continue }
             do {
                 try connection.publish(subject, data, headers: headers)
                 if case let .quote(update) = event {
                     quotesSent += 1
-                    if let token = RelaySubjects.token(for: update.symbol) { last[token] = data }
+                    if let token = RelaySubjects.token(for: update.symbol) {
+                        last[token] = data
+                        staleMarks[token] = nil
+                    }
                 } else {
                     statusSent += 1
                 }
@@ -196,8 +213,9 @@ public final class IngestFeed: HubRelay, Sendable {
                 failed += 1
             }
         }
+        lastSent.merge(last) { _, newer in newer }
         if let quotes = quotes.withLock({ $0 }) {
-            for (token, data) in last {
+            for (token, data) in last.merging(staleMarks, uniquingKeysWith: { _, stale in stale }) {
                 do { try quotes.putNoWait(token, data) } catch { failed += 1 }
             }
         }

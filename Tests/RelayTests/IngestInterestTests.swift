@@ -10,6 +10,7 @@ import TickhubCore
 
 /// A fake edge (plain NATS requests) against a leading ingest: its renewal makes the hub follow its symbols under
 /// `edge:<name>`, the grant carries the epoch and what cannot be followed, and a lease left to run out releases them.
+extension IngestTests {
 @Suite("Ingest interest and control", .serialized)
 struct IngestInterestTests {
     struct Followed: Sendable, Equatable {
@@ -25,7 +26,7 @@ struct IngestInterestTests {
         func setConnected(_ connected: Bool) async { self.connected.withLock { $0 = connected } }
     }
 
-    let subjects = try! RelaySubjects(prefix: "test")
+    let subjects = try! RelaySubjects(prefix: "interest")
 
     func leadingIngest(_ server: NATSServerProcess, followed: Gathered<Followed>, control: (any ConnectionControl)? = nil) async throws -> (IngestRelay, NATSConnection) {
         let connection = try NATSConnection.connect(server.clientOptions(name: "ingest")) { _ in }
@@ -163,4 +164,5 @@ struct IngestInterestTests {
         edge.close()
         connection.close()
     }
+}
 }
