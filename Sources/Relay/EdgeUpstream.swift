@@ -200,6 +200,9 @@ public final class EdgeUpstream: MarketDataUpstream {
                 guard let entry = try await bucket.get(token) else { continue }
                 // Still wanted: a symbol let go meanwhile would be put back in the book.
                 guard state.withLock({ $0.wanted[symbol] != nil }) else { continue }
+                // A stale last quote (one the ingest let go, or could no longer vouch for) is no snapshot: it would
+                // answer a first want ahead of the live quote the leader is about to send.
+                if let decoded = try? QuoteDecoding.decode(entry.value), decoded.quote.stale { continue }
                 feed.deliver(entry.value)
             } catch {
                 logger.info("no last quote of \(symbol) from the bucket: \(error)")

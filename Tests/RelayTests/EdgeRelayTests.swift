@@ -110,12 +110,16 @@ struct EdgeRelayTests {
         _ = try await bucket.put(RelaySubjects.token(for: "AAPL")!, kept)
         ingest.unknown.withLock { $0 = ["ZZZZ": "no provider knows ZZZZ"] }
 
+        let letGo = quote("NVDA", bid: 120, seq: 4, stale: true)
+        _ = try await bucket.put("NVDA", letGo)
+
         let (relay, connection, handed) = try edge(server)
-        await relay.upstream.subscribe([try SymbolGrammar.parse("AAPL"), try SymbolGrammar.parse("ZZZZ")])
-        #expect(await ingest.renewals.wait(timeout: .seconds(3)) { $0.contains { $0.renewal.symbols == ["AAPL", "ZZZZ"] } })
+        await relay.upstream.subscribe([try SymbolGrammar.parse("AAPL"), try SymbolGrammar.parse("ZZZZ"), try SymbolGrammar.parse("NVDA")])
+        #expect(await ingest.renewals.wait(timeout: .seconds(3)) { $0.contains { $0.renewal.symbols == ["AAPL", "NVDA", "ZZZZ"] } })
         let renewal = try #require(ingest.renewals.items.last?.renewal)
         #expect(renewal.edge == "e1" && renewal.leaseMilliseconds == 3_000)
         #expect(await handed.wait(timeout: .seconds(3)) { $0.contains(.quote(kept)) }, "the bucket's last quote was not handed on")
+        #expect(!handed.items.contains(.quote(letGo)), "a stale last quote was handed on as a snapshot")
         #expect(await handed.wait(timeout: .seconds(3)) { $0.contains(.availability("ZZZZ", .unknown)) })
 
         // The leader's bytes, exactly; an older epoch's never; a newer leader's again.
@@ -143,7 +147,7 @@ struct EdgeRelayTests {
 
         // A change is asked at once, not at the next renewal.
         let askedAt = ContinuousClock.now
-        await relay.upstream.unsubscribe(["AAPL", "ZZZZ"])
+        await relay.upstream.unsubscribe(["AAPL", "NVDA", "ZZZZ"])
         #expect(await ingest.renewals.wait(timeout: .seconds(3)) { $0.last?.renewal.symbols == [] })
         #expect(try #require(ingest.renewals.items.last).at - askedAt < .milliseconds(500))
         // Its quotes are no longer taken.
