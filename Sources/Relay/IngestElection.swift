@@ -97,7 +97,7 @@ public final class IngestElection: Sendable {
         loop.withLock { $0.wake.signal() }
         // The loop ends within a store call's timeout; waited for off the cooperative pool.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 finished.wait()
                 done.resume()
             }
@@ -135,7 +135,9 @@ public final class IngestElection: Sendable {
     private func bounded(_ action: LeaderLease.Action) -> LeaderLease.Answer {
         let answer = Mutex<LeaderLease.Answer?>(nil)
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { [self] in
+        // A thread of its own, not a global queue's: a call blocked on a hung server must not hold one of the threads
+        // Swift's tasks run on (on Linux they share the global queues' few), or the providers' stop waits for it.
+        Thread.detachNewThread { [self] in
             let result = call(action)
             answer.withLock { $0 = result }
             done.signal()

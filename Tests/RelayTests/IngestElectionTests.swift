@@ -109,10 +109,11 @@ struct IngestElectionTests {
         #expect(await a.runs.wait(timeout: ttl) { $0 == [true, false] }, "the leader did not step down")
         let steppedDown = try #require(a.told.items.last) - paused
         print("stepped down \(steppedDown) after NATS stopped answering (TTL \(ttl))")
-        // By design it steps down two thirds of the TTL after its last confirmed renewal (before the pause), give or
-        // take a store call's slack: 2.0 s here. Some runs of the whole suite measure 3.0 s, a second later, for a
-        // reason not yet found; the bound checks what must hold whatever: it stops within the TTL of the pause.
-        #expect(steppedDown < ttl + .milliseconds(200), "the leader kept its providers past the TTL without NATS")
+        // It steps down two thirds of the TTL after its last confirmed renewal (which was before the pause), give or
+        // take a store call's slack; its key lives a whole TTL after that renewal, so no standby can have led
+        // meanwhile. (A second later, as when the calls stuck on the hung server held the global queue's threads
+        // that Swift's tasks run on, is a failure.)
+        #expect(steppedDown < ttl * 2 / 3 + .milliseconds(150), "a standby could have led while this one still ran its providers")
         #expect(!a.relay.state.leading)
 
         server.resume()
