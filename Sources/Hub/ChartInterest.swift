@@ -67,6 +67,24 @@ package final class ChartInterest: Sendable {
         }
     }
 
+    /// Each standing owner's series (an edge's, followed by its ingest for it), and the place each owner takes among
+    /// the followers: below every shard's index.
+    private let standing = Mutex<(keys: [String: Set<BarKey>], places: [String: Int])>(([:], [:]))
+
+    /// Replaces `owner`'s standing series: those no one followed before are followed upstream, those no one follows
+    /// any more are released, and returned.
+    package func setStanding(_ keys: Set<BarKey>, owner: String) -> [BarKey] {
+        let (place, before) = standing.withLock { standing -> (Int, Set<BarKey>) in
+            let place = standing.places[owner] ?? -1 - standing.places.count
+            standing.places[owner] = place
+            let before = standing.keys[owner] ?? []
+            standing.keys[owner] = keys.isEmpty ? nil : keys
+            return (place, before)
+        }
+        follow(Array(keys.subtracting(before)), by: place)
+        return release(Array(before.subtracting(keys)), by: place)
+    }
+
     /// Whether some shard wants the series: a shard keeps a copy only of those, so that a series published after
     /// its release is not kept by anyone for good.
     package func isFollowed(_ key: BarKey) -> Bool { followers.withLock { $0[key] != nil } }

@@ -17,14 +17,14 @@ package struct ChartView {
     package init() {}
 
     /// A whole series, as published: it replaces the copy, and its bytes are the snapshot until an update.
-    mutating func store(_ published: EncodedBarSeries) {
+    package mutating func store(_ published: EncodedBarSeries) {
         series[published.key] = Series(bars: published.bars, source: published.source, lastComplete: published.lastComplete,
                                        encoded: published.bytes)
     }
 
     /// Takes an update into the copy; false when there is no copy to take it (the series has not arrived, or was
     /// released) or the bar is older than everything kept: such an update is not passed on either.
-    mutating func update(_ update: EncodedBar) -> Bool {
+    package mutating func update(_ update: EncodedBar) -> Bool {
         guard var copy = series[update.key] else { return false }
         series[update.key] = nil // so that the copy below is not a second reference to the bars
         defer { series[update.key] = copy }
@@ -52,7 +52,7 @@ package struct ChartView {
     }
 
     /// The `bars` message for the series as this shard has it; nil when it has none yet.
-    mutating func snapshot(_ key: BarKey) -> SharedBytes? {
+    package mutating func snapshot(_ key: BarKey) -> SharedBytes? {
         guard let copy = series[key] else { return nil }
         if let encoded = copy.encoded { return encoded }
         let encoded = SharedBytes(BarEncoding.series(key, bars: copy.bars, source: copy.source, lastComplete: copy.lastComplete))
@@ -61,7 +61,7 @@ package struct ChartView {
     }
 
     /// The series is no longer followed: its updates stop, so the copy would go stale.
-    mutating func forget(_ key: BarKey) { series[key] = nil }
+    package mutating func forget(_ key: BarKey) { series[key] = nil }
 
     package func bars(_ key: BarKey) -> [Bar]? { series[key]?.bars }
 

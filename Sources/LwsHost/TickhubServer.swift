@@ -142,6 +142,13 @@ public final class TickhubServer: Sendable {
         if !gone.isEmpty { broadcast.post(.released(gone)) }
     }
 
+    /// Replaces `owner`'s standing bar series (an edge's, followed by its ingest for it): followed upstream whatever
+    /// this hub's own clients chart, and released when neither they nor another owner want them.
+    public func followStandingBars(_ keys: Set<BarKey>, owner: String) {
+        let gone = interest.charts.setStanding(keys, owner: owner)
+        if !gone.isEmpty { broadcast.post(.barsReleased(gone)) }
+    }
+
     // MARK: Lifecycle
 
     /// Starts every shard listening; returns the bound port. With port 0 the first shard picks one and the others

@@ -142,6 +142,27 @@ final class EdgeFeed: Sendable {
         }
     }
 
+    /// A bar series, a bar's update or a fired alert; the series a release names are returned (the edge may still
+    /// want some: it asks again).
+    func chart(_ message: NATSMessage) -> [BarKey]? {
+        guard admit(message.headers) else { return nil }
+        metrics.received(quote: false)
+        guard let hub else { return nil }
+        do {
+            switch message.subject {
+            case subjects.barSeries: hub.barSeries(try BarSeriesMessage(json: message.data))
+            case subjects.bar: hub.bar(try BarUpdateMessage(json: message.data))
+            case subjects.alerts: hub.alert(try AlertMessage(json: message.data).fired)
+            case subjects.barsReleased: return try BarsReleasedMessage(json: message.data).keys
+            default: logger.debug("a message on \(message.subject) this edge does not know: passed over")
+            }
+        } catch {
+            metrics.refused()
+            logger.warning("a relayed message on \(message.subject) refused: \(error)")
+        }
+        return nil
+    }
+
     // MARK: The link
 
     func nats(connected: Bool) { settle { $0.nats(connected: connected) } }

@@ -14,6 +14,10 @@ public struct EdgeHub: Sendable {
     public var sourceChange: @Sendable (SourceChangeMessage) -> Void
     public var holdings: @Sendable (_ broker: String, [Holding]) -> Void
     public var balances: @Sendable (_ broker: String, [AccountBalance]) -> Void
+    /// A bar series, a bar's update and a fired alert, as the hub's publish calls take them.
+    public var barSeries: @Sendable (BarSeriesMessage) -> Void
+    public var bar: @Sendable (BarUpdateMessage) -> Void
+    public var alert: @Sendable (AlertFired) -> Void
     /// The feed is lost, and why: every quote re-sent stale at once, every client told.
     public var feedLost: @Sendable (String) -> Void
     public var feedRestored: @Sendable () -> Void
@@ -26,6 +30,9 @@ public struct EdgeHub: Sendable {
         sourceChange: @escaping @Sendable (SourceChangeMessage) -> Void = { _ in },
         holdings: @escaping @Sendable (String, [Holding]) -> Void = { _, _ in },
         balances: @escaping @Sendable (String, [AccountBalance]) -> Void = { _, _ in },
+        barSeries: @escaping @Sendable (BarSeriesMessage) -> Void = { _ in },
+        bar: @escaping @Sendable (BarUpdateMessage) -> Void = { _ in },
+        alert: @escaping @Sendable (AlertFired) -> Void = { _ in },
         feedLost: @escaping @Sendable (String) -> Void = { _ in },
         feedRestored: @escaping @Sendable () -> Void = {}
     ) {
@@ -36,6 +43,9 @@ public struct EdgeHub: Sendable {
         self.sourceChange = sourceChange
         self.holdings = holdings
         self.balances = balances
+        self.barSeries = barSeries
+        self.bar = bar
+        self.alert = alert
         self.feedLost = feedLost
         self.feedRestored = feedRestored
     }
@@ -49,6 +59,9 @@ public struct EdgeHub: Sendable {
             sourceChange: { server.publishSourceChange(symbol: $0.symbol, from: $0.from, to: $0.to, reason: $0.reason) },
             holdings: { server.publishHoldings(broker: $0, $1) },
             balances: { server.publishBalances(broker: $0, $1) },
+            barSeries: { server.publishBarSeries($0.key, bars: $0.bars, source: $0.source, lastComplete: $0.lastComplete) },
+            bar: { server.publishBar($0.key, $0.bar, source: $0.source) },
+            alert: { server.publishAlert($0) },
             feedLost: { server.markAllStale(reason: $0) },
             feedRestored: { server.feedRestored() })
     }

@@ -116,6 +116,16 @@ public final class EdgeRelay: Sendable {
             for subscription in subscriptions { subscription.unsubscribe() }
             throw error
         }
+        do {
+            let upstream = upstream
+            subscriptions.append(try connection.subscribe(settings.subjects.charts) { [feed] message in
+                if let released = feed.chart(message) { upstream.seriesReleased(released) }
+            })
+            subscriptions.append(try connection.subscribe(settings.subjects.alerts) { [feed] in _ = feed.chart($0) })
+        } catch {
+            for subscription in subscriptions { subscription.unsubscribe() }
+            throw error
+        }
         statusSubscriptions.withLock { $0 = subscriptions }
         do { try leaderWatch?.start() } catch {
             for subscription in subscriptions { subscription.unsubscribe() }

@@ -18,6 +18,8 @@ public final class EdgeUpstream: MarketDataUpstream {
         var wanted: [String: Instrument] = [:]
         /// What the leader last said it cannot follow, and why: told to the hub once, not at every renewal.
         var unknown: [String: String] = [:]
+        /// The bar series the edge's clients chart, asked of the leader with the symbols.
+        var bars: Set<BarKey> = []
     }
 
     /// The quote subscriptions, changed only under their own lock (which takes `state`'s briefly, never the
@@ -240,7 +242,8 @@ public final class EdgeUpstream: MarketDataUpstream {
     private func renew() async -> Bool {
         guard connection.isConnected else { return false }
         let symbols = wanted
-        let renewal = InterestRenewal(edge: edge, symbols: symbols, leaseMilliseconds: Int64(lease / .milliseconds(1)))
+        let bars = state.withLock { $0.bars.sorted { ($0.symbol, $0.interval) < ($1.symbol, $1.interval) } }
+        let renewal = InterestRenewal(edge: edge, symbols: symbols, bars: bars, leaseMilliseconds: Int64(lease / .milliseconds(1)))
         let request = Task { [connection, subjects, requestTimeout] () async throws -> NATSMessage in
             try await connection.request(subjects.interest, renewal.json, timeout: requestTimeout)
         }
@@ -283,5 +286,29 @@ public final class EdgeUpstream: MarketDataUpstream {
         }
         feed.leaderAnswered()
         return true
+    }
+}
+
+/// The series the edge's clients chart are asked of the leader in the same renewals as the symbols, under the same
+/// lease: the leader follows them for the edge, and its series and updates come on the chart subjects.
+extension EdgeUpstream: ChartUpstream {
+    public func follow(_ keys: [BarKey]) async {
+        let added = state.withLock { state in keys.reduce(false) { state.bars.insert($1).inserted || $0 } }
+        if added { wake.fire() }
+    }
+
+    public func release(_ keys: [BarKey]) async {
+        let removed = state.withLock { state in keys.reduce(false) { (state.bars.remove($1) != nil) || $0 } }
+        if removed { wake.fire() }
+    }
+
+    /// The series charted here now; for tests.
+    public var wantedBars: Set<BarKey> { state.withLock { $0.bars } }
+
+    /// The leader let these series go (this edge's lease ran out while it was cut off): those still charted here are
+    /// asked for again at once.
+    func seriesReleased(_ keys: [BarKey]) {
+        guard state.withLock({ state in keys.contains { state.bars.contains($0) } }) else { return }
+        renewNow()
     }
 }

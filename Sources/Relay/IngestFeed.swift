@@ -32,6 +32,8 @@ public final class IngestFeed: HubRelay, Sendable {
         var balances: [String: [AccountBalance]] = [:]
         /// Symbols that cannot be had, and why; an available symbol is not kept.
         var unavailable: [String: SymbolAvailability] = [:]
+        /// Each relayed bar series as it stands (its updates taken in), for an edge that asks for it after it came.
+        var charts = ChartView()
     }
 
     /// Past this many events waiting (NATS stalled for a long while), quotes are dropped: they are superseded by
@@ -106,6 +108,24 @@ public final class IngestFeed: HubRelay, Sendable {
         for (broker, list) in state.holdings.sorted(by: { $0.key < $1.key }) { events.append(.holdings(broker: broker, list)) }
         for (broker, list) in state.balances.sorted(by: { $0.key < $1.key }) { events.append(.balances(broker: broker, list)) }
         for (symbol, availability) in state.unavailable.sorted(by: { $0.key < $1.key }) { events.append(.availability(symbol, availability)) }
+        let post = queue.withLock { queue -> Bool in
+            guard queue.epoch != nil, !queue.closed, !events.isEmpty else { return false }
+            let wasEmpty = queue.events.isEmpty
+            queue.events.append(contentsOf: events)
+            return wasEmpty
+        }
+        if post { wake.signal() }
+    }
+
+    /// Sends these series again as they stand (an edge newly asks for them, and they may have come long before);
+    /// those not here yet go out when they come.
+    public func republishSeries(_ keys: [BarKey]) {
+        let events = latest.withLock { latest in
+            keys.compactMap { key -> HubEvent? in
+                guard let bytes = latest.charts.snapshot(key), let series = try? BarSeriesMessage(json: bytes.bytes) else { return nil }
+                return .barSeries(EncodedBarSeries(key, bars: series.bars, source: series.source, lastComplete: series.lastComplete))
+            }
+        }
         let post = queue.withLock { queue -> Bool in
             guard queue.epoch != nil, !queue.closed, !events.isEmpty else { return false }
             let wasEmpty = queue.events.isEmpty
@@ -222,8 +242,8 @@ public final class IngestFeed: HubRelay, Sendable {
         metrics.published(quotes: quotesSent, status: statusSent, failed: failed)
     }
 
-    /// The subject and body an event goes out as; nil for one the feed does not carry (bars and alerts are the
-    /// leader's own; a database problem or a release concern this hub alone).
+    /// The subject and body an event goes out as; nil for one the feed does not carry (a database problem, a
+    /// release or a feed loss concern this hub alone). Bars and alerts go as the hub encoded them for its clients.
     private func message(for event: HubEvent) -> (String, [UInt8])? {
         switch event {
         case let .quote(update):
@@ -241,6 +261,14 @@ public final class IngestFeed: HubRelay, Sendable {
             return (subjects.holdings, HoldingsMessage(broker: broker, list).json)
         case let .balances(broker, list):
             return (subjects.balances, BalancesMessage(broker: broker, list).json)
+        case let .barSeries(series):
+            return (subjects.barSeries, series.bytes.bytes)
+        case let .bar(update):
+            return (subjects.bar, update.bytes.bytes)
+        case let .barsReleased(keys):
+            return (subjects.barsReleased, BarsReleasedMessage(keys).json)
+        case let .alert(alert):
+            return (subjects.alerts, alert.bytes.bytes)
         default:
             return nil
         }
@@ -257,6 +285,9 @@ public final class IngestFeed: HubRelay, Sendable {
         case let .quote(update):
             // A quote is the surest sign the symbol can be had.
             if !update.entry.quote.stale { latest.withLock { _ = $0.unavailable.removeValue(forKey: update.symbol) } }
+        case let .barSeries(series): latest.withLock { $0.charts.store(series) }
+        case let .bar(update): latest.withLock { _ = $0.charts.update(update) }
+        case let .barsReleased(keys): latest.withLock { latest in for key in keys { latest.charts.forget(key) } }
         default:
             break
         }

@@ -16,10 +16,17 @@ import TickhubCore
 public final class IngestInterest: Sendable {
     /// Replaces an owner's standing interest at the hub (`TickhubServer.followStanding`).
     public typealias Follow = @Sendable (_ instruments: [Instrument], _ owner: String) -> Void
+    /// Replaces an owner's standing bar series at the hub (`TickhubServer.followStandingBars`).
+    public typealias FollowBars = @Sendable (_ keys: Set<BarKey>, _ owner: String) -> Void
 
     private let connection: NATSConnection
     private let subjects: RelaySubjects
     private let follow: Follow
+    private let followBars: FollowBars
+    /// Series an edge newly asks for: the series as it stands is sent again, for an edge that came after it.
+    private let newSeries: @Sendable ([BarKey]) -> Void
+    /// Each leased edge's bar series, beside the ledger's symbols and under the same lease.
+    private let bars = Mutex<[String: Set<BarKey>]>([:])
     /// The epoch to answer in; nil while this process does not lead (it then keeps the ledger but stays silent).
     private let epoch: @Sendable () -> UInt64?
     /// Why some of a renewal's symbols cannot be had (the feed knows which are unknown or unavailable).
@@ -35,6 +42,7 @@ public final class IngestInterest: Sendable {
     public init(connection: NATSConnection, subjects: RelaySubjects, metrics: IngestMetrics,
                 epoch: @escaping @Sendable () -> UInt64?, unavailable: @escaping @Sendable ([String]) -> [String: String] = { _ in [:] },
                 newEdge: @escaping @Sendable (String) -> Void = { _ in }, follow: @escaping Follow,
+                followBars: @escaping FollowBars = { _, _ in }, newSeries: @escaping @Sendable ([BarKey]) -> Void = { _ in },
                 logger: Logger = Logger(label: "tickhub.relay.interest")) {
         self.connection = connection
         self.subjects = subjects
@@ -43,6 +51,8 @@ public final class IngestInterest: Sendable {
         self.unavailable = unavailable
         self.newEdge = newEdge
         self.follow = follow
+        self.followBars = followBars
+        self.newSeries = newSeries
         self.logger = logger
     }
 
@@ -98,11 +108,26 @@ public final class IngestInterest: Sendable {
             }
         }
         if !known { newEdge(canonical.edge) }
+        renewBars(Set(renewal.bars.filter { (try? SymbolGrammar.parse($0.symbol))?.symbol == $0.symbol }), of: canonical.edge)
         guard let epoch = epoch(), message.reply != nil else { return }
         let grant = InterestGrant(epoch: epoch, unknown: refused.merging(unavailable(canonical.symbols)) { first, _ in first })
         do { try connection.respond(to: message, grant.json, headers: EpochGate.headers(epoch)) } catch {
             logger.warning("could not answer edge \(canonical.edge)'s interest: \(error)")
         }
+    }
+
+    /// The edge's series follow its renewals: followed for it while its lease lives; those it newly asks for are sent
+    /// again as they stand (another edge's wish may have had them followed long before).
+    private func renewBars(_ keys: Set<BarKey>, of edge: String) {
+        let added = bars.withLock { bars -> Set<BarKey>? in
+            let before = bars[edge] ?? []
+            guard before != keys else { return nil }
+            bars[edge] = keys.isEmpty ? nil : keys
+            return keys.subtracting(before)
+        }
+        guard let added else { return }
+        followBars(keys, InterestLedger.owner(of: edge))
+        if !added.isEmpty { newSeries(Array(added)) }
     }
 
     static func refusal(_ reason: String, epoch: UInt64) -> [String: String] {
@@ -122,6 +147,7 @@ public final class IngestInterest: Sendable {
             for edge in change.expired {
                 logger.notice("edge \(edge)'s interest lease ran out: its symbols are released unless another edge wants them")
                 follow([], InterestLedger.owner(of: edge))
+                if bars.withLock({ $0.removeValue(forKey: edge) }) != nil { followBars([], InterestLedger.owner(of: edge)) }
             }
             // Woken by the next expiry, and at least every quarter second for leases renewed shorter meanwhile.
             let wait = next.map { max($0.microseconds - now.microseconds, 1_000) } ?? 250_000

@@ -32,20 +32,23 @@ public final class IngestRelay: Sendable {
     /// What the ingest needs of its hub, as functions: a `TickhubServer`'s in the app, a test's own in tests.
     public struct HubSide: Sendable {
         public var follow: IngestInterest.Follow
+        public var followBars: IngestInterest.FollowBars
         public var seedSequences: @Sendable ([String: UInt64]) -> Void
         public var control: (any ConnectionControl)?
         public var local: IngestControl.LocalHTTP?
 
-        public init(follow: @escaping IngestInterest.Follow, seedSequences: @escaping @Sendable ([String: UInt64]) -> Void,
+        public init(follow: @escaping IngestInterest.Follow, followBars: @escaping IngestInterest.FollowBars = { _, _ in },
+                    seedSequences: @escaping @Sendable ([String: UInt64]) -> Void,
                     control: (any ConnectionControl)? = nil, local: IngestControl.LocalHTTP? = nil) {
             self.follow = follow
+            self.followBars = followBars
             self.seedSequences = seedSequences
             self.control = control
             self.local = local
         }
 
         public static func server(_ server: TickhubServer, control: (any ConnectionControl)?, local: IngestControl.LocalHTTP?) -> HubSide {
-            HubSide(follow: { server.followStanding($0, owner: $1) }, seedSequences: { server.seedSequences($0) },
+            HubSide(follow: { server.followStanding($0, owner: $1) }, followBars: { server.followStandingBars($0, owner: $1) }, seedSequences: { server.seedSequences($0) },
                     control: control, local: local)
         }
     }
@@ -94,7 +97,8 @@ public final class IngestRelay: Sendable {
         let feed = feed
         let interest = IngestInterest(
             connection: connection, subjects: settings.subjects, metrics: metrics, epoch: { feed.epoch },
-            unavailable: { feed.unavailable(among: $0) }, newEdge: { _ in feed.republishState() }, follow: hub.follow)
+            unavailable: { feed.unavailable(among: $0) }, newEdge: { _ in feed.republishState() }, follow: hub.follow,
+            followBars: hub.followBars, newSeries: { feed.republishSeries($0) })
         let control = IngestControl(connection: connection, subjects: settings.subjects, control: hub.control, local: hub.local,
                                     epoch: { feed.epoch })
         try interest.start()

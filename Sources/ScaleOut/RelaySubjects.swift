@@ -50,6 +50,18 @@ public struct RelaySubjects: Sendable, Equatable {
     public var balances: String { "\(prefix).portfolio.balances" }
     public var portfolio: String { "\(prefix).portfolio.>" }
 
+    // MARK: Charts and alerts
+
+    /// A whole bar series (the hub's `bars` message), a bar's update (its `bar` message), series the leader no longer
+    /// follows (`BarsReleasedMessage`): the series an edge asked for in its interest.
+    public var barSeries: String { "\(prefix).chart.series" }
+    public var bar: String { "\(prefix).chart.bar" }
+    public var barsReleased: String { "\(prefix).chart.released" }
+    /// Every chart subject.
+    public var charts: String { "\(prefix).chart.>" }
+    /// A fired price alert (the hub's `alert` message), for every edge's `alerts` clients.
+    public var alerts: String { "\(prefix).alert" }
+
     // MARK: Requests to the leading ingest
 
     /// Edges' interest renewals (`InterestRenewal`, answered with an `InterestGrant`).

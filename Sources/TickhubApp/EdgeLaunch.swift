@@ -33,7 +33,7 @@ struct EdgeLaunch {
             subjects: settings.subjects, name: settings.name, lease: .milliseconds(Int64(settings.leaseSeconds * 1_000)),
             leaderTTL: .milliseconds(Int64(settings.leaderSeconds * 1_000))))
         relaySlot.withLock { $0 = relay }
-        let wiring = HubWiring(upstream: relay.upstream, connection: relay.control, features: [relay.http], scaleOut: relay)
+        let wiring = HubWiring(upstream: relay.upstream, connection: relay.control, features: [relay.http], charts: relay.upstream, scaleOut: relay)
         let hub = TickhubServer(configuration: server, wiring: wiring)
         let port: Int
         do { port = try await hub.start() } catch {
