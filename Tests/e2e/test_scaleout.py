@@ -189,3 +189,52 @@ def test_the_nats_hop_adds_little_latency(tmp_path):
             assert median < 20_000
 
         run(scenario())
+
+
+def test_bars_and_alerts_reach_clients_on_the_edges(tmp_path):
+    """A series charted on an edge is followed by the leader for it: its client gets the series, then the forming
+    candle's updates; a second edge asking for it later gets the series as it stands. An alert rule made through one
+    edge fires to the `alerts` clients of another."""
+    with ScaleOut(tmp_path, ingests=1, edges=2) as cluster:
+        first, second = cluster.edges
+
+        async def chart(hub, updates):
+            ws = await hub.connect()
+            await ws.send(json.dumps({"op": "subscribe", "bars": [{"symbol": "AAPL", "interval": "1m"}]}))
+            series = await expect(ws, lambda m: m.get("type") == "bars", 30, f"the AAPL 1m series on {hub.name}")
+            assert series["symbol"] == "AAPL" and series["interval"] == "1m" and series["bars"], series
+            times = [b["time"] for b in series["bars"]]
+            assert times == sorted(set(times))
+            got = []
+            for _ in range(updates):
+                bar = await expect(ws, lambda m: m.get("type") == "bar", 20, f"an AAPL bar update on {hub.name}")
+                assert bar["symbol"] == "AAPL" and bar["interval"] == "1m" and bar["time"] >= times[-1], (bar, times[-1])
+                assert bar["low"] <= min(bar["open"], bar["close"]) and bar["high"] >= max(bar["open"], bar["close"])
+                got.append(bar)
+            return ws, series, got
+
+        async def scenario():
+            ws1, series1, updates1 = await chart(first, 3)
+            # Followed already at the leader for the first edge: the second still gets the whole series first.
+            ws2, series2, updates2 = await chart(second, 2)
+            assert series2["bars"][0]["time"] == series1["bars"][0]["time"]
+            print(f"\nbars on the edges: {len(series1['bars'])} and {len(series2['bars'])} bars, then "
+                  f"{len(updates1)} and {len(updates2)} updates")
+
+            alerts = await second.connect()
+            await alerts.send(json.dumps({"op": "subscribe", "channels": ["alerts"]}))
+            await alerts.send(json.dumps({"op": "subscribe", "symbols": ["NVDA"]}))
+            await expect(alerts, is_quote("NVDA"), 20, "an NVDA quote on the second edge (the subscriptions are in)")
+            answer = await asyncio.to_thread(
+                first.post, "/api/alerts", body=json.dumps({"symbol": "AAPL", "condition": "above", "level": 1,
+                                                            "cooldownSeconds": 3600}),
+                headers={"Content-Type": "application/json"})
+            assert answer.status == 201, answer.body
+            rule = answer.json()
+            alert = await expect(alerts, lambda m: m.get("type") == "alert", 30, "the fired alert on the second edge")
+            assert alert["id"] == rule["id"] and alert["symbol"] == "AAPL" and alert["condition"] == "above", alert
+            assert alert["level"] == 1 and alert["price"] > 1 and alert["time"] > 0, alert
+            for ws in (ws1, ws2, alerts):
+                await ws.close()
+
+        run(scenario())
