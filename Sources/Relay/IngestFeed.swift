@@ -34,6 +34,7 @@ public final class IngestFeed: HubRelay, Sendable {
         var unavailable: [String: SymbolAvailability] = [:]
         /// Each relayed bar series as it stands (its updates taken in), for an edge that asks for it after it came.
         var charts = ChartView()
+        var chartKeys: Set<BarKey> = []
     }
 
     /// Past this many events waiting (NATS stalled for a long while), quotes are dropped: they are superseded by
@@ -81,10 +82,12 @@ public final class IngestFeed: HubRelay, Sendable {
 
     // MARK: Leading
 
-    /// Opens the feed in this epoch, and sends the latest state first.
+    /// Opens the feed in this epoch, and sends the latest state first, and the bar series this process holds (the
+    /// edges' copies are the last leader's: bars it made while this one stood by may be missing from them).
     public func lead(epoch: UInt64) {
         queue.withLock { $0.epoch = epoch }
         republishState()
+        republishSeries(latest.withLock { $0.chartKeys.sorted { ($0.symbol, $0.interval) < ($1.symbol, $1.interval) } })
     }
 
     /// Closes the feed: what is still queued is dropped (a successor sends its own).
@@ -285,9 +288,19 @@ public final class IngestFeed: HubRelay, Sendable {
         case let .quote(update):
             // A quote is the surest sign the symbol can be had.
             if !update.entry.quote.stale { latest.withLock { _ = $0.unavailable.removeValue(forKey: update.symbol) } }
-        case let .barSeries(series): latest.withLock { $0.charts.store(series) }
+        case let .barSeries(series):
+            latest.withLock { latest in
+                latest.charts.store(series)
+                latest.chartKeys.insert(series.key)
+            }
         case let .bar(update): latest.withLock { _ = $0.charts.update(update) }
-        case let .barsReleased(keys): latest.withLock { latest in for key in keys { latest.charts.forget(key) } }
+        case let .barsReleased(keys):
+            latest.withLock { latest in
+                for key in keys {
+                    latest.charts.forget(key)
+                    latest.chartKeys.remove(key)
+                }
+            }
         default:
             break
         }
