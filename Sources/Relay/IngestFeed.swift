@@ -87,7 +87,11 @@ public final class IngestFeed: HubRelay, Sendable {
     public func lead(epoch: UInt64) {
         queue.withLock { $0.epoch = epoch }
         republishState()
-        republishSeries(latest.withLock { $0.chartKeys.sorted { ($0.symbol, $0.interval) < ($1.symbol, $1.interval) } })
+        // Not an empty one: a standby's desk loads what edges chart with no provider running, and an empty series would
+        // wipe the edges' good copies; its bars come as the desk makes them.
+        republishSeries(latest.withLock { latest in
+            latest.chartKeys.filter { latest.charts.bars($0)?.isEmpty == false }.sorted { ($0.symbol, $0.interval) < ($1.symbol, $1.interval) }
+        })
     }
 
     /// Closes the feed: what is still queued is dropped (a successor sends its own).

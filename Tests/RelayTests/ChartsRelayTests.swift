@@ -83,19 +83,24 @@ struct ChartsRelayTests {
 
         // Leading anew (a takeover), the series held here go out again as they stand: edges' copies were the last
         // leader's.
-        relay.feed.lead(epoch: epoch)
+        let other = BarKey(symbol: "MSFT", interval: .fiveMinutes)
+        relay.feed.relay(.barSeries(EncodedBarSeries(other, bars: [], source: nil, lastComplete: false)))
         #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 5 })
-        #expect(heard.items[4].subject == subjects.barSeries)
-        #expect(try BarSeriesMessage(json: heard.items[4].data).bars == Self.history + [update.bar])
+        relay.feed.lead(epoch: epoch)
+        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 6 })
+        #expect(heard.items[5].subject == subjects.barSeries)
+        #expect(try BarSeriesMessage(json: heard.items[5].data).bars == Self.history + [update.bar])
+        try await edge.flush(timeout: .seconds(2))
+        #expect(await heard.wait(timeout: .milliseconds(300)) { $0.count > 6 } == false, "an empty series was sent again on the lead")
 
         // A release goes out as its own message; a series let go is not sent again on the next lead.
         relay.feed.relay(.barsReleased([minute]))
-        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 6 })
-        #expect(heard.items[5].subject == subjects.barsReleased)
-        #expect(try BarsReleasedMessage(json: heard.items[5].data).keys == [minute])
+        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 7 })
+        #expect(heard.items[6].subject == subjects.barsReleased)
+        #expect(try BarsReleasedMessage(json: heard.items[6].data).keys == [minute])
         relay.feed.lead(epoch: epoch)
         try await edge.flush(timeout: .seconds(2))
-        #expect(await heard.wait(timeout: .milliseconds(300)) { $0.count > 6 } == false, "a released series was sent again")
+        #expect(await heard.wait(timeout: .milliseconds(300)) { $0.count > 7 } == false, "a released series was sent again")
 
         await relay.stop()
         edge.close()
