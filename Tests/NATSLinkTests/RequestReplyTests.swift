@@ -36,13 +36,11 @@ struct RequestReplyTests {
         let server = try NATSServerProcess()
         let connection = try NATSConnection.connect(server.clientOptions()) { _ in }
         defer { connection.close() }
-        let clock = ContinuousClock()
-        let started = clock.now
+        // The server's answer that nobody subscribes, not the timeout running out (which would be `.timeout`): the
+        // time it takes is not asserted, since a machine busy with the rest of the suite stretches it.
         await #expect(throws: NATSError.noResponders) {
-            _ = try await connection.request("tickhub.control.ibkr.connect", [], timeout: .seconds(10))
+            _ = try await connection.request("tickhub.control.ibkr.connect", [], timeout: .seconds(30))
         }
-        // Well before the timeout: the server answered that nobody subscribes.
-        #expect(clock.now - started < .seconds(5))
     }
 
     @Test func anUnansweredRequestTimesOut() async throws {
