@@ -122,7 +122,7 @@ public final class IngestElection: Sendable {
                 let micros = max(until.microseconds - now.microseconds, 1_000)
                 _ = wake.wait(timeout: .now() + .microseconds(Int(micros)))
             default:
-                let answer = bounded(action)
+                let answer = bounded(action, until: lease.withLock { $0.stepDownBy }, now: now)
                 guard running else { return }
                 lease.withLock { $0.apply(answer, sentAt: now) }
             }
@@ -132,7 +132,9 @@ public final class IngestElection: Sendable {
     /// One store call, waited for at most the call timeout (the buckets' own, and a little more): a call the C
     /// client holds longer (a hung server, its lock held by another writer) is let go, so the lease is judged again
     /// in time; a call that finishes later is ignored.
-    private func bounded(_ action: LeaderLease.Action) -> LeaderLease.Answer {
+    /// Never past `deadline` either: a leader whose renewal hangs must still step down on time, not a call's
+    /// timeout later (which could be as late as its key's expiry, when a standby may lead).
+    private func bounded(_ action: LeaderLease.Action, until deadline: Timestamp?, now: Timestamp) -> LeaderLease.Answer {
         let answer = Mutex<LeaderLease.Answer?>(nil)
         let done = DispatchSemaphore(value: 0)
         // A thread of its own, not a global queue's: a call blocked on a hung server must not hold one of the threads
@@ -142,7 +144,10 @@ public final class IngestElection: Sendable {
             answer.withLock { $0 = result }
             done.signal()
         }
-        let limit = callTimeout + .milliseconds(50)
+        var limit = callTimeout + .milliseconds(50)
+        if let deadline {
+            limit = min(limit, .microseconds(max(deadline.microseconds - now.microseconds, 1_000)))
+        }
         guard done.wait(timeout: .now() + .microseconds(Int(limit.components.seconds) * 1_000_000 + Int(limit.components.attoseconds / 1_000_000_000_000))) == .success
         else { return .failed("no answer from NATS in \(limit)") }
         return answer.withLock { $0 } ?? .failed("no answer")

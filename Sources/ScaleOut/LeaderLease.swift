@@ -75,6 +75,9 @@ public struct LeaderLease: Sendable {
     /// A leader steps down after this long without a confirmed renewal.
     public var stepDownAfter: Int64 { ttl * 2 / 3 }
 
+    /// When this process must have stepped down by, unless a renewal is confirmed first; nil when it holds nothing.
+    public var stepDownBy: Timestamp? { role == .following ? nil : confirmedAt.adding(stepDownAfter) }
+
     public mutating func next(at now: Timestamp) -> Action {
         if announce == nil, role != .following, now.microseconds - confirmedAt.microseconds >= stepDownAfter {
             stepDown("the lease could not be renewed for \(stepDownAfter / 1_000) ms", retryAt: now)

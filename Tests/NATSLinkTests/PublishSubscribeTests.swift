@@ -16,7 +16,7 @@ struct PublishSubscribeTests {
         try connection.publish("tickhub.quote.AAPL", bytes, headers: ["Tickhub-Epoch": "7", "Other": "a b"])
         try connection.publish("tickhub.quote.BRK_B", Array("{}".utf8))
         try connection.publish("tickhub.status", [9])  // not matched by the wildcard
-        #expect(await received.wait(forCount: 2))
+        try #require(await received.wait(forCount: 2))
 
         let messages = received.items
         #expect(messages.count == 2)
@@ -46,7 +46,7 @@ struct PublishSubscribeTests {
         _ = try connection.subscribe("work", queue: "workers") { second.append($0); both.append($0) }
         try await connection.flush(timeout: .seconds(5))
         for index in 0..<50 { try connection.publish("work", [UInt8(index)]) }
-        #expect(await both.wait(forCount: 50))
+        try #require(await both.wait(forCount: 50))
         try await connection.flush(timeout: .seconds(5))
         #expect(first.items.count + second.items.count == 50)
         #expect(Set(both.items.map(\.data)).count == 50)

@@ -68,7 +68,7 @@ struct RequestReplyTests {
         _ = try connection.subscribe("silent") { heard.append($0) }
         try await connection.flush(timeout: .seconds(5))
         let request = Task { try await connection.request("silent", [1], timeout: .seconds(30)) }
-        #expect(await heard.wait(forCount: 1))
+        try #require(await heard.wait(forCount: 1))
         request.cancel()
         let outcome = await request.result
         #expect(throws: NATSError.cancelled) { try outcome.get() }
@@ -82,7 +82,7 @@ struct RequestReplyTests {
         _ = try connection.subscribe("silent") { heard.append($0) }
         try await connection.flush(timeout: .seconds(5))
         let request = Task { try await connection.request("silent", [1], timeout: .seconds(30)) }
-        #expect(await heard.wait(forCount: 1))
+        try #require(await heard.wait(forCount: 1))
         connection.close()
         #expect(await events.wait { $0.contains(.closed) })
         #expect(!connection.isConnected)

@@ -30,12 +30,12 @@ struct SlowSubscriberTests {
         }
         // Once alone, then beside a subscriber that stops reading.
         let alone = try await burst()
-        #expect(await received.wait(forCount: count, timeout: .seconds(60)))
+        try #require(await received.wait(forCount: count, timeout: .seconds(180)))
         let stuck = try StuckSubscriber(port: server.port, subject: "tickhub.quote.>")
         defer { stuck.close() }
         try await stuck.subscribed(timeout: .seconds(5))
         let beside = try await burst()
-        #expect(await received.wait(forCount: 2 * count, timeout: .seconds(60)))
+        try #require(await received.wait(forCount: 2 * count, timeout: .seconds(180)))
         #expect(received.items.count == 2 * count)
 
         // The server says so in its log; nothing announces it otherwise, so look every 50 ms for at most 10 s.

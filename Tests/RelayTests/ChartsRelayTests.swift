@@ -36,7 +36,7 @@ struct ChartsRelayTests {
         let followed = Gathered<FollowedBars>()
         try relay.start(.init(follow: { _, _ in }, followBars: { followed.append(FollowedBars(keys: $0, owner: $1)) },
                               seedSequences: { _ in })) { runs.append($0) }
-        #expect(await runs.wait(timeout: .seconds(5)) { $0 == [true] })
+        try #require(await runs.wait(timeout: .seconds(15)) { $0 == [true] })
         let epoch = try #require(relay.state.epoch)
 
         let edge = try NATSConnection.connect(server.clientOptions(name: "edge")) { _ in }
@@ -53,10 +53,11 @@ struct ChartsRelayTests {
         relay.feed.relay(.barSeries(series))
         relay.feed.relay(.bar(update))
         relay.feed.relay(.alert(EncodedAlert(fired)))
-        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 3 })
+        try #require(await heard.wait(timeout: .seconds(15)) { $0.count >= 3 })
         // The chart subjects keep their order; the alerts' subscription is a delivery of its own.
         let alerts = heard.items.filter { $0.subject == subjects.alerts }
         let first = heard.items.filter { $0.subject != subjects.alerts } + alerts
+        try #require(first.count == 3, "heard \(first.map(\.subject))")
         #expect(first.allSatisfy { EpochGate.epoch(in: $0.headers) == epoch })
         #expect(first.map(\.subject) == [subjects.barSeries, subjects.bar, subjects.alerts])
         #expect(first[0].data == series.bytes.bytes && first[1].data == update.bytes.bytes)
@@ -70,24 +71,24 @@ struct ChartsRelayTests {
         // sent again for it, since it came before the edge asked.
         let renewal = InterestRenewal(edge: "e1", symbols: ["AAPL"], bars: [minute], leaseMilliseconds: 1_000)
         _ = try await edge.request(subjects.interest, renewal.json, timeout: .seconds(2))
-        #expect(await followed.wait(timeout: .seconds(2)) { $0 == [FollowedBars(keys: [minute], owner: "edge:e1")] })
-        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 4 })
+        try #require(await followed.wait(timeout: .seconds(6)) { $0 == [FollowedBars(keys: [minute], owner: "edge:e1")] })
+        try #require(await heard.wait(timeout: .seconds(9)) { $0.count == 4 })
         let again = try BarSeriesMessage(json: heard.items[3].data)
         #expect(heard.items[3].subject == subjects.barSeries)
         #expect(again.bars == Self.history + [update.bar] && !again.lastComplete)
 
         // The same series again is no news; the lease left to run out releases it.
         _ = try await edge.request(subjects.interest, renewal.json, timeout: .seconds(2))
-        #expect(await followed.wait(timeout: .seconds(3)) { $0.last == FollowedBars(keys: [], owner: "edge:e1") })
+        try #require(await followed.wait(timeout: .seconds(9)) { $0.last == FollowedBars(keys: [], owner: "edge:e1") })
         #expect(followed.items.count == 2)
 
         // Leading anew (a takeover), the series held here go out again as they stand: edges' copies were the last
         // leader's.
         let other = BarKey(symbol: "MSFT", interval: .fiveMinutes)
         relay.feed.relay(.barSeries(EncodedBarSeries(other, bars: [], source: nil, lastComplete: false)))
-        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 5 })
+        try #require(await heard.wait(timeout: .seconds(9)) { $0.count == 5 })
         relay.feed.lead(epoch: epoch)
-        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 6 })
+        try #require(await heard.wait(timeout: .seconds(9)) { $0.count == 6 })
         #expect(heard.items[5].subject == subjects.barSeries)
         #expect(try BarSeriesMessage(json: heard.items[5].data).bars == Self.history + [update.bar])
         try await edge.flush(timeout: .seconds(2))
@@ -95,7 +96,7 @@ struct ChartsRelayTests {
 
         // A release goes out as its own message; a series let go is not sent again on the next lead.
         relay.feed.relay(.barsReleased([minute]))
-        #expect(await heard.wait(timeout: .seconds(3)) { $0.count == 7 })
+        try #require(await heard.wait(timeout: .seconds(9)) { $0.count == 7 })
         #expect(heard.items[6].subject == subjects.barsReleased)
         #expect(try BarsReleasedMessage(json: heard.items[6].data).keys == [minute])
         relay.feed.lead(epoch: epoch)
@@ -134,7 +135,7 @@ struct ChartsRelayTests {
         try await connection.flush(timeout: .seconds(2))
 
         await relay.upstream.follow([minute])
-        #expect(await renewals.wait(timeout: .seconds(3)) { $0.last?.bars == [self.minute] }, "the series was never asked for")
+        try #require(await renewals.wait(timeout: .seconds(9)) { $0.last?.bars == [self.minute] }, "the series was never asked for")
 
         let series = EncodedBarSeries(minute, bars: Self.history, source: .yahoo, lastComplete: true)
         let update = EncodedBar(minute, Bar(time: 1_796_000_160_000, open: 190.8, high: 191.0, low: 190.7, close: 190.95, volume: 40),
@@ -146,7 +147,7 @@ struct ChartsRelayTests {
         // An older leader's word is not taken; neither are bytes that are no bar.
         try ingest.publish(subjects.bar, update.bytes.bytes, headers: EpochGate.headers(3))
         try ingest.publish(subjects.bar, Array("{\"type\":\"bar\"}".utf8), headers: EpochGate.headers(4))
-        #expect(await handed.wait(timeout: .seconds(3)) { $0.count >= 3 })
+        try #require(await handed.wait(timeout: .seconds(9)) { $0.count >= 3 })
         try await ingest.flush(timeout: .seconds(2))
         #expect(await handed.wait(timeout: .milliseconds(300)) { $0.count > 3 } == false, "an old epoch's or a malformed bar was taken")
         let items = handed.items.filter { if case .alert = $0 { false } else { true } } + handed.items.filter { if case .alert = $0 { true } else { false } }
@@ -162,11 +163,11 @@ struct ChartsRelayTests {
         // The leader let the series go (this edge's lease ran out): the edge, still charting it, asks again at once.
         let before = renewals.items.count
         try ingest.publish(subjects.barsReleased, BarsReleasedMessage([minute]).json, headers: EpochGate.headers(4))
-        #expect(await renewals.wait(timeout: .seconds(3)) { $0.count > before && $0.last?.bars == [self.minute] })
+        try #require(await renewals.wait(timeout: .seconds(9)) { $0.count > before && $0.last?.bars == [self.minute] })
 
         // Released here: the next renewal no longer names it.
         await relay.upstream.release([minute])
-        #expect(await renewals.wait(timeout: .seconds(3)) { $0.last?.bars == [] })
+        try #require(await renewals.wait(timeout: .seconds(9)) { $0.last?.bars == [] })
         #expect(relay.upstream.wantedBars.isEmpty)
 
         relay.stop()

@@ -53,7 +53,7 @@ struct IngestElectionTests {
         let a = try await Ingest("a", server: server, ttl: ttl)
         let b = try await Ingest("b", server: server, ttl: ttl)
         try a.start()
-        #expect(await a.runs.wait(timeout: .seconds(5)) { $0 == [true] }, "the first ingest never led")
+        try #require(await a.runs.wait(timeout: .seconds(15)) { $0 == [true] }, "the first ingest never led")
         try b.start()
         // The standby tries every third of the TTL: in two TTLs it has tried six times and must not have led.
         #expect(await b.runs.wait(timeout: ttl * 2) { !$0.isEmpty } == false, "a second leader while the first renews")
@@ -61,7 +61,7 @@ struct IngestElectionTests {
 
         await a.relay.abandon()
         let silent = ContinuousClock.now
-        #expect(await b.runs.wait(timeout: ttl + .seconds(2)) { $0 == [true] }, "the standby never took over")
+        try #require(await b.runs.wait(timeout: ttl + .seconds(2)) { $0 == [true] }, "the standby never took over")
         let takeover = ContinuousClock.now - silent
         print("takeover after the leader went silent: \(takeover) (TTL \(ttl))")
         #expect(takeover <= ttl + .seconds(1))
@@ -81,11 +81,11 @@ struct IngestElectionTests {
         let a = try await Ingest("a", server: server, ttl: ttl)
         let b = try await Ingest("b", server: server, ttl: ttl)
         try a.start()
-        #expect(await a.runs.wait(timeout: .seconds(5)) { $0 == [true] })
+        try #require(await a.runs.wait(timeout: .seconds(15)) { $0 == [true] })
         try b.start()
         await a.relay.stop()
         let stopped = ContinuousClock.now
-        #expect(await b.runs.wait(timeout: ttl) { $0 == [true] }, "the standby did not take over after the leader resigned")
+        try #require(await b.runs.wait(timeout: ttl) { $0 == [true] }, "the standby did not take over after the leader resigned")
         let takeover = ContinuousClock.now - stopped
         print("takeover after the leader resigned: \(takeover) (TTL \(ttl))")
         #expect(takeover < ttl / 3 + .milliseconds(500))
@@ -100,13 +100,13 @@ struct IngestElectionTests {
         let ttl = Duration.seconds(3)
         let a = try await Ingest("a", server: server, ttl: ttl)
         try a.start()
-        #expect(await a.runs.wait(timeout: .seconds(5)) { $0 == [true] })
+        try #require(await a.runs.wait(timeout: .seconds(15)) { $0 == [true] })
         let firstEpoch = try #require(a.relay.state.epoch)
 
         // A hung server (sockets open, nothing answered): the renewals go unanswered.
         server.pause()
         let paused = ContinuousClock.now
-        #expect(await a.runs.wait(timeout: ttl) { $0 == [true, false] }, "the leader did not step down")
+        try #require(await a.runs.wait(timeout: ttl) { $0 == [true, false] }, "the leader did not step down")
         let steppedDown = try #require(a.told.items.last) - paused
         print("stepped down \(steppedDown) after NATS stopped answering (TTL \(ttl))")
         // It steps down two thirds of the TTL after its last confirmed renewal (which was before the pause), give or
@@ -117,7 +117,7 @@ struct IngestElectionTests {
         #expect(!a.relay.state.leading)
 
         server.resume()
-        #expect(await a.runs.wait(timeout: ttl * 3) { $0 == [true, false, true] }, "it did not lead again")
+        try #require(await a.runs.wait(timeout: ttl * 3) { $0 == [true, false, true] }, "it did not lead again")
         #expect((a.relay.state.epoch ?? 0) > firstEpoch)
         await a.relay.stop()
         a.connection.close()
@@ -145,17 +145,17 @@ struct IngestElectionTests {
         a.relay.feed.relay(.quote(early))
         a.relay.feed.relay(.brokerStatus(BrokerConnectionStatus(state: .ready, host: "127.0.0.1", port: 4002, clientId: 9)))
         try a.start()
-        #expect(await a.runs.wait(timeout: .seconds(5)) { $0 == [true] })
+        try #require(await a.runs.wait(timeout: .seconds(15)) { $0 == [true] })
         let epoch = try #require(a.relay.state.epoch)
         // The new leader's first words: the state it holds (the broker's status), with its epoch.
-        #expect(await statuses.wait(timeout: .seconds(3)) { $0.contains { $0.subject == subjects.brokerStatus } })
+        try #require(await statuses.wait(timeout: .seconds(9)) { $0.contains { $0.subject == subjects.brokerStatus } })
         #expect(statuses.items.first.flatMap { EpochGate.epoch(in: $0.headers) } == epoch)
         #expect(heard.items.isEmpty, "a quote published before leading went out")
 
         quote.bid = 1.1613
         let update = EncodedQuote(quote, sequence: 42, receivedAt: Timestamp(microseconds: 1_765_000_000_500_000))
         a.relay.feed.relay(.quote(update))
-        #expect(await heard.wait(forCount: 1, timeout: .seconds(3)))
+        try #require(await heard.wait(forCount: 1, timeout: .seconds(9)))
         let message = try #require(heard.items.first)
         #expect(message.subject == "election.quote.EUR_USD")
         #expect(message.data == update.bytes.bytes, "the bytes on NATS are not the hub's")
@@ -180,7 +180,7 @@ struct IngestElectionTests {
 
         try b.start()
         await a.relay.abandon()
-        #expect(await b.runs.wait(timeout: .seconds(4)) { $0 == [true] })
+        try #require(await b.runs.wait(timeout: .seconds(12)) { $0 == [true] })
         #expect(b.seeds.items.last?["EUR.USD"] == 42 + IngestRelay.sequenceGap)
         // The old leader's quotes no longer go out.
         a.relay.feed.relay(.quote(EncodedQuote(quote, sequence: 43, receivedAt: Timestamp(microseconds: 1_765_000_000_600_000))))

@@ -34,7 +34,7 @@ struct IngestInterestTests {
         let runs = Gathered<Bool>()
         try relay.start(.init(follow: { followed.append(Followed(symbols: $0.map(\.symbol).sorted(), owner: $1)) }, seedSequences: { _ in },
                               control: control)) { runs.append($0) }
-        #expect(await runs.wait(timeout: .seconds(5)) { $0 == [true] })
+        try #require(await runs.wait(timeout: .seconds(15)) { $0 == [true] })
         return (relay, connection)
     }
 
@@ -63,7 +63,7 @@ struct IngestInterestTests {
 
         // No renewal: within the lease and the expiry's quarter-second tick the edge's symbols are released.
         let renewedAt = ContinuousClock.now
-        #expect(await followed.wait(timeout: .seconds(3)) { $0.last == Followed(symbols: [], owner: "edge:e1") })
+        try #require(await followed.wait(timeout: .seconds(9)) { $0.last == Followed(symbols: [], owner: "edge:e1") })
         let released = ContinuousClock.now - renewedAt
         #expect(released >= .milliseconds(900) && released <= .milliseconds(1_600), "released after \(released)")
         #expect(relay.state.edges == 0 && relay.state.symbols == 0)
@@ -94,7 +94,7 @@ struct IngestInterestTests {
         #expect(!relay.state.leading && relay.state.epoch == nil && !relay.state.natsConnected)
 
         try server.start()
-        #expect(await runs.wait(timeout: .seconds(10)) { $0 == [true] }, "never led once NATS was up")
+        try #require(await runs.wait(timeout: .seconds(30)) { $0 == [true] }, "never led once NATS was up")
         let edge = try NATSConnection.connect(server.clientOptions(name: "edge")) { _ in }
         let answer = try await edge.request(subjects.interest, InterestRenewal(edge: "e3", symbols: ["IBM"], leaseMilliseconds: 5_000).json,
                                             timeout: .seconds(2))
@@ -127,8 +127,8 @@ struct IngestInterestTests {
         let answer = try await edge.request(subjects.interest, renewal.json, timeout: .seconds(2))
         #expect(EpochGate.epoch(in: answer.headers) == relay.state.epoch)
         let replySubject = answer.subject
-        #expect(await heardReplies.wait(timeout: .seconds(2)) { $0.contains { $0.subject == replySubject } })
-        #expect(await standbyFollowed.wait(timeout: .seconds(2)) { $0 == [Followed(symbols: ["MSFT"], owner: "edge:e2")] })
+        try #require(await heardReplies.wait(timeout: .seconds(6)) { $0.contains { $0.subject == replySubject } })
+        try #require(await standbyFollowed.wait(timeout: .seconds(6)) { $0 == [Followed(symbols: ["MSFT"], owner: "edge:e2")] })
         #expect(await heardReplies.wait(timeout: .milliseconds(500)) { $0.filter { $0.subject == replySubject }.count > 1 } == false,
                 "the standby answered too")
         #expect(standby.leases == ["e2": ["MSFT"]])
