@@ -46,7 +46,8 @@ struct FaultTests {
         try await withSimulator { simulator, port in
             let client = try await TestClient.connect(port: port, clientID: 1)
             let injected = ContinuousClock.now
-            await simulator.inject(.refuseConnections(seconds: 1))
+            // Long enough that a machine busy with the rest of the suite still tries within it.
+            await simulator.inject(.refuseConnections(seconds: 4))
             #expect(try await simulator.status().refusingConnections)
             await #expect(throws: (any Error).self, "connected while refusing") {
                 let c = try await TestClient.connect(port: port, clientID: 2, waitForReady: false)
@@ -58,7 +59,7 @@ struct FaultTests {
             // Retry the TCP connect until the listener is back; the hello and bootstrap are awaited afterwards.
             var reconnected: TestClient?
             var attempts = 0
-            while reconnected == nil, ContinuousClock.now - injected < .seconds(10) {
+            while reconnected == nil, ContinuousClock.now - injected < .seconds(20) {
                 attempts += 1
                 do {
                     reconnected = try await TestClient.connect(port: port, clientID: 3, waitForReady: false)
@@ -67,8 +68,8 @@ struct FaultTests {
                     try await Task.sleep(for: .milliseconds(50))
                 }
             }
-            let client2 = try #require(reconnected, "no reconnect within 10 s after \(attempts) attempts")
-            #expect(ContinuousClock.now - injected >= .milliseconds(900), "refusal ended early")
+            let client2 = try #require(reconnected, "no reconnect within 20 s after \(attempts) attempts")
+            #expect(ContinuousClock.now - injected >= .milliseconds(3_900), "refusal ended early")
             try await client2.next { if case .nextValidID = $0 { true } else { false } }
             #expect(try await simulator.status().refusingConnections == false)
             _ = try await client2.fence()
