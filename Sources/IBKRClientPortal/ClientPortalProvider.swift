@@ -70,13 +70,9 @@ public final class ClientPortalProvider: IBKRTransport {
     /// at once, so the next provider serves the chart.
     private func sessionUp() async throws(IBKRHistoryError) {
         let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.connectTimeoutSeconds * 1000))
-        while true {
-            switch await session.status().state {
-            case .ready, .degraded: return
-            case .connecting where ContinuousClock.now < deadline:
-                do { try await Task.sleep(for: .milliseconds(100)) } catch { throw .disconnected }
-            default: throw .disconnected
-            }
+        switch await session.stateOnceOpened(by: deadline) {
+        case .ready, .degraded: return
+        default: throw .disconnected
         }
     }
 

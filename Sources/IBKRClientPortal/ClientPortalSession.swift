@@ -112,6 +112,36 @@ actor ClientPortalSession {
         state = next
         lastError = error
         if changed { emit(.connection(status())) }
+        if next != .connecting { releaseConnectingWaiters() }
+    }
+
+    /// Callers waiting for the session to be opened (a chart asked for at start or as Connect is pressed), each
+    /// with its own deadline.
+    private var connectingWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
+
+    /// The session's state once it is no longer being opened, or at `deadline`, whichever comes first.
+    func stateOnceOpened(by deadline: ContinuousClock.Instant) async -> BrokerConnectionState {
+        guard state == .connecting, ContinuousClock.now < deadline else { return state }
+        let id = nextWaiter
+        nextWaiter += 1
+        let timer = Task { [weak self] in
+            try? await Task.sleep(until: deadline)
+            await self?.releaseConnectingWaiter(id)
+        }
+        await withCheckedContinuation { connectingWaiters[id] = $0 }
+        timer.cancel()
+        return state
+    }
+
+    private func releaseConnectingWaiter(_ id: Int) {
+        connectingWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    private func releaseConnectingWaiters() {
+        let waiting = connectingWaiters.values
+        connectingWaiters = [:]
+        for waiter in waiting { waiter.resume() }
     }
 
     func quote(_ symbol: String) -> Quote? { lines[symbol]?.quote }
