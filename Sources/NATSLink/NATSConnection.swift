@@ -56,6 +56,7 @@ public final class NATSConnection: Sendable {
         try check(natsOptions_SetMaxPingsOut(opts, Int32(options.maxPingsOut)))
         try check(natsOptions_SetMaxPendingMsgs(opts, Int32(options.pendingLimits.messages)))
         try check(natsOptions_SetSendAsap(opts, options.sendImmediately))
+        try check(natsOptions_UseGlobalMessageDelivery(opts, options.sharedDelivery))
 
         let events = Unmanaged.passRetained(ConnectionEvents(events)).toOpaque()
         var handle: OpaquePointer?

@@ -47,6 +47,10 @@ public struct NATSOptions: Sendable, Equatable {
     /// disconnected can still land after reconnection when buffered; refused, it never does, and the caller knows
     /// at once (a lease renewal, a quote that would be stale by then).
     public var bufferWhileReconnecting: Bool
+    /// Whether every subscription's messages reach their handlers through the C client's one shared delivery thread,
+    /// rather than a thread per subscription (its default). For a connection with many subscriptions (an edge's, one
+    /// per symbol) whose handlers only queue: a handler that blocks holds up every subscription of the connection.
+    public var sharedDelivery = false
 
     public init(
         url: String = "nats://127.0.0.1:4222", name: String? = nil, user: String? = nil, password: String? = nil,

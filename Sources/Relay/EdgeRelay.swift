@@ -28,19 +28,15 @@ public final class EdgeRelay: Sendable {
         /// How far one symbol's subscription may fall behind before NATS drops its messages (a slow edge loses its
         /// own, never slows the ingest or the other edges); nil keeps the connection's.
         public var pendingLimits: NATSPendingLimits?
-        /// Past this many wanted symbols, one subscription to every quote subject replaces one per symbol (the C
-        /// client gives each subscription a thread of its own).
-        public var wildcardAbove: Int
 
         public init(subjects: RelaySubjects, name: String, lease: Duration, leaderTTL: Duration? = nil,
-                    requestTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits? = nil, wildcardAbove: Int = 64) {
+                    requestTimeout: Duration = .seconds(2), pendingLimits: NATSPendingLimits? = nil) {
             self.subjects = subjects
             self.name = name
             self.lease = lease
             self.leaderTTL = leaderTTL
             self.requestTimeout = requestTimeout
             self.pendingLimits = pendingLimits
-            self.wildcardAbove = wildcardAbove
         }
     }
 
@@ -67,6 +63,16 @@ public final class EdgeRelay: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let logger: Logger
 
+    /// How an edge's connection differs from the one the settings make: a request sent while NATS is away fails at
+    /// once instead of going out late on reconnection, and one thread delivers every symbol's subscription (their
+    /// handlers only queue).
+    public static func connectionOptions(_ base: NATSOptions) -> NATSOptions {
+        var options = base
+        options.bufferWhileReconnecting = false
+        options.sharedDelivery = true
+        return options
+    }
+
     public init(connection: NATSConnection, settings: Settings, logger: Logger = Logger(label: "tickhub.relay.edge")) {
         self.connection = connection
         self.settings = settings
@@ -84,8 +90,7 @@ public final class EdgeRelay: Sendable {
             })
         self.feed = feed
         let upstream = EdgeUpstream(connection: connection, feed: feed, edge: settings.name, lease: settings.lease,
-                                    requestTimeout: settings.requestTimeout, limits: settings.pendingLimits,
-                                    wildcardAbove: settings.wildcardAbove, logger: logger)
+                                    requestTimeout: settings.requestTimeout, limits: settings.pendingLimits, logger: logger)
         self.upstream = upstream
         later.withLock { $0 = upstream }
         leaderWatch = settings.leaderTTL.map { ttl in

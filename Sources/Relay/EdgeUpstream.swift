@@ -8,10 +8,9 @@ import TickhubCore
 /// An edge's upstream: the symbols its clients want, asked of the leading ingest over NATS. Each wanted symbol gets
 /// a subscription on its quote subject and, the first time it is wanted, its last quote from the quotes bucket (the
 /// subscription first, so nothing falls between the two; the bucket's copy never goes back past a live quote, its
-/// `seq` sees to that). The C client gives every subscription a delivery thread of its own, so past
-/// `wildcardAbove` symbols one subscription to every quote subject, filtered here, takes their place (and the
-/// per-symbol ones come back below half of it): an edge then receives the quotes the other edges want too. The whole set is renewed on `interest` with a lease every third of it, and at once when it
-/// changes; the leader's answer says the feed is followed (its epoch, what it cannot follow), its silence that no
+/// `seq` sees to that), so an edge receives only the quotes its own clients want (its connection delivers every
+/// subscription's messages on one shared thread, `NATSOptions.sharedDelivery`, however many symbols). The whole set
+/// is renewed on `interest` with a lease every third of it, and at once when it changes; the leader's answer says the feed is followed (its epoch, what it cannot follow), its silence that no
 /// one follows it.
 public final class EdgeUpstream: MarketDataUpstream {
     private struct State {
@@ -22,12 +21,10 @@ public final class EdgeUpstream: MarketDataUpstream {
         var bars: Set<BarKey> = []
     }
 
-    /// The quote subscriptions, changed only under their own lock (which takes `state`'s briefly, never the
-    /// reverse: the wildcard's handler reads `state`).
+    /// The quote subscriptions, changed only under their own lock (which takes `state`'s briefly, never the reverse).
     private struct Routing {
         var running = false
         var perSymbol: [String: NATSSubscription] = [:]
-        var wildcard: NATSSubscription?
     }
 
     private let connection: NATSConnection
@@ -38,7 +35,6 @@ public final class EdgeUpstream: MarketDataUpstream {
     private let limits: NATSPendingLimits?
     private let state = Mutex(State())
     private let routing = Mutex(Routing())
-    private let wildcardAbove: Int
     private let bucket = Mutex<NATSKeyValue?>(nil)
     private let wake = EdgeWake()
     private let loop = Mutex<Task<Void, Never>?>(nil)
@@ -48,9 +44,8 @@ public final class EdgeUpstream: MarketDataUpstream {
     private let logger: Logger
 
     init(connection: NATSConnection, feed: EdgeFeed, edge: String, lease: Duration, requestTimeout: Duration,
-         limits: NATSPendingLimits?, wildcardAbove: Int, logger: Logger) {
+         limits: NATSPendingLimits?, logger: Logger) {
         self.connection = connection
-        self.wildcardAbove = wildcardAbove
         self.feed = feed
         self.edge = edge
         self.lease = lease
@@ -116,8 +111,6 @@ public final class EdgeUpstream: MarketDataUpstream {
             routing.running = false
             for subscription in routing.perSymbol.values { subscription.unsubscribe() }
             routing.perSymbol.removeAll()
-            routing.wildcard?.unsubscribe()
-            routing.wildcard = nil
         }
     }
 
@@ -141,10 +134,8 @@ public final class EdgeUpstream: MarketDataUpstream {
 
     // MARK: Quotes
 
-    /// How the quotes come now: a subscription per symbol, or one to them all; for tests.
-    var quoteSubscriptions: (perSymbol: Int, wildcard: Bool) {
-        routing.withLock { ($0.perSymbol.count, $0.wildcard != nil) }
-    }
+    /// The quote subscriptions there are now; for tests.
+    var quoteSubscriptions: Int { routing.withLock { $0.perSymbol.count } }
 
     /// Makes the quote subscriptions match the wanted symbols. What cannot be made now (NATS away) is made when it
     /// is back (`reconnected`).
@@ -152,25 +143,6 @@ public final class EdgeUpstream: MarketDataUpstream {
         routing.withLock { routing in
             guard routing.running else { return }
             let wanted = Set(state.withLock { $0.wanted.keys })
-            let wide = wanted.count > wildcardAbove || (routing.wildcard != nil && wanted.count > wildcardAbove / 2)
-            if wide {
-                if routing.wildcard == nil {
-                    do {
-                        routing.wildcard = try connection.subscribe(subjects.quotes, limits: limits) { [self] message in
-                            guard let symbol = subjects.symbol(fromQuoteSubject: message.subject),
-                                  state.withLock({ $0.wanted[symbol] != nil }) else { return }
-                            feed.quote(message)
-                        }
-                        logger.notice("\(wanted.count) symbols wanted: every quote subject followed in one subscription")
-                    } catch {
-                        logger.warning("cannot subscribe to every quote subject now: \(error)")
-                        return
-                    }
-                }
-                for subscription in routing.perSymbol.values { subscription.unsubscribe() }
-                routing.perSymbol.removeAll()
-                return
-            }
             for symbol in wanted where routing.perSymbol[symbol] == nil {
                 guard let subject = subjects.quote(symbol) else {
                     feed.hub?.availability(symbol, .unavailable("\(symbol) cannot be carried over NATS"))
@@ -185,11 +157,6 @@ public final class EdgeUpstream: MarketDataUpstream {
             for (symbol, subscription) in routing.perSymbol where !wanted.contains(symbol) {
                 subscription.unsubscribe()
                 routing.perSymbol[symbol] = nil
-            }
-            if let wildcard = routing.wildcard {
-                wildcard.unsubscribe()
-                routing.wildcard = nil
-                logger.notice("\(wanted.count) symbols wanted: a subscription per symbol again")
             }
         }
     }

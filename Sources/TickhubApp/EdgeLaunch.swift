@@ -12,9 +12,7 @@ import TickhubProcess
 /// own. It listens whether or not NATS is there yet: until it is, its clients are told the feed is lost.
 struct EdgeLaunch {
     static func run(_ settings: ScaleOutSettings, server: ServerConfiguration, logger: Logger) async throws {
-        var options = settings.options
-        // A request sent while NATS is away fails at once instead of going out late on reconnection.
-        options.bufferWhileReconnecting = false
+        let options = EdgeRelay.connectionOptions(settings.options)
         let relaySlot = Mutex<EdgeRelay?>(nil)
         let connection: NATSConnection
         do {
