@@ -179,16 +179,7 @@ package struct PnLView {
         var w = JSONWriter()
         w.beginObject()
         w.key("balances")
-        w.beginArray()
-        for v in values {
-            w.beginObject()
-            w.field("account", v.account)
-            w.field("tag", v.tag)
-            w.field("value", v.value)
-            w.field("currency", v.currency)
-            w.endObject()
-        }
-        w.endArray()
+        AccountBalanceJSON.write(values, into: &w)
         w.endObject()
         return w.bytes
     }

@@ -17,16 +17,7 @@ public struct BalancesMessage: Equatable, Sendable {
         w.beginObject()
         w.field("broker", broker)
         w.key("balances")
-        w.beginArray()
-        for b in balances {
-            w.beginObject()
-            w.field("account", b.account)
-            w.field("tag", b.tag)
-            w.field("value", b.value)
-            w.field("currency", b.currency)
-            w.endObject()
-        }
-        w.endArray()
+        AccountBalanceJSON.write(balances, into: &w)
         w.endObject()
         return w.bytes
     }
