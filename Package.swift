@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "TWSSimulator",
             dependencies: [
-                "TickhubCore", "TWSProtocol", "ClientPortal",
+                "TickhubCore", "TWSProtocol", "ClientPortal", "TastyTrade",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,6 +113,28 @@ let package = Package(
         // The Client Portal Web API's vocabulary, both sides: field codes, formatted numbers, stream topics and
         // messages, session and portfolio answers. Pure, so the simulator, the transport and a fuzz target share it.
         .target(name: "ClientPortal", dependencies: ["TickhubCore"]),
+
+        // TastyTrade's vocabulary, both sides: OAuth answers, accounts, positions and balances in dasherized JSON with
+        // string decimals, the account streamer's messages, DXLink's messages and compact feed, and its symbols mapped
+        // to Tickhub's grammar. Pure, so the simulator, the broker and a fuzz target share it.
+        .target(name: "TastyTrade", dependencies: ["TickhubCore"]),
+
+        // The TastyTrade broker: OAuth tokens kept fresh, accounts, positions and balances fetched and kept current
+        // from the account streamer, and its market data over DXLink as a quote provider.
+        .target(
+            name: "TastyTradeBroker",
+            dependencies: [
+                "TickhubCore", "TastyTrade", "MarketData",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
 
         // Positions kept in the database: routes registered into the hub, which values them live.
         .target(
@@ -226,7 +248,7 @@ let package = Package(
         .target(
             name: "TickhubApp",
             dependencies: [
-                "Hub", "LwsHost", "HubProtocol", "IBKR", "IBKRClientPortal", "MarketData", "Portfolio", "Charts", "Alerts", "Store", "TickhubCore",
+                "Hub", "LwsHost", "HubProtocol", "IBKR", "IBKRClientPortal", "TastyTradeBroker", "MarketData", "Portfolio", "Charts", "Alerts", "Store", "TickhubCore",
                 "TWSSimulator", "Relay", "NATSLink", "ScaleOut",
                 "TickhubProcess",
                 .product(name: "Logging", package: "swift-log"),
@@ -421,6 +443,10 @@ let package = Package(
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol", "TickhubCore"]),
         .testTarget(name: "ScaleOutTests", dependencies: ["ScaleOut", "HubProtocol", "TickhubCore"]),
         .testTarget(name: "ClientPortalTests", dependencies: ["ClientPortal", "TickhubCore"]),
+        .testTarget(name: "TastyTradeTests", dependencies: ["TastyTrade", "TickhubCore"]),
+        .testTarget(
+            name: "TastyTradeBrokerTests",
+            dependencies: ["TastyTradeBroker", "TastyTrade", "MarketData", "TickhubCore", "TWSSimulator", "SimulatorTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),

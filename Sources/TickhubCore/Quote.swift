@@ -4,6 +4,8 @@ public enum QuoteSource: String, Sendable, Codable, CaseIterable {
     case yahoo
     case alphaVantage = "alphavantage"
     case push
+    /// TastyTrade's market data: dxFeed's DXLink.
+    case tastytrade
 }
 
 /// An option's implied volatility (annualized, a fraction: 0.25 is 25 %), sensitivities per share, and the
