@@ -27,6 +27,20 @@ final class StreamClient {
     func send(_ text: String) {
         channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(string: text)), promise: nil)
     }
+
+    /// The session token an `api` cookie carries: `api={"session":"…"}` (percent-encoded or not), or the bare token.
+    static func session(fromCookies header: String) -> String? {
+        for cookie in header.split(separator: ";") {
+            let trimmed = cookie.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("api=") else { continue }
+            var value = String(trimmed.dropFirst(4))
+            value = value.removingPercentEncoding ?? value
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            if value.hasPrefix("{") { return GatewayReply.object(from: value)?["session"] as? String }
+            return value.isEmpty ? nil : value
+        }
+        return nil
+    }
 }
 
 extension ClientPortalDesk {

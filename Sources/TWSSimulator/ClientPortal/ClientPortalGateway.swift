@@ -122,12 +122,15 @@ extension ClientPortalDesk {
                         upgradePipelineHandler: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
                                 let session = head.headers["cookie"].lazy
-                                    .compactMap(ClientPortalStreamHandler.session(fromCookies:)).first
+                                    .compactMap(StreamClient.session(fromCookies:)).first
                                 try channel.pipeline.syncOperations.addHandlers([
                                     NIOWebSocketFrameAggregator(
                                         minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
                                         maxAccumulatedFrameSize: 1 << 20),
-                                    ClientPortalStreamHandler(desk: desk.value, cookieSession: session),
+                                    SimulatorWebSocketHandler(
+                                        opened: { desk.value.openStream($0, cookieSession: session) },
+                                        received: { desk.value.received($0, from: $1) },
+                                        closed: { desk.value.closeStream($0) }),
                                 ])
                             }
                         })
@@ -136,9 +139,11 @@ extension ClientPortalDesk {
                     try sync.configureHTTPServerPipeline(withServerUpgrade: (
                         upgraders: [upgrader],
                         completionHandler: { context in
-                            context.pipeline.removeHandler(name: ClientPortalHTTPHandler.name, promise: nil)
+                            context.pipeline.removeHandler(name: SimulatorHTTPHandler.name, promise: nil)
                         }))
-                    try sync.addHandler(ClientPortalHTTPHandler(desk: desk.value), name: ClientPortalHTTPHandler.name)
+                    try sync.addHandler(
+                        SimulatorHTTPHandler { desk.value.answer(method: $0.method, path: $0.path, query: $0.query, body: $0.body) },
+                        name: SimulatorHTTPHandler.name)
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

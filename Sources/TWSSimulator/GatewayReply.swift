@@ -2,10 +2,11 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// One REST answer of the simulated gateway: a status and the JSON text of its body.
+/// One REST answer of a simulated gateway: a status and the text of its body (JSON unless it says otherwise).
 struct GatewayReply {
     var status: HTTPResponseStatus
     var body: String
+    var contentType = "application/json;charset=utf-8"
     /// Sent this long after the request, rather than at once (an answer that takes IBKR time to make).
     var delay: TimeAmount?
     /// Called on the loop once the answer is written.
@@ -13,7 +14,7 @@ struct GatewayReply {
 
     static func ok(_ body: String) -> GatewayReply { GatewayReply(status: .ok, body: body) }
 
-    /// The gateway's error body, `{"error":"…","statusCode":N}`.
+    /// The Client Portal gateway's error body, `{"error":"…","statusCode":N}`.
     static func error(_ status: HTTPResponseStatus, _ message: String) -> GatewayReply {
         GatewayReply(status: status, body: json(["error": message, "statusCode": Int(status.code)]))
     }

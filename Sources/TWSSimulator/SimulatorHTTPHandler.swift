@@ -3,21 +3,33 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// One HTTPS connection's REST requests, answered by the desk on its loop; keep-alive as the client asks.
-final class ClientPortalHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// One REST request to a simulated gateway, as its desk sees it.
+struct SimulatorHTTPRequest {
+    var method: HTTPMethod
+    /// The path without its query, percent-decoded.
+    var path: String
+    /// The query's items, percent-decoded; a repeated name keeps its last value.
+    var query: [String: String]
+    var headers: HTTPHeaders
+    var body: String
+}
+
+/// One HTTP connection's REST requests to a simulated gateway (the Client Portal's, TastyTrade's), answered by
+/// `answer` on the channel's loop (the simulator's); keep-alive as the client asks.
+final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    static let name = "clientportal-http"
-    /// Request bodies are small JSON objects; anything past this is refused.
+    static let name = "simulator-http"
+    /// Request bodies are small JSON or form bodies; anything past this is refused.
     static let maximumBody = 64 * 1024
 
-    private let desk: ClientPortalDesk
+    private let answer: (SimulatorHTTPRequest) -> GatewayReply
     private var head: HTTPRequestHead?
     private var body = ""
     private var bodyTooLarge = false
 
-    init(desk: ClientPortalDesk) { self.desk = desk }
+    init(answer: @escaping (SimulatorHTTPRequest) -> GatewayReply) { self.answer = answer }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -41,7 +53,8 @@ final class ClientPortalHTTPHandler: ChannelInboundHandler, RemovableChannelHand
                 let components = URLComponents(string: head.uri)
                 var query: [String: String] = [:]
                 for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
-                reply = desk.answer(method: head.method, path: components?.path ?? head.uri, query: query, body: body)
+                reply = answer(SimulatorHTTPRequest(
+                    method: head.method, path: components?.path ?? head.uri, query: query, headers: head.headers, body: body))
             }
             if let delay = reply.delay {
                 let keepAlive = head.isKeepAlive
@@ -53,6 +66,7 @@ final class ClientPortalHTTPHandler: ChannelInboundHandler, RemovableChannelHand
                 }
             } else {
                 respond(context, reply, keepAlive: head.isKeepAlive)
+                reply.whenSent?()
             }
         }
     }
@@ -60,7 +74,7 @@ final class ClientPortalHTTPHandler: ChannelInboundHandler, RemovableChannelHand
     private func respond(_ context: ChannelHandlerContext, _ reply: GatewayReply, keepAlive: Bool) {
         let text = reply.body
         var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json;charset=utf-8")
+        headers.add(name: "content-type", value: reply.contentType)
         headers.add(name: "content-length", value: String(text.utf8.count))
         headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))), promise: nil)
