@@ -22,7 +22,7 @@ enum CompatibilityRoutes {
             return .respond(.json(200, accountBody(balances)))
         }
         routes.add("combined-pnl", [.get], .exact("/api/portfolio/combined/pnl")) { hub, _, _ in
-            .respond(.json(200, combinedTotalsBody(hub.pnl.valuations(hub.market), now: hub.clock.nowMicros())))
+            .respond(.json(200, combinedTotalsBody(hub.pnl.valuations(hub.market), unvalued: hub.pnl.unvaluedList, now: hub.clock.nowMicros())))
         }
         routes.add("broker-connect", [.post], .segment(before: PnLRoutes.brokerPrefix, after: "/connect")) { hub, request, remainder in
             brokerConnect(hub, request, broker: String(remainder.dropLast("/connect".count)))
@@ -136,11 +136,11 @@ enum CompatibilityRoutes {
     }
 
     /// `/api/portfolio/pnl`'s totals without its positions: the whole and each broker's.
-    static func combinedTotalsBody(_ valuations: [PositionValuation], now: Int64) -> [UInt8] {
+    static func combinedTotalsBody(_ valuations: [PositionValuation], unvalued: [UnvaluedHolding], now: Int64) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("t", now)
-        PnLView.writeTotals(of: valuations, byAccount: false, into: &w)
+        PnLView.writeTotals(of: valuations, unvalued: unvalued, byAccount: false, into: &w)
         w.endObject()
         return w.bytes
     }

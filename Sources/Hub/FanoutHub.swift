@@ -111,8 +111,8 @@ package final class FanoutHub {
 
     /// Replaces one broker's holdings (IBKR's from the provider, others' from the database). Held instruments must
     /// be quoted, and non-USD ones need their FX rate to be converted.
-    package func setHoldings(_ broker: String, _ list: [Holding]) {
-        let wanted = pnl.setHoldings(broker, list)
+    package func setHoldings(_ broker: String, _ list: [Holding], unvalued: [UnvaluedHolding] = []) {
+        let wanted = pnl.setHoldings(broker, list, unvalued: unvalued)
         interest.setHeld(pnl.heldSymbols)
         want(wanted, held: true)
     }

@@ -50,7 +50,11 @@ extension FanoutHub {
         // database that no longer takes writes.
         let staleQuotes = followed.filter { market.book[$0]?.quote.stale == true }.count
         var overall = state == .ready ? "ok" : (anyProviderUp || market.book.count > 0 ? "degraded" : "down")
-        if overall == "ok", staleQuotes > 0 || databaseProblem != nil { overall = "degraded" }
+        // A synced broker in error shows positions that may be out of date.
+        let brokers = pnl.sync.keys.sorted().compactMap { pnl.sync[$0] }
+        if overall == "ok", staleQuotes > 0 || databaseProblem != nil || brokers.contains(where: { $0.state == .error }) {
+            overall = "degraded"
+        }
         return HealthReport(
             status: overall, staleQuotes: staleQuotes, databaseProblem: databaseProblem,
             uptimeSeconds: (clock.nowMicros() - startedAt) / 1_000_000, symbols: followed.count, quotes: market.book.count,
@@ -58,7 +62,7 @@ extension FanoutHub {
                 (report, market.book.entries.values.filter { $0.quote.source == report.name && !$0.quote.stale }.count)
             },
             sources: followed.sorted().map { ($0, market.source(of: $0)?.rawValue) },
-            broker: brokerStatus, scaleOut: scaleOut)
+            broker: brokerStatus, brokers: brokers, scaleOut: scaleOut)
     }
 }
 
@@ -76,6 +80,8 @@ struct HealthReport: Sendable {
     let sources: [(symbol: String, source: String?)]
     /// IBKR's link as last reported: which transport, and over the Client Portal the gateway's name and version.
     let broker: BrokerConnectionStatus?
+    /// The synced brokers' states (TastyTrade's).
+    var brokers: [BrokerSyncStatus] = []
     /// An ingest's or an edge's part in a scaled-out Tickhub; nil for the one process.
     var scaleOut: (any ScaleOutHealth)?
 
@@ -134,6 +140,10 @@ struct HealthReport: Sendable {
             }
             w.endObject()
         }
+        w.key("brokers")
+        w.beginArray()
+        for status in brokers { BrokerSyncJSON.write(status, into: &w) }
+        w.endArray()
         if let scaleOut {
             w.key("scaleOut")
             w.beginObject()

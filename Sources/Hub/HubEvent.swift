@@ -8,7 +8,10 @@ package enum HubEvent: Sendable {
     case availability(String, SymbolAvailability)
     case brokerStatus(BrokerConnectionStatus)
     case providerHealth([ProviderHealth])
-    case holdings(broker: String, [Holding])
+    /// A broker's positions whole: those valued against the market, and those Tickhub cannot value, listed apart.
+    case holdings(broker: String, [Holding], unvalued: [UnvaluedHolding])
+    /// A synced broker's state (TastyTrade's): fetching, live, or in error and why.
+    case brokerSync(BrokerSyncStatus)
     case balances(broker: String, [AccountBalance])
     case sourceChanged(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String)
     /// The outcome of the latest database write: nil when it worked.
@@ -36,7 +39,8 @@ extension FanoutHub {
         case let .availability(symbol, state): setAvailability(symbol, state)
         case let .brokerStatus(status): setBrokerStatus(status)
         case let .providerHealth(health): providerHealth = health
-        case let .holdings(broker, list): setHoldings(broker, list)
+        case let .holdings(broker, list, unvalued): setHoldings(broker, list, unvalued: unvalued)
+        case let .brokerSync(status): pnl.setSync(status)
         case let .balances(broker, values): setBalances(broker, values)
         case let .sourceChanged(symbol, from, to, reason): sourceChanged(symbol, from: from, to: to, reason: reason)
         case let .databaseProblem(problem): databaseProblem = problem

@@ -6,6 +6,10 @@ import TickhubCore
 package struct PnLView {
     /// Positions by broker (IBKR's from the provider, others' from the database), and account balances by broker.
     package private(set) var holdings: [String: [Holding]] = [:]
+    /// Positions each broker reports that Tickhub cannot value, listed with their reason and counted apart.
+    package private(set) var unvalued: [String: [UnvaluedHolding]] = [:]
+    /// Each synced broker's state (brokers whose positions come from their API, not from a live session).
+    package private(set) var sync: [String: BrokerSyncStatus] = [:]
     package private(set) var balances: [String: [AccountBalance]] = [:]
     /// When each broker's balances last arrived, ms since the epoch.
     package private(set) var balancesArrived: [String: Int64] = [:]
@@ -18,8 +22,9 @@ package struct PnLView {
 
     /// Replaces one broker's holdings; returns what must be quoted to value them all: each held instrument, and
     /// the USD rate of each currency held.
-    package mutating func setHoldings(_ broker: String, _ list: [Holding]) -> [Instrument] {
+    package mutating func setHoldings(_ broker: String, _ list: [Holding], unvalued kept: [UnvaluedHolding] = []) -> [Instrument] {
         holdings[broker] = list
+        unvalued[broker] = kept.isEmpty ? nil : kept
         dirty = true
         var wanted: [Instrument] = list.map(\.instrument)
         for currency in Set(list.map(\.currency)) where currency != "USD" && currency.count == 3 {
@@ -27,6 +32,14 @@ package struct PnLView {
         }
         return wanted
     }
+
+    package mutating func setSync(_ status: BrokerSyncStatus) {
+        sync[status.broker] = status
+        dirty = true
+    }
+
+    /// Every broker's unvalued positions, in the order of the valued ones (by broker).
+    var unvaluedList: [UnvaluedHolding] { unvalued.keys.sorted().flatMap { unvalued[$0] ?? [] } }
 
     var heldSymbols: Set<String> { Set(holdings.values.flatMap { $0.map(\.instrument.symbol) }) }
 
@@ -67,29 +80,46 @@ package struct PnLView {
         w.key("positions")
         w.beginArray()
         for v in valuations { Self.writePosition(v, market, at: Timestamp(microseconds: now), into: &w) }
+        let kept = unvaluedList
+        for u in kept { Self.writeUnvalued(u, into: &w) }
         w.endArray()
-        Self.writeTotals(of: valuations, byAccount: true, into: &w)
+        Self.writeTotals(of: valuations, unvalued: kept, byAccount: true, into: &w)
         w.endObject()
         return w.bytes
     }
 
     /// `"totals":{…},"byBroker":{…}` and, when asked, `"byAccount":{…}` (keyed `broker:account`): the figures
     /// `/api/portfolio/pnl` and `/api/portfolio/combined/pnl` share.
-    static func writeTotals(of valuations: [PositionValuation], byAccount: Bool, into w: inout JSONWriter) {
+    /// Unvalued positions count as positions and as `unvalued`, in no sum.
+    static func writeTotals(of valuations: [PositionValuation], unvalued: [UnvaluedHolding], byAccount: Bool, into w: inout JSONWriter) {
         w.key("totals")
-        writeTotals(PnLEngine.totals(valuations, by: { _ in "" })[""] ?? PnLTotals(), into: &w)
-        var groupings: [(String, (PositionValuation) -> String)] = [("byBroker", { $0.holding.broker })]
-        if byAccount { groupings.append(("byAccount", { "\($0.holding.broker):\($0.holding.account)" })) }
-        for (name, key) in groupings {
+        writeTotals(totals(valuations, unvalued, by: { _ in "" }, { _ in "" })[""] ?? PnLTotals(), into: &w)
+        var groupings: [(String, (PositionValuation) -> String, (UnvaluedHolding) -> String)] = [
+            ("byBroker", { $0.holding.broker }, { $0.broker }),
+        ]
+        if byAccount {
+            groupings.append(("byAccount", { "\($0.holding.broker):\($0.holding.account)" }, { "\($0.broker):\($0.account)" }))
+        }
+        for (name, key, unvaluedKey) in groupings {
             w.key(name)
             w.beginObject()
-            let groups = PnLEngine.totals(valuations, by: key)
+            let groups = totals(valuations, unvalued, by: key, unvaluedKey)
             for group in groups.keys.sorted() {
                 w.key(group)
                 writeTotals(groups[group]!, into: &w)
             }
             w.endObject()
         }
+    }
+
+    static func totals(_ valuations: [PositionValuation], _ unvalued: [UnvaluedHolding], by key: (PositionValuation) -> String,
+                       _ unvaluedKey: (UnvaluedHolding) -> String) -> [String: PnLTotals] {
+        var groups = PnLEngine.totals(valuations, by: key)
+        for u in unvalued {
+            groups[unvaluedKey(u), default: PnLTotals()].positions += 1
+            groups[unvaluedKey(u), default: PnLTotals()].unvalued += 1
+        }
+        return groups
     }
 
     func allocationBody(_ market: MarketView) -> [UInt8] {
@@ -111,7 +141,7 @@ package struct PnLView {
     /// Balances are summed across brokers as they report them (IBKR in the account's base currency), and shown in
     /// USD's cents. Each sum says when the oldest of its figures arrived: the sum is no fresher than that.
     func summaryBody(_ market: MarketView) -> [UInt8] {
-        let totals = PnLEngine.totals(valuations(market), by: { _ in "" })[""] ?? PnLTotals()
+        let totals = Self.totals(valuations(market), unvaluedList, by: { _ in "" }, { _ in "" })[""] ?? PnLTotals()
         func balance(_ tag: String) -> (sum: Double, arrived: Int64?)? {
             var sum = 0.0, found = false, arrived: Int64?
             for (broker, values) in balances {
@@ -135,6 +165,7 @@ package struct PnLView {
         w.field("marketValue", totals.marketValue, decimals: usd)
         w.field("unrealizedPnl", totals.unrealizedPnL, decimals: usd)
         w.field("dailyPnl", totals.dailyPnL, decimals: usd)
+        w.field("unvalued", totals.unvalued)
         w.field("stale", totals.stale)
         w.endObject()
         return w.bytes
@@ -145,15 +176,19 @@ package struct PnLView {
         w.beginObject()
         w.key("brokers")
         w.beginArray()
-        for broker in Set(holdings.keys).union(balances.keys).sorted() {
+        for broker in Set(holdings.keys).union(balances.keys).union(unvalued.keys).union(sync.keys).sorted() {
             w.beginObject()
             w.field("name", broker)
             w.key("accounts")
             w.beginArray()
             let accounts = Set((holdings[broker] ?? []).map(\.account)).union((balances[broker] ?? []).map(\.account))
+                .union((unvalued[broker] ?? []).map(\.account)).union(sync[broker]?.accounts ?? [])
             for account in accounts.sorted() { w.value(account) }
             w.endArray()
-            w.field("positions", holdings[broker]?.count ?? 0)
+            w.field("positions", (holdings[broker]?.count ?? 0) + (unvalued[broker]?.count ?? 0))
+            w.field("unvalued", unvalued[broker]?.count ?? 0)
+            w.key("sync")
+            if let status = sync[broker] { BrokerSyncJSON.write(status, into: &w) } else { w.value(String?.none) }
             w.endObject()
         }
         w.endArray()
@@ -163,19 +198,21 @@ package struct PnLView {
 
     /// Nil for a broker the hub has heard nothing of.
     func brokerPositionsBody(_ broker: String, _ market: MarketView, now: Timestamp) -> [UInt8]? {
-        guard holdings[broker] != nil || balances[broker] != nil else { return nil }
+        guard holdings[broker] != nil || balances[broker] != nil || unvalued[broker] != nil || sync[broker] != nil else { return nil }
         var w = JSONWriter()
         w.beginObject()
         w.key("positions")
         w.beginArray()
         for v in valuations(market) where v.holding.broker == broker { Self.writePosition(v, market, at: now, into: &w) }
+        for u in unvalued[broker] ?? [] { Self.writeUnvalued(u, into: &w) }
         w.endArray()
         w.endObject()
         return w.bytes
     }
 
     func brokerBalancesBody(_ broker: String) -> [UInt8]? {
-        guard let values = balances[broker] ?? (holdings[broker] != nil ? [] : nil) else { return nil }
+        let known = holdings[broker] != nil || unvalued[broker] != nil || sync[broker] != nil
+        guard let values = balances[broker] ?? (known ? [] : nil) else { return nil }
         var w = JSONWriter()
         w.beginObject()
         w.key("balances")
@@ -214,12 +251,30 @@ package struct PnLView {
         w.field("quoteSource", v.mark?.source.rawValue)
         w.field("stale", v.stale)
         w.field("brokerUnrealizedPnl", h.brokerUnrealizedPnL, decimals: money)
+        w.field("brokerMarketPrice", h.brokerMarketPrice, decimals: price)
+        w.field("brokerClosePrice", h.brokerClosePrice, decimals: price)
         if h.instrument.securityType == .option {
             // Underlying shares the position moves like: delta per share × contracts × shares per contract.
             let delta = quote?.greeks?.delta
             w.field("delta", delta, decimals: PricePrecision.modelDecimals)
             w.field("deltaExposure", delta.map { $0 * h.quantity * h.multiplier }, decimals: 2)
         }
+        w.endObject()
+    }
+
+    /// A position Tickhub cannot value, as the broker gave it: no price, no P&L, the reason instead.
+    static func writeUnvalued(_ u: UnvaluedHolding, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("broker", u.broker)
+        w.field("account", u.account)
+        w.field("symbol", u.symbol)
+        w.field("secType", u.secType)
+        w.field("quantity", u.quantity)
+        w.field("avgCost", u.averageCost, decimals: PricePrecision.costDecimals)
+        w.field("multiplier", u.multiplier)
+        w.field("currency", u.currency)
+        w.field("valued", false)
+        w.field("unvaluedReason", u.reason)
         w.endObject()
     }
 

@@ -53,9 +53,15 @@ public final class TickhubServer: Sendable {
         broadcast.post(.brokerStatus(status))
     }
 
-    /// Replaces a broker's positions; every shard values them against its live quotes.
-    public func publishHoldings(broker: String, _ holdings: [Holding]) {
-        broadcast.post(.holdings(broker: broker, holdings))
+    /// Replaces a broker's positions; every shard values them against its live quotes. `unvalued` are the
+    /// positions it reports that Tickhub cannot value (a future): listed with their reason, in no sum.
+    public func publishHoldings(broker: String, _ holdings: [Holding], unvalued: [UnvaluedHolding] = []) {
+        broadcast.post(.holdings(broker: broker, holdings, unvalued: unvalued))
+    }
+
+    /// A synced broker's state, for `/api/health`, `/api/brokers` and the dashboard's positions panel.
+    public func publishBrokerSync(_ status: BrokerSyncStatus) {
+        broadcast.post(.brokerSync(status))
     }
 
     public func publishBalances(broker: String, _ values: [AccountBalance]) {

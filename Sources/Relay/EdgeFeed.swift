@@ -128,8 +128,7 @@ final class EdgeFeed: Sendable {
             case subjects.sourceChange:
                 hub.sourceChange(try SourceChangeMessage(json: message.data))
             case subjects.holdings:
-                let relayed = try HoldingsMessage(json: message.data)
-                hub.holdings(relayed.broker, relayed.holdings)
+                hub.holdings(try HoldingsMessage(json: message.data))
             case subjects.balances:
                 let relayed = try BalancesMessage(json: message.data)
                 hub.balances(relayed.broker, relayed.balances)

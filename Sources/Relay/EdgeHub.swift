@@ -12,7 +12,8 @@ public struct EdgeHub: Sendable {
     public var providerHealth: @Sendable ([ProviderHealth]) -> Void
     public var availability: @Sendable (String, SymbolAvailability) -> Void
     public var sourceChange: @Sendable (SourceChangeMessage) -> Void
-    public var holdings: @Sendable (_ broker: String, [Holding]) -> Void
+    /// A broker's holdings whole, valued and unvalued.
+    public var holdings: @Sendable (HoldingsMessage) -> Void
     public var balances: @Sendable (_ broker: String, [AccountBalance]) -> Void
     /// A bar series, a bar's update and a fired alert, as the hub's publish calls take them.
     public var barSeries: @Sendable (BarSeriesMessage) -> Void
@@ -28,7 +29,7 @@ public struct EdgeHub: Sendable {
         providerHealth: @escaping @Sendable ([ProviderHealth]) -> Void = { _ in },
         availability: @escaping @Sendable (String, SymbolAvailability) -> Void = { _, _ in },
         sourceChange: @escaping @Sendable (SourceChangeMessage) -> Void = { _ in },
-        holdings: @escaping @Sendable (String, [Holding]) -> Void = { _, _ in },
+        holdings: @escaping @Sendable (HoldingsMessage) -> Void = { _ in },
         balances: @escaping @Sendable (String, [AccountBalance]) -> Void = { _, _ in },
         barSeries: @escaping @Sendable (BarSeriesMessage) -> Void = { _ in },
         bar: @escaping @Sendable (BarUpdateMessage) -> Void = { _ in },
@@ -57,7 +58,7 @@ public struct EdgeHub: Sendable {
             providerHealth: { server.publishProviderHealth($0) },
             availability: { server.publishAvailability($0, $1) },
             sourceChange: { server.publishSourceChange(symbol: $0.symbol, from: $0.from, to: $0.to, reason: $0.reason) },
-            holdings: { server.publishHoldings(broker: $0, $1) },
+            holdings: { server.publishHoldings(broker: $0.broker, $0.holdings, unvalued: $0.unvalued) },
             balances: { server.publishBalances(broker: $0, $1) },
             barSeries: { server.publishBarSeries($0.key, bars: $0.bars, source: $0.source, lastComplete: $0.lastComplete) },
             bar: { server.publishBar($0.key, $0.bar, source: $0.source) },

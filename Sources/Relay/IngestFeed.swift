@@ -28,7 +28,7 @@ public final class IngestFeed: HubRelay, Sendable {
     private struct Latest {
         var broker: BrokerConnectionStatus?
         var health: [ProviderHealth]?
-        var holdings: [String: [Holding]] = [:]
+        var holdings: [String: HoldingsMessage] = [:]
         var balances: [String: [AccountBalance]] = [:]
         /// Symbols that cannot be had, and why; an available symbol is not kept.
         var unavailable: [String: SymbolAvailability] = [:]
@@ -112,7 +112,9 @@ public final class IngestFeed: HubRelay, Sendable {
         var events: [HubEvent] = []
         if let broker = state.broker { events.append(.brokerStatus(broker)) }
         if let health = state.health { events.append(.providerHealth(health)) }
-        for (broker, list) in state.holdings.sorted(by: { $0.key < $1.key }) { events.append(.holdings(broker: broker, list)) }
+        for (broker, held) in state.holdings.sorted(by: { $0.key < $1.key }) {
+            events.append(.holdings(broker: broker, held.holdings, unvalued: held.unvalued))
+        }
         for (broker, list) in state.balances.sorted(by: { $0.key < $1.key }) { events.append(.balances(broker: broker, list)) }
         for (symbol, availability) in state.unavailable.sorted(by: { $0.key < $1.key }) { events.append(.availability(symbol, availability)) }
         let post = queue.withLock { queue -> Bool in
@@ -264,8 +266,8 @@ public final class IngestFeed: HubRelay, Sendable {
             return (subjects.availability, AvailabilityMessage(symbol: symbol, availability).json)
         case let .sourceChanged(symbol, from, to, reason):
             return (subjects.sourceChange, SourceChangeMessage(symbol: symbol, from: from, to: to, reason: reason).json)
-        case let .holdings(broker, list):
-            return (subjects.holdings, HoldingsMessage(broker: broker, list).json)
+        case let .holdings(broker, list, unvalued):
+            return (subjects.holdings, HoldingsMessage(broker: broker, list, unvalued: unvalued).json)
         case let .balances(broker, list):
             return (subjects.balances, BalancesMessage(broker: broker, list).json)
         case let .barSeries(series):
@@ -285,7 +287,8 @@ public final class IngestFeed: HubRelay, Sendable {
         switch event {
         case let .brokerStatus(status): latest.withLock { $0.broker = status }
         case let .providerHealth(health): latest.withLock { $0.health = health }
-        case let .holdings(broker, list): latest.withLock { $0.holdings[broker] = list }
+        case let .holdings(broker, list, unvalued):
+            latest.withLock { $0.holdings[broker] = HoldingsMessage(broker: broker, list, unvalued: unvalued) }
         case let .balances(broker, list): latest.withLock { $0.balances[broker] = list }
         case let .availability(symbol, availability):
             latest.withLock { $0.unavailable[symbol] = availability == .available ? nil : availability }

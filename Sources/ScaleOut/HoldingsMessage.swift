@@ -3,14 +3,17 @@ import TickhubCore
 
 /// One broker's holdings as the leading ingest relays them on `portfolio.holdings`: edges value P&L themselves from
 /// them and the quotes, so each holding travels whole (its instrument's every term, the cost as the broker gave
-/// it), under the API's names where it has them (`secType`, `avgCost`, `brokerUnrealizedPnl`).
+/// it), under the API's names where it has them (`secType`, `avgCost`, `brokerUnrealizedPnl`, `brokerMarketPrice`,
+/// `brokerClosePrice`); the positions the hub cannot value travel beside them under `unvalued`, with their reason.
 public struct HoldingsMessage: Equatable, Sendable {
     public var broker: String
     public var holdings: [Holding]
+    public var unvalued: [UnvaluedHolding]
 
-    public init(broker: String, _ holdings: [Holding]) {
+    public init(broker: String, _ holdings: [Holding], unvalued: [UnvaluedHolding] = []) {
         self.broker = broker
         self.holdings = holdings
+        self.unvalued = unvalued
     }
 
     public var json: [UInt8] {
@@ -30,6 +33,23 @@ public struct HoldingsMessage: Equatable, Sendable {
             w.field("currency", h.currency)
             w.field("costIncludesMultiplier", h.costIncludesMultiplier)
             w.field("brokerUnrealizedPnl", h.brokerUnrealizedPnL)
+            w.field("brokerMarketPrice", h.brokerMarketPrice)
+            w.field("brokerClosePrice", h.brokerClosePrice)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("unvalued")
+        w.beginArray()
+        for u in unvalued {
+            w.beginObject()
+            w.field("account", u.account)
+            w.field("symbol", u.symbol)
+            w.field("secType", u.secType)
+            w.field("quantity", u.quantity)
+            w.field("multiplier", u.multiplier)
+            w.field("avgCost", u.averageCost)
+            w.field("currency", u.currency)
+            w.field("reason", u.reason)
             w.endObject()
         }
         w.endArray()
@@ -48,9 +68,20 @@ public struct HoldingsMessage: Equatable, Sendable {
                 broker: broker, account: try h.string("account"), instrument: try Self.instrument(terms),
                 quantity: try h.number("quantity"), averageCost: try h.number("avgCost"), multiplier: try h.number("multiplier"),
                 currency: try h.string("currency"), costIncludesMultiplier: try h.flag("costIncludesMultiplier"),
-                brokerUnrealizedPnL: try h.optionalNumber("brokerUnrealizedPnl")))
+                brokerUnrealizedPnL: try h.optionalNumber("brokerUnrealizedPnl"), brokerMarketPrice: try h.optionalNumber("brokerMarketPrice"),
+                brokerClosePrice: try h.optionalNumber("brokerClosePrice")))
         }
         self.holdings = holdings
+        // An ingest of the release before sends none.
+        var unvalued: [UnvaluedHolding] = []
+        for element in try (f.members["unvalued"] == nil ? [] : f.array("unvalued")) {
+            let u = try RelayFields(element, message: "unvalued holding")
+            unvalued.append(UnvaluedHolding(
+                broker: broker, account: try u.string("account"), symbol: try u.string("symbol"), secType: try u.string("secType"),
+                quantity: try u.number("quantity"), multiplier: try u.number("multiplier"), averageCost: try u.optionalNumber("avgCost"),
+                currency: try u.string("currency"), reason: try u.string("reason")))
+        }
+        self.unvalued = unvalued
     }
 
     static func write(_ instrument: Instrument, into w: inout JSONWriter) {

@@ -13,13 +13,17 @@ public struct Holding: Sendable, Equatable {
     /// IBKR reports options' and futures' average cost per contract, multiplier already applied;
     /// other brokers' exports usually give it per unit.
     public var costIncludesMultiplier: Bool
-    /// The broker's own unrealized P&L, when it reports one (IBKR), shown beside Tickhub's.
+    /// The broker's own figures, when it reports them, shown beside Tickhub's and never used in its sums: its
+    /// unrealized P&L (IBKR, TastyTrade from its mark), its mark price and the close it measures the day from
+    /// (TastyTrade's `mark` and `close-price`), per unit like Tickhub's `marketPrice`.
     public var brokerUnrealizedPnL: Double?
+    public var brokerMarketPrice: Double?
+    public var brokerClosePrice: Double?
 
     public init(
         broker: String, account: String, instrument: Instrument, quantity: Double, averageCost: Double,
         multiplier: Double? = nil, currency: String? = nil, costIncludesMultiplier: Bool = false,
-        brokerUnrealizedPnL: Double? = nil
+        brokerUnrealizedPnL: Double? = nil, brokerMarketPrice: Double? = nil, brokerClosePrice: Double? = nil
     ) {
         self.broker = broker
         self.account = account
@@ -30,6 +34,8 @@ public struct Holding: Sendable, Equatable {
         self.currency = currency ?? instrument.currency
         self.costIncludesMultiplier = costIncludesMultiplier
         self.brokerUnrealizedPnL = brokerUnrealizedPnL
+        self.brokerMarketPrice = brokerMarketPrice
+        self.brokerClosePrice = brokerClosePrice
     }
 
     /// Cost of one unit of the underlying quantity, whichever way the broker reported it.

@@ -60,7 +60,7 @@ import HubTestSupport
         shards.broadcast.post(.sourceChanged(symbol: "MSFT", from: nil, to: .ibkr, reason: "first"))
         shards.broadcast.post(.sourceChanged(symbol: "MSFT", from: .ibkr, to: .yahoo, reason: "IBKR went quiet"))
         let holding = Holding(broker: "other", account: "A1", instrument: .stock("IBM"), quantity: 10, averageCost: 100)
-        shards.broadcast.post(.holdings(broker: "other", [holding]))
+        shards.broadcast.post(.holdings(broker: "other", [holding], unvalued: []))
         shards.broadcast.post(.databaseProblem("disk full"))
         for hub in shards.hubs { hub.flushWrites() }
         for (hub, connection) in zip(shards.hubs, watchers) {
