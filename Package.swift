@@ -426,7 +426,7 @@ let package = Package(
         .testTarget(
             name: "TWSSimulatorTests",
             dependencies: [
-                "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport", "ClientPortal",
+                "TWSSimulator", "TWSProtocol", "TickhubCore", "SimulatorTestSupport", "ClientPortal", "TastyTrade",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // The Client Portal gateway's clients: REST over TLS, and a WebSocket over NIOSSL.

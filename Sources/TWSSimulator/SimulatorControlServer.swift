@@ -8,19 +8,23 @@ import NIOPosix
 /// `GET /status`; `POST /fault/<name>` with `drop`, `refuse?seconds=N`, `link-lost`, `link-restored?dataLost=1`,
 /// `farm-broken`, `farm-restored`, `competing-session`, `competing-session-ended`, `malformed?kind=field|length|truncated`;
 /// `POST /clock?time=<ISO 8601>` sets the simulated time (it runs on from there). With a Client Portal gateway:
-/// `GET /clientportal/status` and its faults, `POST /fault/cp-…` (see `ClientPortalFault.parse`).
+/// `GET /clientportal/status` and its faults, `POST /fault/cp-…` (see `ClientPortalFault.parse`). With a simulated
+/// TastyTrade: `GET /tastytrade/status`; `POST /tastytrade/fault/<name>` with `expire-tokens`, `revoke-grant`,
+/// `restore-grant`, `too-many-requests?count=N`, `drop-streamers`, `dxlink-unauthorized`, `drop-dxlink` (see
+/// `TastyTradeFault`); `POST /tastytrade/fill?account=5WT00001&symbol=AAPL&quantity=10[&price=231.5]` (a sale is a
+/// negative quantity; without a price, at the mark) answers the position as it now stands.
 public enum SimulatorControlServer {
     /// Starts listening on `host:port` (0 for a free port) and returns the channel; close it to stop.
     public static func start(
-        simulator: GatewaySimulator, clientPortal: ClientPortalGateway? = nil, host: String = "127.0.0.1", port: Int,
-        group: EventLoopGroup
+        simulator: GatewaySimulator, clientPortal: ClientPortalGateway? = nil, tastyTrade: TastyTradeSimulator? = nil,
+        host: String = "127.0.0.1", port: Int, group: EventLoopGroup
     ) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ControlHandler(simulator: simulator, clientPortal: clientPortal))
+                    try channel.pipeline.syncOperations.addHandler(ControlHandler(simulator: simulator, clientPortal: clientPortal, tastyTrade: tastyTrade))
                 }
             }
             .bind(host: host, port: port).get()
@@ -52,10 +56,12 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
 
     let simulator: GatewaySimulator
     let clientPortal: ClientPortalGateway?
+    let tastyTrade: TastyTradeSimulator?
 
-    init(simulator: GatewaySimulator, clientPortal: ClientPortalGateway?) {
+    init(simulator: GatewaySimulator, clientPortal: ClientPortalGateway?, tastyTrade: TastyTradeSimulator?) {
         self.simulator = simulator
         self.clientPortal = clientPortal
+        self.tastyTrade = tastyTrade
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -68,10 +74,12 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
         let context = NIOLoopBound(context, eventLoop: eventLoop)
         let simulator = simulator
         let clientPortal = clientPortal
+        let tastyTrade = tastyTrade
         let method = head.method
         Task {
             let (status, body) = await Self.answer(
-                method: method, path: path, query: query, simulator: simulator, clientPortal: clientPortal)
+                method: method, path: path, query: query, simulator: simulator, clientPortal: clientPortal,
+                tastyTrade: tastyTrade)
             // The answer comes back on some task executor: only the loop may unwrap the context.
             eventLoop.execute {
                 Self.respond(context.value, status: status, body: body)
@@ -81,8 +89,11 @@ private final class ControlHandler: ChannelInboundHandler, Sendable {
 
     static func answer(
         method: HTTPMethod, path: String, query: [String: String], simulator: GatewaySimulator,
-        clientPortal: ClientPortalGateway?
+        clientPortal: ClientPortalGateway?, tastyTrade: TastyTradeSimulator?
     ) async -> (HTTPResponseStatus, String) {
+        if path.hasPrefix("/tastytrade/") {
+            return await TastyTradeControl.answer(method: method, path: path, query: query, tastyTrade: tastyTrade)
+        }
         if method == .GET, path == "/clientportal/status" {
             guard let clientPortal else { return (.notFound, #"{"error":"no Client Portal gateway is running"}"#) }
             guard let status = try? await clientPortal.status(),

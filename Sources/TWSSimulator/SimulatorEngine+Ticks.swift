@@ -6,7 +6,9 @@ extension SimulatorEngine {
     /// One round of the tick clock: spend the round's share of the tick rate round-robin over the walks, each
     /// step's messages going to every subscriber of the symbol (and of its options, repriced with it).
     func produceTicks(elapsed: Double) {
-        guard ticksFlowing, !subscriptions.isEmpty || !history.live.isEmpty || !clientPortalSymbols.isEmpty else {
+        guard ticksFlowing, !subscriptions.isEmpty || !history.live.isEmpty || !clientPortalSymbols.isEmpty
+                || !tastyTradeSymbols.isEmpty
+        else {
             tickCredit = 0
             return
         }
@@ -76,8 +78,8 @@ extension SimulatorEngine {
         for (index, subscription) in subscriptions.enumerated() {
             bySymbol[subscription.symbol, default: []].append(index)
         }
-        // The Client Portal's symbols after the TWS subscriptions', in a stable order.
-        for symbol in subscriptions.map(\.symbol) + clientPortalSymbols.sorted() {
+        // The Client Portal's and TastyTrade's symbols after the TWS subscriptions', in a stable order.
+        for symbol in subscriptions.map(\.symbol) + clientPortalSymbols.union(tastyTradeSymbols).sorted() {
             var stepped = symbol
             if let underlying = walks[symbol]?.instrument.option?.underlying, walks[underlying] != nil {
                 stepped = underlying

@@ -60,6 +60,10 @@ final class SimulatorEngine {
     var clientPortalSymbols: Set<String> = [] {
         didSet { rotationIsCurrent = false }
     }
+    /// Symbols TastyTrade's DXLink clients subscribe to: stepped the same way.
+    var tastyTradeSymbols: Set<String> = [] {
+        didSet { rotationIsCurrent = false }
+    }
 
     // Fault state.
     var linkDown = false

@@ -50,6 +50,9 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Seconds between the Client Portal WebSocket's system heartbeats.") var clientPortalHeartbeatSeconds = 10.0
     @Option(help: "Seconds a Client Portal stream subscription lasts unless smd is sent again (IBKR: 600; 0: for good).")
     var clientPortalSubscriptionSeconds = 600.0
+    @Option(help: "Plain HTTP port of a simulated TastyTrade beside the TWS port (REST, account streamer at /streamer, DXLink at /dxlink; 0 picks a free one; -1, the default, runs none). Its demo credentials: client id \(TastyTradeSimulatorConfiguration.demoClientID), secret \(TastyTradeSimulatorConfiguration.demoClientSecret), refresh token \(TastyTradeSimulatorConfiguration.demoRefreshToken).")
+    var tastytradePort = -1
+    @Option(help: "Seconds a simulated TastyTrade access token lives (TastyTrade: 900).") var tastytradeTokenSeconds = 900.0
 
     func validate() throws {
         if let clock, clock != "open", TradingCalendar.parse(clock) == nil {
@@ -71,6 +74,12 @@ struct TickhubSim: AsyncParsableCommand {
         }
         guard clientPortalHeartbeatSeconds >= 1, clientPortalHeartbeatSeconds.isFinite else {
             throw ValidationError("--client-portal-heartbeat-seconds \(clientPortalHeartbeatSeconds): give 1 or more")
+        }
+        guard tastytradePort >= -1, tastytradePort <= 65_535 else {
+            throw ValidationError("--tastytrade-port \(tastytradePort) is not a port: give 0 to 65535, or -1 for none")
+        }
+        guard tastytradeTokenSeconds >= 1, tastytradeTokenSeconds.isFinite else {
+            throw ValidationError("--tastytrade-token-seconds \(tastytradeTokenSeconds): give 1 or more")
         }
         guard clientPortalRequestsPerSecond >= 0 else {
             throw ValidationError("--client-portal-requests-per-second \(clientPortalRequestsPerSecond): give 0 (no pacing) or more")
@@ -107,20 +116,23 @@ struct TickhubSim: AsyncParsableCommand {
         let clientPortalLine = clientPortal.map {
             " clientportal=\($0.port) clientportalCert=\($0.gateway.configuration.certificateOutputPath ?? "")"
         } ?? ""
+        let tastyTrade = try await startTastyTrade(simulator)
+        let tastyTradeLine = tastyTrade.map { " tastytrade=\($0.port)" } ?? ""
         var controlLine = ""
         if controlPort >= 0 {
             let control = try await SimulatorControlServer.start(
-                simulator: simulator, clientPortal: clientPortal?.gateway, host: host, port: controlPort,
+                simulator: simulator, clientPortal: clientPortal?.gateway, tastyTrade: tastyTrade?.simulator, host: host, port: controlPort,
                 group: MultiThreadedEventLoopGroup.singleton)
             controlLine = " control=\(control.localAddress?.port ?? 0)"
         }
         // One parseable line for scripts and tests that start us on port 0.
         let started = config.clock ?? Date()
-        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion) clock=\(TradingCalendar.format(started))\(clientPortalLine)\n"
+        let line = "tickhub-sim: listening host=\(host) port=\(bound)\(controlLine) serverVersion=\(serverVersion) clock=\(TradingCalendar.format(started))\(clientPortalLine)\(tastyTradeLine)\n"
         FileHandle.standardOutput.write(Data(line.utf8))
 
         try await ProcessLifecycle.run([.init("simulator") {
             await clientPortal?.gateway.stop()
+            await tastyTrade?.simulator.stop()
             await simulator.stop()
         }], logger: Logger(label: "tickhub-sim"))
     }
@@ -141,6 +153,17 @@ struct TickhubSim: AsyncParsableCommand {
             .appendingPathComponent("tickhub-sim-clientportal-\(ProcessInfo.processInfo.processIdentifier).pem").path
         let gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
         return (gateway, try await gateway.start())
+    }
+
+    /// The simulated TastyTrade beside the TWS port when `--tastytrade-port` asks for one, started.
+    func startTastyTrade(_ simulator: GatewaySimulator) async throws -> (simulator: TastyTradeSimulator, port: Int)? {
+        guard tastytradePort >= 0 else { return nil }
+        var configuration = TastyTradeSimulatorConfiguration()
+        configuration.host = host
+        configuration.port = tastytradePort
+        configuration.tokenSeconds = tastytradeTokenSeconds
+        let tastyTrade = TastyTradeSimulator(simulator: simulator, configuration: configuration)
+        return (tastyTrade, try await tastyTrade.start())
     }
 
     static func symbols(_ list: String) -> Set<String> {

@@ -170,7 +170,7 @@ struct ClientPortalGatewayTests {
             var untrusting = TLSConfiguration.makeClientConfiguration()
             untrusting.trustRoots = .certificates([])
             do {
-                _ = try await StreamTestClient.connect(port: cp.port, tls: untrusting, cookie: nil)
+                _ = try await StreamTestClient.connect(port: cp.port, path: "/v1/api/ws", tls: untrusting, cookie: nil)
                 Issue.record("a client that does not trust the certificate connected")
             } catch {
                 // A TLS error, or the close that follows it: never an upgrade.

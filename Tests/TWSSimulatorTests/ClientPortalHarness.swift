@@ -41,7 +41,7 @@ struct ClientPortalHarness {
 
     /// A WebSocket at /v1/api/ws, with `cookie` as its `Cookie` header if given.
     func stream(cookie: String? = nil) async throws -> StreamTestClient {
-        try await StreamTestClient.connect(port: port, tls: tls, cookie: cookie)
+        try await StreamTestClient.connect(port: port, path: "/v1/api/ws", tls: tls, cookie: cookie)
     }
 }
 
@@ -139,7 +139,7 @@ actor MessageBox {
     func message(_ index: Int) -> String { messages[index] }
 }
 
-/// A WebSocket client of the gateway over TLS.
+/// A WebSocket client of a simulated gateway: over TLS (the Client Portal's) or plain (TastyTrade's).
 final class StreamTestClient: Sendable {
     let channel: Channel
     let box = MessageBox()
@@ -157,8 +157,8 @@ final class StreamTestClient: Sendable {
         }
     }
 
-    static func connect(port: Int, tls: TLSConfiguration, cookie: String?) async throws -> StreamTestClient {
-        let context = try NIOSSLContext(configuration: tls)
+    static func connect(port: Int, path: String, tls: TLSConfiguration?, cookie: String? = nil) async throws -> StreamTestClient {
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let upgraded = loop.makePromise(of: StreamTestClient.self)
         let timeout = loop.scheduleTask(in: .seconds(10)) { upgraded.fail(TestTimeout(what: "the WebSocket upgrade")) }
@@ -166,8 +166,11 @@ final class StreamTestClient: Sendable {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
-                    let request = UpgradeRequest(port: port, cookie: cookie, refused: { upgraded.fail(UpgradeRefused(status: $0)) })
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                    }
+                    let request = UpgradeRequest(
+                        port: port, path: path, cookie: cookie, refused: { upgraded.fail(UpgradeRefused(status: $0)) })
                     let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
                     let upgrader = NIOWebSocketClientUpgrader(
                         requestKey: key, maxFrameSize: 1 << 22, automaticErrorHandling: true,
@@ -224,11 +227,13 @@ private final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPClientRequestPart
 
     let port: Int
+    let path: String
     let cookie: String?
     let refused: @Sendable (HTTPResponseStatus) -> Void
 
-    init(port: Int, cookie: String?, refused: @escaping @Sendable (HTTPResponseStatus) -> Void) {
+    init(port: Int, path: String, cookie: String?, refused: @escaping @Sendable (HTTPResponseStatus) -> Void) {
         self.port = port
+        self.path = path
         self.cookie = cookie
         self.refused = refused
     }
@@ -238,7 +243,7 @@ private final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandl
         headers.add(name: "Host", value: "localhost:\(port)")
         headers.add(name: "Content-Length", value: "0")
         if let cookie { headers.add(name: "Cookie", value: cookie) }
-        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/api/ws", headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         context.fireChannelActive()
     }
