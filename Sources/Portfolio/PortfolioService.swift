@@ -3,56 +3,96 @@ import HubProtocol
 import Foundation
 import Logging
 import Store
+import Synchronization
 import TickhubCore
 
-/// Positions kept in the database: manual and imported ones for brokers Tickhub cannot reach, and IBKR's,
-/// synced from the provider. Publishes every broker's holdings to the server, which values them live.
+/// Positions kept in the database: manual and imported ones for brokers Tickhub cannot reach, and the synced
+/// brokers' (IBKR's from the provider, TastyTrade's from its API). Publishes the holdings of every broker whose
+/// positions do not come live to the server, which values them live.
 public final class PortfolioService: HubArchive {
     let store: PositionStore
-    let publish: @Sendable (_ broker: String, _ holdings: [Holding]) -> Void
+    let publish: @Sendable (_ broker: String, _ holdings: [Holding], _ unvalued: [UnvaluedHolding]) -> Void
     let logger: Logger
+    /// Brokers whose positions reach the server from their own link while it is up: the database's copy of them
+    /// would only repeat (or, between two reports, contradict) what the link publishes.
+    private let live: Mutex<Set<String>>
 
-    public init(store: PositionStore, logger: Logger = Logger(label: "tickhub.portfolio"),
-                publish: @escaping @Sendable (String, [Holding]) -> Void) {
+    public init(store: PositionStore, liveBrokers: Set<String> = [BrokerAccount.ibkr], logger: Logger = Logger(label: "tickhub.portfolio"),
+                publish: @escaping @Sendable (String, [Holding], [UnvaluedHolding]) -> Void) {
         self.store = store
         self.publish = publish
         self.logger = logger
+        live = Mutex(liveBrokers)
     }
 
-    /// Publishes the stored holdings of every broker but IBKR (whose live positions come from the provider).
+    /// Says whether `broker`'s positions come live (TastyTrade's once its sync is up). A broker no longer live has
+    /// its stored positions, the last it reported, published again at once.
+    public func setLive(_ broker: String, _ isLive: Bool) async {
+        let changed = live.withLock { live in isLive ? live.insert(broker).inserted : live.remove(broker) != nil }
+        if changed, !isLive { await publishStored() }
+    }
+
+    /// Publishes the stored holdings of every broker whose positions do not come live, valued and unvalued.
     public func publishStored() async {
         do {
+            let live = self.live.withLock { $0 }
             let open = try await store.openPositions()
-            var byBroker: [String: [Holding]] = [:]
-            for record in open where record.broker != "ibkr" {
-                if let holding = Self.holding(record) { byBroker[record.broker, default: []].append(holding) }
+            var byBroker: [String: (holdings: [Holding], unvalued: [UnvaluedHolding])] = [:]
+            for record in open where !live.contains(record.broker) {
+                switch Self.holding(record) {
+                case let .valued(holding): byBroker[record.broker, default: ([], [])].holdings.append(holding)
+                case let .unvalued(kept): byBroker[record.broker, default: ([], [])].unvalued.append(kept)
+                }
             }
             let accounts = try await store.accounts()
-            for broker in Set(accounts.map(\.broker)).subtracting(["ibkr"]) where byBroker[broker] == nil { byBroker[broker] = [] }
-            for (broker, holdings) in byBroker { publish(broker, holdings) }
+            for broker in Set(accounts.map(\.broker)).subtracting(live) where byBroker[broker] == nil { byBroker[broker] = ([], []) }
+            for (broker, held) in byBroker { publish(broker, held.holdings, held.unvalued) }
         } catch {
             logger.error("cannot read positions: \(error)")
         }
     }
 
-    static func holding(_ record: PositionRecord) -> Holding? {
-        guard let instrument = try? SymbolGrammar.parse(record.symbol) else { return nil }
+    /// A stored position as the server values it, or lists it unvalued with why.
+    enum StoredHolding: Equatable {
+        case valued(Holding)
+        case unvalued(UnvaluedHolding)
+    }
+
+    static func holding(_ record: PositionRecord) -> StoredHolding {
+        func unvalued(_ reason: String) -> StoredHolding {
+            .unvalued(UnvaluedHolding(
+                broker: record.broker, account: record.accountId, symbol: record.symbol, secType: record.securityType.rawValue,
+                quantity: record.quantity, multiplier: record.multiplier, averageCost: record.averageCost, currency: record.currency,
+                reason: reason))
+        }
+        if let reason = record.unvaluedReason { return unvalued(reason) }
+        let instrument: Instrument
+        do { instrument = try SymbolGrammar.parse(record.symbol) } catch { return unvalued(error.description) }
+        // IBKR gives options' and futures' cost per contract; TastyTrade, like the entered and imported, per unit.
         let perContract = record.origin == .ibkr && (record.securityType == .option || record.securityType == .future)
-        return Holding(
+        return .valued(Holding(
             broker: record.broker, account: record.accountId, instrument: instrument, quantity: record.quantity,
             averageCost: record.averageCost, multiplier: record.multiplier, currency: record.currency,
-            costIncludesMultiplier: perContract)
+            costIncludesMultiplier: perContract))
     }
 
     /// Keeps the IBKR positions in the database in step with what IBKR reports, by account; vanished ones are
     /// closed.
     public func syncIBKR(_ byAccount: [String: [BrokerPosition]]) async {
         for (account, reported) in byAccount {
-            do {
-                _ = try await store.syncIBKR(accountId: account, positions: reported)
-            } catch {
-                logger.error("cannot store IBKR positions of \(account): \(error)")
-            }
+            await syncBroker(BrokerAccount.ibkr, origin: .ibkr, account: account, reported)
+        }
+    }
+
+    /// Keeps one account of a synced broker in the database as the broker reports it whole (vanished positions
+    /// closed, the account's entered ones superseded); a broker not live has its holdings published again.
+    public func syncBroker(_ broker: String, origin: PositionOrigin, account: String, _ reported: [BrokerPosition]) async {
+        do {
+            let result = try await store.syncBroker(broker, origin: origin, accountId: account, positions: reported)
+            let moved = !result.changes.inserted.isEmpty || !result.changes.updated.isEmpty || !result.changes.closed.isEmpty
+            if moved || !result.superseded.isEmpty, !live.withLock({ $0.contains(broker) }) { await publishStored() }
+        } catch {
+            logger.error("cannot store \(broker) positions of \(account): \(error)")
         }
     }
 
@@ -75,7 +115,7 @@ public final class PortfolioService: HubArchive {
             let existing: PositionRecord?
             do { existing = try await self.store.position(id: id) } catch { return Self.response(error) }
             guard let existing, existing.isOpen else { return .error(404, code: "not_found", "no position \(id)") }
-            guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
+            guard !existing.origin.isSynced else { return Self.readOnly(existing.origin) }
             try body.checkUnchanged(existing)
             if let read = body.staleUpdate(existing) {
                 return .error(409, code: "conflict", "position \(id) was last changed at \(existing.updatedAt), not at the updatedAt \(read) this update was based on: read it again")
@@ -126,7 +166,7 @@ public final class PortfolioService: HubArchive {
     func delete(_ id: Int64) async -> HTTPResponse {
         do {
             guard let existing = try await store.position(id: id) else { return .error(404, code: "not_found", "no position \(id)") }
-            guard existing.origin != .ibkr else { return .error(400, code: "read_only_broker", "IBKR positions come from IBKR") }
+            guard !existing.origin.isSynced else { return Self.readOnly(existing.origin) }
             try await store.delete(id: id)
             await publishStored()
             return HTTPResponse(status: 204, body: [])
@@ -262,6 +302,12 @@ public final class PortfolioService: HubArchive {
         if try await store.account(broker: broker, accountId: account) == nil {
             _ = try await store.createAccount(broker: broker, accountId: account)
         }
+    }
+
+    /// A synced broker's row is changed at the broker, never here.
+    static func readOnly(_ origin: PositionOrigin) -> HTTPResponse {
+        let name = origin == .ibkr ? "IBKR" : origin == .tastytrade ? "TastyTrade" : origin.rawValue
+        return .error(400, code: "read_only_broker", "\(name) positions come from \(name)")
     }
 
     static func response(_ error: any Error) -> HTTPResponse {

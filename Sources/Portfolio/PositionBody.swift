@@ -10,7 +10,7 @@ import TickhubCore
 /// read for one release; a request that uses them is answered with `Deprecation: true`.
 struct PositionBody {
     static let writable: Set<String> = ["broker", "account", "symbol", "secType", "quantity", "avgCost", "multiplier", "currency"]
-    static let readOnly: Set<String> = ["id", "origin", "updatedAt"]
+    static let readOnly: Set<String> = ["id", "origin", "updatedAt", "unvaluedReason"]
     /// Old name → the name it stands for.
     static let deprecated: [String: String] = ["averageCost": "avgCost", "securityType": "secType"]
 
@@ -117,6 +117,8 @@ struct PositionBody {
         w.field("currency", r.currency)
         w.field("origin", r.origin.rawValue)
         w.field("updatedAt", r.updatedAt)
+        // Only a synced position Tickhub cannot value has one: its symbol is then the broker's own.
+        if let reason = r.unvaluedReason { w.field("unvaluedReason", reason) }
         w.endObject()
     }
 

@@ -61,6 +61,26 @@ public struct PositionDraft: Sendable, Equatable {
             multiplier: multiplier, currency: currency)
     }
 
+    /// A synced position Tickhub cannot value, checked for everything but its symbol, which stays the broker's
+    /// (printable, at most 64 characters).
+    func validatedUnvalued(reason: String, securityType type: SecurityType) throws(PositionValidationError) -> ValidPosition {
+        let trimmed = symbol.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw .invalidSymbol(.empty) }
+        guard trimmed.count <= 64 else { throw .invalidSymbol(.tooLong(trimmed.count)) }
+        guard trimmed.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { throw .invalidSymbol(.invalidCharacters(trimmed)) }
+        guard quantity.isFinite else { throw .quantityNotFinite("\(quantity)") }
+        guard quantity != 0 else { throw .quantityZero }
+        guard averageCost.isFinite else { throw .averageCostNotFinite("\(averageCost)") }
+        let multiplier = self.multiplier ?? 1
+        guard multiplier.isFinite, multiplier > 0 else { throw .multiplierNotPositive(Self.format(multiplier)) }
+        let currency = (self.currency ?? "USD").uppercased()
+        guard currency.count == 3, currency.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
+            throw .invalidCurrency(self.currency ?? "")
+        }
+        return ValidPosition(symbol: trimmed, securityType: type, quantity: quantity, averageCost: averageCost, multiplier: multiplier,
+                             currency: currency, unvaluedReason: reason)
+    }
+
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
@@ -74,4 +94,6 @@ public struct ValidPosition: Sendable, Equatable {
     public var averageCost: Double
     public var multiplier: Double
     public var currency: String
+    /// Set for a synced position Tickhub cannot value; see `PositionRecord.unvaluedReason`.
+    public var unvaluedReason: String? = nil
 }

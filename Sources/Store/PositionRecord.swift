@@ -25,11 +25,14 @@ public struct PositionRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var updatedAt: Int64
     /// Milliseconds since the Unix epoch at which the position was closed; nil while open.
     public var closedAt: Int64?
+    /// Set on a synced position Tickhub cannot value (a future): its `symbol` is then the broker's own, outside
+    /// Tickhub's grammar, and this says why.
+    public var unvaluedReason: String?
 
     public init(
         id: Int64? = nil, broker: String, accountId: String, symbol: String, securityType: SecurityType,
         quantity: Double, averageCost: Double, multiplier: Double, currency: String, origin: PositionOrigin,
-        updatedAt: Int64, closedAt: Int64? = nil
+        updatedAt: Int64, closedAt: Int64? = nil, unvaluedReason: String? = nil
     ) {
         self.id = id
         self.broker = broker
@@ -43,13 +46,14 @@ public struct PositionRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
         self.origin = origin
         self.updatedAt = updatedAt
         self.closedAt = closedAt
+        self.unvaluedReason = unvaluedReason
     }
 
     init(_ valid: ValidPosition, broker: String, accountId: String, origin: PositionOrigin, at now: Int64) {
         self.init(
             broker: broker, accountId: accountId, symbol: valid.symbol, securityType: valid.securityType,
             quantity: valid.quantity, averageCost: valid.averageCost, multiplier: valid.multiplier,
-            currency: valid.currency, origin: origin, updatedAt: now)
+            currency: valid.currency, origin: origin, updatedAt: now, unvaluedReason: valid.unvaluedReason)
     }
 
     public var isOpen: Bool { closedAt == nil }
@@ -67,6 +71,7 @@ public struct PositionRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
         averageCost = valid.averageCost
         multiplier = valid.multiplier
         currency = valid.currency
+        unvaluedReason = valid.unvaluedReason
         return self != before
     }
 }

@@ -16,6 +16,7 @@ enum StoreMigrations {
         migrator.registerMigration("v3", migrate: v3)
         migrator.registerMigration("v4-bars", migrate: v4Bars)
         migrator.registerMigration("v5-alert-state", migrate: v5AlertState)
+        migrator.registerMigration("v6-broker-sync", migrate: v6BrokerSync)
         return migrator
     }
 

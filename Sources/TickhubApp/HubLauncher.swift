@@ -137,8 +137,8 @@ public struct HubLauncher {
         } catch {
             throw ConfigurationError("cannot use the database \(databasePath): \(error)")
         }
-        let portfolio = PortfolioService(store: store) { broker, holdings in
-            slot.server?.publishHoldings(broker: broker, holdings)
+        let portfolio = PortfolioService(store: store) { broker, holdings, unvalued in
+            slot.server?.publishHoldings(broker: broker, holdings, unvalued: unvalued)
         }
         let alerts = AlertDesk(
             store: store, httpClient: httpClient, configuration: settings.alerts,

@@ -26,7 +26,7 @@ import TickhubCore
     func makeHub(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) throws -> FanoutHub {
         let store = try PositionStore(path: path)
         let published = published
-        let portfolio = PortfolioService(store: store) { broker, holdings in published.set(broker, holdings) }
+        let portfolio = PortfolioService(store: store) { broker, holdings, _ in published.set(broker, holdings) }
         return FanoutHub.forTesting(host: host, clock: time, features: [portfolio], adjust)
     }
 

@@ -11,7 +11,7 @@ struct SchemaTests {
         let path = (directory.path as NSString).appendingPathComponent("nested/deeper/tickhub.sqlite")
         let store = try openStore(path)
         #expect(FileManager.default.fileExists(atPath: path))
-        #expect(try await store.appliedMigrations() == ["v1", "v2", "v3", "v4-bars", "v5-alert-state"])
+        #expect(try await store.appliedMigrations() == ["v1", "v2", "v3", "v4-bars", "v5-alert-state", "v6-broker-sync"])
 
         let schema = try await store.pool.read { db in
             (
@@ -29,7 +29,7 @@ struct SchemaTests {
         #expect(schema.indexes == ["alertDelivery_on_alertId", "alertRule_on_symbol", "bar_on_time", "pnlSnapshot_on_takenAt", "position_on_account", "position_open_in_order", "position_open_unique"])
         #expect(schema.positionColumns == [
             "id", "broker", "accountId", "symbol", "securityType", "quantity", "averageCost", "multiplier", "currency",
-            "origin", "updatedAt", "closedAt",
+            "origin", "updatedAt", "closedAt", "unvaluedReason",
         ])
         #expect(schema.quoteColumns == [
             "symbol", "bid", "ask", "last", "bidSize", "askSize", "lastSize", "volume", "open", "high", "low", "close",
@@ -55,7 +55,7 @@ struct SchemaTests {
             try await store.recordSnapshot(PnLSnapshot(takenAt: 1000, scope: .total, marketValue: 3000, unrealizedPnl: 10, dailyPnl: 1))
         }
         let reopened = try openStore(path)
-        #expect(try await reopened.appliedMigrations() == ["v1", "v2", "v3", "v4-bars", "v5-alert-state"])
+        #expect(try await reopened.appliedMigrations() == ["v1", "v2", "v3", "v4-bars", "v5-alert-state", "v6-broker-sync"])
         #expect(try await reopened.accounts().map(\.label) == ["DU123", "Taxable"])
         #expect(try await reopened.openPositions().map(\.symbol) == ["MSFT", "AAPL"])
         #expect(try await reopened.loadLastQuotes().map(\.symbol) == ["AAPL"])
