@@ -19,14 +19,21 @@ const BROKER_NAMES = {
 const SEC_TYPES = { STK: 'Stock', OPT: 'Option', FUT: 'Future', CASH: 'FX', CRYPTO: 'Crypto', IND: 'Index' };
 const PALETTE = ['#60a5fa', '#34d399', '#f59e0b', '#a78bfa', '#f472b6', '#22d3ee', '#facc15', '#fb7185', '#4ade80', '#c084fc'];
 const BROKER_COLORS = { ibkr: '#f87171', tastytrade: '#fb923c' };
+/** Brokers with a badge of their own; the rest share one. */
+const BROKER_BADGES = { ibkr: 'src-ibkr', tastytrade: 'broker-tastytrade' };
+/** A synced broker's state (`/api/brokers`' `sync`) as the positions panel says it. */
+const SYNC_STATES = { connecting: 'connecting', syncing: 'syncing', live: 'synced, live', error: 'sync error', off: 'sync off' };
 
 const pel = {
   section: $('portfolio'), tabs: $('broker-tabs'), live: $('pnl-live'), summary: $('pnl-summary'),
   table: $('positions'), rows: $('position-rows'), total: $('pnl-total'), empty: $('positions-empty'),
-  template: $('position-template'), allocation: $('allocation'), history: $('pnl-history'),
+  template: $('position-template'), allocation: $('allocation'), history: $('pnl-history'), sync: $('broker-sync'),
 };
 
 const brokerName = (broker) => BROKER_NAMES[broker] || broker;
+const brokerBadge = (broker) => BROKER_BADGES[broker] || 'broker-other';
+/** A position the hub lists but cannot value (a future): no mark, no P&L, a reason instead. */
+const isUnvalued = (p) => p.valued === false;
 const positionKey = (p) => `${p.broker}:${p.account}:${p.symbol}`;
 
 /** A valued position in the ib_async vocabulary whichever the hub speaks: hubs are moving from `mark`,
@@ -51,6 +58,7 @@ let pnl = null;                      // the latest `pnl` message
 let pnlLive = false;                 // it came over an open stream (not what was left when it closed)
 let selectedBroker = loadTab();
 let knownBrokers = new Set(['ibkr']); // from /api/brokers; IBKR always has its tab
+let brokerSync = new Map();           // broker → its `sync` from /api/brokers (synced brokers only)
 /** key → { key, position, el, cells, shown, note, markText, markBadge } */
 const positionRows = new Map();
 
@@ -99,6 +107,9 @@ function renderTabs() {
     const count = button.querySelector('.tab-count');
     const text = pnl ? String(n) : '';
     if (count.textContent !== text) count.textContent = text;
+    const sync = brokerSync.get(broker);
+    if (sync) button.dataset.sync = sync.state; else delete button.dataset.sync;
+    button.title = broker === 'all' ? 'Every broker together: the combined totals' : sync ? syncText(broker, sync) : '';
   }
 }
 
@@ -130,19 +141,65 @@ function createPositionRow(p) {
   tr.dataset.position = key;
   tr.dataset.broker = p.broker;
   const cells = fields(tr);
-  cells.broker.appendChild(badge(p.broker === 'ibkr' ? 'src-ibkr' : 'broker-other', brokerName(p.broker)));
+  cells.broker.appendChild(badge(brokerBadge(p.broker), brokerName(p.broker), { kind: `broker-${p.broker}` }));
   cells.account.textContent = p.account;
   tr.querySelector('.sym').textContent = p.symbol;
   const markText = document.createElement('span');
   markText.className = 'mark-value';
   cells.marketPrice.appendChild(markText);
-  const row = { key, el: tr, cells, shown: {}, note: tr.querySelector('.note'), markText, markBadge: null };
+  // The broker's own mark and close, under Tickhub's, for a broker that gives them.
+  const brokerMark = document.createElement('div');
+  brokerMark.className = 'broker-figure';
+  brokerMark.dataset.field = 'brokerMarketPrice';
+  brokerMark.hidden = true;
+  cells.marketPrice.appendChild(brokerMark);
+  const row = { key, el: tr, cells, shown: {}, note: tr.querySelector('.note'), markText, markBadge: null, brokerMark };
   positionRows.set(key, row);
   return row;
 }
 
-function renderPositionRow(row, p) {
+/** A row the hub cannot value: what the broker holds, and why there is no price. */
+function renderUnvaluedRow(row, p) {
   const tr = row.el;
+  tr.dataset.valued = 'false';
+  tr.dataset.stale = String(!pnlLive);
+  tr.dataset.side = p.quantity < 0 ? 'short' : 'long';
+  const parts = [SEC_TYPES[p.secType] || p.secType];
+  if (p.multiplier && p.multiplier !== 1) parts.push(`×${upTo4.format(p.multiplier)}`);
+  if (p.currency && p.currency !== 'USD') parts.push(p.currency);
+  const note = parts.filter(Boolean).join(' · ');
+  if (row.note.textContent !== note) row.note.textContent = note;
+  setNumber(row, 'quantity', p.quantity, formatQuantity(p.quantity), { flash: false });
+  row.cells.quantity.dataset.sign = p.quantity < 0 ? 'down' : '';
+  setNumber(row, 'avgCost', p.avgCost, p.avgCost == null ? DASH : upTo4.format(p.avgCost), { flash: false });
+  const cell = row.cells.marketPrice;
+  row.markText.textContent = '';
+  cell.dataset.value = '';
+  cell.classList.add('missing');
+  if (!row.markBadge) {
+    row.markBadge = badge('unvalued', 'not valued', { kind: 'unvalued' });
+    cell.prepend(row.markBadge);
+  }
+  const reason = p.unvaluedReason || 'the hub cannot value it';
+  row.markBadge.title = reason;
+  cell.title = `Not valued: ${reason}. Listed as ${brokerName(p.broker)} reports it; left out of every total.`;
+  let why = row.el.querySelector('.unvalued-reason');
+  if (!why) {
+    why = document.createElement('div');
+    why.className = 'unvalued-reason';
+    why.dataset.field = 'unvaluedReason';
+    row.note.after(why);
+  }
+  if (why.textContent !== reason) why.textContent = reason;
+  for (const field of ['marketValue', 'unrealizedPnl', 'dailyPnl', 'unrealizedPercent', 'brokerUnrealizedPnl']) {
+    setSigned(row.cells[field], null, DASH, 'not valued');
+  }
+}
+
+function renderPositionRow(row, p) {
+  if (isUnvalued(p)) { renderUnvaluedRow(row, p); return; }
+  const tr = row.el;
+  tr.dataset.valued = 'true';
   const stale = !!p.stale || !pnlLive;
   tr.dataset.stale = String(stale);
   tr.dataset.side = p.quantity < 0 ? 'short' : 'long';
@@ -195,21 +252,43 @@ function renderPositionRow(row, p) {
     row.markBadge = null;
   }
 
+  renderBrokerMark(row, p);
+
   setNumber(row, 'marketValue', p.marketValue, formatMoney(p.marketValue), { flash: false });
   setSigned(row.cells.unrealizedPnl, p.unrealizedPnl, formatMoney(p.unrealizedPnl, { signed: true }));
   setSigned(row.cells.dailyPnl, p.dailyPnl, formatMoney(p.dailyPnl, { signed: true }));
   setSigned(row.cells.unrealizedPercent, p.unrealizedPercent, formatPercent(p.unrealizedPercent));
 
-  // IBKR's own figure beside Tickhub's; the difference in the tooltip.
+  // The broker's own figure beside Tickhub's (IBKR's, tastytrade's from its mark); the difference in the tooltip.
   const theirs = p.brokerUnrealizedPnl;
   let title = '';
   if (theirs != null && p.unrealizedPnl != null) {
     title = `${brokerName(p.broker)}'s own unrealized P&L; Tickhub − ${brokerName(p.broker)} = ${formatMoney(p.unrealizedPnl - theirs, { signed: true })}` +
       ' (the broker revalues less often)';
+  } else if (theirs != null) {
+    title = `${brokerName(p.broker)}'s own unrealized P&L`;
   } else if (p.broker === 'ibkr') {
     title = 'IBKR has not reported its figure yet';
   }
   setSigned(row.cells.brokerUnrealizedPnl, theirs, theirs == null ? (p.broker === 'ibkr' ? DASH : '') : formatMoney(theirs, { signed: true }), title);
+}
+
+/** The broker's mark and close under Tickhub's mark, when it gives them; never used in a sum. */
+function renderBrokerMark(row, p) {
+  const el = row.brokerMark;
+  const mark = p.brokerMarketPrice, close = p.brokerClosePrice;
+  const has = mark != null || close != null;
+  el.hidden = !has;
+  el.dataset.value = mark == null ? '' : String(mark);
+  el.dataset.close = close == null ? '' : String(close);
+  if (!has) { if (el.textContent) el.textContent = ''; return; }
+  const parts = [];
+  if (mark != null) parts.push(`${brokerName(p.broker)} ${formatPrice(p.symbol, mark)}`);
+  if (close != null) parts.push(`close ${formatPrice(p.symbol, close)}`);
+  const text = parts.join(' · ');
+  if (el.textContent !== text) el.textContent = text;
+  const diff = mark != null && p.marketPrice != null ? ` · Tickhub − ${brokerName(p.broker)} = ${formatPrice(p.symbol, p.marketPrice - mark)}` : '';
+  el.title = `${brokerName(p.broker)}'s own figures: its mark${close != null ? ' and the close it measures the day from' : ''}${diff}`;
 }
 
 function sortPositions(list) {
@@ -236,10 +315,11 @@ function renderPositions() {
   const current = [...pel.rows.children];
   if (current.length !== els.length || current.some((e, i) => e !== els[i])) pel.rows.replaceChildren(...els);
 
-  // The IBKR column only where there is something to compare.
-  pel.table.classList.toggle('has-broker-pnl', shown.some((p) => p.broker === 'ibkr'));
+  // The brokers' column only where there is something to compare.
+  pel.table.classList.toggle('has-broker-pnl', shown.some((p) => p.broker === 'ibkr' || p.brokerUnrealizedPnl != null));
 
-  shownPositions = shown;
+  shownPositions = shown.filter((p) => !isUnvalued(p));
+  renderSync();
   renderFreshness();
 
   pel.empty.hidden = shown.length > 0 || !pnl;
@@ -256,7 +336,9 @@ function renderTotals(shown) {
   };
   pel.total.dataset.broker = selectedBroker;
   const label = pel.total.querySelector('.total-label');
-  label.textContent = selectedBroker === 'all' ? 'Total' : `${brokerName(selectedBroker)} total`;
+  const brokersShown = [...new Set(shown.map((p) => p.broker))];
+  label.textContent = selectedBroker !== 'all' ? `${brokerName(selectedBroker)} total`
+    : brokersShown.length > 1 ? 'Combined total' : 'Total';
   if (!t) {
     for (const td of Object.values(cells)) td.textContent = td.dataset.field === 'positions' ? '' : DASH;
     return;
@@ -270,6 +352,11 @@ function renderTotals(shown) {
   cells.marketValue.dataset.value = String(t.marketValue);
   setSigned(cells.unrealizedPnl, t.unrealizedPnl, formatMoney(t.unrealizedPnl, { signed: true }));
   setSigned(cells.dailyPnl, t.dailyPnl, formatMoney(t.dailyPnl, { signed: true }));
+  // The combined view says what it adds up.
+  const byBroker = pnl.byBroker || {};
+  pel.total.title = selectedBroker === 'all' && brokersShown.length > 1
+    ? brokersShown.sort().map((b) => `${brokerName(b)}: ${formatMoney((byBroker[b] || {}).unrealizedPnl, { signed: true })} unrealized`).join(' + ')
+    : '';
 
   // Percent over the cost basis of what was valued, in USD.
   let basis = 0;
@@ -280,11 +367,47 @@ function renderTotals(shown) {
   const pct = basis > 0 ? t.unrealizedPnl / basis * 100 : null;
   setSigned(cells.unrealizedPercent, pct, formatPercent(pct));
 
-  // IBKR's sum, when every position in view is IBKR's and has its figure.
-  const comparable = shown.length > 0 && shown.every((p) => p.broker === 'ibkr' && p.brokerUnrealizedPnl != null && p.usdRate != null);
-  const theirs = comparable ? shown.reduce((sum, p) => sum + p.brokerUnrealizedPnl * p.usdRate, 0) : null;
+  // The brokers' own sum, when every valued position in view has its broker's figure.
+  const valuedShown = shown.filter((p) => !isUnvalued(p));
+  const comparable = valuedShown.length > 0 && valuedShown.every((p) => p.brokerUnrealizedPnl != null && p.usdRate != null);
+  const theirs = comparable ? valuedShown.reduce((sum, p) => sum + p.brokerUnrealizedPnl * p.usdRate, 0) : null;
+  const whose = brokersShown.length === 1 ? brokerName(brokersShown[0]) : 'the brokers';
+  const possessive = whose.endsWith('s') ? `${whose}'` : `${whose}'s`;
   setSigned(cells.brokerUnrealizedPnl, theirs, theirs == null ? '' : formatMoney(theirs, { signed: true }),
-    theirs == null ? '' : `IBKR's own total; Tickhub − IBKR = ${formatMoney(t.unrealizedPnl - theirs, { signed: true })}`);
+    theirs == null ? '' : `${possessive} own total; Tickhub − ${whose} = ${formatMoney(t.unrealizedPnl - theirs, { signed: true })}`);
+}
+
+// ----- Synced brokers: where each one's sync stands
+
+function syncText(broker, s) {
+  let text = `${brokerName(broker)}: ${SYNC_STATES[s.state] || s.state}`;
+  if (s.accounts && s.accounts.length) text += ` · ${s.accounts.length} account${s.accounts.length === 1 ? '' : 's'}`;
+  if (Number.isFinite(s.lastSyncAt)) text += ` · synced ${formatAge(Math.max(0, hubNow() - s.lastSyncAt))} ago`;
+  return text;
+}
+
+/** One line per synced broker in view: its state, and in an error what to do; positions shown while a sync is not
+ *  live may be out of date, which the line says. */
+function renderSync() {
+  const el = pel.sync;
+  if (!el) return;
+  const brokers = [...brokerSync.keys()].filter((b) => selectedBroker === 'all' || b === selectedBroker).sort();
+  const items = brokers.map((broker) => {
+    const s = brokerSync.get(broker);
+    const item = el.querySelector(`[data-sync-broker="${CSS.escape(broker)}"]`) || document.createElement('span');
+    item.className = 'sync-state';
+    item.dataset.syncBroker = broker;
+    item.dataset.state = s.state;
+    let text = syncText(broker, s);
+    if (s.state !== 'live' && s.detail) text += ` · ${s.detail}`;
+    else if (s.state !== 'live' && s.state !== 'off') text += ' · positions may be out of date';
+    if (item.textContent !== text) item.textContent = text;
+    item.title = s.detail || '';
+    return item;
+  });
+  const current = [...el.children];
+  if (current.length !== items.length || current.some((e, i) => e !== items[i])) el.replaceChildren(...items);
+  el.hidden = items.length === 0;
 }
 
 // ----- The header: how old the positions' figures are
@@ -410,7 +533,9 @@ async function refreshBrokers() {
   const names = new Set(['ibkr', ...(body.brokers || []).map((b) => b.name)]);
   const changed = names.size !== knownBrokers.size || [...names].some((n) => !knownBrokers.has(n));
   knownBrokers = names;
+  brokerSync = new Map((body.brokers || []).filter((b) => b.sync).map((b) => [b.name, b.sync]));
   if (changed) renderPositions();
+  else { renderTabs(); renderSync(); }
 }
 
 // ----- Allocation: a bar per symbol and per broker

@@ -9,6 +9,7 @@ const PROVIDERS = {
   yahoo: ['Yahoo', 'src-yahoo'],
   alphavantage: ['Alpha Vantage', 'src-alphavantage'],
   push: ['Push', 'src-push'],
+  tastytrade: ['tastytrade', 'src-tastytrade'],
 };
 
 /** [label, badge class]; a provider newer than this page keeps its own name. */
