@@ -49,6 +49,16 @@ public final class TastyTradeSync: Sendable {
         }
     }
 
+    /// Stops, and returns once the streamer and the fetches are over (and the last status sent).
+    public func stopAndWait() async {
+        let task = running.withLock { task in
+            defer { task = nil }
+            task?.cancel()
+            return task
+        }
+        await task?.value
+    }
+
     /// The DXLink quote token, through the same grant and token keeper.
     public func quoteToken() async throws -> DXLinkToken { try await api.quoteToken() }
 }
