@@ -134,7 +134,7 @@ extension TastyTradeDesk {
         counters.fills += 1
         let account = accounts[accountIndex]
         let position = position(held, of: account, marks: false)
-        announce(position: position, balance: balance(of: account), batched: counters.fills % 2 == 1)
+        announce(position: position, balance: balance(of: account), batched: counters.fills % 2 == 0)
         logger.notice("TastyTrade fill: \(number) \(quantity > 0 ? "bought" : "sold") \(abs(quantity)) \(symbol) at \(fillPrice); now \(after)")
         return position
     }
