@@ -127,7 +127,10 @@ public struct AccountStreamerRequest: Equatable, Sendable {
             throw TastyTradeFormatError("streamer request \(action): no \"auth-token\"")
         }
         var value: [String]?
-        if let written = object["value"], written != .null {
+        if case let .string(account)? = object["value"] {
+            // One account may come as a plain string (the JS SDK sends it so).
+            value = [account]
+        } else if let written = object["value"], written != .null {
             guard let items = written.array else { throw TastyTradeFormatError("streamer request \(action): \"value\" is not an array") }
             value = []
             for item in items {

@@ -5,7 +5,7 @@ public struct DXLinkToken: Equatable, Sendable {
     public var token: String
     /// `wss://…`, where DXLink is.
     public var url: String
-    /// "api" for real-time; a level naming delay ("delayed") makes the quotes delayed.
+    /// "api" for real-time; "demo" (the sandbox's, 15 minutes delayed) or a level naming delay makes quotes delayed.
     public var level: String
 
     public init(token: String, url: String, level: String) {
@@ -17,7 +17,10 @@ public struct DXLinkToken: Equatable, Sendable {
     public init(json: [UInt8]) throws(TastyTradeFormatError) {
         let data = try TastyJSON.data(TastyJSON.parse(json, what: "quote token"), what: "quote token")
         guard let token = TastyJSON.text(data["token"]) else { throw TastyTradeFormatError("quote token: no \"data.token\"") }
-        guard let url = TastyJSON.text(data["dxlink-url"]) else { throw TastyTradeFormatError("quote token: no \"data.dxlink-url\"") }
+        // The OpenAPI also names a `websocket-url`; the documented answers carry `dxlink-url`.
+        guard let url = TastyJSON.text(data["dxlink-url"]) ?? TastyJSON.text(data["websocket-url"]) else {
+            throw TastyTradeFormatError("quote token: no \"data.dxlink-url\"")
+        }
         guard url.hasPrefix("wss://") || url.hasPrefix("ws://") else {
             throw TastyTradeFormatError("quote token: \"dxlink-url\" \(TastyJSON.quoted(String(url.prefix(80)))) is not a WebSocket URL")
         }
@@ -25,7 +28,10 @@ public struct DXLinkToken: Equatable, Sendable {
     }
 
     /// Whether the token's quotes come delayed, as its level says.
-    public var isDelayed: Bool { level.lowercased().contains("delay") }
+    public var isDelayed: Bool {
+        let level = level.lowercased()
+        return level == "demo" || level.contains("delay")
+    }
 
     public var json: [UInt8] {
         Array(("{\"data\":{\"token\":\(TastyJSON.quoted(token)),\"dxlink-url\":\(TastyJSON.quoted(url)),"

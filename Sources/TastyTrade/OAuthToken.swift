@@ -22,13 +22,21 @@ public struct OAuthToken: Equatable, Sendable {
         guard let accessToken = TastyJSON.text(object["access_token"]) else {
             throw TastyTradeFormatError("token: no \"access_token\" (keys: \(body.keyList))")
         }
-        guard let expiresIn = TastyJSON.decimal(object["expires_in"]), expiresIn > 0 else {
-            throw TastyTradeFormatError("token: \"expires_in\" is not a positive number of seconds")
+        // Absent, the documented life (15 minutes) is assumed, as the SDKs do; garbled, the answer is refused.
+        var expiresIn = Self.documentedLife
+        if let written = object["expires_in"], written != .null {
+            guard let seconds = TastyJSON.decimal(written), seconds > 0 else {
+                throw TastyTradeFormatError("token: \"expires_in\" is not a positive number of seconds")
+            }
+            expiresIn = seconds
         }
         self.init(
             accessToken: accessToken, tokenType: TastyJSON.text(object["token_type"]) ?? "Bearer", expiresIn: expiresIn,
             idToken: TastyJSON.text(object["id_token"]))
     }
+
+    /// An access token's life in seconds, as TastyTrade documents it.
+    public static let documentedLife: Double = 900
 
     /// The `Authorization` header's value.
     public var authorization: String { "\(tokenType) \(accessToken)" }

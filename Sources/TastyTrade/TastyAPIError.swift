@@ -28,8 +28,9 @@ public struct TastyAPIError: Error, Equatable, Sendable, CustomStringConvertible
             let code = TastyJSON.text(members["code"]) ?? TastyJSON.integer(members["code"]).map(String.init) ?? ""
             let message = TastyJSON.text(members["message"]) ?? ""
             let details = (members["errors"]?.array ?? []).compactMap { item -> String? in
-                let code = TastyJSON.text(item["code"]) ?? ""
-                let message = TastyJSON.text(item["message"]) ?? ""
+                // Field errors come as code/message or as domain/reason.
+                let code = TastyJSON.text(item["code"]) ?? TastyJSON.text(item["domain"]) ?? ""
+                let message = TastyJSON.text(item["message"]) ?? TastyJSON.text(item["reason"]) ?? ""
                 if code.isEmpty && message.isEmpty { return nil }
                 return code.isEmpty ? message : message.isEmpty ? code : "\(code): \(message)"
             }
@@ -46,13 +47,8 @@ public struct TastyAPIError: Error, Equatable, Sendable, CustomStringConvertible
     public var json: [UInt8] {
         var error = "\"code\":\(TastyJSON.quoted(code)),\"message\":\(TastyJSON.quoted(message))"
         if !details.isEmpty {
-            let items = details.map { detail -> String in
-                let parts = detail.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                return parts.count == 2
-                    ? "{\"code\":\(TastyJSON.quoted(parts[0])),\"message\":\(TastyJSON.quoted(parts[1]))}"
-                    : "{\"message\":\(TastyJSON.quoted(detail))}"
-            }
-            error += ",\"errors\":[\(items.joined(separator: ","))]"
+            // Each detail as a message: read back, it is the same text.
+            error += ",\"errors\":[" + details.map { "{\"message\":\(TastyJSON.quoted($0))}" }.joined(separator: ",") + "]"
         }
         return Array("{\"error\":{\(error)}}".utf8)
     }

@@ -70,5 +70,7 @@ public struct TastyBalance: Equatable, Sendable {
     }
 
     /// `{"data":{…}}`, the balances answer.
-    public var json: [UInt8] { Array("{\"data\":\(objectJSON),\"context\":\"/accounts/\(accountNumber)/balances\"}".utf8) }
+    public var json: [UInt8] {
+        Array("{\"data\":\(objectJSON),\"context\":\(TastyJSON.quoted("/accounts/\(accountNumber)/balances"))}".utf8)
+    }
 }

@@ -23,7 +23,9 @@ public struct TastyPosition: Equatable, Sendable {
     /// TastyTrade's mark per unit (`mark-price`, or `mark`), only with `include-marks=true`.
     public var mark: Double?
     public var multiplier: Double
-    /// "Debit" or "Credit": how the position's cost went.
+    /// DXLink's symbol, when the position carries it (the OpenAPI lists `streamer-symbol`; examples omit it).
+    public var streamerSymbol: String?
+    /// "Debit", "Credit" or "None": how the position's cost went. It signs nothing: the direction does.
     public var costEffect: String?
     public var expiresAt: String?
     public var updatedAt: String?
@@ -67,7 +69,10 @@ public struct TastyPosition: Equatable, Sendable {
         let direction = TastyJSON.text(item["quantity-direction"])
         let quantity: Double
         switch direction {
-        case "Long"?, nil: quantity = magnitude
+        case nil: quantity = magnitude
+        case "Long"?:
+            guard magnitude >= 0 else { throw TastyTradeFormatError("position \(symbol): direction Long with quantity \(magnitude)") }
+            quantity = magnitude
         case "Short"?: quantity = -abs(magnitude)
         case "Zero"?:
             guard magnitude == 0 else { throw TastyTradeFormatError("position \(symbol): direction Zero with quantity \(magnitude)") }
@@ -97,6 +102,7 @@ public struct TastyPosition: Equatable, Sendable {
             mark: TastyJSON.decimal(item["mark-price"]) ?? TastyJSON.decimal(item["mark"]), multiplier: multiplier,
             costEffect: TastyJSON.text(item["cost-effect"]), expiresAt: TastyJSON.text(item["expires-at"]),
             updatedAt: TastyJSON.text(item["updated-at"]), realizedDayGain: TastyJSON.signed(item, "realized-day-gain"))
+        streamerSymbol = TastyJSON.text(item["streamer-symbol"])
     }
 
     /// Every position of an answer. An item that cannot be read is not dropped silently: it is in `skipped` with why,
@@ -123,6 +129,7 @@ public struct TastyPosition: Equatable, Sendable {
             + "\"multiplier\":\(TastyJSON.number(multiplier)),\"cost-effect\":\(TastyJSON.quoted(costEffect)),"
             + TastyJSON.signedPair("realized-day-gain", realizedDayGain) + ","
             + "\"expires-at\":\(TastyJSON.quoted(expiresAt)),\"updated-at\":\(TastyJSON.quoted(updatedAt))"
+        if let streamerSymbol { text += ",\"streamer-symbol\":\(TastyJSON.quoted(streamerSymbol))" }
         if let mark {
             text += ",\"mark\":\(TastyJSON.decimalString(mark)),\"mark-price\":\(TastyJSON.decimalString(mark))"
         }

@@ -87,7 +87,13 @@ public enum TastySymbol {
             let coin = String(symbol.dropLast("/USD\(cryptoVenue)".count))
             return SymbolGrammar.cryptoCoins.contains(coin) ? coin : nil
         }
-        if symbol.hasPrefix(".") { return optionSymbol(String(symbol.dropFirst())) }
+        if symbol.hasPrefix(".") {
+            // Only the spelling Tickhub would send: another (a lower-case root) names no subscription of ours.
+            guard let option = optionSymbol(String(symbol.dropFirst())), let instrument = try? SymbolGrammar.parse(option),
+                  spelledBack(instrument) == symbol
+            else { return nil }
+            return option
+        }
         guard !symbol.hasPrefix("/"), !symbol.contains(":") else { return nil }
         guard let instrument = try? SymbolGrammar.parse(symbol.replacingSlash(with: " ")), instrument.securityType == .stock,
               spelledBack(instrument) == symbol
