@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "fuzz-stream-request", targets: ["fuzz-stream-request"]),
         .executable(name: "fuzz-http-path", targets: ["fuzz-http-path"]),
         .executable(name: "fuzz-clientportal", targets: ["fuzz-clientportal"]),
+        .executable(name: "fuzz-tastytrade", targets: ["fuzz-tastytrade"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -124,7 +125,7 @@ let package = Package(
         .target(
             name: "TastyTradeBroker",
             dependencies: [
-                "TickhubCore", "TastyTrade", "MarketData",
+                "TickhubCore", "TastyTrade", "MarketData", "Store",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -386,6 +387,12 @@ let package = Package(
             name: "fuzz-clientportal",
             dependencies: ["FuzzSupport", "ClientPortal", "TickhubCore"],
             path: "Sources/TickhubFuzz/ClientPortal",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "fuzz-tastytrade",
+            dependencies: ["FuzzSupport", "TastyTrade", "TickhubCore"],
+            path: "Sources/TickhubFuzz/TastyTrade",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 

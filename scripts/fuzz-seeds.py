@@ -355,6 +355,40 @@ def clientportal():
     return corpus
 
 
+# fuzz-tastytrade's first byte: the reader (`Form` in Sources/TickhubFuzz/TastyTrade/FuzzTastyTrade.swift).
+TT_FORMS = ["token", "apiError", "accounts", "positions", "balances", "quoteToken", "streamer", "streamerRequest", "dxlink",
+            "feedData", "orderSymbol", "streamerSymbol"]
+# Longest prefix first: streamer_connect_request is a request, the other streamer_ files are the streamer's.
+TT_FILES = [("oauth_token", "token"), ("error_", "apiError"), ("no_user_agent", "apiError"),
+            ("customers_me_accounts", "accounts"), ("positions", "positions"), ("balances", "balances"),
+            ("api_quote_tokens", "quoteToken"), ("streamer_connect_request", "streamerRequest"), ("streamer_", "streamer"),
+            ("dxlink_", "dxlink")]
+# Second byte of orderSymbol: TastyInstrumentType's case (0 Equity … 4 Cryptocurrency; beyond: unknown type).
+TT_ORDER_SYMBOLS = [(0, "AAPL"), (0, "BRK/B"), (1, "SPY   230731C00393000"), (1, "GOOGLL230818P00002500"), (2, "/ESU3"),
+                    (3, "./ESU3 E3AN3 230717C5600"), (4, "BTC/USD"), (4, "DOGE/USD"), (9, "/ESZ6"), (9, "SPX   261218P05000500")]
+TT_STREAMER_SYMBOLS = ["AAPL", "BRK/B", ".SPY230731C393", ".F261218P2.5", "BTC/USD:CXTALP", "/ESU23:XCME", "./E3AN23C5600:XCME"]
+
+
+def tastytrade():
+    corpus = Corpus("fuzz-tastytrade")
+    form = {name: bytes([i]) for i, name in enumerate(TT_FORMS)}
+    directory = HTTP_FIXTURES / "tastytrade"
+    for path in sorted(directory.glob("*")):
+        kind = next((f for prefix, f in TT_FILES if path.name.startswith(prefix)), None)
+        if kind and path.suffix in (".json", ".html"):
+            corpus.add(f"{kind}-{path.stem}", form[kind] + path.read_bytes())
+    # A FEED_CONFIG on one line, then a FEED_DATA: the events read with that config's field order.
+    data = json.dumps(json.loads((directory / "dxlink_feed_data.json").read_text()), separators=(",", ":"))
+    for config in ("dxlink_feed_config.json", "dxlink_feed_config_lazy.json"):
+        line = json.dumps(json.loads((directory / config).read_text()), separators=(",", ":"))
+        corpus.add(f"feedData-{Path(config).stem}", form["feedData"] + f"{line}\n{data}".encode())
+    for kind, text in TT_ORDER_SYMBOLS:
+        corpus.add(f"orderSymbol-{label(text)}", form["orderSymbol"] + bytes([kind]) + text.encode())
+    for text in TT_STREAMER_SYMBOLS:
+        corpus.add(f"streamerSymbol-{label(text)}", form["streamerSymbol"] + text.encode())
+    return corpus
+
+
 # Bodies from docs/protocol.md (read from it), Tests/e2e/test_publish.py and Tests/HubProtocolTests.
 PUBLISH_BODIES = [
     '{"symbol":"ACME","last":10.51,"lastSize":100,"ts":1795320831925}',
@@ -450,7 +484,7 @@ def http_paths():
 
 def main():
     for corpus in (tws_frames(), tws_requests(), symbols(), quote_patches(), positions_csv(), yahoo(), alphavantage(), publish(),
-                   stream_requests(), http_paths(), clientportal()):
+                   stream_requests(), http_paths(), clientportal(), tastytrade()):
         print(f"{corpus.dir.relative_to(ROOT)}: {corpus.count} seeds")
 
 

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # One compound command, which bash reads whole before running it: the script may be edited during a long run.
 {
 # Smallest build first: fuzz-positions-csv brings GRDB (SQLite) into the sanitizer build, fuzz-http-path the lws shim.
-TARGETS=(fuzz-symbols fuzz-quote-patch fuzz-tws-frames fuzz-tws-requests fuzz-positions-csv fuzz-yahoo fuzz-alphavantage fuzz-clientportal fuzz-publish fuzz-stream-request fuzz-http-path)
+TARGETS=(fuzz-symbols fuzz-quote-patch fuzz-tws-frames fuzz-tws-requests fuzz-positions-csv fuzz-yahoo fuzz-alphavantage fuzz-clientportal fuzz-tastytrade fuzz-publish fuzz-stream-request fuzz-http-path)
 SWIFT=${SWIFT:-swift}
 SCRATCH=.build-fuzz
 # Release: the debug build of NIO runs about ten times slower under the sanitizers, and the optimiser keeps every
