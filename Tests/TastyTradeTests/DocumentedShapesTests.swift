@@ -97,6 +97,7 @@ struct DocumentedRESTShapesTests {
 
         let ibm = list.positions[1]
         #expect(ibm.quantity == 15 && ibm.closePrice == 229.4 && ibm.averageOpenPrice == 201.05)
+        #expect(ibm.streamerSymbol == "IBM")
 
         let closed = list.positions[2]
         #expect(closed.quantity == 0 && closed.quantityDirection == "Zero")
@@ -177,6 +178,11 @@ struct DocumentedStreamerShapesTests {
         documented.removeObject(forKey: "source")
         let ours = try #require(try JSONSerialization.jsonObject(with: Data(written.json.utf8)) as? NSDictionary)
         #expect(ours == documented)
+    }
+
+    @Test func oneAccountAsAPlainString() throws {
+        let request = try AccountStreamerRequest(json: try DocumentedAnswers.bytes("streamer_connect_request_one_account.json"))
+        #expect(request.action == "connect" && request.value == ["5WT00001"] && request.requestID == 1)
     }
 
     @Test func acknowledgementsAndRefusal() throws {
