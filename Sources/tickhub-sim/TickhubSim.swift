@@ -53,7 +53,7 @@ struct TickhubSim: AsyncParsableCommand {
     @Option(help: "Plain HTTP port of a simulated TastyTrade beside the TWS port (REST, account streamer at /streamer, DXLink at /dxlink; 0 picks a free one; -1, the default, runs none). Its demo credentials: client id \(TastyTradeSimulatorConfiguration.demoClientID), secret \(TastyTradeSimulatorConfiguration.demoClientSecret), refresh token \(TastyTradeSimulatorConfiguration.demoRefreshToken).")
     var tastytradePort = -1
     @Option(help: "Seconds a simulated TastyTrade access token lives (TastyTrade: 900).") var tastytradeTokenSeconds = 900.0
-    @Option(help: "The level the simulated TastyTrade's quote tokens carry: api (real-time), or one naming a delay (e.g. delayed) to tell DXLink clients their quotes are delayed.")
+    @Option(help: "The level the simulated TastyTrade's quote tokens carry: api (real-time), or demo (the sandbox's, whose quotes are delayed).")
     var tastytradeQuoteLevel = "api"
 
     func validate() throws {
@@ -84,7 +84,7 @@ struct TickhubSim: AsyncParsableCommand {
             throw ValidationError("--tastytrade-token-seconds \(tastytradeTokenSeconds): give 1 or more")
         }
         guard !tastytradeQuoteLevel.isEmpty, tastytradeQuoteLevel.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw ValidationError("--tastytrade-quote-level '\(tastytradeQuoteLevel)': give a word such as api or delayed")
+            throw ValidationError("--tastytrade-quote-level '\(tastytradeQuoteLevel)': give a word such as api or demo")
         }
         guard clientPortalRequestsPerSecond >= 0 else {
             throw ValidationError("--client-portal-requests-per-second \(clientPortalRequestsPerSecond): give 0 (no pacing) or more")

@@ -123,6 +123,33 @@ struct TastyTradeStreamerTests {
         }
     }
 
+    @Test func aSessionLivesWhileItsLatestTokenDoes() async throws {
+        try await withTastyTrade({ $0.tokenSeconds = 3 }) { tt in
+            let first = try await tt.accessToken()
+            let started = ContinuousClock.now
+            let streamer = try await tt.socket("/streamer")
+            defer { Task { await streamer.close() } }
+            try await streamer.send(AccountStreamerRequest.connect(accounts: ["5WT00001"], authToken: first, requestID: 1).json)
+            _ = try await Self.messages(streamer, from: 0, "connect ack") { if case .ack = $0 { true } else { false } }
+            // Halfway through the first token's life, a heartbeat carries a new one: the session goes on with it.
+            try await Task.sleep(until: started + .milliseconds(1_500))
+            let second = try await tt.accessToken()
+            try await streamer.send(AccountStreamerRequest.heartbeat(authToken: "Bearer \(second)", requestID: 2).json)
+            _ = try await Self.messages(streamer, from: 0, "heartbeat ack") { if case .ack("heartbeat", 2, _) = $0 { true } else { false } }
+            // A second past the first token's death (a housekeeping round has looked), the session still hears fills.
+            try await Task.sleep(until: started + .milliseconds(4_100))
+            #expect(!(await streamer.box.closed))
+            try await tt.tastyTrade.fill(account: "5WT00001", symbol: "AAPL", quantity: 1, price: 230)
+            _ = try await Self.messages(streamer, from: 0, "a fill after the first token died") {
+                if case .notification("CurrentPosition", _, _) = $0 { true } else { false }
+            }
+            // Once its token dies too, the session is dropped.
+            await tt.tastyTrade.inject(.expireTokens)
+            #expect(await streamer.box.first(timeout: .seconds(5)) { _ in false } == nil)
+            #expect(await streamer.box.closed)
+        }
+    }
+
     @Test func droppedStreamersCloseAndNewOnesConnect() async throws {
         try await withTastyTrade { tt in
             let token = try await tt.accessToken()

@@ -10,6 +10,8 @@ final class AccountStreamerClient {
     let sessionID = TastyTradeDesk.newToken(bytes: 8)
     var accounts: Set<String> = []
     var connected = false
+    /// The access token its last accepted message carried: the session lives while that token does.
+    var token: String?
     var lastHeard = NIODeadline.now()
 
     init(id: Int, channel: Channel) {
@@ -40,7 +42,9 @@ extension TastyTradeDesk {
     }
 
     /// `connect` (the accounts to hear of, with a live access token), `heartbeat` (only after a connect), and any
-    /// other action acknowledged without effect. Every action carries the token, and a dead one is refused.
+    /// other action acknowledged without effect. Every action carries the token, and a dead one is refused; a
+    /// live one becomes the session's, which TastyTrade drops once its token has expired (its documentation: put a
+    /// currently valid token in every message, reconnect when the session is dropped).
     func received(_ text: String, from client: AccountStreamerClient) {
         client.lastHeard = .now()
         let request: AccountStreamerRequest
@@ -55,6 +59,7 @@ extension TastyTradeDesk {
             client.send(AccountStreamerMessage.refused(action: request.action, message: "token-invalid").json)
             return
         }
+        client.token = request.authToken
         switch request.action {
         case "connect":
             let known = Set(accounts.map(\.accountNumber))
@@ -95,11 +100,15 @@ extension TastyTradeDesk {
         }
     }
 
-    /// Streamers that sent nothing within `streamerTimeoutSeconds` are closed, as TastyTrade's are.
-    func expireSilentStreamers() {
+    /// Streamers that sent nothing within `streamerTimeoutSeconds`, and sessions whose token has expired (or was
+    /// revoked), are closed.
+    func expireStreamers() {
         let cutoff = NIODeadline.now() - .nanoseconds(Int64(configuration.streamerTimeoutSeconds * 1e9))
-        for client in streamers.values where client.lastHeard < cutoff {
-            logger.notice("TastyTrade streamer \(client.id) silent past \(configuration.streamerTimeoutSeconds) s: closed")
+        for client in streamers.values {
+            let silent = client.lastHeard < cutoff
+            let tokenDead = client.token.map { !authorized($0) } ?? false
+            guard silent || tokenDead else { continue }
+            logger.notice("TastyTrade streamer \(client.id) closed: \(silent ? "silent past \(configuration.streamerTimeoutSeconds) s" : "its token expired")")
             client.channel.close(promise: nil)
             streamers[client.id] = nil
         }

@@ -206,10 +206,10 @@ final class TastyTradeDesk {
         }
     }
 
-    /// Once a second: streamers and DXLink sockets that went silent past their timeout are closed, and DXLink's
-    /// own keepalives go out when due.
+    /// Once a second: streamers that went silent or whose token died, and DXLink sockets silent past their
+    /// timeout, are closed; DXLink's own keepalives go out when due.
     func everySecond() {
-        expireSilentStreamers()
+        expireStreamers()
         keepFeedsAlive()
     }
 }

@@ -1,8 +1,8 @@
 /// Faults of the simulated TastyTrade, injected in process or on the simulator's control port
 /// (`POST /tastytrade/fault/<name>`).
 public enum TastyTradeFault: Sendable, Equatable {
-    /// Every access token issued so far expires now: REST and new streamer connections answer 401 until the
-    /// client refreshes.
+    /// Every access token issued so far expires now: REST answers 401 until the client refreshes, and the account
+    /// streamer sessions on those tokens are dropped (within a second).
     case expireTokens
     /// The personal grant is revoked: refreshing answers 401 `invalid_grant`, and the access tokens issued from it
     /// stop working, until `restoreGrant`.
