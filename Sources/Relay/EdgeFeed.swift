@@ -115,6 +115,8 @@ final class EdgeFeed: Sendable {
             switch message.subject {
             case subjects.brokerStatus:
                 hub.brokerStatus(try BrokerStatusMessage(json: message.data).status)
+            case subjects.brokerSync:
+                hub.brokerSync(try BrokerSyncMessage(json: message.data).status)
             case subjects.providerHealth:
                 let health = try ProviderHealthMessage(json: message.data).providers
                 let lost = state.withLock { state in

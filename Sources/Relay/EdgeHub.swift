@@ -9,6 +9,8 @@ import TickhubCore
 public struct EdgeHub: Sendable {
     public var quote: @Sendable ([UInt8]) -> TickhubServer.RelayedQuoteOutcome
     public var brokerStatus: @Sendable (BrokerConnectionStatus) -> Void
+    /// A synced broker's state (TastyTrade's).
+    public var brokerSync: @Sendable (BrokerSyncStatus) -> Void
     public var providerHealth: @Sendable ([ProviderHealth]) -> Void
     public var availability: @Sendable (String, SymbolAvailability) -> Void
     public var sourceChange: @Sendable (SourceChangeMessage) -> Void
@@ -26,6 +28,7 @@ public struct EdgeHub: Sendable {
     public init(
         quote: @escaping @Sendable ([UInt8]) -> TickhubServer.RelayedQuoteOutcome,
         brokerStatus: @escaping @Sendable (BrokerConnectionStatus) -> Void = { _ in },
+        brokerSync: @escaping @Sendable (BrokerSyncStatus) -> Void = { _ in },
         providerHealth: @escaping @Sendable ([ProviderHealth]) -> Void = { _ in },
         availability: @escaping @Sendable (String, SymbolAvailability) -> Void = { _, _ in },
         sourceChange: @escaping @Sendable (SourceChangeMessage) -> Void = { _ in },
@@ -39,6 +42,7 @@ public struct EdgeHub: Sendable {
     ) {
         self.quote = quote
         self.brokerStatus = brokerStatus
+        self.brokerSync = brokerSync
         self.providerHealth = providerHealth
         self.availability = availability
         self.sourceChange = sourceChange
@@ -55,6 +59,7 @@ public struct EdgeHub: Sendable {
         EdgeHub(
             quote: { server.publishEncoded($0) },
             brokerStatus: { server.publishIBKRStatus($0) },
+            brokerSync: { server.publishBrokerSync($0) },
             providerHealth: { server.publishProviderHealth($0) },
             availability: { server.publishAvailability($0, $1) },
             sourceChange: { server.publishSourceChange(symbol: $0.symbol, from: $0.from, to: $0.to, reason: $0.reason) },

@@ -29,6 +29,7 @@ public final class IngestFeed: HubRelay, Sendable {
         var broker: BrokerConnectionStatus?
         var health: [ProviderHealth]?
         var holdings: [String: HoldingsMessage] = [:]
+        var brokerSync: [String: BrokerSyncStatus] = [:]
         var balances: [String: [AccountBalance]] = [:]
         /// Symbols that cannot be had, and why; an available symbol is not kept.
         var unavailable: [String: SymbolAvailability] = [:]
@@ -112,6 +113,7 @@ public final class IngestFeed: HubRelay, Sendable {
         var events: [HubEvent] = []
         if let broker = state.broker { events.append(.brokerStatus(broker)) }
         if let health = state.health { events.append(.providerHealth(health)) }
+        for (_, status) in state.brokerSync.sorted(by: { $0.key < $1.key }) { events.append(.brokerSync(status)) }
         for (broker, held) in state.holdings.sorted(by: { $0.key < $1.key }) {
             events.append(.holdings(broker: broker, held.holdings, unvalued: held.unvalued))
         }
@@ -262,6 +264,8 @@ public final class IngestFeed: HubRelay, Sendable {
             return (subjects.brokerStatus, BrokerStatusMessage(status).json)
         case let .providerHealth(health):
             return (subjects.providerHealth, ProviderHealthMessage(health).json)
+        case let .brokerSync(status):
+            return (subjects.brokerSync, BrokerSyncMessage(status).json)
         case let .availability(symbol, availability):
             return (subjects.availability, AvailabilityMessage(symbol: symbol, availability).json)
         case let .sourceChanged(symbol, from, to, reason):
@@ -287,6 +291,7 @@ public final class IngestFeed: HubRelay, Sendable {
         switch event {
         case let .brokerStatus(status): latest.withLock { $0.broker = status }
         case let .providerHealth(health): latest.withLock { $0.health = health }
+        case let .brokerSync(status): latest.withLock { $0.brokerSync[status.broker] = status }
         case let .holdings(broker, list, unvalued):
             latest.withLock { $0.holdings[broker] = HoldingsMessage(broker: broker, list, unvalued: unvalued) }
         case let .balances(broker, list): latest.withLock { $0.balances[broker] = list }

@@ -41,6 +41,8 @@ public struct RelaySubjects: Sendable, Equatable {
     public var providerHealth: String { "\(prefix).status.providers" }
     /// A symbol's availability (known, unknown, unavailable and why).
     public var availability: String { "\(prefix).status.availability" }
+    /// A synced broker's state (`BrokerSyncStatus`), each broker's in turn.
+    public var brokerSync: String { "\(prefix).status.brokers" }
     /// A symbol's quotes coming from another provider.
     public var sourceChange: String { "\(prefix).status.source" }
     /// Every status subject.

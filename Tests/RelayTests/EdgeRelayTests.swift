@@ -20,6 +20,7 @@ struct EdgeRelayTests {
     enum Handed: Sendable, Equatable {
         case quote([UInt8])
         case broker(BrokerConnectionState)
+        case sync(BrokerSyncStatus)
         case health([ProviderHealth])
         case availability(String, SymbolAvailability)
         case lost(String)
@@ -92,6 +93,7 @@ struct EdgeRelayTests {
                 return .published(symbol: entry.quote.symbol, sequence: entry.sequence)
             },
             brokerStatus: { handed.append(.broker($0.state)) },
+            brokerSync: { handed.append(.sync($0)) },
             providerHealth: { handed.append(.health($0)) },
             availability: { handed.append(.availability($0, $1)) },
             feedLost: { handed.append(.lost($0)) },
@@ -182,13 +184,16 @@ struct EdgeRelayTests {
         try ingest.connection.publish(subjects.availability, AvailabilityMessage(symbol: "XYZ", .unavailable("no lines")).json,
                                       headers: EpochGate.headers(2))
         try #require(await handed.wait(timeout: .seconds(9)) { $0.contains(.availability("XYZ", .unavailable("no lines"))) })
+        let sync = BrokerSyncStatus(broker: "tastytrade", state: .error, detail: "the grant was revoked", accounts: ["5WT00001"], lastSyncAt: 1_796_677_170_000)
+        try ingest.connection.publish(subjects.brokerSync, BrokerSyncMessage(sync).json, headers: EpochGate.headers(2))
+        try #require(await handed.wait(timeout: .seconds(9)) { $0.contains(.sync(sync)) })
 
         try ingest.connection.publish(subjects.brokerStatus, Array("{\"state\":\"on fire\"}".utf8), headers: EpochGate.headers(2))
         try ingest.connection.publish(subjects.brokerStatus, BrokerStatusMessage(status).json)
         try await ingest.connection.flush(timeout: .seconds(2))
         let refusedAll = await waitUntil { relay.metrics.figures.refused == 2 }
         #expect(refusedAll, "refused \(relay.metrics.figures.refused)")
-        #expect(relay.metrics.figures.statusReceived == 4)
+        #expect(relay.metrics.figures.statusReceived == 5)
         // The edge's /api/ibkr/status asks the leader; none answers here, so the last status heard is reported as
         // unreachable, never as ready.
         let asked = try #require(await relay.control.status())

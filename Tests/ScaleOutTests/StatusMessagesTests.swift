@@ -75,6 +75,36 @@ import TickhubCore
         #expect(throws: RelayMessageError.self) { try BalancesMessage(json: Array(#"{"broker":"ibkr","balances":[{"account":"DU1"}]}"#.utf8)) }
     }
 
+    /// TastyTrade's holdings: its mark and close travel with each, and what the hub cannot value travels beside them.
+    @Test func aBrokersOwnFiguresAndItsUnvaluedPositionsReachTheEdges() throws {
+        let holdings = [
+            Holding(broker: "tastytrade", account: "5WT00001", instrument: .stock("AAPL"), quantity: -5, averageCost: 120,
+                    brokerUnrealizedPnL: -399.95, brokerMarketPrice: 199.99, brokerClosePrice: 195.5),
+        ]
+        let unvalued = [UnvaluedHolding(broker: "tastytrade", account: "5WT00001", symbol: "/ESZ6", secType: "Future", quantity: -1,
+                                        multiplier: 50, averageCost: nil, currency: "USD", reason: "futures are not in Tickhub's symbol grammar")]
+        let message = HoldingsMessage(broker: "tastytrade", holdings, unvalued: unvalued)
+        let back = try HoldingsMessage(json: message.json)
+        #expect(back == message)
+        #expect(back.holdings[0].brokerMarketPrice == 199.99 && back.unvalued[0].averageCost == nil)
+        // From an ingest of the release before: no `unvalued`, no broker marks.
+        let older = try HoldingsMessage(json: Array(#"{"broker":"ibkr","holdings":[{"account":"DU1","instrument":{"symbol":"AAPL","secType":"STK","root":"AAPL","currency":"USD","exchange":"SMART","multiplier":1},"quantity":1,"avgCost":2,"multiplier":1,"currency":"USD","costIncludesMultiplier":false}]}"#.utf8))
+        #expect(older.unvalued.isEmpty && older.holdings.count == 1 && older.holdings[0].brokerClosePrice == nil)
+        #expect(throws: RelayMessageError.self) {
+            try HoldingsMessage(json: Array(#"{"broker":"tastytrade","holdings":[],"unvalued":[{"account":"5WT00001","symbol":"/ESZ6"}]}"#.utf8))
+        }
+    }
+
+    @Test func aSyncedBrokersStateComesBackWhole() throws {
+        for status in [BrokerSyncStatus(broker: "tastytrade", state: .live, accounts: ["5WT00001", "5WT00002"], lastSyncAt: 1_796_677_170_000),
+                       BrokerSyncStatus(broker: "tastytrade", state: .error, detail: "revoked: make a new grant")] {
+            #expect(try BrokerSyncMessage(json: BrokerSyncMessage(status).json).status == status)
+        }
+        #expect(throws: RelayMessageError.self) {
+            try BrokerSyncMessage(json: Array(#"{"name":"tastytrade","state":"sleeping","accounts":[]}"#.utf8))
+        }
+    }
+
     /// Doubles go through JSON and back to the same double, whatever their digits.
     @Test func quantitiesAndCostsKeepEveryBit() throws {
         var random = SeededGenerator(seed: 9)
