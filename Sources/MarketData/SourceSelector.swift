@@ -14,7 +14,7 @@ public struct SourceSelector: Sendable, Equatable {
         /// A serving provider with no quote for this long while the market is open counts as failed.
         public var silenceSeconds: Double
 
-        public init(order: [QuoteSource] = [.ibkr, .yahoo, .alphaVantage], failbackSeconds: Double = 3, silenceSeconds: Double = 30) {
+        public init(order: [QuoteSource] = [.ibkr, .tastytrade, .yahoo, .alphaVantage], failbackSeconds: Double = 3, silenceSeconds: Double = 30) {
             self.order = order
             self.failbackSeconds = failbackSeconds
             self.silenceSeconds = silenceSeconds

@@ -27,7 +27,7 @@ extension TastyTradeQuoteProvider {
         public init(config: ConfigReader, userAgent: String? = nil) {
             self.init()
             if let userAgent { self.userAgent = userAgent }
-            userAgent = config.string(forKey: "userAgent", default: userAgent)
+            self.userAgent = config.string(forKey: "userAgent", default: self.userAgent)
             keepaliveSeconds = config.double(forKey: "keepaliveSeconds", default: keepaliveSeconds)
             keepaliveTimeoutSeconds = config.double(forKey: "keepaliveTimeoutSeconds", default: keepaliveTimeoutSeconds)
             connectTimeoutSeconds = config.double(forKey: "connectTimeoutSeconds", default: connectTimeoutSeconds)

@@ -17,6 +17,8 @@ public struct HubCommandLine: Sendable {
     public var assets: String?
     public var noDashboard = false
     public var demo = false
+    /// `--no-demo-tastytrade` turns it off: with `--demo`, TastyTrade is simulated too.
+    public var demoTastyTrade = true
     public var offline = false
     /// `--market-clock`: the time it is on the exchange the hub watches, when that is a simulator started with
     /// `--clock` (ISO 8601 with an offset).

@@ -13,6 +13,7 @@ import NIOPosix
 import Portfolio
 import Store
 import Synchronization
+import TastyTradeBroker
 import TWSSimulator
 import TickhubCore
 import TickhubProcess
@@ -65,6 +66,7 @@ public struct HubLauncher {
             guard !options.demo else { throw ConfigurationError("--demo starts a simulator, and an edge has none: give --demo to an ingest") }
             return try await EdgeLaunch.run(settings.scaleOut, server: server, logger: logger)
         }
+        var demoSimulator: GatewaySimulator?
         if options.demo {
             var simulation = SimulatorConfiguration()
             simulation.port = 0
@@ -80,6 +82,7 @@ public struct HubLauncher {
                 logger.notice("demo: US markets are shut now; the simulator's clock starts at \(TradingCalendar.newYorkDescription(clock)) so the market is open, and quotes' marketOpen is judged on that clock")
             }
             let simulator = GatewaySimulator(configuration: simulation, logger: Logger(label: "tickhub.sim"))
+            demoSimulator = simulator
             ibkr.host = "127.0.0.1"
             ibkr.port = try await simulator.start()
             parts.append(.init("simulator") { await simulator.stop() })
@@ -94,6 +97,21 @@ public struct HubLauncher {
                 parts.append(.init("client portal simulator") { await gateway.stop() })
                 logger.notice("demo: Client Portal gateway simulator on https://127.0.0.1:\(ibkr.port)")
             }
+        }
+
+        var tastytrade = settings.tastytrade
+        if let simulator = demoSimulator, options.demoTastyTrade {
+            // The demo's TastyTrade is the simulator, on the same market, and always with the simulator's own grant:
+            // a real one in the environment never goes to it.
+            let tastySimulator = TastyTradeSimulator(simulator: simulator)
+            let port = try await tastySimulator.start()
+            parts.append(.init("tastytrade simulator") { await tastySimulator.stop() })
+            tastytrade.configuration.baseURL = "http://127.0.0.1:\(port)"
+            tastytrade.configuration.streamerURL = "ws://127.0.0.1:\(port)/streamer"
+            tastytrade.credentials = TastyTradeCredentials(
+                clientID: TastyTradeSimulatorConfiguration.demoClientID, clientSecret: TastyTradeSimulatorConfiguration.demoClientSecret,
+                refreshToken: TastyTradeSimulatorConfiguration.demoRefreshToken)
+            logger.notice("demo: TastyTrade simulator on http://127.0.0.1:\(port)")
         }
 
         // --offline keeps every outside service off, whatever the settings say.
@@ -114,6 +132,10 @@ public struct HubLauncher {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(3), read: .seconds(10))
         let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
+        // TastyTrade's sync, and its quote provider through the same grant, exist only with a grant.
+        let tastySync = tastytrade.credentials.map {
+            TastyTradeSync(configuration: tastytrade.configuration, credentials: $0, client: httpClient, logger: Logger(label: "tickhub.tastytrade"))
+        }
         let provider: any IBKRTransport
         switch ibkr.transport {
         case .tws:
@@ -123,6 +145,9 @@ public struct HubLauncher {
         }
         var feeds: [any MarketDataProvider] = [IBKRMarketDataProvider(provider)]
         if yahoo.enabled { feeds.append(YahooProvider(configuration: yahoo, client: httpClient)) }
+        if let tastySync {
+            feeds.append(TastyTradeQuoteProvider(configuration: tastytrade.quotes, quoteToken: { try await tastySync.quoteToken() }))
+        }
         feeds.append(AlphaVantageProvider(configuration: alphaVantage, client: httpClient))
         feeds.append(pushed)
         let slot = ServerSlot()
@@ -170,6 +195,8 @@ public struct HubLauncher {
         do { try await alerts.start() } catch { throw ConfigurationError("cannot load the alert rules from \(databasePath): \(error)") }
         await link.reportStatus(to: hub)
         await link.reportPortfolio(to: hub, keptBy: portfolio)
+        let tastyLink = tastySync.map(TastyTradeLink.init(sync:))
+        await tastyLink?.start(server: hub, portfolio: portfolio)
         await portfolio.publishStored()
         // Last run's prices, stale until a provider refreshes them.
         for quote in await portfolio.lastQuotes() { hub.publish(quote) }
@@ -181,6 +208,8 @@ public struct HubLauncher {
             await alerts.stop()
             try? await httpClient.shutdown()
         })
+        // Stopped before the providers, whose HTTP client it shares.
+        if let tastyLink { parts.append(.init("tastytrade") { await tastyLink.stop() }) }
         // Stopped before the providers: the lead is given up first, so a standby takes over at once.
         if let stopIngest { parts.append(.init("relay", stop: stopIngest)) }
         parts.append(.init("server") { [logger] in
@@ -198,6 +227,12 @@ public struct HubLauncher {
             lines.append("IBKR: the Client Portal gateway at https://\(ibkr.host):\(ibkr.port) (log in there in a browser)")
         } else {
             lines.append("IBKR: TWS / IB Gateway at \(ibkr.host):\(ibkr.port), client id \(ibkr.clientId)")
+        }
+        if let tastySync {
+            let demo = options.demo && options.demoTastyTrade ? " (the demo's simulator, with its own credentials)" : ""
+            lines.append("TastyTrade: \(tastySync.configuration.baseURL), streamer \(tastySync.configuration.streamerURL)\(demo)")
+        } else {
+            lines.append("TastyTrade: off (set TASTYTRADE_CLIENT_SECRET and TASTYTRADE_REFRESH_TOKEN to sync it)")
         }
         lines.append(contentsOf: OutsideServices.describe(
             yahoo: yahoo.enabled ? yahoo.baseURL : nil, alphaVantage: alphaVantage.apiKey == nil ? nil : alphaVantage.baseURL,

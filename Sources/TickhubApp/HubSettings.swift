@@ -20,6 +20,8 @@ struct HubSettings {
     var databasePath: String?
     /// `role` and `nats`: this process's part in a scaled-out Tickhub.
     var scaleOut: ScaleOutSettings
+    /// `tastytrade`: the second broker's sync and quote provider, on when the environment holds its grant.
+    var tastytrade: TastyTradeSettings
 
     init(config: ConfigReader) throws {
         server = try Self.section("server", of: config, ServerConfiguration.init(config:))
@@ -31,6 +33,7 @@ struct HubSettings {
         alerts = try Self.section("alerts", of: config, AlertsConfiguration.init(config:))
         databasePath = config.string(forKey: "db").flatMap { $0.isEmpty ? nil : $0 }
         scaleOut = try ScaleOutSettings(config: config)
+        tastytrade = try Self.section("tastytrade", of: config, TastyTradeSettings.init(config:))
     }
 
     /// A component's section; a value it refuses is named by its full key (`listen` becomes `server.listen`).

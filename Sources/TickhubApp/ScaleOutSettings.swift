@@ -73,5 +73,5 @@ struct ScaleOutSettings: Sendable {
 }
 
 extension String {
-    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -27,7 +27,8 @@ struct Tickhub: AsyncParsableCommand {
     @Option(help: "SQLite database file.") var db: String?
     @Option(help: "Directory with the dashboard and other assets (env TICKHUB_ASSETS; see docs/configuration.md).") var assets: String?
     @Flag(help: "Serve the HTTP and WebSocket API without the dashboard.") var noDashboard = false
-    @Flag(help: "Start a TWS simulator on a free loopback port and connect to it.") var demo = false
+    @Flag(help: "Start a TWS simulator and a TastyTrade simulator on free loopback ports and connect to them.") var demo = false
+    @Flag(inversion: .prefixedNo, help: "With --demo: simulate TastyTrade too (its positions, balances and DXLink quotes), with the simulator's own credentials.") var demoTastytrade = true
     @Flag(help: "Call no outside service: Yahoo Finance and Alpha Vantage stay off.") var offline = false
     @Option(help: "Judge market sessions as if it were this time now (ISO 8601, e.g. 2026-12-02T10:00:00-05:00): for a simulator started with --clock; with --demo, the demo's simulator starts at it.") var marketClock: String?
     @Option(help: "This process's part: all (the default: one process), ingest (runs the providers while it leads, relays over NATS) or edge (serves clients from NATS; env TICKHUB_ROLE).") var role: String?
@@ -60,6 +61,7 @@ struct Tickhub: AsyncParsableCommand {
         options.assets = assets
         options.noDashboard = noDashboard
         options.demo = demo
+        options.demoTastyTrade = demoTastytrade
         options.offline = offline
         options.marketClock = marketClock
         options.role = role
