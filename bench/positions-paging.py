@@ -30,7 +30,7 @@ data = tempfile.mkdtemp()
 config = os.path.join(data, "hub.json")
 with open(config, "w") as f:
     json.dump({"server": {"maxSymbolsPerImport": per_account}}, f)
-hub = subprocess.Popen([f"{BIN}/tickhub", "--demo", "--offline", "--config", config, "--db", os.path.join(data, "hub.sqlite"),
+hub = subprocess.Popen([f"{BIN}/tickhub", "--demo", "--no-demo-tastytrade", "--offline", "--config", config, "--db", os.path.join(data, "hub.sqlite"),
                         "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 try:
     port = int(re.search(r" port=(\d+)", hub.stdout.readline()).group(1))

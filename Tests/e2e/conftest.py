@@ -97,7 +97,8 @@ def start_hub(*extra, listen="127.0.0.1:0", env=None):
     `env` adds to the environment (e.g. TICKHUB_TOKEN).
     """
     # IBKR (the demo's simulator) alone unless a test brings fake fallbacks: see DEMO_ENV.
-    return Process([str(BIN / "tickhub"), "--demo", "--listen", listen, *extra], r"tickhub: listening",
+    # The demo's TastyTrade is left out: these tests count IBKR's positions (tests of TastyTrade start their own).
+    return Process([str(BIN / "tickhub"), "--demo", "--no-demo-tastytrade", "--listen", listen, *extra], r"tickhub: listening",
                    env={**DEMO_ENV, **(env or {})})
 
 

@@ -59,11 +59,13 @@ class Hub(Process):
     """`tickhub --demo --listen 127.0.0.1:0` (plus `extra` arguments). Its stdout and stderr are drained in the
     background so that a chatty hub never blocks on a full pipe; `output()` returns everything it wrote."""
 
-    def __init__(self, *extra, token=None, timeout=20, providers="ibkr", env=None, wrapper=(), demo=True):
+    def __init__(self, *extra, token=None, timeout=20, providers="ibkr", env=None, wrapper=(), demo=True, tastytrade=False):
         """`wrapper` runs the hub under another command that execs it (`prlimit --fsize=…`), so pid stays the hub's;
-        `demo=False` leaves out the built-in simulator, for a hub pointed at one the test runs."""
+        `demo=False` leaves out the built-in simulators, for a hub pointed at one the test runs; the demo's TastyTrade
+        is left out unless `tastytrade`, so IBKR's positions are the demo's only ones."""
+        demo_flags = (["--demo"] + ([] if tastytrade else ["--no-demo-tastytrade"])) if demo else []
         with environment(TICKHUB_TOKEN=token, TICKHUB_PROVIDERS=providers, **(env or {})):
-            super().__init__([*wrapper, str(BIN / "tickhub"), *(["--demo"] if demo else []), "--listen", "127.0.0.1:0", *extra],
+            super().__init__([*wrapper, str(BIN / "tickhub"), *demo_flags, "--listen", "127.0.0.1:0", *extra],
                              r"tickhub: listening", timeout=timeout)
         self.port = int(self.fields["port"])
         self.pid = self.proc.pid
