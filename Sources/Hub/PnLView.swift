@@ -187,8 +187,10 @@ package struct PnLView {
             w.endArray()
             w.field("positions", (holdings[broker]?.count ?? 0) + (unvalued[broker]?.count ?? 0))
             w.field("unvalued", unvalued[broker]?.count ?? 0)
-            w.key("sync")
-            if let status = sync[broker] { BrokerSyncJSON.write(status, into: &w) } else { w.value(String?.none) }
+            if let status = sync[broker] {
+                w.key("sync")
+                BrokerSyncJSON.write(status, into: &w)
+            }
             w.endObject()
         }
         w.endArray()

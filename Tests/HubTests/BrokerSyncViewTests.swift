@@ -73,7 +73,7 @@ import HubTestSupport
         let brokers = try object(try #require(await hub.answer(HTTPRequest(method: .get, path: "/api/brokers", query: [:], headers: [:], body: []))).body)
         let list = try #require(brokers["brokers"] as? [[String: Any]])
         #expect(list.map { $0["name"] as? String } == ["ibkr", "tastytrade"])
-        #expect(list[0]["sync"] is NSNull)
+        #expect(list[0]["sync"] == nil, "only a synced broker has a sync")
         let sync = try #require(list[1]["sync"] as? [String: Any])
         #expect(sync["state"] as? String == "live" && sync["accounts"] as? [String] == ["5WT00001"] && sync["lastSyncAt"] as? Int64 == 1_796_677_170_000)
         #expect(list[1]["positions"] as? Int == 2 && list[1]["unvalued"] as? Int == 1)
