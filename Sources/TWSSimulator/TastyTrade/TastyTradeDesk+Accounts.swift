@@ -40,7 +40,7 @@ extension TastyTradeDesk {
     func position(_ held: TastyTradeSimulatedAccount.Position, of account: TastyTradeSimulatedAccount, marks withMarks: Bool) -> TastyPosition {
         let marks = marks(held.pricing)
         let round = { (value: Double) in (value * 1e6).rounded() / 1e6 }
-        return TastyPosition(
+        var position = TastyPosition(
             accountNumber: account.accountNumber, symbol: held.symbol, instrumentType: held.instrumentType,
             underlyingSymbol: held.underlyingSymbol, quantity: held.quantity, averageOpenPrice: round(held.averageOpenPrice),
             closePrice: marks.map { round($0.close) }, mark: withMarks ? marks.map { round($0.mark) } : nil,
@@ -49,6 +49,13 @@ extension TastyTradeDesk {
             costEffect: held.quantity < 0 ? "Debit" : "Credit", expiresAt: held.expiresAt,
             updatedAt: Self.timestamp(milliseconds: held.updatedAt > 0 ? held.updatedAt : nowMilliseconds),
             realizedDayGain: (held.realizedDayGain * 100).rounded() / 100)
+        position.streamerSymbol = held.streamerSymbol ?? Self.streamerSymbol(held.pricing)
+        return position
+    }
+
+    static func streamerSymbol(_ pricing: TastyTradeSimulatedAccount.Pricing) -> String? {
+        guard case let .walk(symbol) = pricing, let instrument = try? SymbolGrammar.parse(symbol) else { return nil }
+        return TastySymbol.streamerSymbol(instrument)
     }
 
     func positions(of account: TastyTradeSimulatedAccount, marks: Bool) -> [TastyPosition] {

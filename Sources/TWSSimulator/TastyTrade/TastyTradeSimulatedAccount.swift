@@ -17,6 +17,8 @@ public struct TastyTradeSimulatedAccount: Sendable {
         public var expiresAt: String?
         /// What prices it in the simulator's market.
         public var pricing: Pricing
+        /// DXLink's symbol for it (`streamer-symbol`); nil derives it from the walk's instrument.
+        public var streamerSymbol: String?
         /// Realized today by fills that reduced it.
         public var realizedDayGain = 0.0
         /// Milliseconds since the epoch (simulated clock) of its last change; 0 until a fill touches it.
@@ -24,7 +26,8 @@ public struct TastyTradeSimulatedAccount: Sendable {
 
         public init(
             symbol: String, instrumentType: TastyInstrumentType, underlyingSymbol: String, quantity: Double,
-            averageOpenPrice: Double, multiplier: Double = 1, expiresAt: String? = nil, pricing: Pricing
+            averageOpenPrice: Double, multiplier: Double = 1, expiresAt: String? = nil, pricing: Pricing,
+            streamerSymbol: String? = nil
         ) {
             self.symbol = symbol
             self.instrumentType = instrumentType
@@ -34,6 +37,7 @@ public struct TastyTradeSimulatedAccount: Sendable {
             self.multiplier = multiplier
             self.expiresAt = expiresAt
             self.pricing = pricing
+            self.streamerSymbol = streamerSymbol
         }
     }
 
@@ -79,7 +83,8 @@ public struct TastyTradeSimulatedAccount: Sendable {
             Position(symbol: "BTC/USD", instrumentType: .cryptocurrency, underlyingSymbol: "BTC/USD", quantity: 0.25, averageOpenPrice: 61_200, pricing: .walk("BTC")),
             Position(
                 symbol: "/ESZ6", instrumentType: .future, underlyingSymbol: "/ES", quantity: 1, averageOpenPrice: 5_585.25,
-                multiplier: 50, expiresAt: "2026-12-18T14:30:00.000+00:00", pricing: .scaled("SPY", factor: 10, tick: 0.25)),
+                multiplier: 50, expiresAt: "2026-12-18T14:30:00.000+00:00", pricing: .scaled("SPY", factor: 10, tick: 0.25),
+                streamerSymbol: "/ESZ26:XCME"),
         ]),
         TastyTradeSimulatedAccount(accountNumber: "5WT00002", nickname: "Cash", marginOrCash: "Cash", cash: 12_480.10, positions: [
             Position(symbol: "NVDA", instrumentType: .equity, underlyingSymbol: "NVDA", quantity: 40, averageOpenPrice: 118.50, pricing: .walk("NVDA")),
