@@ -70,6 +70,7 @@ final class AccountStreamer: Sendable {
             do {
                 let connected = try await session()
                 if connected { attempt = 0 }
+                if await tokens.isRevoked { _ = try await tokens.accessToken() }
                 reason = "the account streamer closed the connection"
             } catch let failure as TokenKeeper.Failure {
                 switch failure {
@@ -125,8 +126,16 @@ final class AccountStreamer: Sendable {
                         link.close()
                         return
                     }
-                    let token = try await tokens.accessToken()
-                    send(.heartbeat(authToken: token.authorization, requestID: self.nextRequestID()), token)
+                    do {
+                        let token = try await tokens.accessToken()
+                        send(.heartbeat(authToken: token.authorization, requestID: self.nextRequestID()), token)
+                    } catch TokenKeeper.Failure.revoked {
+                        // Nothing more can be said on this link; the reconnect loop reports the grant.
+                        link.close()
+                        return
+                    } catch {
+                        // Renewals held back: this heartbeat is skipped, the link lives on until the silence limit.
+                    }
                 }
             }
             defer { group.cancelAll() }

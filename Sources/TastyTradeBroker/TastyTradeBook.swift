@@ -8,20 +8,21 @@ import TastyTrade
 struct TastyTradeBook: Sendable {
     private var positions: [String: [String: TastyPosition]] = [:]
     private var balances: [String: TastyBalance] = [:]
-    /// Per account with a fetch under way: what the streamer said since it began.
-    private var streamedDuringFetch: [String: (positions: [TastyPosition], balance: TastyBalance?)] = [:]
+    /// Per account with a fetch under way: what the streamer said since the earliest of them began, and how many
+    /// fetches are under way (a heal may overlap the periodic one).
+    private var streamedDuringFetch: [String: (positions: [TastyPosition], balance: TastyBalance?, fetches: Int)] = [:]
 
     init() {}
 
     mutating func beginFetch(account: String) {
-        streamedDuringFetch[account] = ([], nil)
+        streamedDuringFetch[account, default: ([], nil, 0)].fetches += 1
     }
 
     /// The fetched positions with what streamed meanwhile applied; the account's whole set.
     mutating func finishFetch(account: String, positions fetched: [TastyPosition], balance: TastyBalance)
         -> (positions: [TastyPosition], balance: TastyBalance)
     {
-        let streamed = streamedDuringFetch.removeValue(forKey: account) ?? ([], nil)
+        let streamed = endFetch(account: account) ?? ([], nil, 0)
         var set: [String: TastyPosition] = [:]
         for position in fetched where position.quantity != 0 { set[position.symbol] = position }
         for position in streamed.positions { Self.apply(position, to: &set) }
@@ -32,7 +33,14 @@ struct TastyTradeBook: Sendable {
 
     /// A fetch that failed: what streamed during it stays applied (it was applied as it came).
     mutating func abandonFetch(account: String) {
-        streamedDuringFetch[account] = nil
+        _ = endFetch(account: account)
+    }
+
+    private mutating func endFetch(account: String) -> (positions: [TastyPosition], balance: TastyBalance?, fetches: Int)? {
+        guard var entry = streamedDuringFetch[account] else { return nil }
+        entry.fetches -= 1
+        streamedDuringFetch[account] = entry.fetches > 0 ? entry : nil
+        return entry
     }
 
     /// A position the streamer announced; the account's whole set after it, or nil for an account not synced.

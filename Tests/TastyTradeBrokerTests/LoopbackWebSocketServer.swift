@@ -18,7 +18,6 @@ final class LoopbackWebSocketServer: Sendable {
     private let state = NIOLockedValueBox(State())
     private struct State {
         var received: [String] = []
-        var pongs: [String] = []
         var clients: [Channel] = []
     }
 
@@ -54,10 +53,11 @@ final class LoopbackWebSocketServer: Sendable {
     }
 
     var received: [String] { state.withLockedValue { $0.received } }
-    var pongs: [String] { state.withLockedValue { $0.pongs } }
+    /// Pongs the client answered, awaitable.
+    let pongs = Mailbox<String>()
 
     fileprivate func record(text: String) { state.withLockedValue { $0.received.append(text) } }
-    fileprivate func record(pong: String) { state.withLockedValue { $0.pongs.append(pong) } }
+    fileprivate func record(pong: String) { pongs.put(pong) }
 
     /// Ends every client's connection without a close frame, as a dropped network would.
     func dropClients() {

@@ -38,7 +38,8 @@ import Testing
         link.send("ping")
         link.send("echo after the ping")
         try await events.first("the message after the ping") { $0 == .text("after the ping") }
-        #expect(server.pongs == ["p-1"])
+        try await server.pongs.first("the pong") { $0 == "p-1" }
+        #expect(server.pongs.items == ["p-1"])
         #expect(link.isOpen)
         link.close()
         try await events.first("the close") { $0 == .closed }
