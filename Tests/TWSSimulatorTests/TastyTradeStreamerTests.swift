@@ -150,6 +150,21 @@ struct TastyTradeStreamerTests {
         }
     }
 
+    @Test func oneAccountAsAPlainStringConnects() async throws {
+        try await withTastyTrade { tt in
+            let token = try await tt.accessToken()
+            let streamer = try await tt.socket("/streamer")
+            defer { Task { await streamer.close() } }
+            // The JS SDK's form for a single account.
+            try await streamer.send(#"{"action":"connect","value":"5WT00002","auth-token":"\#(token)","request-id":7}"#)
+            _ = try await Self.messages(streamer, from: 0, "connect ack") { if case .ack("connect", 7, _) = $0 { true } else { false } }
+            try await tt.tastyTrade.fill(account: "5WT00002", symbol: "QQQ", quantity: -5, price: 480)
+            _ = try await Self.messages(streamer, from: 0, "the cash account's fill") {
+                if case .notification("CurrentPosition", _, _) = $0 { true } else { false }
+            }
+        }
+    }
+
     @Test func droppedStreamersCloseAndNewOnesConnect() async throws {
         try await withTastyTrade { tt in
             let token = try await tt.accessToken()
