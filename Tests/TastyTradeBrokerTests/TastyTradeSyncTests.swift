@@ -164,6 +164,38 @@ import TickhubCore
         }
     }
 
+    @Test func a429OnARefreshBacksOffAndKeepsTheToken() async throws {
+        try await withTastyTradeSync(settings: { $0.fullRefreshSeconds = 1 }) { h in
+            h.sync.start { h.events.put($0) }
+            try await h.status(.live)
+            let from = h.events.count
+            await h.tastyTrade.inject(.tooManyRequests(count: 2))
+            let limited = try await h.status(.error, from: from)
+            let limitedAt = ContinuousClock.now
+            #expect(limited.detail?.contains("429") == true)
+            #expect(limited.detail?.contains("refreshing") == true)
+            try await h.status(.live, from: from + 1)
+            let heldBack = ContinuousClock.now - limitedAt
+            let simulated = try await h.tastyTrade.status()
+            print("TastyTrade: two 429s on refreshes, live again \(heldBack) after the first")
+            #expect(simulated.tooManyRequests == 2)
+            // 1 s after the first 429, 2 s after the second; the access token was never at fault.
+            #expect(heldBack >= .seconds(2.5))
+            #expect(simulated.tokensIssued == 1)
+        }
+    }
+
+    @Test func onlyTheConfiguredAccountsAndTheMissingOnesSaid() async throws {
+        try await withTastyTradeSync(settings: { $0.accounts = [Self.cash, "5WT99999"] }) { h in
+            h.sync.start { h.events.put($0) }
+            let live = try await h.status(.live)
+            #expect(live.accounts == [Self.cash])
+            #expect(live.detail?.contains("5WT99999") == true)
+            #expect(!h.events.items.contains { if case let .positions(account, _) = $0 { account == Self.margin } else { false } })
+            try await h.positions(Self.cash, "the cash account") { $0.count == 2 }
+        }
+    }
+
     @Test func aDroppedStreamerReconnectsAndHealsWhatItMissed() async throws {
         try await withTastyTradeSync { h in
             h.sync.start { h.events.put($0) }
