@@ -53,6 +53,10 @@ enum CompatibilityRoutes {
     /// make, which is said rather than pretended.
     static func brokerConnect(_ hub: FanoutHub, _ request: HTTPRequest, broker: String) -> FanoutHub.Outcome {
         if broker == "ibkr" { return forward(hub, request, to: "/api/ibkr/connect") }
+        if let sync = hub.pnl.sync[broker] {
+            return .respond(.error(409, code: "not_connectable",
+                "broker \(quoted(broker, limit: 40)) is synced from its API on its own (now \(sync.state.rawValue)): nothing to connect; its state is in /api/brokers"))
+        }
         guard hub.pnl.holdings[broker] != nil || hub.pnl.balances[broker] != nil else {
             return .respond(.error(404, code: "unknown_broker", "no broker \(quoted(broker, limit: 40))"))
         }

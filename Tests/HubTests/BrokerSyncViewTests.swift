@@ -97,5 +97,8 @@ import HubTestSupport
         #expect(hub.pnl.brokerPositionsBody("tastytrade", hub.market, now: time.clock.now()).map { String(decoding: $0, as: UTF8.self) } == #"{"positions":[]}"#)
         #expect(hub.pnl.brokerBalancesBody("tastytrade").map { String(decoding: $0, as: UTF8.self) } == #"{"balances":[]}"#)
         #expect(hub.pnl.brokerPositionsBody("schwab", hub.market, now: time.clock.now()) == nil)
+        // Nothing to connect: the sync keeps itself up, and says so rather than "no such broker".
+        let connect = try #require(await hub.answer(HTTPRequest(method: .post, path: "/api/brokers/tastytrade/connect")))
+        #expect(connect.status == 409 && connect.text.contains("synced from its API"))
     }
 }
