@@ -23,6 +23,7 @@ public struct DXLinkEvent: Equatable, Sendable {
         "Quote": ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"],
         "Trade": ["eventType", "eventSymbol", "price", "size", "dayVolume", "time"],
         "Summary": ["eventType", "eventSymbol", "dayOpenPrice", "dayHighPrice", "dayLowPrice", "prevDayClosePrice"],
+        "Greeks": ["eventType", "eventSymbol", "volatility", "delta", "gamma", "theta", "vega"],
     ]
 
     /// The events of a FEED_DATA's `data`: COMPACT (`["Quote",[v1,v2,…,v1,v2,…],"Trade",[…]]`, values in the order

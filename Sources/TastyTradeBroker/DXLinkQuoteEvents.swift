@@ -2,7 +2,8 @@ import TastyTrade
 import TickhubCore
 
 /// DXLink's market events merged into Tickhub's quote: Quote (the book), Trade (last, size, the day's volume),
-/// Summary (the session's open, high, low and the previous close). A field an event carries replaces the quote's,
+/// Summary (the session's open, high, low and the previous close), Greeks (an option's implied volatility and
+/// sensitivities, as dxFeed's model computes them). A field an event carries replaces the quote's,
 /// dxFeed's "no value" clearing it; a field it does not carry leaves the quote's as it was.
 extension Quote {
     /// Applies one event to the quote; true when something changed.
@@ -26,6 +27,14 @@ extension Quote {
             update(&high, event, "dayHighPrice", price)
             update(&low, event, "dayLowPrice", price)
             update(&close, event, "prevDayClosePrice", price)
+        case "Greeks":
+            var figures = greeks ?? OptionGreeks()
+            update(&figures.impliedVolatility, event, "volatility") { $0 >= 0 ? $0 : nil }
+            update(&figures.delta, event, "delta") { abs($0) <= 1 ? $0 : nil }
+            update(&figures.gamma, event, "gamma") { $0 }
+            update(&figures.theta, event, "theta") { $0 }
+            update(&figures.vega, event, "vega") { $0 }
+            greeks = figures == OptionGreeks() ? nil : figures
         default:
             break
         }

@@ -30,8 +30,14 @@ struct DXLinkSession {
 
     /// Client channel numbers are odd.
     static let feedChannel = 1
-    /// The event types subscribed for each symbol.
+    /// The event types subscribed for each symbol; an option's also its model figures.
     static let eventTypes = ["Quote", "Trade", "Summary"]
+    static let optionEventTypes = eventTypes + ["Greeks"]
+
+    static func eventTypes(of streamerSymbol: String) -> [String] {
+        // Option streamer symbols start with a dot (`.SPY230731C393`).
+        streamerSymbol.hasPrefix(".") ? optionEventTypes : eventTypes
+    }
 
     private(set) var phase = Phase.awaitingAuthorization
     private(set) var token: String
@@ -89,7 +95,7 @@ struct DXLinkSession {
             phase = .streaming
             return [.send(.feedSetup(
                 channel: channel, acceptAggregationPeriod: aggregationPeriod, acceptDataFormat: "COMPACT",
-                acceptEventFields: DXLinkEvent.requestedFields.filter { Self.eventTypes.contains($0.key) })),
+                acceptEventFields: DXLinkEvent.requestedFields.filter { Self.optionEventTypes.contains($0.key) })),
                 .feedReady]
         case let .feedConfig(channel, _, _, fields) where channel == Self.feedChannel:
             // A lazy FEED_CONFIG may leave the fields out, or name only the types that changed.
@@ -127,7 +133,7 @@ struct DXLinkSession {
     /// FEED_SUBSCRIPTION for streamer symbols, every event type each; `reset` replaces what the server holds.
     static func subscription(add: [String], remove: [String] = [], reset: Bool = false) -> DXLinkMessage {
         func each(_ symbols: [String]) -> [DXLinkSubscription] {
-            symbols.flatMap { symbol in eventTypes.map { DXLinkSubscription(type: $0, symbol: symbol) } }
+            symbols.flatMap { symbol in eventTypes(of: symbol).map { DXLinkSubscription(type: $0, symbol: symbol) } }
         }
         return .feedSubscription(channel: feedChannel, reset: reset, add: each(add), remove: each(remove))
     }

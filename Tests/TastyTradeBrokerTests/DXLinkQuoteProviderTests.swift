@@ -25,13 +25,16 @@ struct DXLinkQuoteProviderTests {
             #expect(aapl.source == .tastytrade && !aapl.delayed)
             #expect(try #require(aapl.bid) < (try #require(aapl.ask)))
             #expect((aapl.volume ?? 0) > 0 && aapl.open != nil && aapl.high != nil && aapl.low != nil)
-            let option = try await harness.quote(Self.option) { $0.bid != nil && $0.ask != nil }
+            let option = try await harness.quote(Self.option) { $0.bid != nil && $0.ask != nil && $0.greeks?.delta != nil }
             #expect(try #require(option.bid) <= (try #require(option.ask)))
+            let delta = try #require(option.greeks?.delta)
+            #expect(delta > 0 && delta < 1, "a call's delta")
+            #expect((option.greeks?.impliedVolatility ?? 0) > 0)
             let coin = try await harness.quote("BTC") { $0.bid != nil }
             #expect((coin.bid ?? 0) > 1000)
             #expect(!harness.events.items.contains { if case let .quote(quote) = $0 { quote.symbol == "EUR.USD" } else { false } })
             let status = try await harness.tastyTrade.status()
-            #expect(status.dxLinkSubscriptions == 9, "three symbols, three event types each")
+            #expect(status.dxLinkSubscriptions == 10, "three symbols, three event types each, and the option's Greeks")
         }
     }
 

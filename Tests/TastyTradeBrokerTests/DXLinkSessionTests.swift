@@ -26,7 +26,7 @@ struct DXLinkSessionTests {
         let opened = session.receive(.channelOpened(channel: 1, service: "FEED", parameters: ["contract": "AUTO"]))
         guard case let .send(.feedSetup(1, period, format, fields))? = opened.first else { Issue.record("no FEED_SETUP"); return }
         #expect(period == 0.1 && format == "COMPACT")
-        #expect(Set(fields.keys) == ["Quote", "Trade", "Summary"])
+        #expect(Set(fields.keys) == ["Quote", "Trade", "Summary", "Greeks"])
         #expect(opened.last == .feedReady)
         #expect(session.phase == .streaming)
     }
@@ -80,6 +80,8 @@ struct DXLinkSessionTests {
             channel: 1, reset: true,
             add: [.init(type: "Quote", symbol: "SPY"), .init(type: "Trade", symbol: "SPY"), .init(type: "Summary", symbol: "SPY")],
             remove: []))
+        guard case let .feedSubscription(_, _, add, _) = DXLinkSession.subscription(add: [".SPY271217C600"]) else { return }
+        #expect(add.map(\.type) == ["Quote", "Trade", "Summary", "Greeks"], "an option's model figures too")
     }
 }
 
@@ -100,6 +102,19 @@ struct DXLinkQuoteEventsTests {
         #expect(!changed4, "the same value changes nothing")
     }
 
+    @Test func anOptionsGreeks() {
+        var quote = Quote(symbol: "SPY 271217C00600000", source: .tastytrade)
+        let changed = quote.apply(DXLinkEvent(
+            type: "Greeks", symbol: ".SPY271217C600",
+            values: ["volatility": 0.21, "delta": 0.55, "gamma": 0.01, "theta": -0.05, "vega": 0.8]))
+        #expect(changed)
+        #expect(quote.greeks == OptionGreeks(impliedVolatility: 0.21, delta: 0.55, gamma: 0.01, vega: 0.8, theta: -0.05))
+        let absurd = quote.apply(DXLinkEvent(type: "Greeks", symbol: ".SPY271217C600", values: ["delta": 3, "volatility": nil]))
+        #expect(absurd)
+        #expect(quote.greeks?.delta == nil && quote.greeks?.impliedVolatility == nil && quote.greeks?.gamma == 0.01,
+                "a delta outside -1…1 is no delta")
+    }
+
     @Test func noValueClearsAndAbsentLeaves() {
         var quote = Quote(symbol: "SPY", source: .tastytrade)
         _ = quote.apply(DXLinkEvent(type: "Quote", symbol: "SPY", values: ["bidPrice": 1, "askPrice": 2]))
@@ -109,7 +124,7 @@ struct DXLinkQuoteEventsTests {
         let changed6 = quote.apply(DXLinkEvent(type: "Quote", symbol: "SPY", values: ["askPrice": 0]))
         #expect(changed6)
         #expect(quote.ask == nil, "dxFeed's 0 price is no price")
-        let changed7 = quote.apply(DXLinkEvent(type: "Greeks", symbol: "SPY", values: ["delta": 0.5]))
+        let changed7 = quote.apply(DXLinkEvent(type: "TimeAndSale", symbol: "SPY", values: ["price": 0.5]))
         #expect(!changed7)
     }
 }
