@@ -62,16 +62,16 @@ public final class WebSocketLink: Sendable {
 
     /// Connects and upgrades. `headers` go with the upgrade request (a `User-Agent`, say); `timeout` bounds the
     /// connection and the upgrade together. `onClose` is called once when the link ends, whoever ended it (not when
-    /// opening fails: that throws).
+    /// opening fails: that throws). `tls` is for `wss://` only; nil means the system's roots and the host name checked.
     public static func open(
         url: String, headers: [String: String] = [:], timeout: Duration = .seconds(10),
-        maxMessageBytes: Int = 1 << 24,
+        maxMessageBytes: Int = 1 << 24, tls tlsConfiguration: TLSConfiguration? = nil,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onText: @escaping @Sendable (String) -> Void, onClose: @escaping @Sendable () -> Void
     ) async throws -> WebSocketLink {
         let endpoint = try Endpoint(url: url)
         let tls: NIOSSLContext? =
-            endpoint.secure ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+            endpoint.secure ? try NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration()) : nil
         let loop = group.next()
         let upgraded = loop.makePromise(of: Channel.self)
         let timeAmount = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// A WebSocket server on loopback for WebSocketLink's own tests: it runs a script per received text message, so a
@@ -23,8 +24,8 @@ final class LoopbackWebSocketServer: Sendable {
 
     let port: Int
 
-    /// `script` answers each text message from a client.
-    init(script: @escaping @Sendable (String) -> [Reply]) async throws {
+    /// `script` answers each text message from a client; with `tls`, the server speaks TLS (wss).
+    init(tls: NIOSSLContext? = nil, script: @escaping @Sendable (String) -> [Reply]) async throws {
         let box = NIOLockedValueBox<LoopbackWebSocketServer?>(nil)
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
@@ -43,7 +44,12 @@ final class LoopbackWebSocketServer: Sendable {
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(
+                if let tls {
+                    do { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
+                return channel.pipeline.configureHTTPServerPipeline(
                     withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
                 ).flatMap { channel.pipeline.addHandler(NotFound(), name: "notFound") }
             }

@@ -1,3 +1,5 @@
+import NIOSSL
+import TWSSimulator
 import Testing
 
 @testable import TastyTradeBroker
@@ -80,6 +82,28 @@ import Testing
             try await WebSocketLink.open(url: "http://127.0.0.1:1/", onText: { _ in }, onClose: {})
         }
         #expect(events.count == 0)
+    }
+
+    @Test func wssVerifiesTheServerAndCarriesText() async throws {
+        let certificate = try SelfSignedCertificate()
+        let serverTLS = try NIOSSLContext(configuration: .makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificate.certificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem))))
+        let server = try await LoopbackWebSocketServer(tls: serverTLS, script: Self.script)
+        defer { Task { await server.stop() } }
+        var trusting = TLSConfiguration.makeClientConfiguration()
+        trusting.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(certificate.certificatePEM.utf8), format: .pem)])
+        let events = Mailbox<Event>()
+        let link = try await WebSocketLink.open(
+            url: "wss://localhost:\(server.port)/ws", timeout: .seconds(5), tls: trusting,
+            onText: { events.put(.text($0)) }, onClose: { events.put(.closed) })
+        link.send("echo over tls")
+        try await events.first("the echo over TLS") { $0 == .text("over tls") }
+        link.close()
+        // Verification is on by default: a certificate no system root signed is refused.
+        await #expect(throws: (any Error).self) {
+            try await WebSocketLink.open(url: "wss://localhost:\(server.port)/ws", timeout: .seconds(5), onText: { _ in }, onClose: {})
+        }
     }
 
     @Test func endpointsFromURLs() throws {
