@@ -13,40 +13,97 @@ public final class PortfolioService: HubArchive {
     let store: PositionStore
     let publish: @Sendable (_ broker: String, _ holdings: [Holding], _ unvalued: [UnvaluedHolding]) -> Void
     let logger: Logger
-    /// Brokers whose positions reach the server from their own link while it is up: the database's copy of them
-    /// would only repeat (or, between two reports, contradict) what the link publishes.
-    private let live: Mutex<Set<String>>
+    private let state: Mutex<LiveState>
+
+    /// Brokers whose positions reach the server from their own link while it is up: the database's copy of their
+    /// synced rows would only repeat (or, between two reports, contradict) what the link reports. Their entered
+    /// rows (manual, imported: accounts the link does not report) still come from the database, and the server
+    /// takes a broker's holdings whole, so the two are published together, from here.
+    struct LiveState {
+        var live: Set<String>
+        /// The link's latest holdings of each live broker (none before its first report).
+        var linked: [String: Held] = [:]
+        /// Each live broker's entered rows, as last read from the database.
+        var entered: [String: Held] = [:]
+    }
+
+    struct Held {
+        var holdings: [Holding] = []
+        var unvalued: [UnvaluedHolding] = []
+    }
 
     public init(store: PositionStore, liveBrokers: Set<String> = [BrokerAccount.ibkr], logger: Logger = Logger(label: "tickhub.portfolio"),
                 publish: @escaping @Sendable (String, [Holding], [UnvaluedHolding]) -> Void) {
         self.store = store
         self.publish = publish
         self.logger = logger
-        live = Mutex(liveBrokers)
+        state = Mutex(LiveState(live: liveBrokers))
     }
 
     /// Says whether `broker`'s positions come live (TastyTrade's once its sync is up). A broker no longer live has
     /// its stored positions, the last it reported, published again at once.
     public func setLive(_ broker: String, _ isLive: Bool) async {
-        let changed = live.withLock { live in isLive ? live.insert(broker).inserted : live.remove(broker) != nil }
-        if changed, !isLive { await publishStored() }
+        let changed = state.withLock { state in
+            guard isLive else {
+                state.linked[broker] = nil
+                state.entered[broker] = nil
+                return state.live.remove(broker) != nil
+            }
+            return state.live.insert(broker).inserted
+        }
+        if changed { await publishStored() }
     }
 
-    /// Publishes the stored holdings of every broker whose positions do not come live, valued and unvalued.
+    /// A live broker's positions as its link reports them, all its synced accounts at once: published with the
+    /// broker's entered positions (other accounts', kept in the database), which the server would otherwise lose.
+    /// Reads no database: a fill reaches the server at once.
+    public func publishLive(_ broker: String, _ holdings: [Holding], unvalued: [UnvaluedHolding] = []) {
+        state.withLock { state in
+            state.linked[broker] = Held(holdings: holdings, unvalued: unvalued)
+            // Under the lock: two publications of one broker never cross, so the newest is the one that stays.
+            publishMerged(broker, state)
+        }
+    }
+
+    private func publishMerged(_ broker: String, _ state: LiveState) {
+        let linked = state.linked[broker] ?? Held(), entered = state.entered[broker] ?? Held()
+        publish(broker, linked.holdings + entered.holdings, linked.unvalued + entered.unvalued)
+    }
+
+    /// Publishes the stored holdings of every broker, valued and unvalued: all of them for a broker whose positions
+    /// do not come live, the entered ones (with the link's latest) for one whose do.
     public func publishStored() async {
         do {
-            let live = self.live.withLock { $0 }
             let open = try await store.openPositions()
-            var byBroker: [String: (holdings: [Holding], unvalued: [UnvaluedHolding])] = [:]
-            for record in open where !live.contains(record.broker) {
+            let accounts = try await store.accounts()
+            var byBroker: [String: Held] = [:]
+            for broker in Set(accounts.map(\.broker)) { byBroker[broker] = Held() }
+            for record in open {
                 switch Self.holding(record) {
-                case let .valued(holding): byBroker[record.broker, default: ([], [])].holdings.append(holding)
-                case let .unvalued(kept): byBroker[record.broker, default: ([], [])].unvalued.append(kept)
+                case let .valued(holding): byBroker[record.broker, default: Held()].holdings.append(holding)
+                case let .unvalued(kept): byBroker[record.broker, default: Held()].unvalued.append(kept)
                 }
             }
-            let accounts = try await store.accounts()
-            for broker in Set(accounts.map(\.broker)).subtracting(live) where byBroker[broker] == nil { byBroker[broker] = ([], []) }
-            for (broker, held) in byBroker { publish(broker, held.holdings, held.unvalued) }
+            let enteredOnly = open.filter { !$0.origin.isSynced }
+            state.withLock { state in
+                for (broker, held) in byBroker {
+                    guard state.live.contains(broker) else {
+                        publish(broker, held.holdings, held.unvalued)
+                        continue
+                    }
+                    var entered = Held()
+                    for record in enteredOnly where record.broker == broker {
+                        switch Self.holding(record) {
+                        case let .valued(holding): entered.holdings.append(holding)
+                        case let .unvalued(kept): entered.unvalued.append(kept)
+                        }
+                    }
+                    state.entered[broker] = entered
+                    // Only a link that reports through `publishLive` is merged with: one that publishes to the server
+                    // itself (IBKR's) would have its positions replaced until its next report.
+                    if state.linked[broker] != nil { publishMerged(broker, state) }
+                }
+            }
         } catch {
             logger.error("cannot read positions: \(error)")
         }
@@ -90,7 +147,9 @@ public final class PortfolioService: HubArchive {
         do {
             let result = try await store.syncBroker(broker, origin: origin, accountId: account, positions: reported)
             let moved = !result.changes.inserted.isEmpty || !result.changes.updated.isEmpty || !result.changes.closed.isEmpty
-            if moved || !result.superseded.isEmpty, !live.withLock({ $0.contains(broker) }) { await publishStored() }
+            // A live broker's synced rows come from its link; its entered rows may have been superseded.
+            let live = state.withLock { $0.live.contains(broker) }
+            if live ? !result.superseded.isEmpty : moved || !result.superseded.isEmpty { await publishStored() }
         } catch {
             logger.error("cannot store \(broker) positions of \(account): \(error)")
         }

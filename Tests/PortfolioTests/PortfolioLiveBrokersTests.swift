@@ -61,3 +61,35 @@ struct PortfolioLiveBrokersTests {
         #expect(published["tastytrade"]?.times == times)
     }
 }
+
+@Suite("Portfolio: a live broker's entered positions")
+struct PortfolioLiveEnteredTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("portfolio-entered-\(UUID().uuidString).sqlite").path
+
+    /// The link reports the synced account; a manual position in another account of the same broker stays in view,
+    /// in every publication, whichever comes first.
+    @Test func aLiveLinksReportsCarryTheBrokersOtherAccountsEnteredPositions() async throws {
+        let store = try PositionStore(path: path)
+        let published = PortfolioLiveBrokersTests.Published()
+        let portfolio = PortfolioService(store: store, liveBrokers: ["ibkr", "tastytrade"]) { published.set($0, $1, $2) }
+        try await store.createAccount(broker: "tastytrade", accountId: "5WT1")
+        _ = try await store.insertManual(PositionDraft(symbol: "IBM", quantity: 10, averageCost: 180), broker: "tastytrade", accountId: "5WT1")
+        await portfolio.syncBroker("tastytrade", origin: .tastytrade, account: "5WT00001", PortfolioLiveBrokersTests.reported)
+        await portfolio.publishStored()
+        // IBKR's link publishes to the server itself: the portfolio never speaks for it while it is live.
+        #expect(published["ibkr"] == nil)
+
+        let live = [Holding(broker: "tastytrade", account: "5WT00001", instrument: .stock("AAPL"), quantity: 101, averageCost: 180)]
+        let future = UnvaluedHolding(broker: "tastytrade", account: "5WT00001", symbol: "/ESZ6", secType: "Future", quantity: 1, reason: "no futures")
+        portfolio.publishLive("tastytrade", live, unvalued: [future])
+        var seen = try #require(published["tastytrade"])
+        #expect(seen.holdings.map { "\($0.account):\($0.instrument.symbol):\($0.quantity)" }.sorted() == ["5WT00001:AAPL:101.0", "5WT1:IBM:10.0"])
+        #expect(seen.unvalued == [future])
+
+        // A manual edit publishes the link's latest with it, never the database's copy of the synced rows.
+        _ = try await store.insertManual(PositionDraft(symbol: "MSFT", quantity: 1, averageCost: 300), broker: "tastytrade", accountId: "5WT1")
+        await portfolio.publishStored()
+        seen = try #require(published["tastytrade"])
+        #expect(seen.holdings.map(\.instrument.symbol).sorted() == ["AAPL", "IBM", "MSFT"] && seen.holdings.contains { $0.quantity == 101 })
+    }
+}
