@@ -145,6 +145,42 @@ import TickhubCore
         }
     }
 
+    @Test func aGrantRevokedBeforeStartIsAskedOnce() async throws {
+        try await withTastyTradeSync { h in
+            await h.tastyTrade.inject(.revokeGrant)
+            h.sync.start { h.events.put($0) }
+            let error = try await h.status(.error)
+            #expect(error.detail?.contains("TASTYTRADE_REFRESH_TOKEN") == true)
+            #expect(error.accounts.isEmpty)
+            #expect(!h.events.items.contains { if case .positions = $0 { true } else { false } })
+            let simulated = try await h.tastyTrade.status()
+            #expect(simulated.grantsRefused == 1)
+            #expect(simulated.requests == 1)
+        }
+    }
+
+    @Test func anUnreachableTastyTradeIsAskedAtAPacedRate() async throws {
+        try await withTastyTradeSync(settings: {
+            // A port nothing listens on: the simulator's, once stopped.
+            $0.reconnectInitialSeconds = 0.25
+            $0.reconnectCapSeconds = 1
+            // The HTTP client retries a refused connection until the request's deadline: keep that short.
+            $0.requestTimeoutSeconds = 0.5
+        }) { h in
+            await h.tastyTrade.stop()
+            let started = ContinuousClock.now
+            h.sync.start { h.events.put($0) }
+            let error = try await h.status(.error)
+            #expect(error.detail?.contains("unreachable") == true || error.detail?.contains("cannot renew") == true)
+            // Three seconds of failures, each attempt 0.5 s and the waits between doubling (0.25, 0.5, 1, then the
+            // 1 s cap): a handful of attempts, not a loop.
+            try await Task.sleep(until: started + .seconds(3))
+            let attempts = await h.sync.api.tokens.grantRequests
+            print("TastyTrade unreachable: \(attempts) token attempts in 3 s")
+            #expect(attempts >= 2 && attempts <= 7)
+        }
+    }
+
     @Test func a429BacksOff() async throws {
         try await withTastyTradeSync { h in
             await h.tastyTrade.inject(.tooManyRequests(count: 2))
