@@ -196,7 +196,17 @@ function renderUnvaluedRow(row, p) {
   }
 }
 
+/** A synced broker's rows say when its sync is not live: they are the last it reported, perhaps out of date. */
+function renderRowSync(row, p) {
+  const sync = brokerSync.get(p.broker);
+  const state = sync && sync.state !== 'live' ? sync.state : '';
+  if ((row.el.dataset.brokerSync || '') === state) return;
+  row.el.dataset.brokerSync = state;
+  row.cells.broker.title = state ? `${brokerName(p.broker)}'s sync: ${SYNC_STATES[state] || state}; these are the positions it last reported` : '';
+}
+
 function renderPositionRow(row, p) {
+  renderRowSync(row, p);
   if (isUnvalued(p)) { renderUnvaluedRow(row, p); return; }
   const tr = row.el;
   tr.dataset.valued = 'true';
@@ -534,8 +544,7 @@ async function refreshBrokers() {
   const changed = names.size !== knownBrokers.size || [...names].some((n) => !knownBrokers.has(n));
   knownBrokers = names;
   brokerSync = new Map((body.brokers || []).filter((b) => b.sync).map((b) => [b.name, b.sync]));
-  if (changed) renderPositions();
-  else { renderTabs(); renderSync(); }
+  renderPositions();
 }
 
 // ----- Allocation: a bar per symbol and per broker
