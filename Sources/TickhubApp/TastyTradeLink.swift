@@ -44,7 +44,8 @@ final class TastyTradeLink: Sendable {
                     return state.positions.keys.sorted().flatMap { state.positions[$0] ?? [] }
                 }
                 let mapped = TastyTradeHoldings.map(all, broker: broker)
-                server.publishHoldings(broker: broker, mapped.valued, unvalued: mapped.unvalued)
+                // Through the portfolio, which adds the broker's hand-entered accounts the sync does not report.
+                portfolio.publishLive(broker, mapped.valued, unvalued: mapped.unvalued)
                 self.writes.yield((account, positions.map(TastyTradeHoldings.brokerPosition)))
             case let .balances(account, balance):
                 let all = self.latest.withLock { state in
