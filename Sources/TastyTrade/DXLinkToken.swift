@@ -38,3 +38,9 @@ public struct DXLinkToken: Equatable, Sendable {
             + "\"level\":\(TastyJSON.quoted(level))},\"context\":\"/api-quote-tokens\"}").utf8)
     }
 }
+
+/// A token printed by mistake shows where and at what level it works, never what it is.
+extension DXLinkToken: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String { "DXLinkToken(\(url), level \(level), redacted)" }
+    public var debugDescription: String { description }
+}

@@ -48,3 +48,9 @@ public struct OAuthToken: Equatable, Sendable {
         return Array((text + "}").utf8)
     }
 }
+
+/// A token printed by mistake (a log line, an error's text) shows that it is one, never what it is.
+extension OAuthToken: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String { "OAuthToken(\(tokenType), \(expiresIn) s, redacted)" }
+    public var debugDescription: String { description }
+}
