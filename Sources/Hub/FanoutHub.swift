@@ -115,6 +115,7 @@ package final class FanoutHub {
         let wanted = pnl.setHoldings(broker, list, unvalued: unvalued)
         interest.setHeld(pnl.heldSymbols)
         want(wanted, held: true)
+        if pnl.positionsChanged { pushPnLIfDue(now: clock.nowMicros()) }
     }
 
     package func setBalances(_ broker: String, _ values: [AccountBalance]) { pnl.setBalances(broker, values, at: clock.now()) }
@@ -193,11 +194,14 @@ package final class FanoutHub {
         }
     }
 
-    /// Pushes P&L to `pnl` subscribers when quotes of held symbols moved, at most `pnlPerSecond` times a second.
-    /// One encoding for every subscriber; a slow one keeps only the newest.
+    /// Pushes P&L to `pnl` subscribers when quotes of held symbols moved, at most `pnlPerSecond` times a second,
+    /// and at once when positions themselves changed. One encoding for every subscriber; a slow one keeps only the
+    /// newest.
     func pushPnLIfDue(now: Int64) {
-        guard pnl.dirty, now - pnl.lastPush >= Int64(1_000_000 / max(configuration.pnlPerSecond, 0.1)) else { return }
+        let paced = now - pnl.lastPush >= Int64(1_000_000 / max(configuration.pnlPerSecond, 0.1))
+        guard pnl.dirty, paced || pnl.positionsChanged else { return }
         pnl.dirty = false
+        pnl.positionsChanged = false
         pnl.lastPush = now
         let subscribers = clients.all.filter { $0.channels.contains(.pnl) }
         guard !subscribers.isEmpty else { return }

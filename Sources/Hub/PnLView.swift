@@ -15,6 +15,9 @@ package struct PnLView {
     package private(set) var balancesArrived: [String: Int64] = [:]
     /// Quotes moved since the last push.
     var dirty = false
+    /// A broker's positions themselves changed (a fill, a position opened or closed) since the last push: pushed
+    /// at once, not at the next of the pushes paced for moving quotes.
+    var positionsChanged = false
     var lastPush: Int64 = 0
     var lastSnapshot: Int64 = 0
 
@@ -23,6 +26,7 @@ package struct PnLView {
     /// Replaces one broker's holdings; returns what must be quoted to value them all: each held instrument, and
     /// the USD rate of each currency held.
     package mutating func setHoldings(_ broker: String, _ list: [Holding], unvalued kept: [UnvaluedHolding] = []) -> [Instrument] {
+        if Self.positionKeys(holdings[broker] ?? [], unvalued[broker] ?? []) != Self.positionKeys(list, kept) { positionsChanged = true }
         holdings[broker] = list
         unvalued[broker] = kept.isEmpty ? nil : kept
         dirty = true
@@ -31,6 +35,13 @@ package struct PnLView {
             wanted.append(.forex(base: currency, quote: "USD"))
         }
         return wanted
+    }
+
+    /// What a holding is, without the figures that move with the market (the broker's own mark and P&L, which a
+    /// broker reports again on its own schedule): a change of these is a trade.
+    private static func positionKeys(_ list: [Holding], _ kept: [UnvaluedHolding]) -> Set<String> {
+        Set(list.map { "\($0.account)|\($0.instrument.symbol)|\($0.quantity)|\($0.averageCost)" })
+            .union(kept.map { "\($0.account)|\($0.symbol)|\($0.quantity)|\($0.averageCost ?? .nan)" })
     }
 
     package mutating func setSync(_ status: BrokerSyncStatus) {

@@ -212,6 +212,39 @@ import HubTestSupport
         #expect(hub.metrics.pnlUpdatesDelivered == 1)
     }
 
+    @Test func aPositionThatChangesIsPushedAtOnceWhileMovingQuotesWaitTheirTurn() {
+        let hub = makeHub { $0.pnlPerSecond = 4 }
+        let (client, connection) = connect(hub)
+        send(#"{"op":"subscribe","channels":["pnl"]}"#, from: client, to: hub)
+        func holding(_ quantity: Double, brokerMark: Double? = nil) -> Holding {
+            Holding(broker: "tastytrade", account: "5WT1", instrument: .stock("AAPL"), quantity: quantity, averageCost: 100,
+                    brokerMarketPrice: brokerMark)
+        }
+        hub.setHoldings("tastytrade", [holding(10)])
+        hub.publish(quote("AAPL", bid: 101, ask: 101.2), receivedAt: time.clock.now())
+        hub.housekeeping(secondElapsed: false)
+        hub.flushWrites()
+        func pushes() -> [[String: Any]] { connection.messages.filter { $0["type"] as? String == "pnl" } }
+        let before = pushes().count
+        // 50 ms later: a quote's move waits for the pace (a push every 250 ms)...
+        time.advance(seconds: 0.05)
+        hub.publish(quote("AAPL", bid: 102, ask: 102.2), receivedAt: time.clock.now())
+        hub.housekeeping(secondElapsed: false)
+        hub.flushWrites()
+        #expect(pushes().count == before)
+        // ...the broker's own mark moving is no trade either...
+        hub.setHoldings("tastytrade", [holding(10, brokerMark: 102.1)])
+        hub.flushWrites()
+        #expect(pushes().count == before)
+        // ...but a fill goes out at once, with the quote's move in it.
+        hub.setHoldings("tastytrade", [holding(15, brokerMark: 102.1)])
+        hub.flushWrites()
+        #expect(pushes().count == before + 1)
+        let aapl = (pushes().last?["positions"] as? [[String: Any]])?.first
+        #expect(aapl?["quantity"] as? Double == 15)
+        #expect(aapl?["marketPrice"] as? Double == 102.1)
+    }
+
     @Test func aRequestForANewSymbolWaitsForItsFirstQuote() async {
         let hub = makeHub()
         let connection = FakeConnection()
