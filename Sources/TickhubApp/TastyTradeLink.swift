@@ -6,54 +6,75 @@ import TastyTrade
 import TastyTradeBroker
 import TickhubCore
 
-/// TastyTrade as the rest of Tickhub sees it: the sync's positions and balances to the server (which values them,
-/// every account of the broker at once) and to the database (which keeps them, account by account, in the order
-/// they came), and where the sync stands.
+/// TastyTrade as the rest of Tickhub sees it: the sync's positions to the portfolio (which publishes them with the
+/// broker's hand-entered accounts, every account at once, and keeps them in the database account by account), its
+/// balances to the server, and where the sync stands.
 final class TastyTradeLink: Sendable {
     let sync: TastyTradeSync
     private let latest = Mutex(Latest())
-    /// The database's writes, one at a time and in order: a later account set never lands before an earlier one.
-    private let writes: AsyncStream<(account: String, positions: [BrokerPosition])>.Continuation
-    private let writer: AsyncStream<(account: String, positions: [BrokerPosition])>
+    /// The portfolio's work, one step at a time and in the order the sync reported: a later set of positions never
+    /// lands before an earlier one, and the positions are shown before they are written.
+    private let steps: AsyncStream<Step>.Continuation
+    private let queue: AsyncStream<Step>
+
+    private enum Step {
+        case live(Bool)
+        case show([Holding], [UnvaluedHolding])
+        case keep(account: String, [BrokerPosition])
+    }
 
     private struct Latest {
         var positions: [String: [TastyPosition]] = [:]
         var balances: [String: TastyBalance] = [:]
+        /// Whether the portfolio takes the broker's positions from the sync (else from the database).
+        var live = true
     }
 
     init(sync: TastyTradeSync) {
         self.sync = sync
-        (writer, writes) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        (queue, steps) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
-    /// Starts the sync; the broker's holdings come from it from now on, not from the database.
     func start(server: TickhubServer, portfolio: PortfolioService) async {
         let broker = TastyTradeSync.broker
         await portfolio.setLive(broker, true)
-        let writer = writer
+        let queue = queue
         Task {
-            for await write in writer {
-                await portfolio.syncBroker(broker, origin: .tastytrade, account: write.account, write.positions)
+            for await step in queue {
+                switch step {
+                case let .live(isLive): await portfolio.setLive(broker, isLive)
+                case let .show(valued, unvalued): portfolio.publishLive(broker, valued, unvalued: unvalued)
+                case let .keep(account, positions): await portfolio.syncBroker(broker, origin: .tastytrade, account: account, positions)
+                }
             }
         }
         sync.start { [self] event in
             switch event {
             case let .positions(account, positions):
-                let all = self.latest.withLock { state in
+                let (all, wasLive) = latest.withLock { state in
                     state.positions[account] = positions
-                    return state.positions.keys.sorted().flatMap { state.positions[$0] ?? [] }
+                    defer { state.live = true }
+                    return (state.positions.keys.sorted().flatMap { state.positions[$0] ?? [] }, state.live)
                 }
+                if !wasLive { steps.yield(.live(true)) }
                 let mapped = TastyTradeHoldings.map(all, broker: broker)
-                // Through the portfolio, which adds the broker's hand-entered accounts the sync does not report.
-                portfolio.publishLive(broker, mapped.valued, unvalued: mapped.unvalued)
-                self.writes.yield((account, positions.map(TastyTradeHoldings.brokerPosition)))
+                steps.yield(.show(mapped.valued, mapped.unvalued))
+                steps.yield(.keep(account: account, positions.map(TastyTradeHoldings.brokerPosition)))
             case let .balances(account, balance):
-                let all = self.latest.withLock { state in
+                let all = latest.withLock { state in
                     state.balances[account] = balance
                     return state.balances.keys.sorted().compactMap { state.balances[$0] }
                 }
                 server.publishBalances(broker: broker, all.flatMap(TastyTradeHoldings.accountBalances))
             case let .status(status):
+                // A sync that fails before its first positions (a grant revoked while the hub was down) leaves the
+                // positions last synced, from the database, on show beside its error rather than none.
+                let fallBack = latest.withLock { state in
+                    guard state.live, state.positions.isEmpty, status.state == .error || status.state == .off else { return false }
+                    state.live = false
+                    return true
+                }
+                if fallBack { steps.yield(.live(false)) }
                 server.publishBrokerSync(status)
             }
         }
@@ -61,6 +82,6 @@ final class TastyTradeLink: Sendable {
 
     func stop() async {
         await sync.stopAndWait()
-        writes.finish()
+        steps.finish()
     }
 }

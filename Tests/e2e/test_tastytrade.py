@@ -314,3 +314,24 @@ def test_the_combined_view_sums_ibkr_and_tastytrade(market):
         assert abs(summary["netLiquidation"] - net) <= 0.011 * 3, (summary, net)
     finally:
         hub.stop()
+
+
+def test_a_grant_refused_at_start_shows_the_positions_last_synced_with_the_error(market, tmp_path):
+    database = str(tmp_path / "hub.sqlite")
+    first = market.hub("--db", database)
+    try:
+        wait_for_sync(first)
+        wait_for(lambda: len(first.get("/api/positions?broker=tastytrade").json()["positions"]) == 7, 10, "stored positions")
+    finally:
+        first.stop()
+    market.post("/tastytrade/fault/revoke-grant")
+    second = market.hub("--db", database)
+    try:
+        status = wait_for(lambda: (s := sync_status(second)) and s["state"] == "error" and s, 15, "the error state")
+        assert "TASTYTRADE_REFRESH_TOKEN" in status["detail"], status
+        # The positions of the last sync, from the database, beside the error: the future still unvalued.
+        shown = wait_for(lambda: (p := tasty_positions(second)) and len(p) == 7 and p, 10, "the last synced positions")
+        assert {p["symbol"] for p in shown} >= {"AAPL", "MSFT", "BTC", "/ESZ6"}, shown
+        assert second.get("/api/health").json()["status"] == "degraded"
+    finally:
+        second.stop()
