@@ -187,9 +187,9 @@ import Testing
 
     @Test func anUnknownProviderIsNamedWhereItWasGiven() {
         #expect(Self.refusal(environment: ["TICKHUB_PROVIDERS": "ibkr,bloomberg"])
-            == #"TICKHUB_PROVIDERS: unknown provider "bloomberg" (ibkr, yahoo, alphavantage, push)"#)
+            == #"TICKHUB_PROVIDERS: unknown provider "bloomberg" (ibkr, yahoo, alphavantage, push, tastytrade)"#)
         #expect(Self.refusal(file: #"{"providers": {"order": ["ibkr", "bloomberg"]}}"#)
-            == #"providers.order: unknown provider "bloomberg" (ibkr, yahoo, alphavantage, push)"#)
+            == #"providers.order: unknown provider "bloomberg" (ibkr, yahoo, alphavantage, push, tastytrade)"#)
     }
 
     @Test func pushStaleSecondsFromTheFile() throws {
