@@ -1,3 +1,5 @@
+import TickhubCore
+
 /// The gateway's REST paths the hub uses, under its prefix `/v1/api`; one spelling for the transport's requests and
 /// the simulator's routes.
 public enum GatewayPath {

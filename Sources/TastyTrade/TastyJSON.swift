@@ -108,33 +108,11 @@ enum TastyJSON {
 
     // MARK: Writing (the simulator's answers, the broker's requests)
 
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
     static func quoted(_ text: String?) -> String { text.map { quoted($0) } ?? "null" }
 
-    /// A finite number in its shortest form; a non-finite one is null, as JSON has no other.
-    static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "null" }
-        if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
-    }
+    static func number(_ value: Double) -> String { JSONText.number(value) }
 
     /// A decimal as TastyTrade writes it: a string ("288.7"), null when there is none.
     static func decimalString(_ value: Double?) -> String {

@@ -1,7 +1,8 @@
-/// The few pieces of JSON text the encoders write by hand, so the simulator's messages keep the gateway's key order.
-enum JSONText {
+/// The few pieces of JSON text the encoders write by hand (the simulated brokers' answers keep the real ones' key
+/// order, which a JSONEncoder would not), written one way for all of them.
+public enum JSONText {
     /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -20,11 +21,11 @@ enum JSONText {
     }
 
     /// A finite number in its shortest form; non-finite numbers are JSON's null, as JSON has no other.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }
 
-    static func bool(_ value: Bool) -> String { value ? "true" : "false" }
+    public static func bool(_ value: Bool) -> String { value ? "true" : "false" }
 }

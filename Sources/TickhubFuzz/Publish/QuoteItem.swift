@@ -36,7 +36,7 @@ func readItem(_ input: inout FuzzInput, space: String) -> QuoteItem {
     var members: [String] = []
     var rejected = false
     let spelled = spelling(input.pick(itemSymbols), input.byte())
-    members.append("\"symbol\":\(space)\(jsonString(spelled))")
+    members.append("\"symbol\":\(space)\(JSONText.quoted(spelled))")
     var patch = QuotePatch(symbol: (try? SymbolGrammar.parse(spelled).symbol) ?? "")
     if patch.symbol.isEmpty { rejected = true }
 
@@ -51,7 +51,7 @@ func readItem(_ input: inout FuzzInput, space: String) -> QuoteItem {
         default: value = Double(bitPattern: input.integer(UInt64.self))
         }
         if let v = value, !v.isFinite { value = nil }
-        members.append("\(jsonString(field.name)):\(space)\(value.map { "\($0)" } ?? "null")")
+        members.append("\(JSONText.quoted(field.name)):\(space)\(value.map { "\($0)" } ?? "null")")
         named = true
         if field.isSize, let v = value, v < 0 { rejected = true }
         patch[keyPath: field.path] = .some(value)
@@ -117,19 +117,4 @@ func spelling(_ symbol: String, _ how: UInt8) -> String {
     var text = how & 1 == 1 ? symbol.lowercased() : symbol
     if how & 2 != 0 { text = " \(text) " }
     return text
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
