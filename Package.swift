@@ -397,7 +397,7 @@ let package = Package(
         ),
 
         // What the simulator-backed test targets share (not a test target itself).
-        .target(name: "SimulatorTestSupport", path: "Tests/SimulatorTestSupport"),
+        .target(name: "SimulatorTestSupport", dependencies: ["TWSSimulator"], path: "Tests/SimulatorTestSupport"),
         .testTarget(name: "TickhubCoreTests", dependencies: ["TickhubCore"]),
         .testTarget(
             name: "MarketDataTests",

@@ -77,36 +77,11 @@ func withTastyTrade(
     _ configure: (inout TastyTradeSimulatorConfiguration) -> Void = { _ in },
     _ body: (TastyTradeHarness) async throws -> Void
 ) async throws {
-    try await simulatorSlots.holding {
-        var configuration = SimulatorConfiguration()
-        configuration.port = 0
-        configuration.ticksPerSecond = 500
-        configuration.clock = OpenMarket.wednesdayMorning
-        var tasty = TastyTradeSimulatorConfiguration()
-        tasty.port = 0
-        configure(&tasty)
-        let simulator = GatewaySimulator(configuration: configuration)
-        _ = try await simulator.start()
-        let tastyTrade = TastyTradeSimulator(simulator: simulator, configuration: tasty)
-        let port: Int
-        do {
-            port = try await tastyTrade.start()
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+    try await withSimulatedTastyTrade(slots: simulatorSlots, ticksPerSecond: 500, configure) { simulator, tastyTrade, port in
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let harness = TastyTradeHarness(simulator: simulator, tastyTrade: tastyTrade, port: port, http: http)
-        do {
+        try await tearingDown({ try await http.shutdown() }) {
             try await body(harness)
-        } catch {
-            try? await http.shutdown()
-            await tastyTrade.stop()
-            await simulator.stop()
-            throw error
         }
-        try await http.shutdown()
-        await tastyTrade.stop()
-        await simulator.stop()
     }
 }

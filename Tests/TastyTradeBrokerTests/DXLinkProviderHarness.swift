@@ -64,24 +64,7 @@ func withDXLinkProvider(
     token: (@Sendable (@escaping @Sendable () async throws -> DXLinkToken) async throws -> DXLinkToken)? = nil,
     _ body: (DXLinkProviderHarness) async throws -> Void
 ) async throws {
-    try await simulatorSlots.holding {
-        var market = SimulatorConfiguration()
-        market.port = 0
-        market.ticksPerSecond = 200
-        market.clock = OpenMarket.wednesdayMorning
-        var tasty = TastyTradeSimulatorConfiguration()
-        tasty.port = 0
-        simulated(&tasty)
-        let simulator = GatewaySimulator(configuration: market)
-        _ = try await simulator.start()
-        let tastyTrade = TastyTradeSimulator(simulator: simulator, configuration: tasty)
-        let port: Int
-        do {
-            port = try await tastyTrade.start()
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+    try await withSimulatedTastyTrade(slots: simulatorSlots, ticksPerSecond: 200, simulated) { simulator, tastyTrade, port in
         var settings = TastyTradeConfiguration(version: "test")
         settings.baseURL = "http://127.0.0.1:\(port)"
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -99,18 +82,11 @@ func withDXLinkProvider(
         await provider.start { events.put($0) }
         let harness = DXLinkProviderHarness(
             simulator: simulator, tastyTrade: tastyTrade, provider: provider, events: events, tokensAsked: asked)
-        func tearDown() async {
+        try await tearingDown({
             await provider.stop()
             try? await http.shutdown()
-            await tastyTrade.stop()
-            await simulator.stop()
-        }
-        do {
+        }) {
             try await body(harness)
-        } catch {
-            await tearDown()
-            throw error
         }
-        await tearDown()
     }
 }

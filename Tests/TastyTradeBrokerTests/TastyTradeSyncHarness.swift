@@ -58,24 +58,7 @@ func withTastyTradeSync(
     settings: (inout TastyTradeConfiguration) -> Void = { _ in },
     _ body: (TastyTradeSyncHarness) async throws -> Void
 ) async throws {
-    try await simulatorSlots.holding {
-        var market = SimulatorConfiguration()
-        market.port = 0
-        market.ticksPerSecond = 200
-        market.clock = OpenMarket.wednesdayMorning
-        var tasty = TastyTradeSimulatorConfiguration()
-        tasty.port = 0
-        simulated(&tasty)
-        let simulator = GatewaySimulator(configuration: market)
-        _ = try await simulator.start()
-        let tastyTrade = TastyTradeSimulator(simulator: simulator, configuration: tasty)
-        let port: Int
-        do {
-            port = try await tastyTrade.start()
-        } catch {
-            await simulator.stop()
-            throw error
-        }
+    try await withSimulatedTastyTrade(slots: simulatorSlots, ticksPerSecond: 200, simulated) { simulator, tastyTrade, port in
         var configuration = TastyTradeConfiguration(version: "test")
         configuration.baseURL = "http://127.0.0.1:\(port)"
         configuration.streamerURL = "ws://127.0.0.1:\(port)/streamer"
@@ -92,19 +75,12 @@ func withTastyTradeSync(
             logger: Logger(label: "tickhub.tastytrade") { _ in log.handler })
         let harness = TastyTradeSyncHarness(
             simulator: simulator, tastyTrade: tastyTrade, port: port, http: http, sync: sync, events: events, log: log)
-        func tearDown() async {
+        try await tearingDown({
             await sync.stopAndWait()
             try? await http.shutdown()
-            await tastyTrade.stop()
-            await simulator.stop()
-        }
-        do {
+        }) {
             try await body(harness)
-        } catch {
-            await tearDown()
-            throw error
         }
-        await tearDown()
     }
 }
 
