@@ -109,44 +109,17 @@ extension ClientPortalDesk {
         }
         let interval = TimeAmount.milliseconds(Int64(max(10, configuration.streamIntervalMilliseconds)))
         streamTask = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in desk.value.streamRound() }
-        return ServerBootstrap(group: loop)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOWebSocketServerUpgrader(
-                        maxFrameSize: 1 << 20,
-                        shouldUpgrade: { channel, head in
-                            channel.eventLoop.makeSucceededFuture(desk.value.acceptsUpgrade(head) ? HTTPHeaders() : nil)
-                        },
-                        upgradePipelineHandler: { channel, head in
-                            channel.eventLoop.makeCompletedFuture {
-                                let session = head.headers["cookie"].lazy
-                                    .compactMap(StreamClient.session(fromCookies:)).first
-                                try channel.pipeline.syncOperations.addHandlers([
-                                    NIOWebSocketFrameAggregator(
-                                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
-                                        maxAccumulatedFrameSize: 1 << 20),
-                                    SimulatorWebSocketHandler(
-                                        opened: { desk.value.openStream($0, cookieSession: session) },
-                                        received: { desk.value.received($0, from: $1) },
-                                        closed: { desk.value.closeStream($0) }),
-                                ])
-                            }
-                        })
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLServerHandler(context: tls))
-                    try sync.configureHTTPServerPipeline(withServerUpgrade: (
-                        upgraders: [upgrader],
-                        completionHandler: { context in
-                            context.pipeline.removeHandler(name: SimulatorHTTPHandler.name, promise: nil)
-                        }))
-                    try sync.addHandler(
-                        SimulatorHTTPHandler { desk.value.answer(method: $0.method, path: $0.path, query: $0.query, body: $0.body) },
-                        name: SimulatorHTTPHandler.name)
-                }
-            }
-            .bind(host: configuration.host, port: configuration.port)
+        return SimulatorWebListener.bind(
+            on: loop, host: configuration.host, port: configuration.port, tls: tls,
+            acceptsUpgrade: { desk.value.acceptsUpgrade($0) },
+            socket: { head in
+                let session = head.headers["cookie"].lazy.compactMap(StreamClient.session(fromCookies:)).first
+                return SimulatorWebSocketHandler(
+                    opened: { desk.value.openStream($0, cookieSession: session) },
+                    received: { desk.value.received($0, from: $1) },
+                    closed: { desk.value.closeStream($0) })
+            },
+            answer: { desk.value.answer(method: $0.method, path: $0.path, query: $0.query, body: $0.body) })
             .map { channel in
                 desk.value.listener = channel
                 desk.value.boundPort = channel.localAddress?.port ?? 0

@@ -117,42 +117,22 @@ extension TastyTradeDesk {
         }
         let interval = TimeAmount.milliseconds(Int64(max(10, configuration.aggregationMilliseconds)))
         feedTask = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in desk.value.feedRound() }
-        return ServerBootstrap(group: loop)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOWebSocketServerUpgrader(
-                        maxFrameSize: 1 << 20,
-                        shouldUpgrade: { channel, head in
-                            channel.eventLoop.makeSucceededFuture(desk.value.acceptsUpgrade(head) ? HTTPHeaders() : nil)
-                        },
-                        upgradePipelineHandler: { channel, head in
-                            channel.eventLoop.makeCompletedFuture {
-                                let aggregator = NIOWebSocketFrameAggregator(
-                                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: 1 << 20)
-                                let handler: ChannelHandler = Self.socketPath(head) == "/streamer"
-                                    ? SimulatorWebSocketHandler(
-                                        opened: { desk.value.openStreamer($0) },
-                                        received: { desk.value.received($0, from: $1) },
-                                        closed: { desk.value.closeStreamer($0) })
-                                    : SimulatorWebSocketHandler(
-                                        opened: { desk.value.openFeed($0) },
-                                        received: { desk.value.received($0, from: $1) },
-                                        closed: { desk.value.closeFeed($0) })
-                                try channel.pipeline.syncOperations.addHandlers([aggregator, handler])
-                            }
-                        })
-                    let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withServerUpgrade: (
-                        upgraders: [upgrader],
-                        completionHandler: { context in
-                            context.pipeline.removeHandler(name: SimulatorHTTPHandler.name, promise: nil)
-                        }))
-                    try sync.addHandler(SimulatorHTTPHandler { desk.value.answer($0) }, name: SimulatorHTTPHandler.name)
+        return SimulatorWebListener.bind(
+            on: loop, host: configuration.host, port: configuration.port,
+            acceptsUpgrade: { desk.value.acceptsUpgrade($0) },
+            socket: { head -> ChannelHandler in
+                if Self.socketPath(head) == "/streamer" {
+                    return SimulatorWebSocketHandler(
+                        opened: { desk.value.openStreamer($0) },
+                        received: { desk.value.received($0, from: $1) },
+                        closed: { desk.value.closeStreamer($0) })
                 }
-            }
-            .bind(host: configuration.host, port: configuration.port)
+                return SimulatorWebSocketHandler(
+                    opened: { desk.value.openFeed($0) },
+                    received: { desk.value.received($0, from: $1) },
+                    closed: { desk.value.closeFeed($0) })
+            },
+            answer: { desk.value.answer($0) })
             .map { channel in
                 desk.value.listener = channel
                 desk.value.boundPort = channel.localAddress?.port ?? 0
