@@ -68,9 +68,17 @@ struct TastyTradeBook: Sendable {
 
     func positions(account: String) -> [TastyPosition]? { positions[account].map(Self.ordered) }
 
-    /// A position at zero is closed: it leaves the set (TastyTrade purges them overnight anyway).
+    /// A position at zero is closed: it leaves the set (TastyTrade purges them overnight anyway). A streamed position
+    /// comes without TastyTrade's mark (only a fetch with `include-marks` has one): the last mark known is kept, so
+    /// a fill does not take TastyTrade's own figures off the position until the next fetch.
     private static func apply(_ position: TastyPosition, to set: inout [String: TastyPosition]) {
-        set[position.symbol] = position.quantity == 0 ? nil : position
+        guard position.quantity != 0 else {
+            set[position.symbol] = nil
+            return
+        }
+        var position = position
+        if position.mark == nil { position.mark = set[position.symbol]?.mark }
+        set[position.symbol] = position
     }
 
     private static func ordered(_ set: [String: TastyPosition]) -> [TastyPosition] {

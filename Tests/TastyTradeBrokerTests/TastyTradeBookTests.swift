@@ -34,6 +34,20 @@ import Testing
         #expect(book.finishFetch(account: "5WT00001", positions: stale, balance: TastyBalance(accountNumber: "5WT00001")).positions.count == 2)
     }
 
+    @Test func aStreamedFillKeepsTheMarkOfTheLastFetch() {
+        var book = TastyTradeBook()
+        book.beginFetch(account: "5WT00001")
+        var fetched = Self.position("AAPL", 50)
+        fetched.mark = 230.1
+        _ = book.finishFetch(account: "5WT00001", positions: [fetched], balance: TastyBalance(accountNumber: "5WT00001"))
+        let afterFill = book.streamed(Self.position("AAPL", 60))
+        #expect(afterFill?.first?.quantity == 60)
+        #expect(afterFill?.first?.mark == 230.1)
+        // Closed and opened again: no mark is carried from the closed position.
+        _ = book.streamed(Self.position("AAPL", 0))
+        #expect(book.streamed(Self.position("AAPL", 5))?.first?.mark == nil)
+    }
+
     @Test func otherAccountsAreNotTouched() {
         var book = TastyTradeBook()
         book.beginFetch(account: "5WT00001")
