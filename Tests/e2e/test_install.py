@@ -70,7 +70,7 @@ def test_the_installed_hub_run_from_root_serves_its_dashboard(staged, tmp_path):
         deadline = time.monotonic() + 15
         while True:
             status, body = get(port, "/api/portfolio/pnl")
-            positions = json.loads(body)["positions"] if status == 200 else []
+            positions = [p for p in json.loads(body)["positions"] if p["broker"] == "ibkr"] if status == 200 else []
             if len(positions) == expected:
                 break
             assert time.monotonic() < deadline, (expected, status, body[:300])
