@@ -274,3 +274,24 @@ def test_a_fill_shows_within_a_second_and_a_revoked_grant_says_what_to_do(page):
         if hub is not None:
             hub.stop()
         market.stop()
+
+
+def test_dxlink_quotes_fill_the_quote_table(page):
+    """With `tastytrade` the only provider, the watchlist's stock and coin are quoted over DXLink: the page's rows
+    carry TastyTrade's source badge and live prices that move; the pair DXLink has no symbol for says so."""
+    from test_dashboard import cell
+    market = Market()
+    hub = market.hub(providers="tastytrade")
+    try:
+        wait_for_sync(hub)
+        page.goto(hub.fields["url"])
+        for symbol in ("AAPL", "BTC"):
+            expect(page.locator(cell(symbol, "source")).locator('[data-badge="source"]')).to_have_text(re.compile("tastytrade", re.I))
+            expect(page.locator(cell(symbol, "last"))).to_have_text(re.compile(r"^\d{1,3}(,\d{3})*\.\d{2}$"))
+            expect(page.locator(cell(symbol, "source")).locator('[data-badge="stale"]')).to_have_count(0)
+        first = page.locator(cell("AAPL", "bid")).text_content()
+        expect(page.locator(cell("AAPL", "bid"))).not_to_have_text(first)
+        expect(page.locator(cell("EUR.USD", "source")).locator('[data-badge="source"]')).to_have_count(0)
+    finally:
+        hub.stop()
+        market.stop()
