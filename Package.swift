@@ -79,12 +79,25 @@ let package = Package(
             ]
         ),
 
+        // A WebSocket client on NIO (ws:// and wss://, text messages, pings answered, a bounded message size): the
+        // brokers' streams, the Client Portal gateway's and TastyTrade's.
+        .target(
+            name: "WebSocketClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
         // IBKR through the Client Portal gateway's Web API: REST on AsyncHTTPClient and the quote stream on a WebSocket,
         // paced under IBKR's limits, as a second IBKR transport beside TWS's socket.
         .target(
             name: "IBKRClientPortal",
             dependencies: [
-                "TickhubCore", "IBKR", "TWSProtocol", "ClientPortal",
+                "TickhubCore", "IBKR", "TWSProtocol", "ClientPortal", "WebSocketClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +138,7 @@ let package = Package(
         .target(
             name: "TastyTradeBroker",
             dependencies: [
-                "TickhubCore", "TastyTrade", "MarketData", "Store",
+                "TickhubCore", "TastyTrade", "MarketData", "Store", "WebSocketClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -453,7 +466,7 @@ let package = Package(
         .testTarget(name: "TastyTradeTests", dependencies: ["TastyTrade", "TickhubCore"]),
         .testTarget(
             name: "TastyTradeBrokerTests",
-            dependencies: ["TastyTradeBroker", "TastyTrade", "MarketData", "TickhubCore", "TWSSimulator", "SimulatorTestSupport"]),
+            dependencies: ["TastyTradeBroker", "TastyTrade", "MarketData", "TickhubCore", "TWSSimulator", "SimulatorTestSupport", "WebSocketClient"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TickhubCore"]),
         .testTarget(name: "PortfolioTests", dependencies: ["Portfolio", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "Hub", "HubProtocol", "Store", "TickhubCore", "HubTestSupport"]),

@@ -2,6 +2,7 @@ import Logging
 import Synchronization
 import TastyTrade
 import TickhubCore
+import WebSocketClient
 
 /// TastyTrade's account streamer: one WebSocket that names the accounts (`connect`), keeps itself alive with
 /// heartbeats, and hears each account's changes (`CurrentPosition`, `AccountBalance`, …) as they happen. Every message

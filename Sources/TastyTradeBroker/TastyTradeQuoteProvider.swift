@@ -4,6 +4,7 @@ import MarketData
 import Synchronization
 import TastyTrade
 import TickhubCore
+import WebSocketClient
 
 /// TastyTrade's market data (dxFeed's DXLink) as a quote provider named `tastytrade`.
 ///

@@ -3,6 +3,7 @@ import TWSSimulator
 import Testing
 
 @testable import TastyTradeBroker
+@testable import WebSocketClient
 
 @Suite struct WebSocketLinkTests {
     enum Event: Sendable, Equatable {

@@ -5,8 +5,9 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 
-/// A WebSocket client for TastyTrade's two streams (the account streamer and DXLink): `ws://` or `wss://`, text
-/// messages in (fragments joined, handed to `onText` in order on the connection's loop) and out; pings answered.
+/// A WebSocket client for the brokers' streams (TastyTrade's account streamer and DXLink, the Client Portal gateway's
+/// socket): `ws://` or `wss://`, text messages in (fragments joined, handed to `onText` in order on the connection's
+/// loop) and out; pings answered.
 /// A message larger than `maxMessageBytes` closes the link (1009) rather than growing without end. A closed link is
 /// reported once through `onClose`; whoever opened it decides whether to open another.
 public final class WebSocketLink: Sendable {
