@@ -8,31 +8,16 @@ func withSimulatedGateway(
     _ configure: (inout ClientPortalConfiguration) -> Void = { _ in },
     _ body: (_ twsPort: Int, ClientPortalGateway, _ port: Int) async throws -> Void
 ) async throws {
-    var configuration = SimulatorConfiguration()
-    configuration.port = 0
-    configuration.ticksPerSecond = ticksPerSecond
-    configuration.clock = OpenMarket.wednesdayMorning
     var portal = ClientPortalConfiguration()
     portal.port = 0
     configure(&portal)
-    let simulator = GatewaySimulator(configuration: configuration)
+    let simulator = GatewaySimulator(configuration: .openMarket(ticksPerSecond: ticksPerSecond))
     let twsPort = try await simulator.start()
-    let gateway: ClientPortalGateway
-    let port: Int
-    do {
-        gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
-        port = try await gateway.start()
-    } catch {
-        await simulator.stop()
-        throw error
+    try await tearingDown({ await simulator.stop() }) {
+        let gateway = try ClientPortalGateway(simulator: simulator, configuration: portal)
+        let port = try await gateway.start()
+        try await tearingDown({ await gateway.stop() }) {
+            try await body(twsPort, gateway, port)
+        }
     }
-    do {
-        try await body(twsPort, gateway, port)
-    } catch {
-        await gateway.stop()
-        await simulator.stop()
-        throw error
-    }
-    await gateway.stop()
-    await simulator.stop()
 }

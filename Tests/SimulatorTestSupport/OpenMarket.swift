@@ -1,4 +1,5 @@
 import Foundation
+import TWSSimulator
 
 /// Simulated times for tests that need a market in or out of session, whatever day the tests run on.
 public enum OpenMarket {
@@ -7,4 +8,15 @@ public enum OpenMarket {
     public static let wednesdayMorning = Date(timeIntervalSince1970: 1_796_227_200)
     /// Sunday 6 December 2026, 12:00 New York: only crypto trades.
     public static let sundayNoon = Date(timeIntervalSince1970: 1_796_576_400)
+}
+
+extension SimulatorConfiguration {
+    /// A simulated market for a test: on a free loopback port, its clock at `OpenMarket.wednesdayMorning`.
+    public static func openMarket(ticksPerSecond: Double) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        configuration.port = 0
+        configuration.ticksPerSecond = ticksPerSecond
+        configuration.clock = OpenMarket.wednesdayMorning
+        return configuration
+    }
 }

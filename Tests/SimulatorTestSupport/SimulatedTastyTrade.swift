@@ -9,10 +9,7 @@ public func withSimulatedTastyTrade<T>(
     _ body: (GatewaySimulator, TastyTradeSimulator, Int) async throws -> T
 ) async throws -> T {
     try await slots.holding {
-        var market = SimulatorConfiguration()
-        market.port = 0
-        market.ticksPerSecond = ticksPerSecond
-        market.clock = OpenMarket.wednesdayMorning
+        let market = SimulatorConfiguration.openMarket(ticksPerSecond: ticksPerSecond)
         var tasty = TastyTradeSimulatorConfiguration()
         tasty.port = 0
         configure(&tasty)

@@ -52,10 +52,7 @@ func withClientPortal(
     _ body: (ClientPortalHarness) async throws -> Void
 ) async throws {
     try await simulatorSlots.holding {
-        var configuration = SimulatorConfiguration()
-        configuration.port = 0
-        configuration.ticksPerSecond = 500
-        configuration.clock = OpenMarket.wednesdayMorning
+        var configuration = SimulatorConfiguration.openMarket(ticksPerSecond: 500)
         configureSimulator(&configuration)
         var portal = ClientPortalConfiguration()
         portal.port = 0
