@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, start_simulator
-from tickhub_e2e import Hub
+from tickhub_e2e import Hub, wait_for
 
 ACCOUNTS = ["5WT00001", "5WT00002"]
 GRANT = {
@@ -80,16 +80,6 @@ def market():
 def sync_status(hub):
     brokers = hub.get("/api/health").json().get("brokers") or []
     return next((b for b in brokers if b["name"] == "tastytrade"), None)
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
-        time.sleep(0.05)
 
 
 def tasty_positions(hub):
