@@ -44,7 +44,11 @@ extension PositionStore {
                         path: path, detail: "its schema is not up to date, and a read-only open cannot migrate it; open it read-write once")
                 }
             } else {
+                let wasCurrent = try pool.read { db in try migrator.hasCompletedMigrations(db) }
                 try migrator.migrate(pool)
+                // A migration that rebuilds a table leaves its pages in the WAL until a checkpoint: moved into the
+                // file at once, so the log starts empty and a file-size limit is met by data, not by the schema.
+                if !wasCurrent { _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } }
                 // GRDB sets synchronous=NORMAL with WAL, which can lose the last commits on power loss (never on
                 // a crash). Writes here are few and include the user's own entries, so pay for FULL.
                 try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }

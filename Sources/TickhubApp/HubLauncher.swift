@@ -117,9 +117,12 @@ public struct HubLauncher {
         // --offline keeps every outside service off, whatever the settings say.
         var yahoo = settings.yahoo
         var alphaVantage = settings.alphaVantage
+        // TastyTrade too, unless it is the demo's own simulator.
+        let offlineTastyTrade = options.offline && !(demoSimulator != nil && options.demoTastyTrade) && tastytrade.credentials != nil
         if options.offline {
             yahoo.enabled = false
             alphaVantage.apiKey = nil
+            if offlineTastyTrade { tastytrade.credentials = nil }
         }
         // Publishers: enabled by their token; last in line unless the order names push somewhere else.
         var managerConfiguration = settings.providers
@@ -232,7 +235,8 @@ public struct HubLauncher {
             let demo = options.demo && options.demoTastyTrade ? " (the demo's simulator, with its own credentials)" : ""
             lines.append("TastyTrade: \(tastySync.configuration.baseURL), streamer \(tastySync.configuration.streamerURL)\(demo)")
         } else {
-            lines.append("TastyTrade: off (set TASTYTRADE_CLIENT_SECRET and TASTYTRADE_REFRESH_TOKEN to sync it)")
+            lines.append(offlineTastyTrade ? "TastyTrade: off (--offline)"
+                : "TastyTrade: off (set TASTYTRADE_CLIENT_SECRET and TASTYTRADE_REFRESH_TOKEN to sync it)")
         }
         lines.append(contentsOf: OutsideServices.describe(
             yahoo: yahoo.enabled ? yahoo.baseURL : nil, alphaVantage: alphaVantage.apiKey == nil ? nil : alphaVantage.baseURL,

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import BIN, ROOT, start_hub
+from conftest import BIN, DEMO_ENV, ROOT, Process, start_hub
 
 
 def run(*args, env=None, timeout=20, cwd=ROOT):
@@ -120,24 +120,40 @@ def test_the_example_configuration_starts_a_hub(tmp_path):
 
 
 def test_startup_lines_name_the_outside_services_and_offline_turns_them_off():
-    hub = start_hub("--offline")
+    # A TastyTrade grant in the environment is an outside service too: --offline leaves it unused.
+    grant = {"TASTYTRADE_CLIENT_SECRET": "s3cret-value", "TASTYTRADE_REFRESH_TOKEN": "r3fresh-value"}
+    hub = start_hub("--offline", env=grant)
     try:
-        lines = [hub.proc.stdout.readline() for _ in range(3)]
+        lines = [hub.proc.stdout.readline() for _ in range(4)]
     finally:
         hub.stop()
     assert lines[0].startswith("IBKR: the built-in TWS simulator on 127.0.0.1:"), lines
-    assert lines[1].startswith("Outside services: none (--offline)"), lines
-    assert lines[2].startswith("Open the dashboard: http://127.0.0.1:"), lines
+    assert lines[1] == "TastyTrade: off (--offline)\n", lines
+    assert lines[2].startswith("Outside services: none (--offline)"), lines
+    assert lines[3].startswith("Open the dashboard: http://127.0.0.1:"), lines
 
     hub = start_hub()
     try:
-        lines = [hub.proc.stdout.readline() for _ in range(5)]
+        lines = [hub.proc.stdout.readline() for _ in range(6)]
     finally:
         hub.stop()
+    assert lines[1] == "TastyTrade: off (set TASTYTRADE_CLIENT_SECRET and TASTYTRADE_REFRESH_TOKEN to sync it)\n", lines
     # conftest aims Yahoo at a closed loopback port: the line says where it would really go.
-    assert lines[1] == "Outside services: Yahoo Finance (http://127.0.0.1:9) for symbols IBKR cannot serve\n", lines
-    assert lines[2] == "Outside services: Alpha Vantage off (no ALPHAVANTAGE_API_KEY)\n", lines
-    assert lines[3] == "Outside services: --offline turns them all off\n", lines
+    assert lines[2] == "Outside services: Yahoo Finance (http://127.0.0.1:9) for symbols IBKR cannot serve\n", lines
+    assert lines[3] == "Outside services: Alpha Vantage off (no ALPHAVANTAGE_API_KEY)\n", lines
+    assert lines[4] == "Outside services: --offline turns them all off\n", lines
+
+
+def test_the_demo_names_its_tastytrade_simulator():
+    hub = Process([str(BIN / "tickhub"), "--demo", "--offline", "--listen", "127.0.0.1:0"], r"tickhub: listening",
+                  env=DEMO_ENV)
+    try:
+        lines = [hub.proc.stdout.readline() for _ in range(2)]
+    finally:
+        hub.stop()
+    # --offline does not turn off the demo's own simulator: it is on this machine.
+    assert re.fullmatch(r"TastyTrade: http://127\.0\.0\.1:\d+, streamer ws://127\.0\.0\.1:\d+/streamer "
+                        r"\(the demo's simulator, with its own credentials\)\n", lines[1]), lines
 
 
 def test_offline_hub_has_no_outside_providers():
