@@ -115,9 +115,7 @@ package final class FanoutHub {
         let wanted = pnl.setHoldings(broker, list, unvalued: unvalued)
         interest.setHeld(pnl.heldSymbols)
         want(wanted, held: true)
-        // A fill is pushed at once when it can be valued at once; positions not quoted yet (a broker's first report)
-        // go out at the next turn, with their quotes more likely in.
-        if pnl.positionsChanged, list.allSatisfy({ market.book[$0.instrument.symbol] != nil }) { pushPnLIfDue(now: clock.nowMicros()) }
+        if pnl.positionsChanged { pushPnLIfDue(now: clock.nowMicros()) }
     }
 
     package func setBalances(_ broker: String, _ values: [AccountBalance]) { pnl.setBalances(broker, values, at: clock.now()) }

@@ -109,6 +109,11 @@ public struct TastyTradeConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Whether TastyTrade here is on this machine (a simulator): `--offline` leaves such a one on.
+    public var isOnThisMachine: Bool {
+        [baseURL, streamerURL].allSatisfy { URLComponents(string: $0)?.host.map(Self.isLoopback) ?? false }
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: ["[", "]"])
         if host == "localhost" || host == "::1" { return true }

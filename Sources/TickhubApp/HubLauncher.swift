@@ -117,8 +117,8 @@ public struct HubLauncher {
         // --offline keeps every outside service off, whatever the settings say.
         var yahoo = settings.yahoo
         var alphaVantage = settings.alphaVantage
-        // TastyTrade too, unless it is the demo's own simulator.
-        let offlineTastyTrade = options.offline && !(demoSimulator != nil && options.demoTastyTrade) && tastytrade.credentials != nil
+        // TastyTrade too, unless it is on this machine (the demo's simulator, or one a test runs).
+        let offlineTastyTrade = options.offline && !tastytrade.configuration.isOnThisMachine && tastytrade.credentials != nil
         if options.offline {
             yahoo.enabled = false
             alphaVantage.apiKey = nil

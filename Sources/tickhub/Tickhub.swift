@@ -29,7 +29,7 @@ struct Tickhub: AsyncParsableCommand {
     @Flag(help: "Serve the HTTP and WebSocket API without the dashboard.") var noDashboard = false
     @Flag(help: "Start a TWS simulator and a TastyTrade simulator on free loopback ports and connect to them.") var demo = false
     @Flag(inversion: .prefixedNo, help: "With --demo: simulate TastyTrade too (its positions, balances and DXLink quotes), with the simulator's own credentials.") var demoTastytrade = true
-    @Flag(help: "Call no outside service: Yahoo Finance, Alpha Vantage and TastyTrade stay off (the demo's own TastyTrade simulator stays on).") var offline = false
+    @Flag(help: "Call no outside service: Yahoo Finance, Alpha Vantage and TastyTrade stay off (a TastyTrade on this machine, such as the demo's simulator, stays on).") var offline = false
     @Option(help: "Judge market sessions as if it were this time now (ISO 8601, e.g. 2026-12-02T10:00:00-05:00): for a simulator started with --clock; with --demo, the demo's simulator starts at it.") var marketClock: String?
     @Option(help: "This process's part: all (the default: one process), ingest (runs the providers while it leads, relays over NATS) or edge (serves clients from NATS; env TICKHUB_ROLE).") var role: String?
     @Option(help: "The NATS server for --role ingest or edge (default nats://127.0.0.1:4222; env NATS_URL; credentials from NATS_USER and NATS_PASSWORD, or NATS_TOKEN).") var natsUrl: String?

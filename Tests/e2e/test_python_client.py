@@ -118,8 +118,10 @@ def test_typed_quotes_subscriptions_while_running_and_pnl(fresh_hub):
             assert type(aapl.last) is float and type(aapl.volume) is float
             assert eurusd.last is None and eurusd.price == pytest.approx((eurusd.bid + eurusd.ask) / 2)
 
-            # The pnl channel: the demo account's five positions, valued.
-            pnl = await until(stream, lambda e: isinstance(e, tickhub.PnL), "a pnl message", seen=seen)
+            # The pnl channel: the demo account's five positions, valued (the first push may come as the positions
+            # arrive, before their quotes).
+            pnl = await until(stream, lambda e: isinstance(e, tickhub.PnL) and len(e.positions) == 5 and e.staleCount == 0,
+                              "a pnl message with the five positions valued", seen=seen)
             assert len(pnl.positions) == 5 and pnl.totals.positions == 5 and pnl.staleCount == 0
             assert {p.symbol.split(" ")[0] for p in pnl.positions} == {"AAPL", "MSFT", "SPY", "EUR.USD", "BTC"}
             for p in pnl.positions:
