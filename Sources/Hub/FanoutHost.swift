@@ -18,7 +18,7 @@ package protocol FanoutHost: AnyObject, Sendable {
 
 extension FanoutHost {
     /// The outcome of the latest database write: nil when it worked. Every shard's `/api/health` reports it.
-    package func reportDatabase(_ problem: String?) { tellEveryShard(.databaseProblem(problem)) }
+    package func reportDatabase(_ problem: String?, write: DatabaseWrite) { tellEveryShard(.databaseProblem(problem, write: write)) }
 }
 
 /// The parts of Tickhub the hub is wired to, each behind a protocol the hub owns.

@@ -43,8 +43,12 @@ package final class FanoutHub {
     private var lastStatusMessage: [UInt8] = []
     /// Every provider's health, in preference order, when a provider manager is in use.
     package var providerHealth: [ProviderHealth] = []
-    /// Why the latest database write failed; nil while writes work.
-    package var databaseProblem: String?
+    /// Why the latest write of each kind failed, while it has not worked since.
+    package var databaseProblems: [DatabaseWrite: String] = [:]
+    /// Every kind of write's failure, in one line; nil while writes of every kind work.
+    package var databaseProblem: String? {
+        databaseProblems.isEmpty ? nil : DatabaseWrite.allCases.compactMap { databaseProblems[$0] }.joined(separator: "; ")
+    }
     let startedAt: Int64
     private var lastQuoteSave: Int64 = 0
 
@@ -216,13 +220,13 @@ package final class FanoutHub {
         if now - pnl.lastSnapshot >= Int64(configuration.snapshotSeconds * 1_000_000), !pnl.holdings.isEmpty {
             pnl.lastSnapshot = now
             let records = pnl.records(market)
-            Task { host.reportDatabase(await archive.recordPnL(records)) }
+            Task { host.reportDatabase(await archive.recordPnL(records), write: .pnlSnapshots) }
         }
         if now - lastQuoteSave >= 10_000_000 {
             lastQuoteSave = now
             let quotes = market.book.entries.values.filter { !$0.quote.stale && $0.quote.hasPrice }.map(\.quote)
             guard !quotes.isEmpty else { return }
-            Task { host.reportDatabase(await archive.saveQuotes(quotes)) }
+            Task { host.reportDatabase(await archive.saveQuotes(quotes), write: .lastQuotes) }
         }
     }
 }

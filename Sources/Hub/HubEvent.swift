@@ -14,8 +14,8 @@ package enum HubEvent: Sendable {
     case brokerSync(BrokerSyncStatus)
     case balances(broker: String, [AccountBalance])
     case sourceChanged(symbol: String, from: QuoteSource?, to: QuoteSource?, reason: String)
-    /// The outcome of the latest database write: nil when it worked.
-    case databaseProblem(String?)
+    /// The outcome of the latest database write of one kind: nil when it worked.
+    case databaseProblem(String?, write: DatabaseWrite)
     /// No shard follows these any more and they were released upstream: quotes for them no longer come.
     case released([String])
     /// A whole bar series (its snapshot), and one bar's update, each encoded once.
@@ -43,7 +43,7 @@ extension FanoutHub {
         case let .brokerSync(status): pnl.setSync(status)
         case let .balances(broker, values): setBalances(broker, values)
         case let .sourceChanged(symbol, from, to, reason): sourceChanged(symbol, from: from, to: to, reason: reason)
-        case let .databaseProblem(problem): databaseProblem = problem
+        case let .databaseProblem(problem, write): databaseProblems[write] = problem
         case let .released(symbols): forgetReleased(symbols)
         case let .barSeries(series): publishBarSeries(series)
         case let .bar(update): publishBar(update)

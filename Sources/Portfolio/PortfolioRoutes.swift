@@ -44,7 +44,7 @@ extension PortfolioService: HubFeature {
         return .async {
             let response = await work(self)
             if request.method != .get, response.status == 503 || (200..<300).contains(response.status) {
-                host.reportDatabase(response.status == 503 ? "a position write failed: \(Self.errorMessage(in: response))" : nil)
+                host.reportDatabase(response.status == 503 ? "a position write failed: \(Self.errorMessage(in: response))" : nil, write: .positions)
             }
             return response
         }

@@ -61,7 +61,7 @@ import HubTestSupport
         shards.broadcast.post(.sourceChanged(symbol: "MSFT", from: .ibkr, to: .yahoo, reason: "IBKR went quiet"))
         let holding = Holding(broker: "other", account: "A1", instrument: .stock("IBM"), quantity: 10, averageCost: 100)
         shards.broadcast.post(.holdings(broker: "other", [holding], unvalued: []))
-        shards.broadcast.post(.databaseProblem("disk full"))
+        shards.broadcast.post(.databaseProblem("disk full", write: .positions))
         for hub in shards.hubs { hub.flushWrites() }
         for (hub, connection) in zip(shards.hubs, watchers) {
             let statuses = connection.messages.filter { $0["type"] as? String == "status" }
@@ -70,6 +70,23 @@ import HubTestSupport
             #expect(hub.pnl.holdings["other"]?.count == 1)
             #expect(hub.databaseProblem == "disk full")
         }
+    }
+
+    @Test func aFailedWriteIsClearedOnlyByASuccessOfItsOwnKind() {
+        let shards = TestShards(1, clock: time)
+        let hub = shards.hubs[0]
+        shards.broadcast.post(.databaseProblem("a position write failed: disk full", write: .positions))
+        // The last quotes saved on time say nothing of whether positions can be written.
+        shards.broadcast.post(.databaseProblem(nil, write: .lastQuotes))
+        hub.flushWrites()
+        #expect(hub.databaseProblem == "a position write failed: disk full")
+        shards.broadcast.post(.databaseProblem("cannot save last quotes", write: .lastQuotes))
+        hub.flushWrites()
+        #expect(hub.databaseProblem == "a position write failed: disk full; cannot save last quotes")
+        shards.broadcast.post(.databaseProblem(nil, write: .positions))
+        shards.broadcast.post(.databaseProblem(nil, write: .lastQuotes))
+        hub.flushWrites()
+        #expect(hub.databaseProblem == nil)
     }
 
     @Test func clientIdsAreUniqueAcrossShardsSoUpstreamTellsPublishersApart() {
