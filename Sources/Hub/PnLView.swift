@@ -39,14 +39,21 @@ package struct PnLView {
 
     /// What a holding is, without the figures that move with the market (the broker's own mark and P&L, which a
     /// broker reports again on its own schedule): a change of these is a trade.
-    private static func positionKeys(_ list: [Holding], _ kept: [UnvaluedHolding]) -> Set<String> {
-        Set(list.map { "\($0.account)|\($0.instrument.symbol)|\($0.quantity)|\($0.averageCost)" })
-            .union(kept.map { "\($0.account)|\($0.symbol)|\($0.quantity)|\($0.averageCost ?? .nan)" })
+    private static func positionKeys(_ list: [Holding], _ kept: [UnvaluedHolding]) -> Set<PositionKey> {
+        Set(list.map { PositionKey(account: $0.account, symbol: $0.instrument.symbol, quantity: $0.quantity, averageCost: $0.averageCost) })
+            .union(kept.map { PositionKey(account: $0.account, symbol: $0.symbol, quantity: $0.quantity, averageCost: $0.averageCost) })
     }
 
+    private struct PositionKey: Hashable {
+        var account: String
+        var symbol: String
+        var quantity: Double
+        var averageCost: Double?
+    }
+
+    /// The `pnl` body carries no sync state: nothing to push again.
     package mutating func setSync(_ status: BrokerSyncStatus) {
         sync[status.broker] = status
-        dirty = true
     }
 
     /// Every broker's unvalued positions, in the order of the valued ones (by broker).

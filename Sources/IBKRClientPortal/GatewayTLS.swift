@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import WebSocketClient
 
 /// What the hub trusts of the gateway's certificate. The gateway makes its own, which no public authority signed:
 /// on this machine (a loopback host) it is accepted as it is; elsewhere only a pinned copy
@@ -18,17 +19,9 @@ enum GatewayTLS {
 
     static func trust(host: String, pinnedCertificate: String) -> Trust {
         if !pinnedCertificate.isEmpty { return .pinned(path: pinnedCertificate) }
-        return isLoopback(host) ? .loopbackSelfSigned : .full
+        return LoopbackHost.matches(host) ? .loopbackSelfSigned : .full
     }
 
-    /// `localhost`, 127.0.0.0/8 or ::1.
-    static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: ["[", "]"])
-        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets[0] == "127" else { return false }
-        return octets.allSatisfy { UInt8($0) != nil }
-    }
 
     static func configuration(_ trust: Trust) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()

@@ -127,7 +127,7 @@ enum TastyJSON {
         return "\(quoted(key)):\(decimalString(abs(value))),\(quoted(key + "-effect")):\(quoted(effect))"
     }
 
-    static func bool(_ value: Bool) -> String { value ? "true" : "false" }
+    static func bool(_ value: Bool) -> String { JSONText.bool(value) }
 
     /// Rendered JSON of a decoded value, for the objects passed through as they came (a notification's `data`).
     static func render(_ value: JSONValue) -> String {

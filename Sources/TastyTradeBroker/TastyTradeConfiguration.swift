@@ -1,5 +1,7 @@
 import Configuration
 import Foundation
+import TickhubCore
+import WebSocketClient
 
 /// Where TastyTrade is and how the sync behaves: the `tastytrade` section. Never credentials: those come from the
 /// environment only (TastyTradeCredentials).
@@ -35,7 +37,7 @@ public struct TastyTradeConfiguration: Sendable, Equatable {
 
     /// Reads the `tastytrade` section over the defaults and checks the result. The app maps `TASTYTRADE_BASE_URL`
     /// and `TASTYTRADE_STREAMER_URL` onto `baseURL` and `streamerURL`.
-    public init(config: ConfigReader, version: String = "1.0") throws {
+    public init(config: ConfigReader, version: String = "1.0") throws(InvalidSetting) {
         self.init(version: version)
         baseURL = config.string(forKey: "baseURL", default: baseURL)
         streamerURL = config.string(forKey: "streamerURL", default: streamerURL)
@@ -52,72 +54,43 @@ public struct TastyTradeConfiguration: Sendable, Equatable {
         try validate()
     }
 
-    public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
-        case invalid(setting: String, value: String, why: String)
-        case outOfRange(setting: String, value: String, range: String)
-
-        public var description: String {
-            switch self {
-            case let .invalid(setting, value, why): "\(setting)=\"\(value)\" is not valid: \(why)"
-            case let .outOfRange(setting, value, range): "\(setting) is \(value); it must be \(range)"
-            }
-        }
-    }
-
-    /// Tokens travel in every request and every streamer message: plain `http`/`ws` is accepted only on this machine
-    /// (the simulator), never across a network.
-    public func validate() throws {
-        try Self.check(url: baseURL, setting: "tastytrade.baseURL", secure: "https", plain: "http")
-        try Self.check(url: streamerURL, setting: "tastytrade.streamerURL", secure: "wss", plain: "ws")
+    /// Refusals name the key within the section (`baseURL`), as every component's do; the app names the flag,
+    /// variable or file key that gave the value.
+    public func validate() throws(InvalidSetting) {
+        try Self.check(url: baseURL, key: "baseURL", secure: "https", plain: "http")
+        try Self.check(url: streamerURL, key: "streamerURL", secure: "wss", plain: "ws")
         let product = userAgent.split(separator: "/", omittingEmptySubsequences: false)
         guard product.count >= 2, !product[0].isEmpty, !product[1].isEmpty, !userAgent.contains(where: \.isNewline) else {
-            throw ConfigurationError.invalid(setting: "tastytrade.userAgent", value: userAgent, why: "TastyTrade wants product/version")
+            throw InvalidSetting(key: "userAgent") { [userAgent] in "\($0)=\"\(userAgent)\" is not valid: TastyTrade wants product/version" }
         }
-        guard (2...60).contains(heartbeatSeconds) else {
-            throw ConfigurationError.outOfRange(setting: "tastytrade.heartbeatSeconds", value: "\(heartbeatSeconds)", range: "2–60 (the streamer's window)")
-        }
-        guard fullRefreshSeconds >= 1 else {
-            throw ConfigurationError.outOfRange(setting: "tastytrade.fullRefreshSeconds", value: "\(fullRefreshSeconds)", range: "1 or more")
-        }
-        guard tokenRefreshMarginSeconds >= 0, tokenRefreshMarginSeconds < 600 else {
-            throw ConfigurationError.outOfRange(
-                setting: "tastytrade.tokenRefreshMarginSeconds", value: "\(tokenRefreshMarginSeconds)", range: "0 to under 600 (tokens live 900 s)")
-        }
-        guard requestTimeoutSeconds > 0 else {
-            throw ConfigurationError.outOfRange(setting: "tastytrade.requestTimeoutSeconds", value: "\(requestTimeoutSeconds)", range: "above 0")
-        }
-        guard reconnectInitialSeconds > 0, reconnectCapSeconds >= reconnectInitialSeconds else {
-            throw ConfigurationError.outOfRange(
-                setting: "tastytrade.reconnectInitialSeconds / reconnectCapSeconds",
-                value: "\(reconnectInitialSeconds) / \(reconnectCapSeconds)", range: "above 0, the cap at least the first")
-        }
-        guard rateLimitBackoffSeconds > 0 else {
-            throw ConfigurationError.outOfRange(setting: "tastytrade.rateLimitBackoffSeconds", value: "\(rateLimitBackoffSeconds)", range: "above 0")
-        }
+        try Self.require((2...60).contains(heartbeatSeconds), "heartbeatSeconds", heartbeatSeconds, "2–60 (the streamer's window)")
+        try Self.require(fullRefreshSeconds >= 1, "fullRefreshSeconds", fullRefreshSeconds, "1 or more")
+        try Self.require(tokenRefreshMarginSeconds >= 0 && tokenRefreshMarginSeconds < 600, "tokenRefreshMarginSeconds",
+                         tokenRefreshMarginSeconds, "0 to under 600 (tokens live 900 s)")
+        try Self.require(requestTimeoutSeconds > 0, "requestTimeoutSeconds", requestTimeoutSeconds, "above 0")
+        try Self.require(reconnectInitialSeconds > 0, "reconnectInitialSeconds", reconnectInitialSeconds, "above 0")
+        try Self.require(reconnectCapSeconds >= reconnectInitialSeconds, "reconnectCapSeconds", reconnectCapSeconds,
+                         "at least reconnectInitialSeconds (\(reconnectInitialSeconds))")
+        try Self.require(rateLimitBackoffSeconds > 0, "rateLimitBackoffSeconds", rateLimitBackoffSeconds, "above 0")
     }
 
-    private static func check(url: String, setting: String, secure: String, plain: String) throws {
+    private static func require(_ holds: Bool, _ key: String, _ value: Double, _ range: String) throws(InvalidSetting) {
+        guard !holds else { return }
+        throw InvalidSetting(key: key) { "\($0) is \(value); it must be \(range)" }
+    }
+
+    private static func check(url: String, key: String, secure: String, plain: String) throws(InvalidSetting) {
+        func refuse(_ why: String) -> InvalidSetting { InvalidSetting(key: key) { "\($0)=\"\(url)\" is not valid: \(why)" } }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty
-        else { throw ConfigurationError.invalid(setting: setting, value: url, why: "not a URL with a host") }
+        else { throw refuse("not a URL with a host") }
         if scheme == secure { return }
-        guard scheme == plain else {
-            throw ConfigurationError.invalid(setting: setting, value: url, why: "the scheme must be \(secure)")
-        }
-        guard isLoopback(host) else {
-            throw ConfigurationError.invalid(setting: setting, value: url, why: "\(plain) is only for this machine; use \(secure)")
-        }
+        guard scheme == plain else { throw refuse("the scheme must be \(secure)") }
+        guard LoopbackHost.matches(host) else { throw refuse("\(plain) is only for this machine; use \(secure)") }
     }
 
     /// Whether TastyTrade here is on this machine (a simulator): `--offline` leaves such a one on.
     public var isOnThisMachine: Bool {
-        [baseURL, streamerURL].allSatisfy { URLComponents(string: $0)?.host.map(Self.isLoopback) ?? false }
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: ["[", "]"])
-        if host == "localhost" || host == "::1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        [baseURL, streamerURL].allSatisfy { URLComponents(string: $0)?.host.map(LoopbackHost.matches) ?? false }
     }
 }

@@ -110,11 +110,6 @@ public actor TokenKeeper {
         if current?.token == token { freshRejections = 0 }
     }
 
-    /// When the current token needs renewing, for a caller that renews ahead of time; nil without a token.
-    public var renewalDue: ContinuousClock.Instant? {
-        current.map { $0.expiresAt - policy.refreshMargin }
-    }
-
     public var isRevoked: Bool { revokedMessage != nil }
 
     private func outcome(of task: Task<OAuthToken, Error>) async throws(Failure) -> OAuthToken {

@@ -14,11 +14,7 @@ struct TastyTradeSettings {
     var credentials: TastyTradeCredentials?
 
     init(config: ConfigReader) throws {
-        do {
-            configuration = try TastyTradeConfiguration(config: config, version: BuildInfo.version)
-        } catch let error as TastyTradeConfiguration.ConfigurationError {
-            throw InvalidSetting(key: error.setting) { name in error.message(naming: name) }
-        }
+        configuration = try TastyTradeConfiguration(config: config, version: BuildInfo.version)
         quotes = TastyTradeQuoteProvider.Configuration(config: config.scoped(to: "quotes"), userAgent: configuration.userAgent)
         // Secrets are read with an empty default: a default read as a secret stays marked as one.
         func secret(_ key: String) -> String? { config.string(forKey: ConfigKey(key), isSecret: true, default: "").nilIfEmpty }
@@ -27,25 +23,6 @@ struct TastyTradeSettings {
             credentials = TastyTradeCredentials(clientID: clientID, clientSecret: clientSecret, refreshToken: refreshToken)
         } else {
             credentials = nil
-        }
-    }
-}
-
-extension TastyTradeConfiguration.ConfigurationError {
-    /// The key the refusal names, under the section (`baseURL` of `tastytrade.baseURL`).
-    var setting: String {
-        let full: String
-        switch self {
-        case let .invalid(setting, _, _), let .outOfRange(setting, _, _): full = setting
-        }
-        return full.hasPrefix("tastytrade.") ? String(full.dropFirst("tastytrade.".count)) : full
-    }
-
-    /// The refusal with the value called by whatever gave it (a variable, a flag, a key).
-    func message(naming name: String) -> String {
-        switch self {
-        case let .invalid(_, value, why): "\(name)=\"\(value)\" is not valid: \(why)"
-        case let .outOfRange(_, value, range): "\(name) is \(value); it must be \(range)"
         }
     }
 }

@@ -104,16 +104,20 @@ struct TastyTradeDXLinkTests {
             defer { Task { await socket.close() } }
             try await socket.send(DXLinkMessage.feedSubscription(
                 channel: 3, reset: false, add: [DXLinkSubscription(type: "Quote", symbol: "NVDA")], remove: []).json)
-            let quote = try await Self.events(socket, config: config, "NVDA's quote") { $0.contains { $0.symbol == "NVDA" } }
+            _ = try await Self.events(socket, config: config, "NVDA's quote") { $0.contains { $0.symbol == "NVDA" } }
             // The TWS side's link lost, its market stands still: once DXLink has sent the last change (an
-            // aggregation period later), the mark REST gives is the midpoint of the last quote DXLink sent.
+            // aggregation period later), the mark REST gives is the midpoint of the last quote DXLink sent. Asked
+            // again until the two agree, at most 50 times over 5 s: a change still in flight is not a failure.
             await tt.simulator.inject(.connectivityLost)
-            try await Task.sleep(for: .milliseconds(500))
-            let last = try #require(await Self.lastQuote(socket, symbol: "NVDA", config: config))
-            let mark = try #require(try await tt.tastyTrade.positions(account: "5WT00002").first { $0.symbol == "NVDA" }?.mark)
-            let mid = ((last["bidPrice"] ?? 0) + (last["askPrice"] ?? 0)) / 2
+            var mark = 0.0, mid = 0.0
+            for _ in 0..<50 {
+                let last = try #require(await Self.lastQuote(socket, symbol: "NVDA", config: config))
+                mark = try #require(try await tt.tastyTrade.positions(account: "5WT00002").first { $0.symbol == "NVDA" }?.mark)
+                mid = ((last["bidPrice"] ?? 0) + (last["askPrice"] ?? 0)) / 2
+                if abs(mark - mid) < 0.006 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             #expect(abs(mark - mid) < 0.006, "mark \(mark), DXLink's midpoint \(mid)")
-            #expect(!quote.events.isEmpty)
         }
     }
 

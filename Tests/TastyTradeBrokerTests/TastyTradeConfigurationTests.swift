@@ -1,5 +1,6 @@
 import Configuration
 import Testing
+import TickhubCore
 
 @testable import TastyTradeBroker
 
@@ -36,14 +37,14 @@ import Testing
 
     @Test func refusesWhatCannotWork() {
         // Tokens would cross a network in clear.
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["baseURL": .string("http://api.tastyworks.com")]) }
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["streamerURL": .string("ws://10.0.0.2/streamer")]) }
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["streamerURL": .string("https://streamer.tastyworks.com")]) }
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["baseURL": .string("not a url")]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["baseURL": .string("http://api.tastyworks.com")]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["streamerURL": .string("ws://10.0.0.2/streamer")]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["streamerURL": .string("https://streamer.tastyworks.com")]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["baseURL": .string("not a url")]) }
         // TastyTrade answers 401 without product/version.
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["userAgent": .string("tickhub")]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["userAgent": .string("tickhub")]) }
         // The streamer drops a client silent past 60 s.
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["heartbeatSeconds": .double(90)]) }
-        #expect(throws: TastyTradeConfiguration.ConfigurationError.self) { try configuration(["tokenRefreshMarginSeconds": .double(900)]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["heartbeatSeconds": .double(90)]) }
+        #expect(throws: InvalidSetting.self) { try configuration(["tokenRefreshMarginSeconds": .double(900)]) }
     }
 }
